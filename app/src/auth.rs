@@ -1,0 +1,145 @@
+//! Who is asking: the one place every server function gets its caller from.
+use axum::extract::ConnectInfo;
+use http::header::{COOKIE, SET_COOKIE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use domain::audit::Actor;
+use domain::users::User;
+
+pub const SESSION_COOKIE: &str = "tayori_session";
+
+/// What a server function requires of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Any signed-in user, even one who must still change a one-time password.
+    SignedIn,
+    /// A signed-in user who is ready to use the product.
+    User,
+    /// An administrator.
+    Admin,
+}
+
+pub struct Caller {
+    pub user: User,
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.user.id, self.ip.clone())
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+pub async fn parts() -> Result<Parts, AppError> {
+    leptos_axum::extract::<Parts>().await.map_err(|e| {
+        tracing::error!(error = %e, "request parts unavailable");
+        AppError::Internal
+    })
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The client's address: the socket peer, or the proxy's `X-Forwarded-For`
+/// when the admin said a proxy is in front.
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<String> {
+    if trust_proxy
+        && let Some(fwd) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return Some(fwd.trim().to_owned());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+}
+
+pub fn is_https(parts: &Parts, state: &AppState) -> bool {
+    state.secure_cookies
+        || (state.trust_proxy
+            && parts
+                .headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
+}
+
+/// The signed-in user of this request, if any.
+pub async fn current_user() -> Result<Option<Caller>, AppError> {
+    let state = state()?;
+    let parts = parts().await?;
+    let ip = client_ip(&parts, state.trust_proxy);
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let user = domain::sessions::lookup(&state.db, &token).await?;
+    Ok(user.map(|user| Caller { user, ip }))
+}
+
+/// Gets the caller and checks the role; sets 401/403 on the response when
+/// refused. Every server function starts with this.
+pub async fn require(need: Need) -> Result<Caller, AppError> {
+    let caller = current_user().await.map_err(fail)?;
+    let Some(caller) = caller else {
+        return Err(fail(AppError::Unauthenticated));
+    };
+    match need {
+        Need::SignedIn => {}
+        Need::User | Need::Admin if caller.user.must_change_password => {
+            return Err(fail(AppError::PasswordChangeRequired));
+        }
+        Need::Admin if !caller.user.is_admin() => return Err(fail(AppError::Forbidden)),
+        Need::User | Need::Admin => {}
+    }
+    Ok(caller)
+}
+
+/// Puts the error's HTTP status on the response and hands the error back.
+pub fn fail(e: AppError) -> AppError {
+    if let Some(opts) = use_context::<ResponseOptions>() {
+        opts.set_status(e.status());
+    }
+    e
+}
+
+/// Maps a service result, setting the response status on failure.
+pub fn done<T>(r: domain::Result<T>) -> Result<T, AppError> {
+    r.map_err(|e| fail(e.into()))
+}
+
+pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .ok()
+}
+
+pub fn set_cookie(value: Option<HeaderValue>) {
+    if let (Some(opts), Some(v)) = (use_context::<ResponseOptions>(), value) {
+        opts.append_header(SET_COOKIE, v);
+    }
+}

@@ -1,0 +1,241 @@
+//! Pieces every page uses: the signed-in layout, field messages, org selects.
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
+
+use crate::MeResource;
+use crate::api::{Logout, Me, OrgDto, SetLanguage};
+use crate::error::AppError;
+use crate::i18n::use_lang;
+
+/// The error of an action's last result, for field and form messages.
+pub fn err_of<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
+/// Whether an action's last result was a success.
+pub fn ok_of<T, S>(value: S) -> Signal<bool>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || matches!(value.get(), Some(Ok(_))))
+}
+
+/// The message for one field, shown under it.
+#[component]
+pub fn FieldMsg(#[prop(into)] err: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        err.get().and_then(|e| e.field(field).cloned()).map(|f| {
+            view! {
+                <p class="field-error" role="alert" data-testid=format!("error-{field}")>
+                    {lang.get().t().field_error(&f.code, f.param)}
+                </p>
+            }
+        })
+    }
+}
+
+/// A message for the whole form: errors not tied to a field, or success.
+#[component]
+pub fn FormMsg(
+    #[prop(into)] err: Signal<Option<AppError>>,
+    #[prop(into, optional)] ok: Option<Signal<bool>>,
+    #[prop(optional)] ok_text: Option<fn(&crate::i18n::Catalogue) -> &'static str>,
+) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        let t = lang.get().t();
+        if let Some(e) = err.get() {
+            let text = e.message(t);
+            (!text.is_empty()).then(|| {
+                view! { <p class="form-error" role="alert" data-testid="form-error">{text}</p> }
+                    .into_any()
+            })
+        } else if ok.is_some_and(|o| o.get()) {
+            let text = ok_text.map(|f| f(t)).unwrap_or(t.saved);
+            Some(
+                view! { <p class="form-ok" role="status" data-testid="form-ok">{text}</p> }
+                    .into_any(),
+            )
+        } else {
+            None
+        }
+    }
+}
+
+/// Organisations in tree order with their depth, for lists and selects.
+pub fn org_tree(orgs: &[OrgDto]) -> Vec<(OrgDto, usize)> {
+    fn walk(orgs: &[OrgDto], parent: Option<i32>, depth: usize, out: &mut Vec<(OrgDto, usize)>) {
+        // Depth is bounded by the number of organisations: the service
+        // refuses cycles, and this guard keeps a damaged table from looping.
+        if depth > orgs.len() {
+            return;
+        }
+        for o in orgs.iter().filter(|o| o.parent_id == parent) {
+            out.push((o.clone(), depth));
+            walk(orgs, Some(o.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::with_capacity(orgs.len());
+    walk(orgs, None, 0, &mut out);
+    out
+}
+
+pub fn indent(name: &str, depth: usize) -> String {
+    format!("{}{}", "\u{3000}".repeat(depth), name)
+}
+
+/// `<option>`s for an organisation select, the first one meaning "none".
+pub fn org_options(
+    orgs: &[OrgDto],
+    none_label: &'static str,
+    selected: Option<i32>,
+) -> impl IntoView + use<> {
+    let opts = org_tree(orgs)
+        .into_iter()
+        .map(|(o, depth)| {
+            view! {
+                <option value=o.id.to_string() selected=selected == Some(o.id)>
+                    {indent(&o.name, depth)}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <option value="" selected=selected.is_none()>
+            {none_label}
+        </option>
+        {opts}
+    }
+}
+
+/// Signed-in pages: header, menu and the page below.
+#[component]
+pub fn Layout() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let lang = use_lang();
+    view! {
+        <Suspense fallback=move || {
+            view! { <p class="loading">{move || lang.get().t().loading}</p> }
+        }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Shell me /> }.into_any(),
+                    _ => view! { <Redirect path="/login" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Shell(me: Me) -> impl IntoView {
+    let lang = use_lang();
+    let location = use_location();
+    let must_change = me.must_change_password;
+    let on_password_page = move || location.pathname.get() == "/password";
+    let set_lang = ServerAction::<SetLanguage>::new();
+    let logout = ServerAction::<Logout>::new();
+    // A language change re-renders every label: reload so the server renders
+    // the page in the new language too.
+    Effect::new(move |_| {
+        if matches!(set_lang.value().get(), Some(Ok(()))) {
+            let _ = window().location().reload();
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(logout.value().get(), Some(Ok(()))) {
+            let _ = window().location().assign("/login");
+        }
+    });
+    let is_admin = me.is_admin;
+    let name = me.name.clone();
+    view! {
+        <header class="app-header" data-testid="app-header">
+            <a class="brand" href="/" data-testid="nav-brand">
+                <span class="brand-mark">"便"</span>
+                <span class="brand-name">{move || lang.get().t().app_name}</span>
+            </a>
+            <nav class="app-menu" data-testid="app-menu">
+                <A href="/" attr:data-testid="nav-home">{move || lang.get().t().menu_home}</A>
+                {is_admin.then(|| view! {
+                    <A href="/admin" attr:data-testid="nav-admin">{move || lang.get().t().menu_admin}</A>
+                })}
+                <A href="/help" attr:data-testid="nav-help">{move || lang.get().t().menu_help}</A>
+            </nav>
+            <div class="app-user">
+                <span class="user-name" data-testid="user-name">{name}</span>
+                <ActionForm action=set_lang attr:class="inline-form">
+                    <input type="hidden" name="language" value=move || lang.get().other().code() />
+                    <button type="submit" class="link-button" data-testid="lang-switch">
+                        {move || lang.get().t().switch_language}
+                    </button>
+                </ActionForm>
+                <ActionForm action=logout attr:class="inline-form">
+                    <button type="submit" class="link-button" data-testid="logout">
+                        {move || lang.get().t().logout}
+                    </button>
+                </ActionForm>
+            </div>
+        </header>
+        <main class="app-main" data-testid="app-main">
+            {move || {
+                if must_change && !on_password_page() {
+                    view! { <Redirect path="/password" /> }.into_any()
+                } else {
+                    view! { <Outlet /> }.into_any()
+                }
+            }}
+        </main>
+    }
+}
+
+/// Shows `children` only to administrators; others get the refusal message.
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let lang = use_lang();
+    let is_admin = move || {
+        me.get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|m| m.is_admin)
+    };
+    view! {
+        <Show
+            when=is_admin
+            fallback=move || {
+                view! {
+                    <p class="form-error" data-testid="forbidden">
+                        {move || lang.get().t().error_forbidden}
+                    </p>
+                }
+            }
+        >
+            {children()}
+        </Show>
+    }
+}
+
+/// The admin area's side menu.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <nav class="admin-nav" data-testid="admin-nav">
+            <h2>{move || lang.get().t().admin_operations}</h2>
+            <A href="/admin/orgs" attr:data-testid="admin-orgs">{move || lang.get().t().org_admin}</A>
+            <A href="/admin/users" attr:data-testid="admin-users">{move || lang.get().t().user_admin}</A>
+            <h2>{move || lang.get().t().admin_basic}</h2>
+            <A href="/admin/company" attr:data-testid="admin-company">
+                {move || lang.get().t().company_settings}
+            </A>
+        </nav>
+    }
+}

@@ -1,0 +1,114 @@
+//! The error every server function returns. It crosses the wire as JSON; the
+//! browser turns it into a message in the user's language.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Catalogue;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErr {
+    pub field: String,
+    pub code: String,
+    pub param: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session (HTTP 401).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, but not allowed (HTTP 403).
+    #[error("forbidden")]
+    Forbidden,
+    /// Signed in with a one-time password that must be changed first (403).
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("not found")]
+    NotFound,
+    /// Validation failed; each entry names the form field.
+    #[error("invalid input")]
+    Invalid(Vec<FieldErr>),
+    #[error("login failed")]
+    LoginFailed,
+    #[error("throttled for {0} s")]
+    Throttled(u64),
+    /// Details are in the server log, never in the response.
+    #[error("internal error")]
+    Internal,
+    /// The request did not reach the function (network, encoding).
+    #[error("request failed: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+impl AppError {
+    pub fn field(&self, name: &str) -> Option<&FieldErr> {
+        match self {
+            AppError::Invalid(errs) => errs.iter().find(|e| e.field == name),
+            _ => None,
+        }
+    }
+
+    /// A message for the whole form (field errors are shown at their fields).
+    pub fn message(&self, t: &Catalogue) -> String {
+        match self {
+            AppError::Unauthenticated => t.error_unauthenticated.into(),
+            AppError::Forbidden => t.error_forbidden.into(),
+            AppError::PasswordChangeRequired => t.password_change_required.into(),
+            AppError::NotFound => t.error_not_found.into(),
+            AppError::Invalid(errs) => errs
+                .iter()
+                .find(|e| e.field == "id")
+                .map(|e| t.field_error(&e.code, e.param))
+                .unwrap_or_default(),
+            AppError::LoginFailed => t.login_failed.into(),
+            AppError::Throttled(_) => t.login_throttled.into(),
+            AppError::Internal | AppError::Transport(_) => t.error_generic.into(),
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::LoginFailed => StatusCode::UNAUTHORIZED,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::Error> for AppError {
+    fn from(e: domain::Error) -> Self {
+        match e {
+            domain::Error::Invalid(errs) => AppError::Invalid(
+                errs.into_iter()
+                    .map(|f| FieldErr {
+                        field: f.field.to_owned(),
+                        code: f.code.key().to_owned(),
+                        param: f.code.param(),
+                    })
+                    .collect(),
+            ),
+            domain::Error::NotFound => AppError::NotFound,
+            domain::Error::Throttled(s) => AppError::Throttled(s),
+            other => {
+                tracing::error!(error = %other, "service failed");
+                AppError::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Shared server state, provided to every server function and SSR render.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use domain::DatabaseConnection;
+use domain::throttle::LoginThrottle;
+use leptos::prelude::LeptosOptions;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub throttle: Arc<LoginThrottle>,
+    /// Mark cookies `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
+    pub trust_proxy: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

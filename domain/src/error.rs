@@ -1,0 +1,102 @@
+//! One error type for every service, with field-level validation failures
+//! that the UI turns into messages in the user's language.
+use sea_orm::DbErr;
+use serde::{Deserialize, Serialize};
+
+/// What was wrong with a field. The UI owns the wording (one catalogue per
+/// language), so this is a code plus the numbers the message needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Code {
+    Required,
+    TooLong { max: u32 },
+    TooShort { min: u32 },
+    InvalidEmail,
+    InvalidLoginId,
+    InvalidChars,
+    Duplicate,
+    NotFound,
+    HasChildren,
+    HasUsers,
+    WouldCycle,
+    WrongPassword,
+    PasswordMismatch,
+    LastAdmin,
+    NotYourself,
+}
+
+impl Code {
+    /// Stable key used by the message catalogues and the tests.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Code::Required => "required",
+            Code::TooLong { .. } => "too_long",
+            Code::TooShort { .. } => "too_short",
+            Code::InvalidEmail => "invalid_email",
+            Code::InvalidLoginId => "invalid_login_id",
+            Code::InvalidChars => "invalid_chars",
+            Code::Duplicate => "duplicate",
+            Code::NotFound => "not_found",
+            Code::HasChildren => "has_children",
+            Code::HasUsers => "has_users",
+            Code::WouldCycle => "would_cycle",
+            Code::WrongPassword => "wrong_password",
+            Code::PasswordMismatch => "password_mismatch",
+            Code::LastAdmin => "last_admin",
+            Code::NotYourself => "not_yourself",
+        }
+    }
+
+    /// The number a message interpolates (a length limit), if any.
+    pub fn param(&self) -> Option<u32> {
+        match self {
+            Code::TooLong { max } => Some(*max),
+            Code::TooShort { min } => Some(*min),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: Code,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, code: Code) -> Self {
+        Self { field, code }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("too many failed attempts; retry in {0} s")]
+    Throttled(u64),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn field(field: &'static str, code: Code) -> Self {
+        Error::Invalid(vec![FieldError::new(field, code)])
+    }
+
+    /// A unique index caught a race that the service's own check missed
+    /// (two requests creating the same login ID at once).
+    pub(crate) fn unique_violation_as(err: DbErr, field: &'static str) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                Error::field(field, Code::Duplicate)
+            }
+            _ => Error::Db(err),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,19 @@
+//! Tayori's business rules: entities, services and their validation.
+//!
+//! Everything here is independent of Leptos; `#[server]` functions in `app`
+//! authenticate the caller and then call exactly one service from this crate.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod company;
+pub mod db;
+pub mod error;
+pub mod orgs;
+pub mod password;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+pub mod validate;
+
+pub use error::{Code, Error, FieldError, Result};
+pub use sea_orm::{DatabaseConnection, DbErr};

@@ -1,0 +1,125 @@
+//! Slows repeated failed logins, per account and per client address.
+//!
+//! After a few free mistakes each further failure doubles the wait before the
+//! next attempt on that key is even checked (up to five minutes). Kept in
+//! memory: a restart forgives, which is acceptable for slowing guessing.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const FREE_FAILURES: u32 = 3;
+const MAX_WAIT: Duration = Duration::from_secs(300);
+/// Entries idle this long are forgotten.
+const FORGET_AFTER: Duration = Duration::from_secs(3600);
+
+#[derive(Default)]
+pub struct LoginThrottle {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    failures: u32,
+    last: Instant,
+}
+
+fn wait_for(failures: u32) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::ZERO;
+    }
+    let exp = (failures - FREE_FAILURES).min(16);
+    Duration::from_secs(1u64 << exp).min(MAX_WAIT)
+}
+
+impl LoginThrottle {
+    fn keys(account: &str, ip: &str) -> [String; 2] {
+        [
+            format!("acct:{}", account.trim().to_lowercase()),
+            format!("ip:{ip}"),
+        ]
+    }
+
+    /// How long the caller must still wait before this attempt is checked.
+    pub fn retry_after(&self, account: &str, ip: &str, now: Instant) -> Option<Duration> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Self::keys(account, ip)
+            .iter()
+            .filter_map(|k| entries.get(k))
+            .filter_map(|e| (e.last + wait_for(e.failures)).checked_duration_since(now))
+            .filter(|d| !d.is_zero())
+            .max()
+    }
+
+    pub fn failed(&self, account: &str, ip: &str, now: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
+        for k in Self::keys(account, ip) {
+            let e = entries.entry(k).or_insert(Entry {
+                failures: 0,
+                last: now,
+            });
+            e.failures += 1;
+            e.last = now;
+        }
+    }
+
+    /// A correct password clears the account's record, not the address's:
+    /// one good login must not unlock guessing at other accounts.
+    pub fn succeeded(&self, account: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let [acct, _] = Self::keys(account, "");
+        entries.remove(&acct);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_failures_are_free_then_waits_double() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..FREE_FAILURES {
+            assert_eq!(t.retry_after("yamada", "10.0.0.1", now), None);
+            t.failed("yamada", "10.0.0.1", now);
+        }
+        assert_eq!(
+            t.retry_after("yamada", "10.0.0.1", now),
+            Some(Duration::from_secs(1))
+        );
+        t.failed("yamada", "10.0.0.1", now);
+        assert_eq!(
+            t.retry_after("Yamada", "10.0.0.2", now),
+            Some(Duration::from_secs(2)),
+            "account key is case-insensitive and independent of the address"
+        );
+        assert_eq!(
+            t.retry_after("suzuki", "10.0.0.1", now),
+            Some(Duration::from_secs(2)),
+            "the address is slowed for other accounts too"
+        );
+        assert_eq!(t.retry_after("suzuki", "10.0.0.3", now), None);
+        assert_eq!(
+            t.retry_after("yamada", "10.0.0.1", now + Duration::from_secs(3)),
+            None
+        );
+    }
+
+    #[test]
+    fn success_clears_account_but_not_address() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..5 {
+            t.failed("yamada", "10.0.0.1", now);
+        }
+        t.succeeded("yamada");
+        assert_eq!(t.retry_after("yamada", "10.0.0.9", now), None);
+        assert!(t.retry_after("other", "10.0.0.1", now).is_some());
+    }
+
+    #[test]
+    fn wait_is_capped() {
+        assert_eq!(wait_for(100), MAX_WAIT);
+    }
+}

@@ -1,0 +1,47 @@
+//! Test databases: every test runs on a fresh SQLite file and on a fresh
+//! PostgreSQL database (from the project's scripts/pgstack.sh).
+#![allow(dead_code)]
+use domain::DatabaseConnection;
+use sea_orm::{ConnectionTrait, Database};
+
+fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!(
+        "{prefix}_{}_{:08x}",
+        std::process::id(),
+        rand::thread_rng().r#gen::<u32>()
+    )
+}
+
+pub async fn sqlite() -> DatabaseConnection {
+    let dir = std::env::temp_dir().join(unique("tayori_test"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    domain::db::connect(&domain::db::sqlite_url(&dir))
+        .await
+        .expect("sqlite")
+}
+
+/// A new, migrated PostgreSQL database. Fails (never skips) when the server
+/// is not there: the test command starts it.
+pub async fn postgres() -> DatabaseConnection {
+    let admin_url = std::env::var("TAYORI_TEST_PG_URL").expect(
+        "TAYORI_TEST_PG_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL",
+    );
+    let admin = Database::connect(admin_url.as_str())
+        .await
+        .expect("PostgreSQL from TAYORI_TEST_PG_URL must be reachable");
+    let name = unique("tayori_test");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').expect("url has a database").0;
+    domain::db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("postgres")
+}
+
+/// Both backends, named for assertion messages.
+pub async fn both() -> Vec<(&'static str, DatabaseConnection)> {
+    vec![("sqlite", sqlite().await), ("postgres", postgres().await)]
+}

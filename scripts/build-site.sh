@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the browser bundle into target/site (what cargo-leptos would do,
+# without its 14-minute install): wasm, wasm-bindgen, wasm-opt, minified JS,
+# CSS and public files.
+# Usage: scripts/build-site.sh [--dev]   (default: size-optimised release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+NAME=tayori
+SITE=target/site
+PKG=$SITE/pkg
+profile=wasm-release
+[ "${1:-}" = "--dev" ] && profile=dev
+
+cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
+  --target-dir=target/front --profile="$profile"
+outdir=$profile; [ "$profile" = dev ] && outdir=debug
+
+rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
+wasm-bindgen --target=web --no-typescript --out-name="$NAME" --out-dir="$PKG.tmp" \
+  "target/front/wasm32-unknown-unknown/$outdir/frontend.wasm"
+# Leptos' HydrationScripts loads /pkg/<name>.wasm.
+mv "$PKG.tmp/${NAME}_bg.wasm" "$PKG.tmp/$NAME.wasm"
+if [ "$profile" = wasm-release ]; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$PKG.tmp/$NAME.wasm" -o "$PKG.tmp/$NAME.wasm"
+  esbuild "$PKG.tmp/$NAME.js" --minify --format=esm --log-level=warning --outfile="$PKG.tmp/$NAME.min.js"
+  mv "$PKG.tmp/$NAME.min.js" "$PKG.tmp/$NAME.js"
+  esbuild style/main.css --minify --log-level=warning --outfile="$PKG.tmp/$NAME.css"
+else
+  cp style/main.css "$PKG.tmp/$NAME.css"
+fi
+mkdir -p "$SITE"
+cp -r public/. "$SITE/"
+rm -rf "$PKG" && mv "$PKG.tmp" "$PKG"
+echo "site built ($profile): $(du -sh "$PKG" | cut -f1) in $PKG"

@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# A private Dovecot + Postfix on loopback for Tayori's tests. Everything lives
+# in $MAILSTACK_DIR (config, certificates, queue, Maildirs, logs); the system's
+# /etc/dovecot and /etc/postfix are neither read nor changed. Needs root
+# (Postfix's master must start as root).
+#
+#   MAILSTACK_DIR=$(mktemp -d /tmp/ms.XXXXXX) scripts/mailstack.sh start
+#   . "$MAILSTACK_DIR/env.sh"        # MS_*_PORT, MS_CA_PEM, MS_USERS ...
+#   scripts/mailstack.sh stop
+#
+# Ports (base MS_PORT_BASE, default 20000):
+#   +25  SMTP, STARTTLS offered, AUTH before and after TLS, local delivery
+#   +26  SMTP offering and accepting only AUTH LOGIN
+#   +28  SMTP without STARTTLS
+#   +587 submission: STARTTLS and AUTH required
+#   +465 SMTPS (implicit TLS), AUTH required
+#   +110 POP3 (+STLS, APOP)   +995 POP3S   +143 IMAP   +993 IMAPS
+set -euo pipefail
+
+: "${MAILSTACK_DIR:?set MAILSTACK_DIR to a short empty directory, e.g. \$(mktemp -d /tmp/ms.XXXXXX)}"
+D="$MAILSTACK_DIR"
+B="${MS_PORT_BASE:-20000}"
+DOMAIN="${MS_DOMAIN:-example.test}"
+USERS="${MS_USERS:-alice@$DOMAIN:alicepass
+bob@$DOMAIN:bobpass
+carol@$DOMAIN:Pa ss\"w\\rd!
+bench@$DOMAIN:benchpass
+catchall@$DOMAIN:catchallpass}"
+
+P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_NOTLS=$((B + 28))
+P_SUBMISSION=$((B + 587)); P_SMTPS=$((B + 465))
+P_POP3=$((B + 110)); P_POP3S=$((B + 995)); P_IMAP=$((B + 143)); P_IMAPS=$((B + 993))
+
+log() { printf '[mailstack] %s\n' "$*" >&2; }
+
+write_certs() {
+  local s="$D/ssl"
+  mkdir -p "$s"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=Tayori test CA" -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign -keyout "$s/ca.key" -out "$s/ca.pem" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=localhost" -keyout "$s/server.key" -out "$s/server.csr" 2>/dev/null
+  cat > "$s/leaf.ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost,DNS:mail.$DOMAIN,IP:127.0.0.1,IP:::1
+EXT
+  openssl x509 -req -in "$s/server.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$s/leaf.ext" -out "$s/server.pem" 2>/dev/null
+  chmod 0644 "$s"/*.pem; chmod 0640 "$s/server.key"; chgrp dovecot "$s/server.key"
+}
+
+write_users() {
+  : > "$D/etc/users"; : > "$D/postfix/vmailbox"
+  while IFS= read -r line; do
+    [ -z "$line" ] && continue
+    local addr="${line%%:*}" pass="${line#*:}" local_part
+    local_part="${addr%@*}"
+    printf '%s:{PLAIN}%s::::::\n' "$addr" "$pass" >> "$D/etc/users"
+    printf '%s OK\n' "$addr" >> "$D/postfix/vmailbox"
+    mkdir -p "$D/mail/$DOMAIN/$local_part/Maildir"/{cur,new,tmp}
+  done <<< "$USERS"
+  chown -R mail:mail "$D/mail"
+  chmod 0644 "$D/etc/users"
+}
+
+write_dovecot() {
+  cat > "$D/etc/dovecot.conf" <<CONF
+instance_name = tayori-mailstack-$B
+base_dir = $D/run/dovecot
+state_dir = $D/state
+protocols = imap pop3 lmtp
+listen = 127.0.0.1
+log_path = $D/log/dovecot.log
+auth_verbose = yes
+first_valid_uid = 8
+mail_location = maildir:~/Maildir
+mail_fsync = never
+disable_plaintext_auth = no
+auth_mechanisms = plain login cram-md5 apop
+auth_username_format = %Lu
+auth_cache_size = 0
+auth_failure_delay = 0
+ssl = yes
+ssl_cert = <$D/ssl/server.pem
+ssl_key = <$D/ssl/server.key
+ssl_min_protocol = TLSv1.2
+pop3_uidl_format = %08Xu%08Xv
+postmaster_address = postmaster@$DOMAIN
+hostname = mail.$DOMAIN
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu $D/etc/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%Lu $D/etc/users
+  default_fields = uid=mail gid=mail home=$D/mail/%Ld/%Ln
+}
+service imap-login {
+  inet_listener imap {
+    port = $P_IMAP
+  }
+  inet_listener imaps {
+    port = $P_IMAPS
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = $P_POP3
+  }
+  inet_listener pop3s {
+    port = $P_POP3S
+    ssl = yes
+  }
+}
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+# Every client is 127.0.0.1: without this one wrong password slows all tests.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+CONF
+  # Postfix hides mechanisms it is told to but still accepts them; a separate
+  # auth-only Dovecot that knows only LOGIN makes the LOGIN-only port real.
+  cat > "$D/etc/dovecot-loginonly.conf" <<CONF
+instance_name = tayori-mailstack-lo-$B
+base_dir = $D/run/dovecot-lo
+state_dir = $D/state-lo
+protocols = none
+log_path = $D/log/dovecot-loginonly.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = login
+auth_failure_delay = 0
+auth_verbose = yes
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu $D/etc/users
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=/nonexistent
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+CONF
+}
+
+write_postfix() {
+  local p="$D/postfix"
+  cat > "$p/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $D/spool
+data_directory = $D/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = $D/log
+maillog_file = $D/log/postfix.log
+myhostname = mail.$DOMAIN
+mydomain = $DOMAIN
+myorigin = \$mydomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.1/32
+local_transport = error:5.1.1 local delivery disabled
+alias_maps =
+alias_database =
+biff = no
+append_dot_mydomain = no
+smtpd_banner = \$myhostname ESMTP tayori-mailstack
+smtputf8_enable = yes
+virtual_mailbox_domains = $DOMAIN
+virtual_mailbox_maps = texthash:$p/vmailbox
+virtual_alias_maps = regexp:$p/virtual_alias.regexp
+virtual_alias_domains =
+virtual_transport = lmtp:unix:$D/run/dovecot/lmtp
+default_transport = error:5.7.1 the test stack delivers nothing outside
+relay_transport = \$default_transport
+smtpd_tls_chain_files = $D/ssl/server.key, $D/ssl/server.pem
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = no
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $D/run/dovecot/auth-postfix
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_error_sleep_time = 0
+in_flow_delay = 0
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 5s
+delay_warning_time = 0
+maximal_queue_lifetime = 1h
+bounce_queue_lifetime = 1h
+smtp_dns_support_level = disabled
+CONF
+  # Authenticated relay to any other domain lands in catchall: nothing leaves.
+  printf '!/@%s$/ catchall@%s\n' "${DOMAIN//./\\.}" "$DOMAIN" > "$p/virtual_alias.regexp"
+  cat > "$p/master.cf" <<CONF
+$P_SMTP  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/smtp
+$P_LOGINONLY  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/loginonly
+  -o smtpd_sasl_path=$D/run/dovecot-lo/auth-postfix
+$P_NOTLS  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/notls
+  -o smtpd_tls_security_level=none
+$P_SUBMISSION  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+$P_SMTPS  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+pickup     unix  n  -  n  60    1  pickup
+cleanup    unix  n  -  n  -     0  cleanup
+qmgr       unix  n  -  n  300   1  qmgr
+tlsmgr     unix  -  -  n  1000? 1  tlsmgr
+rewrite    unix  -  -  n  -     -  trivial-rewrite
+bounce     unix  -  -  n  -     0  bounce
+defer      unix  -  -  n  -     0  bounce
+trace      unix  -  -  n  -     0  bounce
+verify     unix  -  -  n  -     1  verify
+flush      unix  n  -  n  1000? 0  flush
+proxymap   unix  -  -  n  -     -  proxymap
+proxywrite unix  -  -  n  -     1  proxymap
+smtp       unix  -  -  n  -     -  smtp
+relay      unix  -  -  n  -     -  smtp
+showq      unix  n  -  n  -     -  showq
+error      unix  -  -  n  -     -  error
+retry      unix  -  -  n  -     -  error
+discard    unix  -  -  n  -     -  discard
+lmtp       unix  -  -  n  -     -  lmtp
+anvil      unix  -  -  n  -     1  anvil
+scache     unix  -  -  n  -     1  scache
+postlog    unix-dgram n - n -   1  postlogd
+CONF
+  # Postfix re-reads files younger than a second in 300 ms steps; back-date
+  # them so start-up does not wait.
+  touch -d "@$(( $(date +%s) - 10 ))" "$p"/*
+}
+
+wait_ports() {
+  local deadline=$(( $(date +%s) + 20 )) port
+  for port in "$@"; do
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        log "port $port did not open; logs follow"
+        tail -n 30 "$D"/log/*.log >&2 || true
+        return 1
+      fi
+      sleep 0.05
+    done
+  done
+}
+
+pid_alive() {
+  [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
+}
+
+stop() {
+  local pids=() f pid
+  for f in "$D/run/dovecot/master.pid" "$D/run/dovecot-lo/master.pid" "$D/spool/pid/master.pid"; do
+    [ -r "$f" ] || continue
+    pid=$(tr -d ' \n' < "$f")
+    [ -n "$pid" ] && pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  local deadline=$(( $(date +%s) + 5 ))
+  for pid in "${pids[@]}"; do
+    while pid_alive "$pid"; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.05
+    done
+  done
+  log "stopped"
+}
+
+start() {
+  for bin in /usr/sbin/dovecot /usr/sbin/postfix openssl; do
+    command -v "$bin" >/dev/null || { log "missing $bin: run scripts/install-deps.sh test"; exit 1; }
+  done
+  [ "$(id -u)" = 0 ] || { log "must run as root (Postfix's master starts as root)"; exit 1; }
+  local t0; t0=$(date +%s%N)
+  chmod 0755 "$D"
+  mkdir -p "$D"/{etc,log,run,state,state-lo,spool,data,mail,postfix}
+  chown postfix:postfix "$D/data"
+  write_certs
+  write_users
+  write_dovecot
+  write_postfix
+  trap 'log "start failed; stopping what started"; stop' ERR
+  /usr/sbin/dovecot -c "$D/etc/dovecot.conf" </dev/null >>"$D/log/start.log" 2>&1
+  /usr/sbin/dovecot -c "$D/etc/dovecot-loginonly.conf" </dev/null >>"$D/log/start.log" 2>&1
+  # Postfix's smtpd dies without Dovecot's SASL socket: wait for it first.
+  local n=0
+  until [ -S "$D/run/dovecot/auth-postfix" ] && [ -S "$D/run/dovecot-lo/auth-postfix" ]; do
+    n=$((n + 1)); [ $n -gt 200 ] && { log "Dovecot did not start"; cat "$D/log/"*.log >&2; false; }
+    sleep 0.05
+  done
+  /usr/sbin/postfix -c "$D/postfix" start </dev/null >>"$D/log/start.log" 2>&1
+  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS"
+  trap - ERR
+  {
+    echo "export MAILSTACK_DIR='$D'"
+    echo "export MS_DOMAIN='$DOMAIN'"
+    echo "export MS_HOST=127.0.0.1"
+    echo "export MS_SMTP_PORT=$P_SMTP MS_SMTP_LOGINONLY_PORT=$P_LOGINONLY MS_SMTP_NOTLS_PORT=$P_NOTLS"
+    echo "export MS_SUBMISSION_PORT=$P_SUBMISSION MS_SMTPS_PORT=$P_SMTPS"
+    echo "export MS_POP3_PORT=$P_POP3 MS_POP3S_PORT=$P_POP3S MS_IMAP_PORT=$P_IMAP MS_IMAPS_PORT=$P_IMAPS"
+    echo "export MS_CA_PEM='$D/ssl/ca.pem'"
+    printf "export MS_USERS=%q\n" "$USERS"
+  } > "$D/env.sh"
+  log "up in $(( ($(date +%s%N) - t0) / 1000000 )) ms (ports $B+…); env: $D/env.sh"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  *) echo "usage: MAILSTACK_DIR=… $0 start|stop|restart" >&2; exit 2 ;;
+esac

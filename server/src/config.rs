@@ -1,0 +1,97 @@
+//! Command line and environment. Every option has a flag and a variable.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tayori",
+    version,
+    about = "便り Tayori: mail for your groupware"
+)]
+pub struct Config {
+    /// Where Tayori keeps its embedded database and keys (created on first start).
+    #[arg(long, env = "TAYORI_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Use this database instead of the embedded one, e.g. postgres://user:pw@host/db.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve(ServeArgs),
+    /// Create an administrator, or reset one's password; prints a one-time password.
+    Admin {
+        /// Login ID of the administrator.
+        #[arg(long, default_value = "admin")]
+        login: String,
+        /// Full name (氏名) when creating.
+        #[arg(long, default_value = "管理者")]
+        name: String,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TAYORI_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Directory with the built browser bundle (pkg/) and public files.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// The URL users open; an https URL makes session cookies Secure.
+    #[arg(long, env = "TAYORI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy.
+    #[arg(long, env = "TAYORI_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+/// `tayori` with no subcommand serves, still reading the environment.
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeOnly::parse_from(["tayori"]).args
+    }
+}
+
+impl Config {
+    /// The database URL: the explicit one, else the embedded SQLite file in
+    /// the data directory (created here so SQLite can open it).
+    pub fn database_url(&self) -> Result<String, String> {
+        if let Some(url) = &self.database_url {
+            if url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:")
+            {
+                return Ok(url.clone());
+            }
+            return Err(format!(
+                "DATABASE_URL must start with postgres:// or sqlite: (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            ));
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                self.data_dir.display()
+            )
+        })?;
+        Ok(domain::db::sqlite_url(&self.data_dir))
+    }
+}

@@ -1,0 +1,144 @@
+//! The Tayori web server: configuration, the axum router, background work.
+#![forbid(unsafe_code)]
+
+pub mod config;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::auth::{SESSION_COOKIE, cookie};
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use http::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+
+pub use config::Config;
+
+/// Opens the database (running migrations) and builds the shared state.
+pub async fn build_state(
+    db_url: &str,
+    leptos_options: LeptosOptions,
+    secure_cookies: bool,
+    trust_proxy: bool,
+) -> domain::Result<AppState> {
+    let db = domain::db::connect(db_url).await?;
+    Ok(AppState {
+        leptos_options,
+        db,
+        throttle: Arc::new(domain::throttle::LoginThrottle::default()),
+        secure_cookies,
+        trust_proxy,
+    })
+}
+
+/// Leptos options without cargo-leptos' environment: the bundle name is ours.
+pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(app::BUNDLE)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Paths anyone may load: the sign-in page, its assets and the server
+/// functions (which check the caller themselves).
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path == "/favicon.svg"
+        || path == "/favicon.ico"
+}
+
+/// Sends signed-out visitors of a page to the sign-in form before anything
+/// renders, so no page is ever rendered for nobody.
+async fn require_session(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if is_public(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let user = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => domain::sessions::lookup(&state.db, &token).await,
+        None => Ok(None),
+    };
+    match user {
+        Ok(Some(_)) => next.run(req).await,
+        Ok(None) => Redirect::to("/login").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}
+
+/// The whole HTTP surface; tests drive it without a socket.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let shell_opts = state.leptos_options.clone();
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fns).get(server_fns))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            move || shell(shell_opts.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_session,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Prints the bootstrap administrator's one-time password, once: only the
+/// start that created the account sees it.
+pub async fn bootstrap(state: &AppState) -> domain::Result<()> {
+    if let Some((login, password)) = domain::users::ensure_bootstrap_admin(&state.db).await? {
+        println!("============================================================");
+        println!("便り Tayori: 管理者を作成しました / administrator created");
+        println!("  ログインID / login ID:                  {login}");
+        println!("  一時パスワード / one-time password:     {password}");
+        println!("初回ログイン時にパスワードの変更が必要です。この表示は一度だけです。");
+        println!("You must change it at first sign-in. It is shown only this once.");
+        println!("============================================================");
+    }
+    Ok(())
+}
+
+/// Hourly clean-up of expired sessions.
+pub fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match domain::sessions::purge_expired(&state.db).await {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+        }
+    });
+}
