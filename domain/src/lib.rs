@@ -16,4 +16,4 @@ pub mod users;
 pub mod validate;
 
 pub use error::{Code, Error, FieldError, Result};
-pub use sea_orm::{DatabaseConnection, DbErr};
+pub use sea_orm::{self, DatabaseConnection, DbErr};

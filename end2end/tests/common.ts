@@ -1,0 +1,35 @@
+import { expect, type Page } from "@playwright/test";
+
+export const ADMIN_NEW_PASSWORD = "kanri-sha-2026!";
+export const USER = { login: "yamada", name: "山田 太郎", password: "shoki-pass-1", newPassword: "yamada-pass-2" };
+export const ORG = "営業部";
+export const SUB_ORG = "第一営業課";
+
+/** Effects run only after hydration, so this marker means handlers are live. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function login(page: Page, id: string, password: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByTestId("login-id").fill(id);
+  await page.getByTestId("login-password").fill(password);
+  await page.getByTestId("login-submit").click();
+}
+
+export async function changePassword(page: Page, current: string, next: string) {
+  await page.waitForURL("**/password");
+  await hydrated(page);
+  await expect(page.getByTestId("password-change-required")).toBeVisible();
+  await page.getByTestId("current-password").fill(current);
+  await page.getByTestId("new-password").fill(next);
+  await page.getByTestId("confirm-password").fill(next);
+  await page.getByTestId("password-submit").click();
+  await expect(page.getByTestId("welcome")).toBeVisible();
+}
+
+export async function logout(page: Page) {
+  await page.getByTestId("logout").click();
+  await page.waitForURL("**/login");
+}

@@ -1,0 +1,480 @@
+//! The HTTP surface without a socket (`Router` + `oneshot`), on SQLite and
+//! PostgreSQL: who may call what, status codes, cookies, messages.
+use axum::Router;
+use axum::body::Body;
+use domain::DatabaseConnection;
+use http::{Request, StatusCode, header};
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    db: DatabaseConnection,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn session_cookie(&self) -> String {
+        let c = self
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|v| v.starts_with("tayori_session="))
+            .expect("session cookie set");
+        c.split(';').next().unwrap().to_owned()
+    }
+}
+
+fn unique() -> String {
+    use rand::Rng;
+    format!(
+        "{}_{:08x}",
+        std::process::id(),
+        rand::thread_rng().r#gen::<u32>()
+    )
+}
+
+async fn db_url(backend: &str) -> String {
+    match backend {
+        "sqlite" => {
+            let dir = std::env::temp_dir().join(format!("tayori_http_{}", unique()));
+            std::fs::create_dir_all(&dir).unwrap();
+            domain::db::sqlite_url(&dir)
+        }
+        _ => {
+            use domain::sea_orm::{ConnectionTrait, Database};
+            let admin_url = std::env::var("TAYORI_TEST_PG_URL").expect(
+                "TAYORI_TEST_PG_URL is not set: run scripts/test.sh, which starts PostgreSQL",
+            );
+            let admin = Database::connect(admin_url.as_str())
+                .await
+                .expect("PostgreSQL reachable");
+            let name = format!("tayori_http_{}", unique());
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+        }
+    }
+}
+
+impl TestApp {
+    async fn new(backend: &str, secure: bool) -> Self {
+        let opts = server::leptos_options("target/site", "127.0.0.1:3000".parse().unwrap());
+        let state = server::build_state(&db_url(backend).await, opts, secure, false)
+            .await
+            .unwrap();
+        let db = state.db.clone();
+        TestApp {
+            router: server::router(state),
+            db,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn call(&self, fname: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(format!("/api/{fname}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    async fn login(&self, login: &str, password: &str) -> String {
+        let r = self
+            .call(
+                "login",
+                &[("login_id", login), ("password", password)],
+                None,
+            )
+            .await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "login {login}: {} {}",
+            r.status,
+            r.body
+        );
+        r.session_cookie()
+    }
+
+    /// An administrator who has already changed the one-time password.
+    async fn admin(&self) -> String {
+        let pw = domain::users::create_or_reset_admin(&self.db, "root", "管理者")
+            .await
+            .unwrap();
+        let c = self.login("root", &pw).await;
+        let r = self
+            .call(
+                "change_password",
+                &[
+                    ("current", &pw),
+                    ("new_password", "admin-pass-1"),
+                    ("confirm", "admin-pass-1"),
+                ],
+                Some(&c),
+            )
+            .await;
+        assert!(
+            !r.status.is_client_error() && !r.status.is_server_error(),
+            "{} {}",
+            r.status,
+            r.body
+        );
+        c
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const BACKENDS: [&str; 2] = ["sqlite", "postgres"];
+
+#[tokio::test]
+async fn signed_out_callers_get_401_and_pages_redirect_to_login() {
+    for backend in BACKENDS {
+        let app = TestApp::new(backend, false).await;
+        for f in [
+            "list_orgs",
+            "create_org",
+            "list_users",
+            "get_company",
+            "save_company",
+        ] {
+            let r = app
+                .call(
+                    f,
+                    &[("name", "x"), ("parent", ""), ("org", ""), ("email", "")],
+                    None,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "{backend} {f}: {}",
+                r.body
+            );
+            assert_eq!(
+                r.json(),
+                serde_json::json!("Unauthenticated"),
+                "{backend} {f}"
+            );
+        }
+        let r = app
+            .call(
+                "create_org",
+                &[("name", "x"), ("parent", "")],
+                Some("tayori_session=forged"),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{backend}: forged cookie"
+        );
+        let r = app
+            .send(Request::get("/admin/users").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/login");
+        let r = app
+            .send(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}");
+        assert!(
+            r.body.contains("ログイン"),
+            "{backend}: login page renders in Japanese"
+        );
+        assert!(r.body.contains("data-testid=\"login-id\""));
+    }
+}
+
+#[tokio::test]
+async fn non_admins_get_403_from_every_admin_function() {
+    for backend in BACKENDS {
+        let app = TestApp::new(backend, false).await;
+        let admin = app.admin().await;
+        let r = app
+            .call(
+                "create_user",
+                &[
+                    ("login_id", "tanaka"),
+                    ("name", "田中 一郎"),
+                    ("email", "tanaka@example.co.jp"),
+                    ("role", "user"),
+                    ("password", "first-pass-1"),
+                    ("organisation", ""),
+                    ("language", "ja"),
+                ],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let user = app.login("tanaka", "first-pass-1").await;
+
+        // Before changing the one-time password, even user functions refuse.
+        let r = app.call("list_orgs", &[], Some(&user)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
+        assert_eq!(r.json(), serde_json::json!("PasswordChangeRequired"));
+        let r = app
+            .call(
+                "change_password",
+                &[
+                    ("current", "first-pass-1"),
+                    ("new_password", "second-pass-2"),
+                    ("confirm", "second-pass-2"),
+                ],
+                Some(&user),
+            )
+            .await;
+        assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
+        assert_eq!(
+            app.call("list_orgs", &[], Some(&user)).await.status,
+            StatusCode::OK
+        );
+
+        let admin_calls: [(&str, &[(&str, &str)]); 10] = [
+            ("create_org", &[("name", "x"), ("parent", "")]),
+            ("rename_org", &[("id", "1"), ("name", "x")]),
+            ("move_org", &[("id", "1"), ("parent", "")]),
+            ("delete_org", &[("id", "1")]),
+            ("list_users", &[("org", "")]),
+            ("get_user", &[("id", "1")]),
+            (
+                "create_user",
+                &[
+                    ("login_id", "x"),
+                    ("name", "x"),
+                    ("email", ""),
+                    ("role", "admin"),
+                    ("password", "12345678"),
+                    ("organisation", ""),
+                    ("language", "ja"),
+                ],
+            ),
+            (
+                "update_user",
+                &[
+                    ("id", "1"),
+                    ("name", "x"),
+                    ("email", ""),
+                    ("role", "user"),
+                    ("organisation", ""),
+                    ("language", "ja"),
+                ],
+            ),
+            ("reset_password", &[("id", "1"), ("password", "12345678")]),
+            ("save_company", &[("name", "x"), ("email", "")]),
+        ];
+        for (f, form) in admin_calls {
+            let r = app.call(f, form, Some(&user)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+            assert_eq!(r.json(), serde_json::json!("Forbidden"), "{backend} {f}");
+        }
+        assert_eq!(
+            app.call("get_company", &[], Some(&user)).await.status,
+            StatusCode::FORBIDDEN
+        );
+        // Nothing changed behind the refusals.
+        assert!(
+            domain::orgs::list(&app.db).await.unwrap().is_empty(),
+            "{backend}"
+        );
+        assert!(
+            domain::users::find_by_login(&app.db, "x")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn validation_errors_name_the_field_with_422() {
+    for backend in BACKENDS {
+        let app = TestApp::new(backend, false).await;
+        let admin = app.admin().await;
+        let base = [
+            ("login_id", "suzuki"),
+            ("name", "鈴木 次郎"),
+            ("email", "suzuki@example.co.jp"),
+            ("role", "user"),
+            ("password", "first-pass-1"),
+            ("organisation", ""),
+            ("language", "ja"),
+        ];
+        assert_eq!(
+            app.call("create_user", &base, Some(&admin)).await.status,
+            StatusCode::OK
+        );
+        let r = app.call("create_user", &base, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"Invalid": [{"field": "login_id", "code": "duplicate", "param": null}]})
+        );
+        let mut bad = base;
+        bad[0].1 = "other";
+        bad[1].1 = "";
+        bad[2].1 = "no-at-sign";
+        let r = app.call("create_user", &bad, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<String> = r.json()["Invalid"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["field"].as_str().unwrap(),
+                    e["code"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            ["name:required", "email:invalid_email"],
+            "{backend}"
+        );
+        let long = "あ".repeat(101);
+        let r = app
+            .call(
+                "create_org",
+                &[("name", &long), ("parent", "")],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.json()["Invalid"][0]["code"], "too_long", "{backend}");
+        assert_eq!(r.json()["Invalid"][0]["param"], 100);
+        assert!(
+            domain::users::find_by_login(&app.db, "other")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_slowed() {
+    let app = TestApp::new("sqlite", false).await;
+    domain::users::create_or_reset_admin(&app.db, "root", "管理者")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let r = app
+            .call(
+                "login",
+                &[("login_id", "root"), ("password", "guess")],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.json(), serde_json::json!("LoginFailed"));
+        assert!(r.headers.get(header::SET_COOKIE).is_none());
+    }
+    let r = app
+        .call(
+            "login",
+            &[("login_id", "root"), ("password", "guess")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let failures = domain::audit::recent(&app.db, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "login.failed")
+        .count();
+    assert_eq!(failures, 3, "each checked failure is audited");
+}
+
+#[tokio::test]
+async fn session_cookie_flags_and_logout() {
+    for secure in [false, true] {
+        let app = TestApp::new("sqlite", secure).await;
+        let pw = domain::users::create_or_reset_admin(&app.db, "root", "管理者")
+            .await
+            .unwrap();
+        let r = app
+            .call("login", &[("login_id", "root"), ("password", &pw)], None)
+            .await;
+        let set = r
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
+        assert_eq!(set.contains("; Secure"), secure, "{set}");
+        let cookie = r.session_cookie();
+        let r = app
+            .send(
+                Request::get("/")
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signed-in page renders");
+        app.call("logout", &[], Some(&cookie)).await;
+        let r = app
+            .call(
+                "change_password",
+                &[
+                    ("current", &pw),
+                    ("new_password", "abcdefgh1"),
+                    ("confirm", "abcdefgh1"),
+                ],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "the old cookie is dead after logout"
+        );
+    }
+}
