@@ -19,11 +19,9 @@ outdir=$profile; [ "$profile" = dev ] && outdir=debug
 rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
 wasm-bindgen --target=web --no-typescript --out-name="$NAME" --out-dir="$PKG.tmp" \
   "target/front/wasm32-unknown-unknown/$outdir/frontend.wasm"
-# Leptos' HydrationScripts loads /pkg/<name>.wasm.
-mv "$PKG.tmp/${NAME}_bg.wasm" "$PKG.tmp/$NAME.wasm"
 if [ "$profile" = wasm-release ]; then
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$PKG.tmp/$NAME.wasm" -o "$PKG.tmp/$NAME.wasm"
+    "$PKG.tmp/${NAME}_bg.wasm" -o "$PKG.tmp/${NAME}_bg.wasm"
   esbuild "$PKG.tmp/$NAME.js" --minify --format=esm --log-level=warning --outfile="$PKG.tmp/$NAME.min.js"
   mv "$PKG.tmp/$NAME.min.js" "$PKG.tmp/$NAME.js"
   esbuild style/main.css --minify --log-level=warning --outfile="$PKG.tmp/$NAME.css"

@@ -117,11 +117,13 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     done(
         domain::audit::record(&state.db, &actor, "login", &format!("user:{}", user.id), "").await,
     )?;
+    let https = is_https(&parts, &state);
     set_cookie(session_cookie(
         &token,
-        is_https(&parts, &state),
+        https,
         domain::sessions::LIFETIME.num_seconds(),
     ));
+    set_cookie(crate::auth::lang_cookie(&user.language, https));
     leptos_axum::redirect(if user.must_change_password {
         "/password"
     } else {
@@ -147,7 +149,13 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn set_language(language: String) -> Result<(), AppError> {
     let caller = require(Need::SignedIn).await?;
     let state = crate::auth::state()?;
-    done(domain::users::set_language(&state.db, caller.user.id, &language).await)
+    done(domain::users::set_language(&state.db, caller.user.id, &language).await)?;
+    let parts = crate::auth::parts().await?;
+    crate::auth::set_cookie(crate::auth::lang_cookie(
+        &language,
+        crate::auth::is_https(&parts, &state),
+    ));
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "change_password")]

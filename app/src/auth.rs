@@ -12,6 +12,8 @@ use domain::audit::Actor;
 use domain::users::User;
 
 pub const SESSION_COOKIE: &str = "tayori_session";
+/// The user's language, so the page shell can say `<html lang>` at once.
+pub const LANG_COOKIE: &str = "tayori_lang";
 
 /// What a server function requires of its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,8 +120,18 @@ pub async fn require(need: Need) -> Result<Caller, AppError> {
 }
 
 /// Puts the error's HTTP status on the response and hands the error back.
+///
+/// Not for a plain HTML form post (before hydration): there Leptos answers
+/// with a redirect back to the form carrying the error, and a status set here
+/// would replace that redirect.
 pub fn fail(e: AppError) -> AppError {
-    if let Some(opts) = use_context::<ResponseOptions>() {
+    let html_form_post = use_context::<Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if !html_form_post && let Some(opts) = use_context::<ResponseOptions>() {
         opts.set_status(e.status());
     }
     e
@@ -142,4 +154,12 @@ pub fn set_cookie(value: Option<HeaderValue>) {
     if let (Some(opts), Some(v)) = (use_context::<ResponseOptions>(), value) {
         opts.append_header(SET_COOKIE, v);
     }
+}
+
+pub fn lang_cookie(lang: &str, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
+    ))
+    .ok()
 }

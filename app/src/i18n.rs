@@ -142,6 +142,14 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    pub fn welcome_user(&self, name: &str) -> String {
+        if std::ptr::eq(self, &JA) {
+            format!("{}、{name} さん", self.welcome)
+        } else {
+            format!("{}, {name}", self.welcome)
+        }
+    }
+
     /// The message for a validation code from the server.
     pub fn field_error(&self, code: &str, param: Option<u32>) -> String {
         let n = param.unwrap_or_default();

@@ -30,7 +30,7 @@ pub const BUNDLE: &str = "tayori";
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="ja">
+        <html lang=html_lang()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -43,6 +43,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `<html lang>` for the first response, from the cookie the server sets at
+/// sign-in and on a language switch (the shell renders before any database
+/// lookup could finish).
+fn html_lang() -> &'static str {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>()
+        && auth::cookie(&parts.headers, auth::LANG_COOKIE).as_deref() == Some("en")
+    {
+        return "en";
+    }
+    "ja"
 }
 
 /// The signed-in user, loaded once per page load and shared by every page.
@@ -67,8 +80,8 @@ pub fn App() -> impl IntoView {
         <Title text="便り Tayori" />
         <Router>
             <LangProvider>
-                <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/login") view=LoginPage />
+                <Routes fallback=|| view! { <Suspense><NotFoundPage /></Suspense> }>
+                    <Route path=path!("/login") view=|| view! { <Suspense><LoginPage /></Suspense> } />
                     <ParentRoute path=path!("") view=Layout>
                         <Route path=path!("/") view=HomePage />
                         <Route path=path!("/password") view=PasswordPage />
@@ -101,5 +114,8 @@ fn LangProvider(children: Children) -> impl IntoView {
         from_user.unwrap_or_else(|| Lang::from_code(&query.read().get("lang").unwrap_or_default()))
     });
     provide_context(lang);
+    // Pages read it inside their own Suspense (a Suspense around <Routes>
+    // would hide the routes from the server's route list).
     children()
 }
+

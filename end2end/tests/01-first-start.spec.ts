@@ -50,6 +50,7 @@ test("the admin creates organisations, and bad input is reported at the field", 
 
 test("the admin creates a user with a Japanese name", async ({ page }) => {
   await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
   await page.goto("/admin/users/new");
   await hydrated(page);
   await page.getByTestId("user-login-id").fill(USER.login);

@@ -478,3 +478,34 @@ async fn session_cookie_flags_and_logout() {
         );
     }
 }
+
+#[tokio::test]
+async fn language_switch_is_per_user_and_sets_html_lang() {
+    let app = TestApp::new("sqlite", false).await;
+    let admin = app.admin().await;
+    let r = app.call("set_language", &[("language", "en")], Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let lang = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("tayori_lang="))
+        .expect("language cookie");
+    let lang = lang.split(';').next().unwrap();
+    assert_eq!(lang, "tayori_lang=en");
+    let r = app
+        .send(
+            Request::get("/help")
+                .header(header::COOKIE, format!("{admin}; {lang}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(r.body.contains("<html lang=\"en\""), "{}", &r.body[..200.min(r.body.len())]);
+    assert!(r.body.contains("How mail flows"), "the page renders in English on the server");
+    let me = domain::users::find_by_login(&app.db, "root").await.unwrap().unwrap();
+    assert_eq!(me.language, "en", "stored with the user");
+    let r = app.call("set_language", &[("language", "fr")], Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -25,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1 data-testid="welcome">{move || t().welcome} "、" {name} {move || if lang.get() == crate::i18n::Lang::Ja { " さん" } else { "" }}</h1>
+            <h1 data-testid="welcome">{move || t().welcome_user(&name())}</h1>
             <p>{move || t().home_intro}</p>
             <div class="tiles">
                 <Show when=is_admin>

@@ -76,13 +76,13 @@ fn OrgRow(
     let rename = ServerAction::<RenameOrg>::new();
     let move_ = ServerAction::<MoveOrg>::new();
     let delete = ServerAction::<DeleteOrg>::new();
-    for version in [rename.version(), move_.version(), delete.version()] {
-        Effect::new(move |prev: Option<usize>| {
-            let v = version.get();
-            if prev.is_some_and(|p| p != v) {
+    // Only a success reloads the list: the reload re-creates this row, and
+    // an error message must stay visible where it happened.
+    for value in [rename.value(), move_.value(), delete.value()] {
+        Effect::new(move |_| {
+            if matches!(value.get(), Some(Ok(()))) {
                 changed.update(|n| *n += 1);
             }
-            v
         });
     }
     let rename_err = err_of(rename.value());
