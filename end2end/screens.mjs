@@ -12,8 +12,8 @@ const browser = await chromium.launch({
 });
 for (const [tag, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 800 }]]) {
   const page = await browser.newPage({ viewport });
-  page.on("console", (m) => m.type() === "error" && console.log(`[console] ${m.text()}`));
-  page.on("pageerror", (e) => console.log(`[pageerror] ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && console.log(`[console] ${page.url()} ${m.text().split("\n")[0]}`));
+  page.on("pageerror", (e) => console.log(`[pageerror] ${page.url()} ${e.message}`));
   await page.goto(`${base}/login`);
   await page.screenshot({ path: `${out}/${tag}-login.png`, fullPage: true });
   await page.fill("[data-testid=login-id]", process.env.LOGIN ?? "admin");

@@ -43,6 +43,20 @@ pub struct CompanyDto {
 }
 
 #[cfg(feature = "ssr")]
+impl From<&domain::users::User> for Me {
+    fn from(u: &domain::users::User) -> Self {
+        Me {
+            id: u.id,
+            login_id: u.login_id.clone(),
+            name: u.name.clone(),
+            is_admin: u.is_admin(),
+            language: u.language.clone(),
+            must_change_password: u.must_change_password,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<domain::users::User> for UserDto {
     fn from(u: domain::users::User) -> Self {
         UserDto {
@@ -80,14 +94,7 @@ fn role(v: &str) -> Option<domain::users::Role> {
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     let caller = crate::auth::current_user().await.map_err(fail)?;
-    Ok(caller.map(|c| Me {
-        id: c.user.id,
-        is_admin: c.user.is_admin(),
-        login_id: c.user.login_id,
-        name: c.user.name,
-        language: c.user.language,
-        must_change_password: c.user.must_change_password,
-    }))
+    Ok(caller.map(|c| Me::from(&c.user)))
 }
 
 #[server(prefix = "/api", endpoint = "login")]

@@ -3,7 +3,6 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
-use crate::MeResource;
 use crate::api::{Logout, Me, OrgDto, SetLanguage};
 use crate::error::AppError;
 use crate::i18n::use_lang;
@@ -91,46 +90,79 @@ pub fn indent(name: &str, depth: usize) -> String {
     format!("{}{}", "\u{3000}".repeat(depth), name)
 }
 
-/// `<option>`s for an organisation select, the first one meaning "none".
-pub fn org_options(
-    orgs: &[OrgDto],
-    none_label: &'static str,
-    selected: Option<i32>,
-) -> impl IntoView + use<> {
-    let opts = org_tree(orgs)
+/// Escapes text for HTML content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `<option>`s as HTML, for a select's `inner_html`: hydration does not walk
+/// inside it, and Chromium's parser may drop the marker comments Leptos would
+/// otherwise put between options. `options` are (value, label) pairs.
+pub fn options_html<'a>(
+    options: impl IntoIterator<Item = (String, String)>,
+    selected: &'a str,
+) -> String {
+    options
         .into_iter()
-        .map(|(o, depth)| {
-            view! {
-                <option value=o.id.to_string() selected=selected == Some(o.id)>
-                    {indent(&o.name, depth)}
-                </option>
-            }
+        .map(|(value, label)| {
+            let sel = if value == selected { " selected" } else { "" };
+            format!(
+                "<option value=\"{}\"{sel}>{}</option>",
+                escape_html(&value),
+                escape_html(&label)
+            )
         })
-        .collect_view();
-    view! {
-        <option value="" selected=selected.is_none()>
-            {none_label}
-        </option>
-        {opts}
+        .collect()
+}
+
+/// Options for an organisation select, the first one (value "") meaning none.
+pub fn org_options(orgs: &[OrgDto], none_label: &str, selected: Option<i32>) -> String {
+    let first = (String::new(), none_label.to_owned());
+    let rest = org_tree(orgs)
+        .into_iter()
+        .map(|(o, depth)| (o.id.to_string(), indent(&o.name, depth)));
+    let selected = selected.map(|id| id.to_string()).unwrap_or_default();
+    options_html(std::iter::once(first).chain(rest), &selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_escaped_and_nested() {
+        let orgs = vec![
+            OrgDto { id: 1, name: "本社".into(), parent_id: None },
+            OrgDto { id: 2, name: "R&D <\"研究\">".into(), parent_id: Some(1) },
+        ];
+        let html = org_options(&orgs, "（なし）", Some(2));
+        assert_eq!(
+            html,
+            "<option value=\"\">（なし）</option><option value=\"1\">本社</option>\
+             <option value=\"2\" selected>\u{3000}R&amp;D &lt;&quot;研究&quot;&gt;</option>"
+        );
     }
 }
 
-/// Signed-in pages: header, menu and the page below.
+/// Signed-in pages: header, menu and the page below. The server only
+/// renders these for a signed-in user whose password is in order (see the
+/// session middleware); the redirects here cover client-side navigation.
 #[component]
 pub fn Layout() -> impl IntoView {
-    let me = expect_context::<MeResource>();
-    let lang = use_lang();
-    view! {
-        <Suspense fallback=move || {
-            view! { <p class="loading">{move || lang.get().t().loading}</p> }
-        }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Shell me /> }.into_any(),
-                    _ => view! { <Redirect path="/login" /> }.into_any(),
-                }
-            })}
-        </Suspense>
+    match crate::use_me().get_untracked() {
+        Some(me) => view! { <Shell me /> }.into_any(),
+        None => view! { <Redirect path="/login" /> }.into_any(),
     }
 }
 
@@ -199,14 +231,9 @@ fn Shell(me: Me) -> impl IntoView {
 /// Shows `children` only to administrators; others get the refusal message.
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
-    let me = expect_context::<MeResource>();
+    let me = crate::use_me();
     let lang = use_lang();
-    let is_admin = move || {
-        me.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|m| m.is_admin)
-    };
+    let is_admin = move || me.get().is_some_and(|m| m.is_admin);
     view! {
         <Show
             when=is_admin

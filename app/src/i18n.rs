@@ -113,6 +113,7 @@ pub struct Catalogue {
     pub company_email: &'static str,
     // common
     pub save: &'static str,
+    pub show: &'static str,
     pub saved: &'static str,
     pub cancel: &'static str,
     pub edit: &'static str,
@@ -264,6 +265,7 @@ pub static JA: Catalogue = Catalogue {
     company_name: "会社名",
     company_email: "会社のメールアドレス",
     save: "保存",
+    show: "表示",
     saved: "保存しました。",
     cancel: "キャンセル",
     edit: "編集",
@@ -356,6 +358,7 @@ pub static EN: Catalogue = Catalogue {
     company_name: "Company name",
     company_email: "Company mail address",
     save: "Save",
+    show: "Show",
     saved: "Saved.",
     cancel: "Cancel",
     edit: "Edit",

@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 <MetaTags />
+                <script id=ME_SCRIPT_ID type="application/json" inner_html=me_json()></script>
             </head>
             <body>
                 <App />
@@ -45,27 +46,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// `<html lang>` for the first response, from the cookie the server sets at
-/// sign-in and on a language switch (the shell renders before any database
-/// lookup could finish).
-fn html_lang() -> &'static str {
+/// The element that carries the signed-in user from the server's render to
+/// the browser, so both sides know it before rendering anything: no page
+/// waits for it and hydration sees the same value the server rendered with.
+const ME_SCRIPT_ID: &str = "tayori-me";
+
+/// The signed-in user of this request (the server's session middleware puts
+/// it into the request), or what the server embedded in the page.
+fn initial_me() -> Option<Me> {
     #[cfg(feature = "ssr")]
-    if let Some(parts) = use_context::<http::request::Parts>()
-        && auth::cookie(&parts.headers, auth::LANG_COOKIE).as_deref() == Some("en")
     {
-        return "en";
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
     }
-    "ja"
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .get_element_by_id(ME_SCRIPT_ID)
+            .and_then(|el| el.text_content())
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .flatten()
+    }
 }
 
-/// The signed-in user, loaded once per page load and shared by every page.
-pub type MeResource = Resource<Result<Option<Me>, error::AppError>>;
+/// JSON for the page, safe inside `<script>`: `<` is escaped so no value
+/// can close the element.
+fn me_json() -> String {
+    serde_json::to_string(&initial_me())
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+}
+
+/// `<html lang>` for the first response.
+fn html_lang() -> &'static str {
+    initial_me().map(|m| Lang::from_code(&m.language)).unwrap_or_default().code()
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let me: MeResource = Resource::new(|| (), |_| api::whoami());
-    provide_context(me);
+    // Known before the first render on both sides; a sign-in, sign-out or
+    // language change loads a new page.
+    provide_context(Signal::stored(initial_me()));
 
     // Tests wait for this marker: effects run only in the browser, after
     // hydration has attached every event handler.
@@ -80,8 +101,8 @@ pub fn App() -> impl IntoView {
         <Title text="便り Tayori" />
         <Router>
             <LangProvider>
-                <Routes fallback=|| view! { <Suspense><NotFoundPage /></Suspense> }>
-                    <Route path=path!("/login") view=|| view! { <Suspense><LoginPage /></Suspense> } />
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=Layout>
                         <Route path=path!("/") view=HomePage />
                         <Route path=path!("/password") view=PasswordPage />
@@ -99,23 +120,22 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The signed-in user of this page load.
+pub fn use_me() -> Signal<Option<Me>> {
+    use_context::<Signal<Option<Me>>>().unwrap_or_else(|| Signal::stored(None))
+}
+
 /// Provides the current language: the signed-in user's choice, else `?lang=`
 /// on the sign-in page, else Japanese.
 #[component]
 fn LangProvider(children: Children) -> impl IntoView {
-    let me = expect_context::<MeResource>();
+    let me = use_me();
     let query = use_query_map();
     let lang = Signal::derive(move || {
-        let from_user = me
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .map(|m| Lang::from_code(&m.language));
+        let from_user = me.get().map(|m| Lang::from_code(&m.language));
         from_user.unwrap_or_else(|| Lang::from_code(&query.read().get("lang").unwrap_or_default()))
     });
     provide_context(lang);
-    // Pages read it inside their own Suspense (a Suspense around <Routes>
-    // would hide the routes from the server's route list).
     children()
 }
 

@@ -1,5 +1,15 @@
-import { test, expect } from "@playwright/test";
-import { ADMIN_NEW_PASSWORD, ORG, SUB_ORG, USER, changePassword, hydrated, login, logout } from "./common";
+import {
+  ADMIN_NEW_PASSWORD,
+  ORG,
+  SUB_ORG,
+  USER,
+  changePassword,
+  expect,
+  hydrated,
+  login,
+  logout,
+  test,
+} from "./common";
 
 const bootstrapPassword = process.env.TAYORI_ADMIN_PASSWORD;
 
@@ -112,4 +122,42 @@ test("a non-admin opening an admin page is refused", async ({ page }) => {
   await page.goto("/admin/users");
   await expect(page.getByTestId("forbidden")).toHaveText("この操作を行う権限がありません。");
   await expect(page.getByTestId("user-table")).toHaveCount(0);
+});
+
+test("every screen renders and hydrates when loaded directly, at desktop and phone width", async ({ page }) => {
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin/users");
+  const editHref = await page
+    .locator(`[data-testid=user-row][data-login-id="${USER.login}"] [data-testid=user-edit]`)
+    .getAttribute("href");
+  expect(editHref).toMatch(/^\/admin\/users\/\d+$/);
+  const screens: [string, string][] = [
+    ["/", "welcome"],
+    ["/admin", "page-title"],
+    ["/admin/orgs", "org-list"],
+    ["/admin/users", "user-table"],
+    ["/admin/users/new", "user-create-form"],
+    [editHref!, "user-edit-form"],
+    ["/admin/company", "company-form"],
+    ["/help", "mail-flow-diagram"],
+  ];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const [path, testid] of screens) {
+      await page.goto(path);
+      await hydrated(page);
+      await expect(page.getByTestId(testid), `${path} at ${width}px`).toBeVisible();
+      await page.waitForLoadState("networkidle");
+    }
+  }
+  // The company form saves and shows the saved values after a reload.
+  await page.goto("/admin/company");
+  await hydrated(page);
+  await page.getByTestId("company-name").fill("デスクネッツ商事");
+  await page.getByTestId("company-email").fill("desknets@example.com");
+  await page.getByTestId("company-save").click();
+  await expect(page.getByTestId("form-ok")).toHaveText("保存しました。");
+  await page.reload();
+  await expect(page.getByTestId("company-name")).toHaveValue("デスクネッツ商事");
 });

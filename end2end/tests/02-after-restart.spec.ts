@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { ADMIN_NEW_PASSWORD, ORG, SUB_ORG, USER, login } from "./common";
+import { ADMIN_NEW_PASSWORD, ORG, SUB_ORG, USER, expect, login, test } from "./common";
 
 // Run by scripts/test.sh after restarting the server on the same data directory.
 test("everything created before the restart is still there", async ({ page }) => {

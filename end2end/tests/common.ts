@@ -1,4 +1,29 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Every test fails if the page throws or logs an error (a hydration panic
+ * would otherwise hide behind forms that still work without JavaScript).
+ * Refused requests (401, 403, 422) are logged by Chromium as "Failed to load
+ * resource"; those are expected answers, not script errors.
+ */
+export const test = base.extend<{ scriptErrors: string[] }>({
+  scriptErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+          errors.push(`${page.url()}: ${m.text()}`);
+        }
+      });
+      await use(errors);
+      expect(errors, "no script errors in the page").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const ADMIN_NEW_PASSWORD = "kanri-sha-2026!";
 export const USER = { login: "yamada", name: "山田 太郎", password: "shoki-pass-1", newPassword: "yamada-pass-2" };

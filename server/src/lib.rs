@@ -62,10 +62,13 @@ fn is_public(path: &str) -> bool {
         || path == "/favicon.ico"
 }
 
-/// Sends signed-out visitors of a page to the sign-in form before anything
-/// renders, so no page is ever rendered for nobody.
-async fn require_session(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_public(req.uri().path()) {
+/// Decides before anything renders who may see a page: signed-out visitors
+/// go to the sign-in form, a user holding a one-time password to the
+/// password form, a signed-in visitor of the sign-in form home. The user is
+/// handed to the render through the request's extensions.
+async fn page_guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if is_public(&path) && path != "/login" {
         return next.run(req).await;
     }
     let user = match cookie(req.headers(), SESSION_COOKIE) {
@@ -73,8 +76,16 @@ async fn require_session(State(state): State<AppState>, req: Request, next: Next
         None => Ok(None),
     };
     match user {
-        Ok(Some(_)) => next.run(req).await,
+        Ok(None) if path == "/login" => next.run(req).await,
         Ok(None) => Redirect::to("/login").into_response(),
+        Ok(Some(_)) if path == "/login" => Redirect::to("/").into_response(),
+        Ok(Some(user)) if user.must_change_password && path != "/password" => {
+            Redirect::to("/password").into_response()
+        }
+        Ok(Some(user)) => {
+            req.extensions_mut().insert(app::api::Me::from(&user));
+            next.run(req).await
+        }
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");
             http::StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -107,7 +118,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            require_session,
+            page_guard,
         ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

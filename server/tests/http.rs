@@ -22,15 +22,19 @@ impl Reply {
     fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
-    fn session_cookie(&self) -> String {
+    /// `name=value` of a cookie this reply sets.
+    fn cookie(&self, name: &str) -> String {
         let c = self
             .headers
             .get_all(header::SET_COOKIE)
             .iter()
             .map(|v| v.to_str().unwrap().to_owned())
-            .find(|v| v.starts_with("tayori_session="))
-            .expect("session cookie set");
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("cookie {name} set"));
         c.split(';').next().unwrap().to_owned()
+    }
+    fn session_cookie(&self) -> String {
+        self.cookie("tayori_session")
     }
 }
 
@@ -450,15 +454,24 @@ async fn session_cookie_flags_and_logout() {
         );
         assert_eq!(set.contains("; Secure"), secure, "{set}");
         let cookie = r.session_cookie();
-        let r = app
-            .send(
-                Request::get("/")
-                    .header(header::COOKIE, &cookie)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "signed-in page renders");
+        let get = |path: &'static str| {
+            Request::get(path)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let r = app.send(get("/")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "a one-time password must be changed first");
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/password");
+        let r = app.send(get("/password")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("data-testid=\"password-change-required\""));
+        assert!(
+            r.body.contains(r#"<script id="tayori-me" type="application/json">{"id":"#),
+            "the user is embedded for hydration"
+        );
+        let r = app.send(get("/login")).await;
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/", "signed in: no sign-in form");
         app.call("logout", &[], Some(&cookie)).await;
         let r = app
             .call(
@@ -485,14 +498,7 @@ async fn language_switch_is_per_user_and_sets_html_lang() {
     let admin = app.admin().await;
     let r = app.call("set_language", &[("language", "en")], Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let lang = r
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with("tayori_lang="))
-        .expect("language cookie");
-    let lang = lang.split(';').next().unwrap();
+    let lang = r.cookie("tayori_lang");
     assert_eq!(lang, "tayori_lang=en");
     let r = app
         .send(

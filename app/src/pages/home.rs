@@ -2,27 +2,15 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::MeResource;
 use crate::i18n::use_lang;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lang = use_lang();
-    let me = expect_context::<MeResource>();
+    let me = crate::use_me();
     let t = move || lang.get().t();
-    let name = move || {
-        me.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .map(|m| m.name)
-            .unwrap_or_default()
-    };
-    let is_admin = move || {
-        me.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|m| m.is_admin)
-    };
+    let name = move || me.get().map(|m| m.name).unwrap_or_default();
+    let is_admin = move || me.get().is_some_and(|m| m.is_admin);
     view! {
         <section class="page">
             <h1 data-testid="welcome">{move || t().welcome_user(&name())}</h1>

@@ -69,7 +69,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     let lang = use_lang();
-    let me = expect_context::<crate::MeResource>();
+    let me = crate::use_me();
     let change = ServerAction::<ChangePassword>::new();
     let err = err_of(change.value());
     Effect::new(move |_| {
@@ -77,12 +77,7 @@ pub fn PasswordPage() -> impl IntoView {
             let _ = window().location().assign("/");
         }
     });
-    let required = move || {
-        me.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|m| m.must_change_password)
-    };
+    let required = move || me.get().is_some_and(|m| m.must_change_password);
     let t = move || lang.get().t();
     view! {
         <section class="page narrow">

@@ -33,9 +33,11 @@ pub fn OrgsPage() -> impl IntoView {
                             </label>
                             <label>
                                 {move || t().org_parent}
-                                <select name="parent" data-testid="org-parent">
-                                    {org_options(&orgs, lang.get_untracked().t().org_top_level, None)}
-                                </select>
+                                <select
+                                    name="parent"
+                                    data-testid="org-parent"
+                                    inner_html=org_options(&orgs, lang.get_untracked().t().org_top_level, None)
+                                ></select>
                             </label>
                             <button type="submit" class="primary" data-testid="org-create">
                                 {move || t().org_add}
@@ -116,9 +118,12 @@ fn OrgRow(
             </ActionForm>
             <ActionForm action=move_ attr:class="inline-form">
                 <input type="hidden" name="id" value=id2 />
-                <select name="parent" data-testid="org-move-parent" aria-label=move || t().org_parent>
-                    {org_options(&candidates, lang.get_untracked().t().org_top_level, parent_id)}
-                </select>
+                <select
+                    name="parent"
+                    data-testid="org-move-parent"
+                    aria-label=move || t().org_parent
+                    inner_html=org_options(&candidates, lang.get_untracked().t().org_top_level, parent_id)
+                ></select>
                 <button type="submit" data-testid="org-move">{move || t().org_move}</button>
             </ActionForm>
             <ActionForm action=delete attr:class="inline-form">

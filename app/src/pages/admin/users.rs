@@ -7,7 +7,9 @@ use super::AdminFrame;
 use crate::api::{
     CreateUser, OrgDto, ResetPassword, UpdateUser, UserDto, get_user, list_orgs, list_users,
 };
-use crate::components::{FieldMsg, FormMsg, err_of, indent, ok_of, org_options, org_tree};
+use crate::components::{
+    FieldMsg, FormMsg, err_of, indent, ok_of, options_html, org_options, org_tree,
+};
 use crate::i18n::use_lang;
 
 fn org_name(orgs: &[OrgDto], id: Option<i32>) -> String {
@@ -39,23 +41,29 @@ pub fn UsersPage() -> impl IntoView {
                         }
                     };
                     let current = org();
-                    let tree = org_tree(&orgs);
+                    let t0 = lang.get_untracked().t();
+                    let filter_options = options_html(
+                        [
+                            (String::new(), t0.user_all_orgs.to_owned()),
+                            ("none".to_owned(), t0.user_no_org.to_owned()),
+                        ]
+                        .into_iter()
+                        .chain(org_tree(&orgs).into_iter().map(|(o, d)| (o.id.to_string(), indent(&o.name, d)))),
+                        &current,
+                    );
                     view! {
                         <div class="toolbar">
                             <Form method="GET" action="/admin/users" attr:class="inline-form">
                                 <label>
                                     {move || t().org_select}
-                                    <select name="org" data-testid="user-org-filter" onchange="this.form.requestSubmit()">
-                                        <option value="" selected=current.is_empty()>{lang.get_untracked().t().user_all_orgs}</option>
-                                        <option value="none" selected=current == "none">{lang.get_untracked().t().user_no_org}</option>
-                                        {tree.into_iter().map(|(o, d)| {
-                                            let v = o.id.to_string();
-                                            let sel = current == v;
-                                            view! { <option value=v selected=sel>{indent(&o.name, d)}</option> }
-                                        }).collect_view()}
-                                    </select>
+                                    <select
+                                        name="org"
+                                        data-testid="user-org-filter"
+                                        onchange="this.form.requestSubmit()"
+                                        inner_html=filter_options
+                                    ></select>
                                 </label>
-                                <noscript><button type="submit">"OK"</button></noscript>
+                                <button type="submit" data-testid="user-org-filter-submit">{move || t().show}</button>
                             </Form>
                             <A href="/admin/users/new" attr:class="button primary" attr:data-testid="user-add">
                                 {move || t().user_add}
@@ -175,9 +183,11 @@ pub fn UserNewPage() -> impl IntoView {
                             <FieldMsg err field="password" />
                             <label>
                                 {move || t().user_org}
-                                <select name="organisation" data-testid="user-org">
-                                    {org_options(&orgs, lang.get_untracked().t().user_no_org, None)}
-                                </select>
+                                <select
+                                    name="organisation"
+                                    data-testid="user-org"
+                                    inner_html=org_options(&orgs, lang.get_untracked().t().user_no_org, None)
+                                ></select>
                             </label>
                             <FieldMsg err field="organisation_id" />
                             {role_select(false)}
@@ -250,9 +260,11 @@ pub fn UserEditPage() -> impl IntoView {
                             <FieldMsg err field="email" />
                             <label>
                                 {move || t().user_org}
-                                <select name="organisation" data-testid="user-org">
-                                    {org_options(&orgs, lang.get_untracked().t().user_no_org, u.organisation_id)}
-                                </select>
+                                <select
+                                    name="organisation"
+                                    data-testid="user-org"
+                                    inner_html=org_options(&orgs, lang.get_untracked().t().user_no_org, u.organisation_id)
+                                ></select>
                             </label>
                             <FieldMsg err field="organisation_id" />
                             {role_select(u.is_admin)}
