@@ -109,10 +109,7 @@ pub fn escape_html(s: &str) -> String {
 /// `<option>`s as HTML, for a select's `inner_html`: hydration does not walk
 /// inside it, and Chromium's parser may drop the marker comments Leptos would
 /// otherwise put between options. `options` are (value, label) pairs.
-pub fn options_html<'a>(
-    options: impl IntoIterator<Item = (String, String)>,
-    selected: &'a str,
-) -> String {
+pub fn options_html(options: impl IntoIterator<Item = (String, String)>, selected: &str) -> String {
     options
         .into_iter()
         .map(|(value, label)| {
@@ -143,8 +140,16 @@ mod tests {
     #[test]
     fn options_are_escaped_and_nested() {
         let orgs = vec![
-            OrgDto { id: 1, name: "本社".into(), parent_id: None },
-            OrgDto { id: 2, name: "R&D <\"研究\">".into(), parent_id: Some(1) },
+            OrgDto {
+                id: 1,
+                name: "本社".into(),
+                parent_id: None,
+            },
+            OrgDto {
+                id: 2,
+                name: "R&D <\"研究\">".into(),
+                parent_id: Some(1),
+            },
         ];
         let html = org_options(&orgs, "（なし）", Some(2));
         assert_eq!(

@@ -78,7 +78,10 @@ fn me_json() -> String {
 
 /// `<html lang>` for the first response.
 fn html_lang() -> &'static str {
-    initial_me().map(|m| Lang::from_code(&m.language)).unwrap_or_default().code()
+    initial_me()
+        .map(|m| Lang::from_code(&m.language))
+        .unwrap_or_default()
+        .code()
 }
 
 #[component]
@@ -138,4 +141,3 @@ fn LangProvider(children: Children) -> impl IntoView {
     provide_context(lang);
     children()
 }
-

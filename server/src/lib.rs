@@ -116,10 +116,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_opts.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            page_guard,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), page_guard))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

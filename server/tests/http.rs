@@ -461,17 +461,26 @@ async fn session_cookie_flags_and_logout() {
                 .unwrap()
         };
         let r = app.send(get("/")).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "a one-time password must be changed first");
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "a one-time password must be changed first"
+        );
         assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/password");
         let r = app.send(get("/password")).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("data-testid=\"password-change-required\""));
         assert!(
-            r.body.contains(r#"<script id="tayori-me" type="application/json">{"id":"#),
+            r.body
+                .contains(r#"<script id="tayori-me" type="application/json">{"id":"#),
             "the user is embedded for hydration"
         );
         let r = app.send(get("/login")).await;
-        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/", "signed in: no sign-in form");
+        assert_eq!(
+            r.headers.get(header::LOCATION).unwrap(),
+            "/",
+            "signed in: no sign-in form"
+        );
         app.call("logout", &[], Some(&cookie)).await;
         let r = app
             .call(
@@ -496,7 +505,9 @@ async fn session_cookie_flags_and_logout() {
 async fn language_switch_is_per_user_and_sets_html_lang() {
     let app = TestApp::new("sqlite", false).await;
     let admin = app.admin().await;
-    let r = app.call("set_language", &[("language", "en")], Some(&admin)).await;
+    let r = app
+        .call("set_language", &[("language", "en")], Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let lang = r.cookie("tayori_lang");
     assert_eq!(lang, "tayori_lang=en");
@@ -508,10 +519,22 @@ async fn language_switch_is_per_user_and_sets_html_lang() {
                 .unwrap(),
         )
         .await;
-    assert!(r.body.contains("<html lang=\"en\""), "{}", &r.body[..200.min(r.body.len())]);
-    assert!(r.body.contains("How mail flows"), "the page renders in English on the server");
-    let me = domain::users::find_by_login(&app.db, "root").await.unwrap().unwrap();
+    assert!(
+        r.body.contains("<html lang=\"en\""),
+        "{}",
+        &r.body[..200.min(r.body.len())]
+    );
+    assert!(
+        r.body.contains("How mail flows"),
+        "the page renders in English on the server"
+    );
+    let me = domain::users::find_by_login(&app.db, "root")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(me.language, "en", "stored with the user");
-    let r = app.call("set_language", &[("language", "fr")], Some(&admin)).await;
+    let r = app
+        .call("set_language", &[("language", "fr")], Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

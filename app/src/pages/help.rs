@@ -51,13 +51,13 @@ pub fn HelpPage() -> impl IntoView {
             <p>{move || t().help_flow_intro}</p>
             <svg
                 class="flow-diagram"
-                viewBox="0 0 1010 330"
+                viewBox="0 0 1050 330"
                 role="img"
                 data-testid="mail-flow-diagram"
                 aria-labelledby="flow-caption"
             >
                 <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
                         <path d="M0,0 L10,5 L0,10 z" />
                     </marker>
                 </defs>
@@ -65,8 +65,8 @@ pub fn HelpPage() -> impl IntoView {
                 {node(270, 140, 220, "flow-smtp", "server", |t| t.flow_smtp, None)}
                 {node(270, 20, 220, "flow-dns", "dns", |t| t.flow_dns, None)}
                 {node(550, 140, 200, "flow-receiving", "server", |t| t.flow_receiving, None)}
-                {node(790, 50, 215, "flow-pop", "tayori", |t| t.flow_pop, Some(|t| t.flow_pop_desc))}
-                {node(790, 230, 215, "flow-imap", "imap", |t| t.flow_imap, Some(|t| t.flow_imap_desc))}
+                {node(790, 50, 255, "flow-pop", "tayori", |t| t.flow_pop, Some(|t| t.flow_pop_desc))}
+                {node(790, 230, 255, "flow-imap", "imap", |t| t.flow_imap, Some(|t| t.flow_imap_desc))}
                 <line x1="210" y1="164" x2="268" y2="164" class="flow-arrow" marker-end="url(#arrow)" />
                 {label(240, 156, |t| t.flow_send_label)}
                 <line x1="380" y1="138" x2="380" y2="70" class="flow-arrow" marker-end="url(#arrow)" marker-start="url(#arrow)" />
