@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod orgs;
 pub mod password;
+pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -6,5 +6,8 @@
 
 pub mod net;
 pub mod pop3;
+pub mod presets;
+pub mod smtp;
+pub mod tls;
 
 pub use lettre;

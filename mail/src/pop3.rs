@@ -186,6 +186,114 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// APOP (RFC 1939 §7): the MD5 of the greeting's timestamp and the
+    /// password, so the password never crosses the wire.
+    pub async fn apop(&mut self, user: &str, pass: &str) -> Result<(), Pop3Error> {
+        let stamp = apop_timestamp(&self.greeting).ok_or_else(|| Pop3Error::Protocol {
+            command: "APOP",
+            reply: "the server's greeting has no APOP timestamp".into(),
+        })?;
+        if user.contains(['\r', '\n', ' ']) {
+            return Err(Pop3Error::Protocol {
+                command: "APOP",
+                reply: "invalid user name".into(),
+            });
+        }
+        let digest = apop_digest(stamp, pass);
+        self.command(&format!("APOP {user} {digest}"), "APOP")
+            .await?;
+        Ok(())
+    }
+
+    /// Sends STLS and hands back the stream for the TLS handshake.
+    pub async fn stls(mut self) -> Result<S, Pop3Error> {
+        self.command("STLS", "STLS").await?;
+        Ok(self.stream.into_inner())
+    }
+}
+
+/// The `<…>` timestamp of an APOP-capable greeting.
+pub fn apop_timestamp(greeting: &str) -> Option<&str> {
+    let start = greeting.find('<')?;
+    let end = greeting[start..].find('>')? + start;
+    Some(&greeting[start..=end])
+}
+
+pub fn apop_digest(timestamp: &str, pass: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(format!("{timestamp}{pass}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A POP3 login as used by POP before SMTP (and the connection test).
+#[derive(Clone, Debug)]
+pub struct PopLogin {
+    pub host: String,
+    pub port: u16,
+    pub protection: crate::presets::Protection,
+    pub user: String,
+    pub password: String,
+    pub apop: bool,
+    pub timeout: Duration,
+}
+
+async fn login_on<S: AsyncRead + AsyncWrite + Unpin>(
+    mut c: Client<S>,
+    l: &PopLogin,
+) -> Result<(), Pop3Error> {
+    if l.apop {
+        c.apop(&l.user, &l.password).await?;
+    } else {
+        c.login(&l.user, &l.password).await?;
+    }
+    c.quit().await
+}
+
+/// Connects, protects as configured, logs in and quits.
+pub async fn login_session(l: &PopLogin, extra_ca_pem: Option<Vec<u8>>) -> Result<(), Pop3Error> {
+    use crate::presets::Protection;
+    let tcp = crate::net::connect(&l.host, l.port, l.timeout)
+        .await
+        .map_err(|e| Pop3Error::Io(std::io::Error::other(e.to_string()), "connect"))?;
+    let settings = |no_verify| crate::tls::TlsSettings {
+        extra_ca_pem: extra_ca_pem.clone(),
+        no_verify,
+    };
+    let tls_err =
+        |e: crate::tls::TlsError| Pop3Error::Io(std::io::Error::other(e.to_string()), "TLS");
+    match l.protection {
+        Protection::None => login_on(Client::start(tcp, l.timeout).await?, l).await,
+        Protection::SslTls => {
+            let (tls, _) = crate::tls::handshake(tcp, &l.host, &settings(false))
+                .await
+                .map_err(tls_err)?;
+            login_on(Client::start(tls, l.timeout).await?, l).await
+        }
+        Protection::StartTls | Protection::StartTlsNoVerify => {
+            let c = Client::start(tcp, l.timeout).await?;
+            let greeting = c.greeting.clone();
+            let tcp = c.stls().await?;
+            let (tls, _) = crate::tls::handshake(
+                tcp,
+                &l.host,
+                &settings(l.protection == Protection::StartTlsNoVerify),
+            )
+            .await
+            .map_err(tls_err)?;
+            // The greeting (and its APOP timestamp) came before STLS.
+            let c = Client {
+                stream: BufReader::new(tls),
+                timeout: l.timeout,
+                greeting,
+            };
+            login_on(c, l).await
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +362,16 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.is_timeout());
+    }
+
+    #[test]
+    fn apop_digest_matches_rfc_1939() {
+        let greeting = "POP3 server ready <1896.697170952@dbc.mtview.ca.us>";
+        let stamp = apop_timestamp(greeting).unwrap();
+        assert_eq!(
+            apop_digest(stamp, "tanstaaf"),
+            "c4c9334bac560ecc979e58001b3e22fb"
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,867 @@
+//! SMTP submission with every protection and authentication mode the setup
+//! wizard offers, reporting each step as it happens (for 「接続テスト」) and
+//! keeping the server's replies in its errors.
+//!
+//! Written here rather than through lettre because the connection test needs
+//! the individual steps (greeting, EHLO capabilities, TLS details) and lettre
+//! has no CRAM-MD5; lettre still builds the messages.
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use md5::Md5;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+use crate::pop3::{self, Pop3Error};
+use crate::presets::{Protection, SmtpMechanism};
+use crate::tls::{self, TlsError, TlsInfo, TlsSettings};
+
+/// How to prove who is sending (メール送信時の認証).
+#[derive(Clone, Debug)]
+pub enum SmtpAuth {
+    /// 認証しない
+    None,
+    /// POP before SMTP: a POP3 login first, then send without AUTH.
+    PopBeforeSmtp(pop3::PopLogin),
+    /// SMTP認証 with a mechanism (標準 = the strongest the server offers).
+    Smtp {
+        mechanism: SmtpMechanism,
+        user: String,
+        password: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub protection: Protection,
+    pub auth: SmtpAuth,
+    /// Every step runs under this.
+    pub timeout: Duration,
+    /// Extra trusted CA (PEM).
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Our name in EHLO.
+    pub helo_name: String,
+}
+
+/// One step of a session, as the connection test shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub ok: bool,
+    /// Milliseconds since the session started.
+    pub elapsed_ms: u64,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    Dns,
+    Tcp,
+    Tls,
+    Greeting,
+    Capabilities,
+    StartTls,
+    PopLogin,
+    Login,
+    Send,
+}
+
+/// A multi-line SMTP reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|l| format!("{} {l}", self.code))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// What EHLO said the server can do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    pub auth: Vec<String>,
+    pub starttls: bool,
+    pub size: Option<u64>,
+    pub pipelining: bool,
+    pub smtputf8: bool,
+}
+
+impl Capabilities {
+    pub fn parse(reply: &Reply) -> Self {
+        let mut caps = Capabilities::default();
+        for line in reply.lines.iter().skip(1) {
+            let mut words = line.split_whitespace();
+            let Some(keyword) = words.next() else {
+                continue;
+            };
+            match keyword.to_ascii_uppercase().as_str() {
+                "AUTH" => caps.auth.extend(words.map(|w| w.to_ascii_uppercase())),
+                "STARTTLS" => caps.starttls = true,
+                "SIZE" => caps.size = words.next().and_then(|n| n.parse().ok()),
+                "PIPELINING" => caps.pipelining = true,
+                "SMTPUTF8" => caps.smtputf8 = true,
+                _ => {}
+            }
+        }
+        caps.auth.dedup();
+        caps
+    }
+
+    fn offers(&self, mech: &str) -> bool {
+        self.auth.iter().any(|m| m == mech)
+    }
+
+    /// 標準: CRAM-MD5 keeps the password off the wire even without TLS;
+    /// otherwise PLAIN, then LOGIN.
+    fn strongest(&self) -> Option<SmtpMechanism> {
+        [
+            ("CRAM-MD5", SmtpMechanism::CramMd5),
+            ("PLAIN", SmtpMechanism::Plain),
+            ("LOGIN", SmtpMechanism::Login),
+        ]
+        .into_iter()
+        .find(|(name, _)| self.offers(name))
+        .map(|(_, m)| m)
+    }
+}
+
+fn mechanism_name(m: SmtpMechanism) -> &'static str {
+    match m {
+        SmtpMechanism::Standard => "標準",
+        SmtpMechanism::CramMd5 => "CRAM-MD5",
+        SmtpMechanism::Login => "LOGIN",
+        SmtpMechanism::Plain => "PLAIN",
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    #[error("cannot resolve {host}: {source}")]
+    Dns {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect: {0}")]
+    Connect(#[source] std::io::Error),
+    #[error("timed out after {0:?} during {1}")]
+    Timeout(Duration, &'static str),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("the server does not offer STARTTLS")]
+    StartTlsNotOffered,
+    #[error("the server does not offer AUTH {wanted} (it offers: {offered:?})")]
+    MechanismNotOffered {
+        wanted: &'static str,
+        offered: Vec<String>,
+    },
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
+    #[error("during {during} the server replied: {text}")]
+    Reply {
+        during: &'static str,
+        code: u16,
+        text: String,
+    },
+    #[error("connection closed during {0}")]
+    Closed(&'static str),
+    #[error("malformed reply during {0}: {1:?}")]
+    Protocol(&'static str, String),
+    #[error("i/o during {1}: {0}")]
+    Io(#[source] std::io::Error, &'static str),
+    #[error("POP before SMTP: {0}")]
+    Pop(#[from] Pop3Error),
+    #[error("invalid {0}")]
+    Invalid(&'static str),
+}
+
+impl SmtpError {
+    /// Worth retrying later: 4xx replies, timeouts, dropped connections.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SmtpError::Reply { code, .. } => (400..500).contains(code),
+            SmtpError::Timeout(..)
+            | SmtpError::Connect(_)
+            | SmtpError::Closed(_)
+            | SmtpError::Io(..)
+            | SmtpError::Dns { .. } => true,
+            SmtpError::Pop(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+    /// Retrying will not help: 5xx replies and refused credentials.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SmtpError::Reply { code, .. } => *code >= 500,
+            SmtpError::AuthFailed(_)
+            | SmtpError::MechanismNotOffered { .. }
+            | SmtpError::StartTlsNotOffered => true,
+            _ => false,
+        }
+    }
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SmtpError::Timeout(..))
+    }
+    pub fn is_tls(&self) -> bool {
+        matches!(self, SmtpError::Tls(_) | SmtpError::StartTlsNotOffered)
+    }
+}
+
+type Result<T> = std::result::Result<T, SmtpError>;
+
+/// Protocol dialogue for 送信時のログ, with credentials masked.
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    pub lines: Vec<String>,
+}
+
+const MAX_TRANSCRIPT_LINES: usize = 400;
+
+impl Transcript {
+    fn push(&mut self, dir: &str, line: &str) {
+        if self.lines.len() < MAX_TRANSCRIPT_LINES {
+            self.lines.push(format!(
+                "{dir} {}",
+                line.chars().take(512).collect::<String>()
+            ));
+        }
+    }
+}
+
+/// An SMTP dialogue over any stream.
+pub struct Conn<S> {
+    io: BufReader<S>,
+    timeout: Duration,
+    pub transcript: Transcript,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    pub fn new(stream: S, timeout: Duration) -> Self {
+        Conn {
+            io: BufReader::new(stream),
+            timeout,
+            transcript: Transcript::default(),
+        }
+    }
+
+    pub fn into_inner(self) -> (S, Transcript) {
+        (self.io.into_inner(), self.transcript)
+    }
+
+    pub async fn read_reply(&mut self, during: &'static str) -> Result<Reply> {
+        let mut lines = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            let n = tokio::time::timeout(self.timeout, async {
+                (&mut self.io).take(4096).read_until(b'\n', &mut buf).await
+            })
+            .await
+            .map_err(|_| SmtpError::Timeout(self.timeout, during))?
+            .map_err(|e| SmtpError::Io(e, during))?;
+            if n == 0 {
+                return Err(SmtpError::Closed(during));
+            }
+            let line = String::from_utf8_lossy(&buf).trim_end().to_owned();
+            self.transcript.push("S:", &line);
+            let code = line
+                .get(..3)
+                .and_then(|c| c.parse::<u16>().ok())
+                .ok_or_else(|| SmtpError::Protocol(during, line.clone()))?;
+            let more = line.as_bytes().get(3) == Some(&b'-');
+            lines.push(line.get(4..).unwrap_or_default().to_owned());
+            if !more {
+                return Ok(Reply { code, lines });
+            }
+            if lines.len() > 200 {
+                return Err(SmtpError::Protocol(during, "reply too long".into()));
+            }
+        }
+    }
+
+    async fn write_raw(&mut self, bytes: &[u8], during: &'static str) -> Result<()> {
+        let w = self.io.get_mut();
+        tokio::time::timeout(self.timeout, async {
+            w.write_all(bytes).await?;
+            w.flush().await
+        })
+        .await
+        .map_err(|_| SmtpError::Timeout(self.timeout, during))?
+        .map_err(|e| SmtpError::Io(e, during))
+    }
+
+    /// Sends a command line; `shown` is what the transcript records (masked
+    /// for credentials).
+    async fn send(&mut self, line: &str, shown: &str, during: &'static str) -> Result<()> {
+        if line.contains(['\r', '\n']) {
+            return Err(SmtpError::Invalid("line break in a command"));
+        }
+        self.transcript.push("C:", shown);
+        self.write_raw(format!("{line}\r\n").as_bytes(), during)
+            .await
+    }
+
+    async fn expect(
+        &mut self,
+        line: &str,
+        shown: &str,
+        during: &'static str,
+        ok: u16,
+    ) -> Result<Reply> {
+        self.send(line, shown, during).await?;
+        let reply = self.read_reply(during).await?;
+        if reply.code != ok {
+            return Err(SmtpError::Reply {
+                during,
+                code: reply.code,
+                text: reply.text(),
+            });
+        }
+        Ok(reply)
+    }
+
+    pub async fn greeting(&mut self) -> Result<Reply> {
+        let reply = self.read_reply("greeting").await?;
+        if reply.code != 220 {
+            return Err(SmtpError::Reply {
+                during: "greeting",
+                code: reply.code,
+                text: reply.text(),
+            });
+        }
+        Ok(reply)
+    }
+
+    pub async fn ehlo(&mut self, name: &str) -> Result<Capabilities> {
+        let line = format!("EHLO {name}");
+        let reply = self.expect(&line, &line, "EHLO", 250).await?;
+        Ok(Capabilities::parse(&reply))
+    }
+
+    /// Authenticates with `mechanism`, which must be offered.
+    pub async fn auth(
+        &mut self,
+        caps: &Capabilities,
+        mechanism: SmtpMechanism,
+        user: &str,
+        password: &str,
+    ) -> Result<&'static str> {
+        let mechanism = match mechanism {
+            SmtpMechanism::Standard => caps.strongest().ok_or(SmtpError::MechanismNotOffered {
+                wanted: "標準",
+                offered: caps.auth.clone(),
+            })?,
+            m => m,
+        };
+        let name = mechanism_name(mechanism);
+        if !caps.offers(name) {
+            return Err(SmtpError::MechanismNotOffered {
+                wanted: name,
+                offered: caps.auth.clone(),
+            });
+        }
+        let fail = |r: Reply| {
+            if r.code == 535 || r.code == 534 || r.code == 454 {
+                SmtpError::AuthFailed(r.text())
+            } else {
+                SmtpError::Reply {
+                    during: "AUTH",
+                    code: r.code,
+                    text: r.text(),
+                }
+            }
+        };
+        let done = match mechanism {
+            SmtpMechanism::Plain => {
+                let token = B64.encode(format!("\0{user}\0{password}"));
+                self.send(
+                    &format!("AUTH PLAIN {token}"),
+                    "AUTH PLAIN ********",
+                    "AUTH",
+                )
+                .await?;
+                self.read_reply("AUTH").await?
+            }
+            SmtpMechanism::Login => {
+                self.send("AUTH LOGIN", "AUTH LOGIN", "AUTH").await?;
+                let r = self.read_reply("AUTH").await?;
+                if r.code != 334 {
+                    return Err(fail(r));
+                }
+                self.send(&B64.encode(user), "********", "AUTH").await?;
+                let r = self.read_reply("AUTH").await?;
+                if r.code != 334 {
+                    return Err(fail(r));
+                }
+                self.send(&B64.encode(password), "********", "AUTH").await?;
+                self.read_reply("AUTH").await?
+            }
+            SmtpMechanism::CramMd5 => {
+                self.send("AUTH CRAM-MD5", "AUTH CRAM-MD5", "AUTH").await?;
+                let r = self.read_reply("AUTH").await?;
+                if r.code != 334 {
+                    return Err(fail(r));
+                }
+                let challenge = B64
+                    .decode(r.lines.first().map(|l| l.trim()).unwrap_or_default())
+                    .map_err(|_| SmtpError::Protocol("AUTH", r.text()))?;
+                let response =
+                    B64.encode(format!("{user} {}", cram_md5_digest(password, &challenge)));
+                self.send(&response, "********", "AUTH").await?;
+                self.read_reply("AUTH").await?
+            }
+            SmtpMechanism::Standard => unreachable!("resolved above"),
+        };
+        if done.code != 235 {
+            return Err(fail(done));
+        }
+        Ok(name)
+    }
+
+    /// One message: MAIL, RCPT for each recipient, DATA with dot-stuffing.
+    pub async fn send_mail(&mut self, from: &str, to: &[String], data: &[u8]) -> Result<Reply> {
+        if to.is_empty() {
+            return Err(SmtpError::Invalid("recipient list"));
+        }
+        let mail = format!("MAIL FROM:<{from}>");
+        self.expect(&mail, &mail, "MAIL FROM", 250).await?;
+        for rcpt in to {
+            let line = format!("RCPT TO:<{rcpt}>");
+            self.send(&line, &line, "RCPT TO").await?;
+            let r = self.read_reply("RCPT TO").await?;
+            if r.code != 250 && r.code != 251 {
+                return Err(SmtpError::Reply {
+                    during: "RCPT TO",
+                    code: r.code,
+                    text: r.text(),
+                });
+            }
+        }
+        self.expect("DATA", "DATA", "DATA", 354).await?;
+        self.write_raw(&dot_stuff(data), "DATA").await?;
+        self.transcript
+            .push("C:", &format!("<{} bytes of message>", data.len()));
+        let r = self.read_reply("DATA").await?;
+        if r.code != 250 {
+            return Err(SmtpError::Reply {
+                during: "DATA",
+                code: r.code,
+                text: r.text(),
+            });
+        }
+        Ok(r)
+    }
+
+    pub async fn quit(&mut self) -> Result<()> {
+        self.send("QUIT", "QUIT", "QUIT").await?;
+        // The reply does not matter: the message was already accepted.
+        let _ = self.read_reply("QUIT").await;
+        Ok(())
+    }
+}
+
+/// `user`'s CRAM-MD5 answer: hex HMAC-MD5 of the challenge keyed by the password.
+pub fn cram_md5_digest(password: &str, challenge: &[u8]) -> String {
+    let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(password.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(challenge);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// CRLF line ends and a doubled leading dot, then the terminating ".".
+pub fn dot_stuff(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 64);
+    let mut at_line_start = true;
+    let mut prev = 0u8;
+    for &b in data {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+        prev = b;
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// What a successful session did.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub capabilities: Capabilities,
+    pub mechanism: Option<&'static str>,
+    pub tls: Option<TlsInfo>,
+    pub accepted: Option<Reply>,
+    pub transcript: Transcript,
+}
+
+/// The message to send, if any (a connection test sends none).
+pub struct Envelope<'a> {
+    pub from: &'a str,
+    pub to: &'a [String],
+    pub data: &'a [u8],
+}
+
+/// Runs a whole session: connect, protect, authenticate, optionally send.
+/// `on_step` sees every step as it happens, also the failing one.
+pub async fn session(
+    settings: &SmtpSettings,
+    envelope: Option<Envelope<'_>>,
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut report = |kind: StepKind, ok: bool, detail: String| {
+        on_step(Step {
+            kind,
+            ok,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            detail,
+        })
+    };
+    let t = settings.timeout;
+
+    if let SmtpAuth::PopBeforeSmtp(login) = &settings.auth {
+        match pop3::login_session(login, settings.extra_ca_pem.clone()).await {
+            Ok(()) => report(
+                StepKind::PopLogin,
+                true,
+                format!("{}:{}", login.host, login.port),
+            ),
+            Err(e) => {
+                report(StepKind::PopLogin, false, e.to_string());
+                return Err(e.into());
+            }
+        }
+    }
+
+    let addrs = match tokio::time::timeout(
+        t,
+        tokio::net::lookup_host((settings.host.as_str(), settings.port)),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+        Ok(Err(e)) => {
+            report(StepKind::Dns, false, e.to_string());
+            return Err(SmtpError::Dns {
+                host: settings.host.clone(),
+                source: e,
+            });
+        }
+        Err(_) => {
+            report(StepKind::Dns, false, "timeout".into());
+            return Err(SmtpError::Timeout(t, "DNS"));
+        }
+    };
+    report(
+        StepKind::Dns,
+        true,
+        addrs
+            .iter()
+            .map(|a| a.ip().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let tcp = match tokio::time::timeout(t, tokio::net::TcpStream::connect(addrs.as_slice())).await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            report(StepKind::Tcp, false, e.to_string());
+            return Err(SmtpError::Connect(e));
+        }
+        Err(_) => {
+            report(StepKind::Tcp, false, "timeout".into());
+            return Err(SmtpError::Timeout(t, "connect"));
+        }
+    };
+    tcp.set_nodelay(true)
+        .map_err(|e| SmtpError::Io(e, "TCP_NODELAY"))?;
+    report(
+        StepKind::Tcp,
+        true,
+        tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
+    );
+
+    let tls_settings = |no_verify| TlsSettings {
+        extra_ca_pem: settings.extra_ca_pem.clone(),
+        no_verify,
+    };
+    match settings.protection {
+        Protection::SslTls => {
+            let (stream, info) = match tokio::time::timeout(
+                t,
+                tls::handshake(tcp, &settings.host, &tls_settings(false)),
+            )
+            .await
+            {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    report(StepKind::Tls, false, e.to_string());
+                    return Err(e.into());
+                }
+                Err(_) => {
+                    report(StepKind::Tls, false, "timeout".into());
+                    return Err(SmtpError::Timeout(t, "TLS handshake"));
+                }
+            };
+            report(
+                StepKind::Tls,
+                true,
+                format!("{} {}", info.protocol, info.cipher),
+            );
+            let mut conn = Conn::new(stream, t);
+            let r = after_connect(&mut conn, settings, envelope, &mut report).await;
+            finish(r, conn, Some(info))
+        }
+        Protection::None => {
+            let mut conn = Conn::new(tcp, t);
+            let r = after_connect(&mut conn, settings, envelope, &mut report).await;
+            finish(r, conn, None)
+        }
+        Protection::StartTls | Protection::StartTlsNoVerify => {
+            let no_verify = settings.protection == Protection::StartTlsNoVerify;
+            let mut conn = Conn::new(tcp, t);
+            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
+            if !caps.starttls {
+                // Fail safe: nothing more is said in clear, least of all
+                // credentials.
+                report(StepKind::StartTls, false, "STARTTLS not offered".into());
+                let _ = conn.quit().await;
+                return Err(SmtpError::StartTlsNotOffered);
+            }
+            if let Err(e) = conn.expect("STARTTLS", "STARTTLS", "STARTTLS", 220).await {
+                report(StepKind::StartTls, false, e.to_string());
+                return Err(e);
+            }
+            let (tcp, mut transcript) = conn.into_inner();
+            let (stream, info) = match tokio::time::timeout(
+                t,
+                tls::handshake(tcp, &settings.host, &tls_settings(no_verify)),
+            )
+            .await
+            {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    report(StepKind::StartTls, false, e.to_string());
+                    return Err(e.into());
+                }
+                Err(_) => {
+                    report(StepKind::StartTls, false, "timeout".into());
+                    return Err(SmtpError::Timeout(t, "TLS handshake"));
+                }
+            };
+            report(
+                StepKind::StartTls,
+                true,
+                format!("{} {}", info.protocol, info.cipher),
+            );
+            transcript.push("--", "TLS started");
+            let mut conn = Conn::new(stream, t);
+            conn.transcript = transcript;
+            let r = async {
+                let caps = conn.ehlo(&settings.helo_name).await?;
+                report(StepKind::Capabilities, true, describe(&caps));
+                authenticate_and_send(&mut conn, caps, settings, envelope, &mut report).await
+            }
+            .await;
+            finish(r, conn, Some(info))
+        }
+    }
+}
+
+fn finish<S>(r: Result<Outcome>, conn: Conn<S>, tls: Option<TlsInfo>) -> Result<Outcome>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (_, transcript) = conn.into_inner();
+    r.map(|mut o| {
+        o.tls = tls;
+        o.transcript = transcript;
+        o
+    })
+}
+
+fn describe(caps: &Capabilities) -> String {
+    let mut parts = vec![format!("AUTH {}", caps.auth.join(" "))];
+    if caps.starttls {
+        parts.push("STARTTLS".into());
+    }
+    if let Some(s) = caps.size {
+        parts.push(format!("SIZE {s}"));
+    }
+    if caps.pipelining {
+        parts.push("PIPELINING".into());
+    }
+    parts.join(", ")
+}
+
+async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    settings: &SmtpSettings,
+    report: &mut impl FnMut(StepKind, bool, String),
+) -> Result<Capabilities> {
+    match conn.greeting().await {
+        Ok(r) => report(StepKind::Greeting, true, r.text()),
+        Err(e) => {
+            report(StepKind::Greeting, false, e.to_string());
+            return Err(e);
+        }
+    }
+    match conn.ehlo(&settings.helo_name).await {
+        Ok(caps) => {
+            report(StepKind::Capabilities, true, describe(&caps));
+            Ok(caps)
+        }
+        Err(e) => {
+            report(StepKind::Capabilities, false, e.to_string());
+            Err(e)
+        }
+    }
+}
+
+async fn after_connect<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    settings: &SmtpSettings,
+    envelope: Option<Envelope<'_>>,
+    report: &mut impl FnMut(StepKind, bool, String),
+) -> Result<Outcome> {
+    let caps = greet_and_ehlo(conn, settings, report).await?;
+    authenticate_and_send(conn, caps, settings, envelope, report).await
+}
+
+async fn authenticate_and_send<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    caps: Capabilities,
+    settings: &SmtpSettings,
+    envelope: Option<Envelope<'_>>,
+    report: &mut impl FnMut(StepKind, bool, String),
+) -> Result<Outcome> {
+    let mut outcome = Outcome {
+        capabilities: caps.clone(),
+        ..Default::default()
+    };
+    if let SmtpAuth::Smtp {
+        mechanism,
+        user,
+        password,
+    } = &settings.auth
+    {
+        match conn.auth(&caps, *mechanism, user, password).await {
+            Ok(name) => {
+                report(StepKind::Login, true, format!("AUTH {name}"));
+                outcome.mechanism = Some(name);
+            }
+            Err(e) => {
+                report(StepKind::Login, false, e.to_string());
+                let _ = conn.quit().await;
+                return Err(e);
+            }
+        }
+    }
+    if let Some(env) = envelope {
+        match conn.send_mail(env.from, env.to, env.data).await {
+            Ok(r) => {
+                report(StepKind::Send, true, r.text());
+                outcome.accepted = Some(r);
+            }
+            Err(e) => {
+                report(StepKind::Send, false, e.to_string());
+                let _ = conn.quit().await;
+                return Err(e);
+            }
+        }
+    }
+    conn.quit().await?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cram_md5_matches_rfc_2195() {
+        // RFC 2195 section 2 example.
+        let challenge = b"<1896.697170952@postoffice.reston.mci.net>";
+        assert_eq!(
+            cram_md5_digest("tanstaaftanstaaf", challenge),
+            "b913a602c7eda7a495b4e6e7334d3890"
+        );
+    }
+
+    #[test]
+    fn dot_stuffing_and_line_ends() {
+        assert_eq!(dot_stuff(b"a\n.b\r\n..c"), b"a\r\n..b\r\n...c\r\n.\r\n");
+        assert_eq!(dot_stuff(b".\n"), b"..\r\n.\r\n");
+    }
+
+    #[test]
+    fn ehlo_capabilities() {
+        let r = Reply {
+            code: 250,
+            lines: vec![
+                "mail.example.test".into(),
+                "PIPELINING".into(),
+                "SIZE 10240000".into(),
+                "STARTTLS".into(),
+                "AUTH PLAIN LOGIN CRAM-MD5".into(),
+                "SMTPUTF8".into(),
+            ],
+        };
+        let c = Capabilities::parse(&r);
+        assert!(c.starttls && c.pipelining && c.smtputf8);
+        assert_eq!(c.size, Some(10_240_000));
+        assert_eq!(c.strongest(), Some(SmtpMechanism::CramMd5));
+        let login_only = Capabilities {
+            auth: vec!["LOGIN".into()],
+            ..Default::default()
+        };
+        assert_eq!(login_only.strongest(), Some(SmtpMechanism::Login));
+    }
+
+    #[tokio::test]
+    async fn multiline_reply_and_masked_auth() {
+        let (client, mut server) = tokio::io::duplex(4096);
+        let srv = tokio::spawn(async move {
+            server
+                .write_all(b"220 hi\r\n250-x\r\n250 AUTH PLAIN\r\n235 ok\r\n")
+                .await
+                .unwrap();
+            let mut got = vec![0u8; 256];
+            let n = server.read(&mut got).await.unwrap();
+            got.truncate(n);
+            got
+        });
+        let mut c = Conn::new(client, Duration::from_secs(2));
+        c.greeting().await.unwrap();
+        let caps = c.ehlo("tayori").await.unwrap();
+        assert_eq!(caps.auth, vec!["PLAIN"]);
+        c.auth(&caps, SmtpMechanism::Standard, "u", "secret-pw")
+            .await
+            .unwrap();
+        let log = c.transcript.lines.join("\n");
+        assert!(log.contains("AUTH PLAIN ********"), "{log}");
+        assert!(!log.contains(&B64.encode("\0u\0secret-pw")), "{log}");
+        drop(c);
+        let _ = srv.await;
+    }
+}

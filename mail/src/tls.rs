@@ -1,0 +1,168 @@
+//! TLS for the mail clients: rustls with the `ring` provider, the public
+//! roots plus any CA the administrator (or a test) adds, and an explicit
+//! opt-out of verification that is only used when the administrator chose
+//! 「STARTTLS（証明書の検証なし）」.
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// What the handshake showed, for the connection test.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsInfo {
+    pub protocol: String,
+    pub cipher: String,
+    /// DER of the server's leaf certificate, for display.
+    pub leaf_der_len: usize,
+    pub verified: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct TlsSettings {
+    /// Extra trusted CAs in PEM (an in-house CA, or the test stack's).
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Skip certificate verification (the admin's explicit choice).
+    pub no_verify: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("invalid CA certificate: {0}")]
+    BadCa(String),
+    #[error("invalid server name {0:?}")]
+    BadName(String),
+    #[error("TLS handshake: {0}")]
+    Handshake(#[source] std::io::Error),
+}
+
+impl TlsError {
+    /// Certificate problems the admin can act on (name mismatch, expired,
+    /// unknown issuer), as opposed to a broken connection.
+    pub fn is_certificate(&self) -> bool {
+        match self {
+            TlsError::Handshake(e) => e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_))),
+            _ => false,
+        }
+    }
+
+    pub fn certificate_problem(&self) -> Option<String> {
+        match self {
+            TlsError::Handshake(e) => e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .and_then(|e| match e {
+                    rustls::Error::InvalidCertificate(c) => Some(format!("{c:?}")),
+                    _ => None,
+                }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct AcceptAnything(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::BadCa(e.to_string()))?;
+    if settings.no_verify {
+        return Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+            .with_no_client_auth());
+    }
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = &settings.extra_ca_pem {
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.map_err(|e| TlsError::BadCa(e.to_string()))?;
+            roots
+                .add(cert)
+                .map_err(|e| TlsError::BadCa(e.to_string()))?;
+        }
+    }
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// Runs the TLS handshake on an open TCP stream.
+pub async fn handshake(
+    tcp: TcpStream,
+    host: &str,
+    settings: &TlsSettings,
+) -> Result<(TlsStream<TcpStream>, TlsInfo), TlsError> {
+    let config = client_config(settings)?;
+    let name = ServerName::try_from(host.to_owned()).map_err(|_| TlsError::BadName(host.into()))?;
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .map_err(TlsError::Handshake)?;
+    let (_, conn) = stream.get_ref();
+    let info = TlsInfo {
+        protocol: conn
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default(),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()))
+            .unwrap_or_default(),
+        leaf_der_len: conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .map(|c| c.len())
+            .unwrap_or_default(),
+        verified: !settings.no_verify,
+    };
+    Ok((stream, info))
+}

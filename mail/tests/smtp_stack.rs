@@ -1,0 +1,400 @@
+//! Every protection × authentication combination the project's mail stack
+//! offers, against the real Postfix + Dovecot (scripts/mailstack.sh); each
+//! success is proven by the message arriving over POP3.
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mail::pop3;
+use mail::presets::{Protection, SmtpMechanism};
+use mail::smtp::{self, Envelope, SmtpAuth, SmtpError, SmtpSettings, StepKind};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
+    })
+}
+fn port(name: &str) -> u16 {
+    env(name).parse().expect("port")
+}
+fn ca() -> Option<Vec<u8>> {
+    Some(std::fs::read(env("MS_CA_PEM")).expect("CA file"))
+}
+
+fn settings(port: u16, protection: Protection, auth: SmtpAuth) -> SmtpSettings {
+    SmtpSettings {
+        // A name on the certificate, so verification really checks the name.
+        host: "localhost".into(),
+        port,
+        protection,
+        auth,
+        timeout: Duration::from_secs(10),
+        extra_ca_pem: ca(),
+        helo_name: "tayori.test".into(),
+    }
+}
+
+fn bob(mechanism: SmtpMechanism) -> SmtpAuth {
+    SmtpAuth::Smtp {
+        mechanism,
+        user: "bob@example.test".into(),
+        password: "bobpass".into(),
+    }
+}
+
+fn message(marker: &str) -> Vec<u8> {
+    format!(
+        "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: {marker}\r\n\
+         Message-ID: <{marker}@tayori.test>\r\n\r\nbody of {marker}\r\n.leading dot\r\n"
+    )
+    .into_bytes()
+}
+
+async fn send(s: &SmtpSettings, marker: &str) -> Result<smtp::Outcome, SmtpError> {
+    let to = vec!["alice@example.test".to_string()];
+    let data = message(marker);
+    smtp::session(
+        s,
+        Some(Envelope {
+            from: "bob@example.test",
+            to: &to,
+            data: &data,
+        }),
+        &mut |_| {},
+    )
+    .await
+}
+
+/// Waits until every marker has arrived in alice's mailbox over POP3.
+async fn assert_arrived(markers: &[String]) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let tcp = mail::net::connect("127.0.0.1", port("MS_POP3_PORT"), Duration::from_secs(10))
+            .await
+            .unwrap();
+        let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
+            .await
+            .unwrap();
+        c.login("alice@example.test", "alicepass").await.unwrap();
+        let mut seen = String::new();
+        for (n, _) in c.uidl().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&c.retr(n).await.unwrap()));
+        }
+        c.quit().await.unwrap();
+        let missing: Vec<_> = markers
+            .iter()
+            .filter(|m| !seen.contains(&format!("body of {m}")))
+            .collect();
+        if missing.is_empty() {
+            assert!(
+                seen.contains("\r\n.leading dot\r\n"),
+                "dot-stuffing undone by the server"
+            );
+            return;
+        }
+        assert!(Instant::now() < deadline, "not delivered: {missing:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn marker(tag: &str) -> String {
+    format!(
+        "{tag}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    )
+}
+
+#[tokio::test]
+async fn every_protection_and_mechanism_delivers() {
+    use Protection::*;
+    use SmtpMechanism::*;
+    let plain = port("MS_SMTP_NOTLS_PORT");
+    let submission = port("MS_SUBMISSION_PORT");
+    let smtps = port("MS_SMTPS_PORT");
+    let mut markers = Vec::new();
+    let cases = [
+        (
+            "none-noauth",
+            settings(port("MS_SMTP_PORT"), None, SmtpAuth::None),
+            Option::<&str>::None,
+        ),
+        (
+            "none-plain",
+            settings(plain, None, bob(Plain)),
+            Some("PLAIN"),
+        ),
+        (
+            "none-login",
+            settings(plain, None, bob(Login)),
+            Some("LOGIN"),
+        ),
+        (
+            "none-cram",
+            settings(plain, None, bob(CramMd5)),
+            Some("CRAM-MD5"),
+        ),
+        (
+            "none-std",
+            settings(plain, None, bob(Standard)),
+            Some("CRAM-MD5"),
+        ),
+        (
+            "starttls-plain",
+            settings(submission, StartTls, bob(Plain)),
+            Some("PLAIN"),
+        ),
+        (
+            "starttls-login",
+            settings(submission, StartTls, bob(Login)),
+            Some("LOGIN"),
+        ),
+        (
+            "starttls-cram",
+            settings(submission, StartTls, bob(CramMd5)),
+            Some("CRAM-MD5"),
+        ),
+        (
+            "starttls-std",
+            settings(submission, StartTls, bob(Standard)),
+            Some("CRAM-MD5"),
+        ),
+        (
+            "starttls-noverify",
+            SmtpSettings {
+                extra_ca_pem: Option::None,
+                ..settings(submission, StartTlsNoVerify, bob(Standard))
+            },
+            Some("CRAM-MD5"),
+        ),
+        (
+            "ssl-plain",
+            settings(smtps, SslTls, bob(Plain)),
+            Some("PLAIN"),
+        ),
+        (
+            "ssl-login",
+            settings(smtps, SslTls, bob(Login)),
+            Some("LOGIN"),
+        ),
+        (
+            "ssl-cram",
+            settings(smtps, SslTls, bob(CramMd5)),
+            Some("CRAM-MD5"),
+        ),
+        (
+            "ssl-std",
+            settings(smtps, SslTls, bob(Standard)),
+            Some("CRAM-MD5"),
+        ),
+    ];
+    for (tag, s, mech) in cases {
+        let m = marker(tag);
+        let outcome = send(&s, &m).await.unwrap_or_else(|e| panic!("{tag}: {e}"));
+        assert_eq!(outcome.mechanism, mech, "{tag}");
+        assert_eq!(outcome.tls.is_some(), s.protection != None, "{tag}");
+        markers.push(m);
+    }
+    assert_arrived(&markers).await;
+}
+
+#[tokio::test]
+async fn login_only_port_standard_picks_login_and_cram_md5_is_not_offered() {
+    let p = port("MS_SMTP_LOGINONLY_PORT");
+    let m = marker("loginonly");
+    let outcome = send(
+        &settings(p, Protection::None, bob(SmtpMechanism::Standard)),
+        &m,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.mechanism, Some("LOGIN"));
+    assert_eq!(outcome.capabilities.auth, vec!["LOGIN"]);
+    match send(
+        &settings(p, Protection::None, bob(SmtpMechanism::CramMd5)),
+        "x",
+    )
+    .await
+    {
+        Err(
+            e @ SmtpError::MechanismNotOffered {
+                wanted: "CRAM-MD5", ..
+            },
+        ) => assert!(e.is_permanent()),
+        other => panic!("expected mechanism not offered, got {other:?}"),
+    }
+    assert_arrived(&[m]).await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_untrusted_certificate_are_classified() {
+    let mut s = settings(
+        port("MS_SUBMISSION_PORT"),
+        Protection::StartTls,
+        bob(SmtpMechanism::Plain),
+    );
+    s.auth = SmtpAuth::Smtp {
+        mechanism: SmtpMechanism::Plain,
+        user: "bob@example.test".into(),
+        password: "not-bobs".into(),
+    };
+    match send(&s, "x").await {
+        Err(e @ SmtpError::AuthFailed(_)) => assert!(e.is_permanent() && !e.is_transient()),
+        other => panic!("expected auth failure, got {other:?}"),
+    }
+    // Without the test CA, the chain is untrusted: verification is on by default.
+    let s = SmtpSettings {
+        extra_ca_pem: None,
+        ..settings(
+            port("MS_SMTPS_PORT"),
+            Protection::SslTls,
+            bob(SmtpMechanism::Plain),
+        )
+    };
+    match send(&s, "x").await {
+        Err(SmtpError::Tls(t)) => assert!(t.is_certificate(), "{t}"),
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+    // A name the certificate does not carry.
+    let s = SmtpSettings {
+        host: "127.0.0.2".into(),
+        ..settings(
+            port("MS_SMTPS_PORT"),
+            Protection::SslTls,
+            bob(SmtpMechanism::Plain),
+        )
+    };
+    let err = send(&s, "x").await.unwrap_err();
+    assert!(
+        err.is_tls() || matches!(err, SmtpError::Connect(_)),
+        "{err}"
+    );
+}
+
+/// Records what the client sends on its way to the real server.
+async fn recording_proxy(target: u16) -> (u16, Arc<Mutex<Vec<u8>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let server = tokio::net::TcpStream::connect(("127.0.0.1", target))
+                    .await
+                    .unwrap();
+                let (mut sr, mut sw) = server.into_split();
+                let (mut cr, mut cw) = client.split();
+                let up = async {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        let n = cr.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = sw.shutdown().await;
+                };
+                let down = async {
+                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test]
+async fn starttls_required_but_not_offered_fails_before_any_credential_is_sent() {
+    let (proxy, seen) = recording_proxy(port("MS_SMTP_NOTLS_PORT")).await;
+    let s = SmtpSettings {
+        host: "127.0.0.1".into(),
+        ..settings(proxy, Protection::StartTls, bob(SmtpMechanism::Plain))
+    };
+    let mut steps = Vec::new();
+    let err = smtp::session(&s, None, &mut |st| steps.push(st))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SmtpError::StartTlsNotOffered), "{err}");
+    assert!(steps.iter().any(|s| s.kind == StepKind::StartTls && !s.ok));
+    assert!(!steps.iter().any(|s| s.kind == StepKind::Login));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(sent.starts_with("EHLO "), "{sent}");
+    assert!(!sent.contains("AUTH"), "no AUTH on the wire: {sent}");
+    assert!(
+        !sent.contains("bobpass") && !sent.contains("Ym9icGFzcw"),
+        "{sent}"
+    );
+}
+
+#[tokio::test]
+async fn steps_are_reported_in_order_with_times() {
+    let s = settings(
+        port("MS_SUBMISSION_PORT"),
+        Protection::StartTls,
+        bob(SmtpMechanism::Standard),
+    );
+    let mut steps = Vec::new();
+    smtp::session(&s, None, &mut |st| steps.push(st))
+        .await
+        .unwrap();
+    let kinds: Vec<_> = steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::Dns,
+            StepKind::Tcp,
+            StepKind::Greeting,
+            StepKind::Capabilities,
+            StepKind::StartTls,
+            StepKind::Capabilities,
+            StepKind::Login
+        ]
+    );
+    assert!(steps.iter().all(|s| s.ok));
+    assert!(steps.windows(2).all(|w| w[0].elapsed_ms <= w[1].elapsed_ms));
+    assert!(
+        !steps[3].detail.contains("AUTH PLAIN"),
+        "no AUTH before TLS on 587: {}",
+        steps[3].detail
+    );
+    assert!(steps[5].detail.contains("CRAM-MD5"));
+}
+
+#[tokio::test]
+async fn apop_and_stls_logins() {
+    for (protection, p, apop) in [
+        (Protection::None, port("MS_POP3_PORT"), true),
+        (Protection::StartTls, port("MS_POP3_PORT"), false),
+        (Protection::StartTls, port("MS_POP3_PORT"), true),
+        (Protection::SslTls, port("MS_POP3S_PORT"), false),
+    ] {
+        let l = pop3::PopLogin {
+            host: "localhost".into(),
+            port: p,
+            protection,
+            user: "carol@example.test".into(),
+            password: "Pa ss\"w\\rd!".into(),
+            apop,
+            timeout: Duration::from_secs(10),
+        };
+        pop3::login_session(&l, ca())
+            .await
+            .unwrap_or_else(|e| panic!("{protection:?} apop={apop}: {e}"));
+        let wrong = pop3::PopLogin {
+            password: "nope".into(),
+            ..l
+        };
+        assert!(
+            pop3::login_session(&wrong, ca()).await.is_err(),
+            "{protection:?} apop={apop}"
+        );
+    }
+}
