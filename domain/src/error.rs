@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Code {
     Required,
-    TooLong { max: u32 },
-    TooShort { min: u32 },
+    TooLong {
+        max: u32,
+    },
+    TooShort {
+        min: u32,
+    },
     InvalidEmail,
     InvalidLoginId,
     InvalidChars,
@@ -22,6 +26,12 @@ pub enum Code {
     PasswordMismatch,
     LastAdmin,
     NotYourself,
+    InvalidHost,
+    InvalidPort,
+    /// The chosen provider does not support this choice.
+    Unsupported,
+    /// XOAUTH2 needs an OAuth認可サーバー registered first.
+    OAuthFirst,
 }
 
 impl Code {
@@ -43,6 +53,10 @@ impl Code {
             Code::PasswordMismatch => "password_mismatch",
             Code::LastAdmin => "last_admin",
             Code::NotYourself => "not_yourself",
+            Code::InvalidHost => "invalid_host",
+            Code::InvalidPort => "invalid_port",
+            Code::Unsupported => "unsupported",
+            Code::OAuthFirst => "oauth_first",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod company;
 pub mod db;
 pub mod error;
+pub mod mailserver;
 pub mod orgs;
 pub mod password;
 pub mod secrets;

@@ -340,3 +340,77 @@ async fn company_info_and_audit_log() {
         assert_eq!(log[0].ip.as_deref(), Some("192.0.2.1"));
     }
 }
+
+#[tokio::test]
+async fn mail_server_settings_seal_the_password_and_keep_it_when_left_empty() {
+    use domain::mailserver::{self, Input};
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = std::env::temp_dir().join(format!("tayori_keys_{}", std::process::id()));
+    let secrets = domain::secrets::SecretBox::load_or_create(&dir, None).unwrap();
+    for (backend, db) in common::both().await {
+        let actor = Actor::system();
+        let mut input = Input {
+            preset: "custom".into(),
+            smtp_host: "mail.example.co.jp".into(),
+            smtp_port: "587".into(),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "smtp".into(),
+            smtp_mechanism: "standard".into(),
+            auth_user: "notice@example.co.jp".into(),
+            password: "とても秘密".into(),
+            pop_protection: "none".into(),
+            timeout_secs: "10".into(),
+            from_mode: "company".into(),
+            ..Default::default()
+        };
+        let v = mailserver::save(&db, &secrets, &actor, &input)
+            .await
+            .unwrap();
+        assert!(v.password_set, "{backend}");
+        let raw = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT auth_password_sealed FROM mail_server_settings".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let sealed: String = raw.try_get("", "auth_password_sealed").unwrap();
+        assert!(
+            sealed.starts_with("v1:") && !sealed.contains("とても秘密"),
+            "{backend}"
+        );
+
+        input.password.clear();
+        input.smtp_port = "465".into();
+        input.smtp_protection = "ssl".into();
+        mailserver::save(&db, &secrets, &actor, &input)
+            .await
+            .unwrap();
+        assert_eq!(
+            mailserver::password_for(&db, &secrets, "").await.unwrap(),
+            "とても秘密",
+            "{backend}: an empty field keeps the stored password"
+        );
+        let v = mailserver::view(&db).await.unwrap();
+        assert_eq!(v.settings.smtp_port, 465);
+        let log = domain::audit::recent(&db, 5).await.unwrap();
+        assert_eq!(log[0].action, "mail_server.save");
+        assert!(
+            log.iter().all(|e| !e.detail.contains("とても秘密")),
+            "{backend}"
+        );
+
+        input.smtp_host = String::new();
+        assert!(
+            mailserver::save(&db, &secrets, &actor, &input)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            mailserver::view(&db).await.unwrap().settings.smtp_host,
+            "mail.example.co.jp",
+            "{backend}: unchanged"
+        );
+    }
+}

@@ -4,10 +4,16 @@
 //! on delayed ACKs) and every step runs under an explicit timeout.
 #![forbid(unsafe_code)]
 
-pub mod net;
-pub mod pop3;
 pub mod presets;
+
+#[cfg(feature = "net")]
+pub mod net;
+#[cfg(feature = "net")]
+pub mod pop3;
+#[cfg(feature = "net")]
 pub mod smtp;
+#[cfg(feature = "net")]
 pub mod tls;
 
+#[cfg(feature = "net")]
 pub use lettre;

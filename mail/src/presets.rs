@@ -284,3 +284,60 @@ mod tests {
         assert_eq!(ids.len(), PRESETS.len(), "ids are unique");
     }
 }
+
+impl Protection {
+    pub const ALL: [Protection; 4] = [
+        Protection::None,
+        Protection::SslTls,
+        Protection::StartTls,
+        Protection::StartTlsNoVerify,
+    ];
+    /// Stable name for storage and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protection::None => "none",
+            Protection::SslTls => "ssl",
+            Protection::StartTls => "starttls",
+            Protection::StartTlsNoVerify => "starttls-noverify",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Protection> {
+        Protection::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+impl SmtpMechanism {
+    pub const ALL: [SmtpMechanism; 4] = [
+        SmtpMechanism::Standard,
+        SmtpMechanism::CramMd5,
+        SmtpMechanism::Login,
+        SmtpMechanism::Plain,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpMechanism::Standard => "standard",
+            SmtpMechanism::CramMd5 => "cram-md5",
+            SmtpMechanism::Login => "login",
+            SmtpMechanism::Plain => "plain",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SmtpMechanism> {
+        SmtpMechanism::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in Protection::ALL {
+            assert_eq!(Protection::parse(p.as_str()), Some(p));
+        }
+        for m in SmtpMechanism::ALL {
+            assert_eq!(SmtpMechanism::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Protection::parse("tls"), None);
+    }
+}

@@ -1,0 +1,545 @@
+//! 管理者設定 > メールサーバー設定: receiving (POP3) and sending (SMTP) servers,
+//! メール送信時の認証 and メール通知設定. One current row; the password is sealed
+//! at rest and never leaves this module except into a mail session.
+use mail::presets::{self, Protection, SmtpMechanism};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+
+use crate::audit::{self, Actor};
+use crate::secrets::SecretBox;
+use crate::validate::{Checks, is_email};
+use crate::{Code, Result};
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_server_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub preset: String,
+        pub pop_host: String,
+        pub pop_port: i32,
+        pub pop_protection: String,
+        pub pop_auth: String,
+        pub smtp_host: String,
+        pub smtp_port: i32,
+        pub smtp_protection: String,
+        pub smtp_auth: String,
+        pub smtp_mechanism: String,
+        pub auth_user: String,
+        pub auth_password_sealed: Option<String>,
+        pub timeout_secs: i32,
+        pub notify_enabled: bool,
+        pub from_mode: String,
+        pub from_custom: String,
+        pub updated_at: DateTimeUtc,
+        pub updated_by: Option<i32>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+const ROW: i32 = 1;
+const SECRET_LABEL: &str = "mail_server.auth_password";
+
+/// メール送信時の認証.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpAuthMode {
+    None,
+    PopBeforeSmtp,
+    Smtp,
+    XOAuth2,
+}
+
+impl SmtpAuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpAuthMode::None => "none",
+            SmtpAuthMode::PopBeforeSmtp => "pop-before-smtp",
+            SmtpAuthMode::Smtp => "smtp",
+            SmtpAuthMode::XOAuth2 => "xoauth2",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::None, Self::PopBeforeSmtp, Self::Smtp, Self::XOAuth2]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// Everything the form carries; strings as typed. An empty password means
+/// "unchanged".
+#[derive(Clone, Debug, Default)]
+pub struct Input {
+    pub preset: String,
+    pub pop_host: String,
+    pub pop_port: String,
+    pub pop_protection: String,
+    /// "standard" or "apop".
+    pub pop_auth: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub auth_user: String,
+    pub password: String,
+    pub timeout_secs: String,
+    pub notify_enabled: bool,
+    /// "user", "company" or "custom".
+    pub from_mode: String,
+    pub from_custom: String,
+}
+
+/// Checked values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub preset: String,
+    pub pop_host: String,
+    pub pop_port: u16,
+    pub pop_protection: Protection,
+    pub pop_apop: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_protection: Protection,
+    pub smtp_auth: SmtpAuthMode,
+    pub smtp_mechanism: SmtpMechanism,
+    pub auth_user: String,
+    pub timeout_secs: u16,
+    pub notify_enabled: bool,
+    pub from_mode: String,
+    pub from_custom: String,
+}
+
+/// What the screen shows: the settings, whether a password is stored, and
+/// who changed them when.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub settings: Settings,
+    pub password_set: bool,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated_by: Option<i32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            preset: "custom".into(),
+            pop_host: String::new(),
+            pop_port: 110,
+            pop_protection: Protection::None,
+            pop_apop: false,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_protection: Protection::StartTls,
+            smtp_auth: SmtpAuthMode::Smtp,
+            smtp_mechanism: SmtpMechanism::Standard,
+            auth_user: String::new(),
+            timeout_secs: 10,
+            notify_enabled: false,
+            from_mode: "company".into(),
+            from_custom: String::new(),
+        }
+    }
+}
+
+/// A host name or IP address as typed; a pasted URL is reduced to its host.
+pub fn check_host(checks: &mut Checks, field: &'static str, value: &str, required: bool) -> String {
+    let host = presets::host_from_input(value);
+    if host.is_empty() {
+        if required {
+            checks.push(field, Code::Required);
+        }
+    } else if host.len() > 253
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+    {
+        checks.push(field, Code::InvalidHost);
+    }
+    host
+}
+
+fn check_port(checks: &mut Checks, field: &'static str, value: &str) -> u16 {
+    match value.trim().parse::<u16>() {
+        Ok(p) if p > 0 => p,
+        _ if value.trim().is_empty() => {
+            checks.push(field, Code::Required);
+            0
+        }
+        _ => {
+            checks.push(field, Code::InvalidPort);
+            0
+        }
+    }
+}
+
+/// Splits `"表示名" <addr>`, `<addr>` or `addr` into its address.
+pub fn address_of(from: &str) -> Option<&str> {
+    let from = from.trim();
+    if let Some(start) = from.rfind('<') {
+        let rest = &from[start + 1..];
+        let end = rest.find('>')?;
+        if !rest[end + 1..].trim().is_empty() {
+            return None;
+        }
+        Some(rest[..end].trim())
+    } else {
+        Some(from)
+    }
+}
+
+/// Validates the form. `password_stored` tells whether an empty password
+/// field can fall back to the stored one.
+pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
+    let mut c = Checks::default();
+    let preset = presets::preset(input.preset.trim()).unwrap_or_else(|| {
+        c.push("preset", Code::NotFound);
+        &presets::PRESETS[0]
+    });
+    let protection = |c: &mut Checks, field, v: &str| {
+        Protection::parse(v).unwrap_or_else(|| {
+            c.push(field, Code::Required);
+            Protection::None
+        })
+    };
+    let smtp_auth = SmtpAuthMode::parse(input.smtp_auth.trim()).unwrap_or_else(|| {
+        c.push("smtp_auth", Code::Required);
+        SmtpAuthMode::None
+    });
+    let pop_needed = smtp_auth == SmtpAuthMode::PopBeforeSmtp;
+    let pop_host = check_host(&mut c, "pop_host", &input.pop_host, pop_needed);
+    let pop_port = if pop_host.is_empty() && input.pop_port.trim().is_empty() {
+        110
+    } else {
+        check_port(&mut c, "pop_port", &input.pop_port)
+    };
+    let pop_protection = protection(&mut c, "pop_protection", input.pop_protection.trim());
+    if pop_protection == Protection::StartTlsNoVerify {
+        c.push("pop_protection", Code::Unsupported);
+    }
+    let smtp_host = check_host(&mut c, "smtp_host", &input.smtp_host, true);
+    let smtp_port = check_port(&mut c, "smtp_port", &input.smtp_port);
+    let smtp_protection = protection(&mut c, "smtp_protection", input.smtp_protection.trim());
+    let smtp_mechanism = SmtpMechanism::parse(input.smtp_mechanism.trim()).unwrap_or_else(|| {
+        c.push("smtp_mechanism", Code::Required);
+        SmtpMechanism::Standard
+    });
+    match smtp_auth {
+        SmtpAuthMode::XOAuth2 => c.push("smtp_auth", Code::OAuthFirst),
+        SmtpAuthMode::PopBeforeSmtp if !preset.pop_before_smtp => {
+            c.push("smtp_auth", Code::Unsupported)
+        }
+        SmtpAuthMode::Smtp
+            if smtp_mechanism != SmtpMechanism::Standard
+                && !preset.smtp_mechanisms.is_empty()
+                && !preset.smtp_mechanisms.contains(&smtp_mechanism) =>
+        {
+            c.push("smtp_mechanism", Code::Unsupported)
+        }
+        _ => {}
+    }
+    let needs_credentials = matches!(smtp_auth, SmtpAuthMode::Smtp | SmtpAuthMode::PopBeforeSmtp);
+    let auth_user = input.auth_user.trim().to_owned();
+    if needs_credentials && auth_user.is_empty() {
+        c.push("auth_user", Code::Required);
+    } else if auth_user.chars().count() > 254 {
+        c.push("auth_user", Code::TooLong { max: 254 });
+    } else if auth_user.chars().any(char::is_control) {
+        c.push("auth_user", Code::InvalidChars);
+    }
+    if needs_credentials && input.password.is_empty() && !password_stored {
+        c.push("password", Code::Required);
+    } else if input.password.chars().any(|ch| ch == '\r' || ch == '\n') {
+        c.push("password", Code::InvalidChars);
+    }
+    let timeout_secs = match input.timeout_secs.trim().parse::<u16>() {
+        Ok(t) if (1..=300).contains(&t) => t,
+        _ => {
+            c.push("timeout_secs", Code::InvalidPort);
+            10
+        }
+    };
+    let from_mode = input.from_mode.trim().to_owned();
+    let from_custom = input.from_custom.trim().to_owned();
+    match from_mode.as_str() {
+        "user" | "company" => {}
+        "custom" => {
+            if from_custom.is_empty() {
+                c.push("from_custom", Code::Required);
+            } else if from_custom.chars().any(char::is_control)
+                || !address_of(&from_custom).is_some_and(is_email)
+            {
+                c.push("from_custom", Code::InvalidEmail);
+            }
+        }
+        _ => c.push("from_mode", Code::Required),
+    }
+    c.finish()?;
+    Ok(Settings {
+        preset: preset.id.to_owned(),
+        pop_host,
+        pop_port,
+        pop_protection,
+        pop_apop: input.pop_auth.trim() == "apop",
+        smtp_host,
+        smtp_port,
+        smtp_protection,
+        smtp_auth,
+        smtp_mechanism,
+        auth_user,
+        timeout_secs,
+        notify_enabled: input.notify_enabled,
+        from_mode,
+        from_custom,
+    })
+}
+
+fn to_settings(m: &entity::Model) -> Settings {
+    Settings {
+        preset: m.preset.clone(),
+        pop_host: m.pop_host.clone(),
+        pop_port: m.pop_port as u16,
+        pop_protection: Protection::parse(&m.pop_protection).unwrap_or(Protection::None),
+        pop_apop: m.pop_auth == "apop",
+        smtp_host: m.smtp_host.clone(),
+        smtp_port: m.smtp_port as u16,
+        smtp_protection: Protection::parse(&m.smtp_protection).unwrap_or(Protection::StartTls),
+        smtp_auth: SmtpAuthMode::parse(&m.smtp_auth).unwrap_or(SmtpAuthMode::None),
+        smtp_mechanism: SmtpMechanism::parse(&m.smtp_mechanism).unwrap_or(SmtpMechanism::Standard),
+        auth_user: m.auth_user.clone(),
+        timeout_secs: m.timeout_secs as u16,
+        notify_enabled: m.notify_enabled,
+        from_mode: m.from_mode.clone(),
+        from_custom: m.from_custom.clone(),
+    }
+}
+
+async fn row(db: &DatabaseConnection) -> Result<Option<entity::Model>> {
+    Ok(entity::Entity::find_by_id(ROW).one(db).await?)
+}
+
+/// The settings for the screen (defaults before the first save).
+pub async fn view(db: &DatabaseConnection) -> Result<View> {
+    Ok(match row(db).await? {
+        Some(m) => View {
+            settings: to_settings(&m),
+            password_set: m.auth_password_sealed.is_some(),
+            updated_at: Some(m.updated_at),
+            updated_by: m.updated_by,
+        },
+        None => View {
+            settings: Settings::default(),
+            password_set: false,
+            updated_at: None,
+            updated_by: None,
+        },
+    })
+}
+
+/// The password to use: the one typed now, else the stored one.
+pub async fn password_for(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    typed: &str,
+) -> Result<String> {
+    if !typed.is_empty() {
+        return Ok(typed.to_owned());
+    }
+    match row(db).await?.and_then(|m| m.auth_password_sealed) {
+        Some(sealed) => secrets.open(SECRET_LABEL, &sealed),
+        None => Ok(String::new()),
+    }
+}
+
+pub async fn save(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    actor: &Actor,
+    input: &Input,
+) -> Result<View> {
+    let txn = db.begin().await?;
+    let existing = entity::Entity::find_by_id(ROW).one(&txn).await?;
+    let stored = existing
+        .as_ref()
+        .and_then(|m| m.auth_password_sealed.clone());
+    let s = check(input, stored.is_some())?;
+    let sealed = if input.password.is_empty() {
+        stored
+    } else {
+        Some(secrets.seal(SECRET_LABEL, &input.password)?)
+    };
+    let now = chrono::Utc::now();
+    let am = entity::ActiveModel {
+        id: Set(ROW),
+        preset: Set(s.preset.clone()),
+        pop_host: Set(s.pop_host.clone()),
+        pop_port: Set(s.pop_port.into()),
+        pop_protection: Set(s.pop_protection.as_str().into()),
+        pop_auth: Set(if s.pop_apop { "apop" } else { "standard" }.into()),
+        smtp_host: Set(s.smtp_host.clone()),
+        smtp_port: Set(s.smtp_port.into()),
+        smtp_protection: Set(s.smtp_protection.as_str().into()),
+        smtp_auth: Set(s.smtp_auth.as_str().into()),
+        smtp_mechanism: Set(s.smtp_mechanism.as_str().into()),
+        auth_user: Set(s.auth_user.clone()),
+        auth_password_sealed: Set(sealed.clone()),
+        timeout_secs: Set(s.timeout_secs.into()),
+        notify_enabled: Set(s.notify_enabled),
+        from_mode: Set(s.from_mode.clone()),
+        from_custom: Set(s.from_custom.clone()),
+        updated_at: Set(now),
+        updated_by: Set(actor.user_id),
+    };
+    if existing.is_some() {
+        am.update(&txn).await?;
+    } else {
+        am.insert(&txn).await?;
+    }
+    // The audit entry names what changed, never the password itself.
+    audit::record(
+        &txn,
+        actor,
+        "mail_server.save",
+        "mail_server_settings",
+        &format!(
+            "smtp={}:{} {} auth={} password_changed={}",
+            s.smtp_host,
+            s.smtp_port,
+            s.smtp_protection.as_str(),
+            s.smtp_auth.as_str(),
+            !input.password.is_empty()
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(View {
+        settings: s,
+        password_set: sealed.is_some(),
+        updated_at: Some(now),
+        updated_by: actor.user_id,
+    })
+}
+
+/// The SMTP session these settings describe.
+pub fn smtp_settings(
+    s: &Settings,
+    password: String,
+    extra_ca_pem: Option<Vec<u8>>,
+) -> mail::smtp::SmtpSettings {
+    use mail::smtp::SmtpAuth;
+    let timeout = std::time::Duration::from_secs(s.timeout_secs.into());
+    let auth = match s.smtp_auth {
+        SmtpAuthMode::None | SmtpAuthMode::XOAuth2 => SmtpAuth::None,
+        SmtpAuthMode::PopBeforeSmtp => SmtpAuth::PopBeforeSmtp(mail::pop3::PopLogin {
+            host: s.pop_host.clone(),
+            port: s.pop_port,
+            protection: s.pop_protection,
+            user: s.auth_user.clone(),
+            password,
+            apop: s.pop_apop,
+            timeout,
+        }),
+        SmtpAuthMode::Smtp => SmtpAuth::Smtp {
+            mechanism: s.smtp_mechanism,
+            user: s.auth_user.clone(),
+            password,
+        },
+    };
+    mail::smtp::SmtpSettings {
+        host: s.smtp_host.clone(),
+        port: s.smtp_port,
+        protection: s.smtp_protection,
+        auth,
+        timeout,
+        extra_ca_pem,
+        helo_name: "tayori".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> Input {
+        Input {
+            preset: "custom".into(),
+            smtp_host: "https://Mail.Example.co.jp/login".into(),
+            smtp_port: "587".into(),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "smtp".into(),
+            smtp_mechanism: "standard".into(),
+            auth_user: "notice@example.co.jp".into(),
+            password: "pw".into(),
+            pop_protection: "none".into(),
+            timeout_secs: "10".into(),
+            from_mode: "custom".into(),
+            from_custom: "\"デスクネッツ商事\" <desknets@example.com>".into(),
+            ..Default::default()
+        }
+    }
+
+    fn codes(i: &Input, stored: bool) -> Vec<(&'static str, Code)> {
+        match check(i, stored) {
+            Ok(_) => vec![],
+            Err(crate::Error::Invalid(v)) => v.into_iter().map(|f| (f.field, f.code)).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn pasted_url_becomes_host_and_from_forms_parse() {
+        let s = check(&input(), false).unwrap();
+        assert_eq!(s.smtp_host, "mail.example.co.jp");
+        assert_eq!(
+            address_of("\"表示名\" <a@example.com>"),
+            Some("a@example.com")
+        );
+        assert_eq!(address_of("<a@example.com>"), Some("a@example.com"));
+        assert_eq!(address_of("a@example.com"), Some("a@example.com"));
+        assert_eq!(address_of("x <a@example.com> y"), None);
+    }
+
+    #[test]
+    fn field_errors() {
+        let mut i = input();
+        i.smtp_port = "99999".into();
+        i.from_custom = "nobody".into();
+        i.password.clear();
+        assert_eq!(
+            codes(&i, false),
+            vec![
+                ("smtp_port", Code::InvalidPort),
+                ("password", Code::Required),
+                ("from_custom", Code::InvalidEmail)
+            ]
+        );
+        assert!(
+            !codes(&i, true).contains(&("password", Code::Required)),
+            "stored password kept"
+        );
+    }
+
+    #[test]
+    fn provider_limits_and_oauth() {
+        let mut i = input();
+        i.preset = "cybermail".into();
+        i.smtp_mechanism = "cram-md5".into();
+        assert_eq!(
+            codes(&i, false),
+            vec![("smtp_mechanism", Code::Unsupported)]
+        );
+        i.smtp_mechanism = "login".into();
+        assert_eq!(codes(&i, false), vec![]);
+        i.smtp_auth = "pop-before-smtp".into();
+        i.pop_host = "example.cybermail.jp".into();
+        i.pop_port = "110".into();
+        assert_eq!(codes(&i, false), vec![("smtp_auth", Code::Unsupported)]);
+        i.smtp_auth = "xoauth2".into();
+        assert_eq!(codes(&i, false), vec![("smtp_auth", Code::OAuthFirst)]);
+    }
+}
