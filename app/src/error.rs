@@ -33,6 +33,9 @@ pub enum AppError {
     LoginFailed,
     #[error("throttled for {0} s")]
     Throttled(u64),
+    /// The mail server refused or failed; its reply is kept for the admin.
+    #[error("mail server: {0}")]
+    Mail(String),
     /// Details are in the server log, never in the response.
     #[error("internal error")]
     Internal,
@@ -70,6 +73,7 @@ impl AppError {
                 .map(|e| t.field_error(&e.code, e.param))
                 .unwrap_or_default(),
             AppError::LoginFailed => t.login_failed.into(),
+            AppError::Mail(reply) => format!("{} {reply}", t.mail_failed),
             AppError::Throttled(_) => t.login_throttled.into(),
             AppError::Internal | AppError::Transport(_) => t.error_generic.into(),
         }
@@ -85,6 +89,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Mail(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

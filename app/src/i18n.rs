@@ -113,6 +113,7 @@ pub struct Catalogue {
     pub company_email: &'static str,
     // common
     pub save: &'static str,
+    pub mail_failed: &'static str,
     pub show: &'static str,
     pub saved: &'static str,
     pub cancel: &'static str,
@@ -265,6 +266,7 @@ pub static JA: Catalogue = Catalogue {
     company_name: "会社名",
     company_email: "会社のメールアドレス",
     save: "保存",
+    mail_failed: "メールサーバーがエラーを返しました:",
     show: "表示",
     saved: "保存しました。",
     cancel: "キャンセル",
@@ -358,6 +360,7 @@ pub static EN: Catalogue = Catalogue {
     company_name: "Company name",
     company_email: "Company mail address",
     save: "Save",
+    mail_failed: "The mail server answered with an error:",
     show: "Show",
     saved: "Saved.",
     cancel: "Cancel",

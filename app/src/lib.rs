@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod i18n;
+pub mod mail_api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

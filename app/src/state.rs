@@ -15,6 +15,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy: bool,
+    /// Seals mail passwords and tokens at rest.
+    pub secrets: Arc<domain::secrets::SecretBox>,
+    /// An in-house CA (PEM) trusted for mail servers besides the public roots.
+    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy.
     #[arg(long, env = "TAYORI_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// A PEM file with an in-house CA to trust for mail servers.
+    #[arg(long, env = "TAYORI_MAIL_CA_FILE")]
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 /// `tayori` with no subcommand serves, still reading the environment.

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod mailtest;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,20 +22,36 @@ use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_cont
 
 pub use config::Config;
 
+/// Settings of a server process besides the database.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    /// Where the secret key file lives (created on first start).
+    pub data_dir: std::path::PathBuf,
+    /// `TAYORI_SECRET_KEY`, which takes precedence over the key file.
+    pub secret_key: Option<String>,
+    /// An in-house CA for mail servers (PEM).
+    pub extra_ca_pem: Option<Vec<u8>>,
+}
+
 /// Opens the database (running migrations) and builds the shared state.
 pub async fn build_state(
     db_url: &str,
     leptos_options: LeptosOptions,
-    secure_cookies: bool,
-    trust_proxy: bool,
+    opts: Options,
 ) -> domain::Result<AppState> {
     let db = domain::db::connect(db_url).await?;
+    let secrets =
+        domain::secrets::SecretBox::load_or_create(&opts.data_dir, opts.secret_key.as_deref())?;
     Ok(AppState {
         leptos_options,
         db,
         throttle: Arc::new(domain::throttle::LoginThrottle::default()),
-        secure_cookies,
-        trust_proxy,
+        secure_cookies: opts.secure_cookies,
+        trust_proxy: opts.trust_proxy,
+        secrets: Arc::new(secrets),
+        extra_ca_pem: opts.extra_ca_pem.map(Arc::new),
     })
 }
 
@@ -93,6 +110,24 @@ async fn page_guard(State(state): State<AppState>, mut req: Request, next: Next)
     }
 }
 
+/// Server functions answer 500 when their arguments cannot be decoded; that
+/// is the caller's mistake, so say 400.
+async fn bad_arguments_are_400(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if bytes.starts_with(br#"{"Transport":"#) {
+        parts.status = http::StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -108,6 +143,7 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let shell_opts = state.leptos_options.clone();
     Router::new()
+        .route("/api/mail_server/test", post(mailtest::connection_test))
         .route("/api/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(
             &state,
@@ -117,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard))
+        .layer(middleware::from_fn(bad_arguments_are_400))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

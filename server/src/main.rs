@@ -42,19 +42,32 @@ async fn run(config: Config) -> Result<(), String> {
             println!("一時パスワード / one-time password: {pw}");
             Ok(())
         }
-        Command::Serve(args) => serve(&db_url, args).await,
+        Command::Serve(args) => serve(&db_url, config.data_dir.clone(), args).await,
     }
 }
 
-async fn serve(db_url: &str, args: ServeArgs) -> Result<(), String> {
+async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> Result<(), String> {
     let options = server::leptos_options(&args.site_root, args.listen);
-    let secure = args
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
-    let state = server::build_state(db_url, options, secure, args.trust_proxy)
+    let extra_ca_pem = match &args.mail_ca_file {
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| format!("TAYORI_MAIL_CA_FILE {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let opts = server::Options {
+        secure_cookies: args
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+        trust_proxy: args.trust_proxy,
+        data_dir,
+        secret_key: std::env::var(domain::secrets::KEY_ENV).ok(),
+        extra_ca_pem,
+    };
+    let state = server::build_state(db_url, options, opts)
         .await
-        .map_err(|e| format!("database: {e}"))?;
+        .map_err(|e| format!("start-up: {e}"))?;
     server::bootstrap(&state)
         .await
         .map_err(|e| format!("creating the first administrator: {e}"))?;

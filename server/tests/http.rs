@@ -75,7 +75,16 @@ async fn db_url(backend: &str) -> String {
 impl TestApp {
     async fn new(backend: &str, secure: bool) -> Self {
         let opts = server::leptos_options("target/site", "127.0.0.1:3000".parse().unwrap());
-        let state = server::build_state(&db_url(backend).await, opts, secure, false)
+        let data_dir = std::env::temp_dir().join(format!("tayori_http_keys_{}", unique()));
+        let options = server::Options {
+            secure_cookies: secure,
+            data_dir,
+            extra_ca_pem: std::env::var("MS_CA_PEM")
+                .ok()
+                .map(|p| std::fs::read(p).unwrap()),
+            ..Default::default()
+        };
+        let state = server::build_state(&db_url(backend).await, opts, options)
             .await
             .unwrap();
         let db = state.db.clone();
@@ -537,4 +546,280 @@ async fn language_switch_is_per_user_and_sets_html_lang() {
         .call("set_language", &[("language", "fr")], Some(&admin))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn env_port(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run scripts/test.sh, which starts Dovecot and Postfix")
+    })
+}
+
+fn mail_form(
+    port_var: &str,
+    protection: &'static str,
+    mechanism: &'static str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("preset", "custom".into()),
+        ("pop_host", "localhost".into()),
+        ("pop_port", env_port("MS_POP3_PORT")),
+        ("pop_protection", "none".into()),
+        ("pop_auth", "standard".into()),
+        ("smtp_host", "localhost".into()),
+        ("smtp_port", env_port(port_var)),
+        ("smtp_protection", protection.into()),
+        ("smtp_auth", "smtp".into()),
+        ("smtp_mechanism", mechanism.into()),
+        ("auth_user", "bob@example.test".into()),
+        ("password", "bobpass".into()),
+        ("timeout_secs", "10".into()),
+        ("from_mode", "custom".into()),
+        ("from_custom", "\"便り通知\" <bob@example.test>".into()),
+    ]
+}
+
+impl TestApp {
+    async fn post_form(&self, path: &str, form: &[(&str, String)], cookie: Option<&str>) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+}
+
+fn ndjson(body: &str) -> Vec<Value> {
+    body.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn connection_test_streams_steps_and_advises() {
+    let app = TestApp::new("sqlite", false).await;
+    let admin = app.admin().await;
+    let form = mail_form("MS_SUBMISSION_PORT", "starttls", "standard");
+
+    assert_eq!(
+        app.post_form("/api/mail_server/test", &form, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let r = app
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/x-ndjson")
+    );
+    let lines = ndjson(&r.body);
+    let steps: Vec<&str> = lines.iter().filter_map(|l| l["step"].as_str()).collect();
+    assert_eq!(
+        steps,
+        [
+            "dns",
+            "tcp",
+            "greeting",
+            "capabilities",
+            "starttls",
+            "capabilities",
+            "login"
+        ]
+    );
+    let verdict = lines.last().unwrap();
+    assert_eq!(verdict["verdict"], "ok", "{verdict}");
+    assert_eq!(verdict["mechanism"], "CRAM-MD5");
+
+    let form = mail_form("MS_SMTP_LOGINONLY_PORT", "none", "cram-md5");
+    let lines = ndjson(
+        &app.post_form("/api/mail_server/test", &form, Some(&admin))
+            .await
+            .body,
+    );
+    let verdict = lines.last().unwrap();
+    assert_eq!(
+        (verdict["advice"].as_str(), verdict["field"].as_str()),
+        (Some("mechanism_not_offered"), Some("smtp_mechanism"))
+    );
+    assert_eq!(verdict["offered"], serde_json::json!(["LOGIN"]));
+
+    let form = mail_form("MS_SMTP_NOTLS_PORT", "starttls", "plain");
+    let verdict = ndjson(
+        &app.post_form("/api/mail_server/test", &form, Some(&admin))
+            .await
+            .body,
+    )
+    .pop()
+    .unwrap();
+    assert_eq!(verdict["advice"], "starttls_not_offered");
+    assert_eq!(verdict["field"], "smtp_protection");
+
+    let mut form = mail_form("MS_SMTPS_PORT", "starttls", "plain");
+    form.retain(|(k, _)| *k != "timeout_secs");
+    form.push(("timeout_secs", "2".into()));
+    let verdict = ndjson(
+        &app.post_form("/api/mail_server/test", &form, Some(&admin))
+            .await
+            .body,
+    )
+    .pop()
+    .unwrap();
+    assert_eq!(verdict["advice"], "wrong_port_for_protection", "{verdict}");
+
+    let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
+    form.retain(|(k, _)| *k != "password");
+    form.push(("password", "wrong".into()));
+    let verdict = ndjson(
+        &app.post_form("/api/mail_server/test", &form, Some(&admin))
+            .await
+            .body,
+    )
+    .pop()
+    .unwrap();
+    assert_eq!(
+        (verdict["advice"].as_str(), verdict["field"].as_str()),
+        (Some("auth_failed"), Some("password"))
+    );
+
+    let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
+    form.retain(|(k, _)| *k != "smtp_port");
+    form.push(("smtp_port", "99999".into()));
+    let r = app
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["Invalid"][0]["field"], "smtp_port");
+}
+
+#[tokio::test]
+async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
+    let app = TestApp::new("sqlite", false).await;
+    let admin = app.admin().await;
+    let form = mail_form("MS_SMTPS_PORT", "ssl", "standard");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.call("save_mail_server", &pairs, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("bobpass"));
+    assert_eq!(r.json()["password_set"], true);
+    let r = app.call("get_mail_server", &[], Some(&admin)).await;
+    assert!(
+        !r.body.contains("bobpass") && r.json()["smtp_protection"] == "ssl",
+        "{}",
+        r.body
+    );
+
+    let r = app
+        .call("send_test_mail", &[("to", "not an address")], Some(&admin))
+        .await;
+    assert_eq!(r.json()["Invalid"][0]["field"], "to");
+    let r = app
+        .call(
+            "send_test_mail",
+            &[("to", "alice@example.test")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let reply = r.json().as_str().unwrap().to_owned();
+    assert!(reply.starts_with("250"), "{reply}");
+    // Postfix's queue id from the reply is in the delivered copy's Received header.
+    let queue_id = reply.rsplit(' ').next().unwrap().to_owned();
+
+    // Delivered: find it over POP3.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let tcp = mail::net::connect(
+            "127.0.0.1",
+            env_port("MS_POP3_PORT").parse().unwrap(),
+            std::time::Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        let mut c = mail::pop3::Client::start(tcp, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        c.login("alice@example.test", "alicepass").await.unwrap();
+        let mut found = false;
+        for (n, _) in c.uidl().await.unwrap() {
+            let raw = String::from_utf8_lossy(&c.retr(n).await.unwrap()).into_owned();
+            if raw.contains(&format!("id {queue_id}")) {
+                found = true;
+                c.dele(n).await.unwrap();
+            }
+        }
+        c.quit().await.unwrap();
+        if found {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "test mail not delivered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+
+    // A plain user may neither read nor change nor use the settings.
+    let _ = app
+        .call(
+            "create_user",
+            &[
+                ("login_id", "sato"),
+                ("name", "佐藤"),
+                ("email", ""),
+                ("role", "user"),
+                ("password", "first-pass-1"),
+                ("organisation", ""),
+                ("language", "ja"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    let user = app.login("sato", "first-pass-1").await;
+    app.call(
+        "change_password",
+        &[
+            ("current", "first-pass-1"),
+            ("new_password", "second-pass-2"),
+            ("confirm", "second-pass-2"),
+        ],
+        Some(&user),
+    )
+    .await;
+    for f in ["get_mail_server", "save_mail_server"] {
+        assert_eq!(
+            app.call(f, &pairs, Some(&user)).await.status,
+            StatusCode::FORBIDDEN,
+            "{f}"
+        );
+    }
+    let r = app
+        .call(
+            "send_test_mail",
+            &[("to", "alice@example.test")],
+            Some(&user),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Malformed arguments are the caller's mistake: 400, not 500.
+    let r = app
+        .call("send_test_mail", &[("wrong", "x")], Some(&user))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(
+        app.post_form("/api/mail_server/test", &form, Some(&user))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }

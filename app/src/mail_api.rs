@@ -1,0 +1,199 @@
+//! Server functions of 管理者設定 > メールサーバー設定.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{Need, done, fail, require};
+use crate::error::AppError;
+
+/// The settings as the form shows them. The password never leaves the
+/// server: `password_set` says whether one is stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailServerDto {
+    pub preset: String,
+    pub pop_host: String,
+    pub pop_port: u16,
+    pub pop_protection: String,
+    pub pop_apop: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub auth_user: String,
+    pub password_set: bool,
+    pub timeout_secs: u16,
+    pub notify_enabled: bool,
+    pub from_mode: String,
+    pub from_custom: String,
+    /// Never saved yet: the wizard walks through the steps.
+    pub first_time: bool,
+    pub updated_at: Option<String>,
+    pub company_email: String,
+}
+
+#[cfg(feature = "ssr")]
+impl MailServerDto {
+    fn from_view(v: domain::mailserver::View, company_email: String) -> Self {
+        let s = v.settings;
+        MailServerDto {
+            preset: s.preset,
+            pop_host: s.pop_host,
+            pop_port: s.pop_port,
+            pop_protection: s.pop_protection.as_str().into(),
+            pop_apop: s.pop_apop,
+            smtp_host: s.smtp_host,
+            smtp_port: s.smtp_port,
+            smtp_protection: s.smtp_protection.as_str().into(),
+            smtp_auth: s.smtp_auth.as_str().into(),
+            smtp_mechanism: s.smtp_mechanism.as_str().into(),
+            auth_user: s.auth_user,
+            password_set: v.password_set,
+            timeout_secs: s.timeout_secs,
+            notify_enabled: s.notify_enabled,
+            from_mode: s.from_mode,
+            from_custom: s.from_custom,
+            first_time: v.updated_at.is_none(),
+            updated_at: v
+                .updated_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            company_email,
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "get_mail_server")]
+pub async fn get_mail_server() -> Result<MailServerDto, AppError> {
+    require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let view = done(domain::mailserver::view(&state.db).await)?;
+    let company = done(domain::company::get(&state.db).await)?;
+    Ok(MailServerDto::from_view(
+        view,
+        company.email.unwrap_or_default(),
+    ))
+}
+
+#[server(prefix = "/api", endpoint = "save_mail_server")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_mail_server(
+    preset: String,
+    pop_host: String,
+    pop_port: String,
+    pop_protection: String,
+    pop_auth: String,
+    smtp_host: String,
+    smtp_port: String,
+    smtp_protection: String,
+    smtp_auth: String,
+    smtp_mechanism: String,
+    auth_user: String,
+    password: String,
+    timeout_secs: String,
+    notify_enabled: Option<String>,
+    from_mode: String,
+    from_custom: String,
+) -> Result<MailServerDto, AppError> {
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let input = domain::mailserver::Input {
+        preset,
+        pop_host,
+        pop_port,
+        pop_protection,
+        pop_auth,
+        smtp_host,
+        smtp_port,
+        smtp_protection,
+        smtp_auth,
+        smtp_mechanism,
+        auth_user,
+        password,
+        timeout_secs,
+        notify_enabled: notify_enabled.is_some_and(|v| v == "on" || v == "true"),
+        from_mode,
+        from_custom,
+    };
+    let view =
+        done(domain::mailserver::save(&state.db, &state.secrets, &caller.actor(), &input).await)?;
+    let company = done(domain::company::get(&state.db).await)?;
+    Ok(MailServerDto::from_view(
+        view,
+        company.email.unwrap_or_default(),
+    ))
+}
+
+/// 「テストメール送信」 with the saved settings: delivers a real message to
+/// `to` and returns the server's reply.
+#[server(prefix = "/api", endpoint = "send_test_mail")]
+pub async fn send_test_mail(to: String) -> Result<String, AppError> {
+    use domain::{Code, Error};
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let to = to.trim().to_owned();
+    if !domain::validate::is_email(&to) {
+        return Err(fail(Error::field("to", Code::InvalidEmail).into()));
+    }
+    let view = done(domain::mailserver::view(&state.db).await)?;
+    if view.updated_at.is_none() {
+        return Err(fail(Error::field("to", Code::NotFound).into()));
+    }
+    let s = view.settings;
+    let company = done(domain::company::get(&state.db).await)?;
+    let from = match s.from_mode.as_str() {
+        "custom" => s.from_custom.clone(),
+        "user" => caller.user.email.clone().unwrap_or_default(),
+        _ => match &company.email {
+            Some(addr) if !company.name.is_empty() => {
+                format!("\"{}\" <{addr}>", company.name.replace('"', ""))
+            }
+            Some(addr) => addr.clone(),
+            None => String::new(),
+        },
+    };
+    let Some(from_addr) = domain::mailserver::address_of(&from)
+        .filter(|a| domain::validate::is_email(a))
+        .map(str::to_owned)
+    else {
+        return Err(fail(Error::field("from_mode", Code::InvalidEmail).into()));
+    };
+    let message = mail::lettre::Message::builder()
+        .from(
+            from.parse()
+                .map_err(|_| fail(Error::field("from_mode", Code::InvalidEmail).into()))?,
+        )
+        .to(to
+            .parse()
+            .map_err(|_| fail(Error::field("to", Code::InvalidEmail).into()))?)
+        .subject("便り テストメール / Tayori test message")
+        .header(mail::lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(format!(
+            "このメールは便りの「メールサーバー設定」から送信したテストメールです。\n\
+             This is a test message sent from Tayori's mail server settings.\n\n\
+             送信サーバー / server: {}:{}\n",
+            s.smtp_host, s.smtp_port
+        ))
+        .map_err(|e| {
+            tracing::error!(error = %e, "building the test message");
+            fail(AppError::Internal)
+        })?;
+    let password = done(domain::mailserver::password_for(&state.db, &state.secrets, "").await)?;
+    let smtp =
+        domain::mailserver::smtp_settings(&s, password, state.extra_ca_pem.as_deref().cloned());
+    let data = message.formatted();
+    let recipients = vec![to.clone()];
+    let envelope = mail::smtp::Envelope {
+        from: &from_addr,
+        to: &recipients,
+        data: &data,
+    };
+    match mail::smtp::session(&smtp, Some(envelope), &mut |_| {}).await {
+        Ok(o) => {
+            let _ =
+                domain::audit::record(&state.db, &caller.actor(), "mail_server.test_mail", &to, "")
+                    .await;
+            Ok(o.accepted.map(|r| r.text()).unwrap_or_default())
+        }
+        Err(e) => Err(fail(AppError::Mail(e.to_string()))),
+    }
+}

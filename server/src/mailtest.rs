@@ -1,0 +1,205 @@
+//! 「接続テスト」: runs a real SMTP session with the values on screen (saved or
+//! not) and streams each step to the browser as one JSON line, ending with a
+//! verdict that names the field to change.
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+use app::auth::{SESSION_COOKIE, cookie};
+use app::state::AppState;
+use axum::Form;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use domain::mailserver::{self, Input};
+use http::{HeaderMap, StatusCode, header};
+use mail::presets::Protection;
+use mail::smtp::{self, SmtpError, Step, StepKind};
+use serde_json::json;
+
+pub fn input_from_form(f: &HashMap<String, String>) -> Input {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    Input {
+        preset: get("preset"),
+        pop_host: get("pop_host"),
+        pop_port: get("pop_port"),
+        pop_protection: get("pop_protection"),
+        pop_auth: get("pop_auth"),
+        smtp_host: get("smtp_host"),
+        smtp_port: get("smtp_port"),
+        smtp_protection: get("smtp_protection"),
+        smtp_auth: get("smtp_auth"),
+        smtp_mechanism: get("smtp_mechanism"),
+        auth_user: get("auth_user"),
+        password: get("password"),
+        timeout_secs: get("timeout_secs"),
+        notify_enabled: f
+            .get("notify_enabled")
+            .is_some_and(|v| v == "on" || v == "true"),
+        from_mode: get("from_mode"),
+        from_custom: get("from_custom"),
+    }
+}
+
+fn step_name(k: StepKind) -> &'static str {
+    match k {
+        StepKind::Dns => "dns",
+        StepKind::Tcp => "tcp",
+        StepKind::Tls => "tls",
+        StepKind::Greeting => "greeting",
+        StepKind::Capabilities => "capabilities",
+        StepKind::StartTls => "starttls",
+        StepKind::PopLogin => "pop_login",
+        StepKind::Login => "login",
+        StepKind::Send => "send",
+    }
+}
+
+/// What went wrong, as an advice key the UI words, and the field to change.
+pub fn advice(err: &SmtpError, protection: Protection, port: u16) -> (&'static str, &'static str) {
+    // A server that stays silent after connect, or answers in TLS, is most
+    // likely an implicit-TLS port (465) used without SSL/TLS.
+    let implicit_port = port == 465 || protection != Protection::SslTls;
+    match err {
+        SmtpError::Dns { .. } => ("dns", "smtp_host"),
+        SmtpError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ("connection_refused", "smtp_port")
+        }
+        SmtpError::Connect(_) => ("connection_failed", "smtp_host"),
+        SmtpError::Timeout(_, "greeting") if implicit_port => {
+            ("wrong_port_for_protection", "smtp_port")
+        }
+        SmtpError::Timeout(..) => ("timeout", "smtp_host"),
+        SmtpError::Tls(t) => match t.certificate_problem() {
+            Some(p) if p.contains("NotValidForName") => ("certificate_name", "smtp_host"),
+            Some(p) if p.contains("Expired") => ("certificate_expired", "smtp_protection"),
+            Some(_) => ("certificate_untrusted", "smtp_protection"),
+            None if protection == Protection::SslTls => ("wrong_port_for_protection", "smtp_port"),
+            None => ("tls_failed", "smtp_protection"),
+        },
+        SmtpError::StartTlsNotOffered => ("starttls_not_offered", "smtp_protection"),
+        SmtpError::MechanismNotOffered { .. } => ("mechanism_not_offered", "smtp_mechanism"),
+        SmtpError::AuthFailed(_) => ("auth_failed", "password"),
+        SmtpError::Pop(_) => ("pop_login_failed", "pop_host"),
+        SmtpError::Protocol(..) | SmtpError::Closed(_) if implicit_port => {
+            ("wrong_port_for_protection", "smtp_port")
+        }
+        SmtpError::Reply {
+            during: "MAIL FROM" | "RCPT TO" | "DATA",
+            ..
+        } => ("rejected", "from_custom"),
+        _ => ("server_error", "smtp_host"),
+    }
+}
+
+fn line(v: serde_json::Value) -> Result<Bytes, Infallible> {
+    let mut s = v.to_string();
+    s.push('\n');
+    Ok(Bytes::from(s))
+}
+
+/// Checks that the caller is a signed-in administrator.
+async fn admin_only(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<domain::users::User, Response> {
+    let user = match cookie(headers, SESSION_COOKIE) {
+        Some(t) => domain::sessions::lookup(&state.db, &t).await.map_err(|e| {
+            tracing::error!(error = %e, "session lookup failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        })?,
+        None => None,
+    };
+    match user {
+        None => Err((
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!("Unauthenticated")),
+        )
+            .into_response()),
+        Some(u) if !u.is_admin() || u.must_change_password => {
+            Err((StatusCode::FORBIDDEN, axum::Json(json!("Forbidden"))).into_response())
+        }
+        Some(u) => Ok(u),
+    }
+}
+
+fn invalid(e: domain::Error) -> Response {
+    let body: app::error::AppError = e.into();
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+}
+
+/// POST /api/mail_server/test — form fields as the settings form; an empty
+/// password means the stored one.
+pub async fn connection_test(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(resp) = admin_only(&state, &headers).await {
+        return resp;
+    }
+    let input = input_from_form(&form);
+    let stored = mailserver::view(&state.db)
+        .await
+        .map(|v| v.password_set)
+        .unwrap_or(false);
+    let settings = match mailserver::check(&input, stored) {
+        Ok(s) => s,
+        Err(e) => return invalid(e),
+    };
+    let password = match mailserver::password_for(&state.db, &state.secrets, &input.password).await
+    {
+        Ok(p) => p,
+        Err(e) => return invalid(e),
+    };
+    let smtp =
+        mailserver::smtp_settings(&settings, password, state.extra_ca_pem.as_deref().cloned());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, Infallible>>();
+    tokio::spawn(async move {
+        let step_tx = tx.clone();
+        let mut on_step = move |s: Step| {
+            let _ = step_tx.send(line(json!({
+                "step": step_name(s.kind),
+                "ok": s.ok,
+                "ms": s.elapsed_ms,
+                "detail": s.detail,
+            })));
+        };
+        let verdict = match smtp::session(&smtp, None, &mut on_step).await {
+            Ok(o) => json!({
+                "verdict": "ok",
+                "mechanism": o.mechanism,
+                "auth": o.capabilities.auth,
+                "starttls": o.capabilities.starttls,
+                "size": o.capabilities.size,
+                "pipelining": o.capabilities.pipelining,
+            }),
+            Err(e) => {
+                let (advice, field) = advice(&e, smtp.protection, smtp.port);
+                let offered = match &e {
+                    SmtpError::MechanismNotOffered { offered, .. } => offered.clone(),
+                    _ => vec![],
+                };
+                json!({
+                    "verdict": "fail",
+                    "advice": advice,
+                    "field": field,
+                    "error": e.to_string(),
+                    "offered": offered,
+                })
+            }
+        };
+        let _ = tx.send(line(verdict));
+    });
+    let stream = tokio_stream_from(rx);
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Result<Bytes, Infallible>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
