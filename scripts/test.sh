@@ -62,6 +62,7 @@ cargo build -p server --bin tayori
 
 start_server() {
   TAYORI_DATA_DIR="$WORK/data" TAYORI_LISTEN="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+    TAYORI_MAIL_CA_FILE="$MS_CA_PEM" \
     RUST_LOG=info,sqlx=warn "$ROOT/target/debug/tayori" >>"$WORK/server-$1.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
@@ -77,7 +78,7 @@ start_server first
 TAYORI_ADMIN_PASSWORD=$(sed -n 's/.*one-time password: *//p' "$WORK/server-first.log" | head -n 1)
 [ -n "$TAYORI_ADMIN_PASSWORD" ] || { echo "the first start printed no admin password" >&2; cat "$WORK/server-first.log" >&2; exit 1; }
 export TAYORI_ADMIN_PASSWORD BASE_URL="http://127.0.0.1:$PORT"
-(cd end2end && npx playwright test tests/01-first-start.spec.ts)
+(cd end2end && npx playwright test tests/01-first-start.spec.ts tests/03-mail-server.spec.ts)
 
 step "end-to-end: after a restart on the same data directory"
 stop_server

@@ -268,6 +268,10 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/company" attr:data-testid="admin-company">
                 {move || lang.get().t().company_settings}
             </A>
+            <h2>{move || lang.get().t().mail.system_settings}</h2>
+            <A href="/admin/mail-server" attr:data-testid="admin-mail-server">
+                {move || lang.get().t().mail.title}
+            </A>
         </nav>
     }
 }

@@ -40,6 +40,7 @@ pub fn use_lang() -> Signal<Lang> {
 }
 
 pub struct Catalogue {
+    pub mail: &'static crate::i18n_mail::MailTexts,
     pub app_name: &'static str,
     pub app_tagline: &'static str,
     pub language_name: &'static str,
@@ -195,6 +196,16 @@ impl Catalogue {
             ("last_admin", false) => "This would leave no active administrator.".into(),
             ("not_yourself", true) => "自分自身には行えません。".into(),
             ("not_yourself", false) => "You cannot do this to yourself.".into(),
+            ("invalid_host", true) => "サーバー名の形式が正しくありません。".into(),
+            ("invalid_host", false) => "This is not a valid server name.".into(),
+            ("invalid_port", true) => "1〜65535 の数値で入力してください。".into(),
+            ("invalid_port", false) => "Enter a number from 1 to 65535.".into(),
+            ("range", true) => format!("1〜{n} の数値で入力してください。"),
+            ("range", false) => format!("Enter a number from 1 to {n}."),
+            ("unsupported", true) => "選んだプロバイダーでは使用できません。".into(),
+            ("unsupported", false) => "The chosen provider does not support this.".into(),
+            ("oauth_first", true) => "OAuth認可サーバーを先に登録してください。".into(),
+            ("oauth_first", false) => "Register an OAuth authorization server first.".into(),
             (_, true) => "入力内容を確認してください。".into(),
             (_, false) => "Check this value.".into(),
         }
@@ -202,6 +213,7 @@ impl Catalogue {
 }
 
 pub static JA: Catalogue = Catalogue {
+    mail: &crate::i18n_mail::MAIL_JA,
     app_name: "便り",
     app_tagline: "グループウェアのメール",
     language_name: "日本語",
@@ -296,6 +308,7 @@ pub static JA: Catalogue = Catalogue {
 };
 
 pub static EN: Catalogue = Catalogue {
+    mail: &crate::i18n_mail::MAIL_EN,
     app_name: "Tayori",
     app_tagline: "Mail for your groupware",
     language_name: "English",

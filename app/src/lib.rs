@@ -7,8 +7,10 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod i18n;
+pub mod i18n_mail;
 pub mod mail_api;
 pub mod pages;
+pub mod stream;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -117,6 +119,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/users/new") view=UserNewPage />
                         <Route path=path!("/admin/users/:id") view=UserEditPage />
                         <Route path=path!("/admin/company") view=CompanyPage />
+                        <Route path=path!("/admin/mail-server") view=MailServerPage />
                     </ParentRoute>
                 </Routes>
             </LangProvider>

@@ -28,6 +28,10 @@ pub enum Code {
     NotYourself,
     InvalidHost,
     InvalidPort,
+    Range {
+        min: u32,
+        max: u32,
+    },
     /// The chosen provider does not support this choice.
     Unsupported,
     /// XOAUTH2 needs an OAuth認可サーバー registered first.
@@ -55,6 +59,7 @@ impl Code {
             Code::NotYourself => "not_yourself",
             Code::InvalidHost => "invalid_host",
             Code::InvalidPort => "invalid_port",
+            Code::Range { .. } => "range",
             Code::Unsupported => "unsupported",
             Code::OAuthFirst => "oauth_first",
         }
@@ -65,6 +70,7 @@ impl Code {
         match self {
             Code::TooLong { max } => Some(*max),
             Code::TooShort { min } => Some(*min),
+            Code::Range { max, .. } => Some(*max),
             _ => None,
         }
     }

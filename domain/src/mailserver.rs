@@ -260,7 +260,7 @@ pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
     let timeout_secs = match input.timeout_secs.trim().parse::<u16>() {
         Ok(t) if (1..=300).contains(&t) => t,
         _ => {
-            c.push("timeout_secs", Code::InvalidPort);
+            c.push("timeout_secs", Code::Range { min: 1, max: 300 });
             10
         }
     };

@@ -140,6 +140,7 @@ test("every screen renders and hydrates when loaded directly, at desktop and pho
     ["/admin/users/new", "user-create-form"],
     [editHref!, "user-edit-form"],
     ["/admin/company", "company-form"],
+    ["/admin/mail-server", "mail-server-form"],
     ["/help", "mail-flow-diagram"],
   ];
   for (const width of [1280, 390]) {

@@ -5,7 +5,9 @@ mod home;
 mod login;
 
 pub use crate::components::Layout;
-pub use admin::{AdminIndexPage, CompanyPage, OrgsPage, UserEditPage, UserNewPage, UsersPage};
+pub use admin::{
+    AdminIndexPage, CompanyPage, MailServerPage, OrgsPage, UserEditPage, UserNewPage, UsersPage,
+};
 pub use help::HelpPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::{LoginPage, PasswordPage};

@@ -1,9 +1,11 @@
 //! 管理者設定: 運用設定 (組織管理, ユーザー管理) and 基本設定 (会社情報設定).
 mod company;
+mod mail_server;
 mod orgs;
 mod users;
 
 pub use company::CompanyPage;
+pub use mail_server::MailServerPage;
 pub use orgs::OrgsPage;
 pub use users::{UserEditPage, UserNewPage, UsersPage};
 

@@ -1,0 +1,291 @@
+//! Labels of 管理者設定 > メールサーバー設定, one catalogue per language (part
+//! of `i18n::Catalogue` as `.mail`).
+
+pub struct MailTexts {
+    pub title: &'static str,
+    pub system_settings: &'static str,
+    pub step_provider: &'static str,
+    pub step_receiving: &'static str,
+    pub step_sending: &'static str,
+    pub step_notification: &'static str,
+    pub step_test: &'static str,
+    pub next: &'static str,
+    pub back: &'static str,
+    pub preset: &'static str,
+    pub host_hint: &'static str,
+    pub server_name: &'static str,
+    pub port: &'static str,
+    pub protection: &'static str,
+    pub prot_none: &'static str,
+    pub prot_ssl: &'static str,
+    pub prot_starttls: &'static str,
+    pub prot_starttls_noverify: &'static str,
+    pub port_mismatch: &'static str,
+    pub pop_auth: &'static str,
+    pub pop_auth_standard: &'static str,
+    pub pop_auth_apop: &'static str,
+    pub smtp_auth: &'static str,
+    pub auth_none: &'static str,
+    pub auth_pop_before_smtp: &'static str,
+    pub auth_smtp: &'static str,
+    pub auth_xoauth2: &'static str,
+    pub oauth_first: &'static str,
+    pub mechanism: &'static str,
+    pub mech_standard: &'static str,
+    pub not_supported_by: &'static str,
+    pub auth_user: &'static str,
+    pub password: &'static str,
+    pub password_set: &'static str,
+    pub password_not_set: &'static str,
+    pub password_keep_hint: &'static str,
+    pub timeout: &'static str,
+    pub notify: &'static str,
+    pub notify_on: &'static str,
+    pub notify_off: &'static str,
+    pub from: &'static str,
+    pub from_user: &'static str,
+    pub from_company: &'static str,
+    pub from_custom: &'static str,
+    pub from_custom_hint: &'static str,
+    pub from_differs: &'static str,
+    pub test_connection: &'static str,
+    pub testing: &'static str,
+    pub test_ok: &'static str,
+    pub test_failed: &'static str,
+    pub test_mail: &'static str,
+    pub test_mail_to: &'static str,
+    pub test_mail_send: &'static str,
+    pub test_mail_sent: &'static str,
+    pub test_mail_needs_save: &'static str,
+    pub save_settings: &'static str,
+    pub last_saved: &'static str,
+    pub field_to_change: &'static str,
+}
+
+impl MailTexts {
+    pub fn step(&self, key: &str) -> &'static str {
+        let ja = std::ptr::eq(self, &MAIL_JA);
+        match (key, ja) {
+            ("dns", _) => "DNS",
+            ("tcp", _) => "TCP",
+            ("tls", _) => "TLS",
+            ("greeting", true) => "グリーティング",
+            ("greeting", false) => "Greeting",
+            ("capabilities", true) => "機能 (EHLO)",
+            ("capabilities", false) => "Capabilities (EHLO)",
+            ("starttls", _) => "STARTTLS",
+            ("pop_login", true) => "POPログイン",
+            ("pop_login", false) => "POP login",
+            ("login", true) => "ログイン (SMTP認証)",
+            ("login", false) => "Login (SMTP AUTH)",
+            ("send", true) => "送信",
+            ("send", false) => "Send",
+            (_, _) => "?",
+        }
+    }
+
+    /// What to do about a failed connection test, naming the field.
+    pub fn advice(&self, key: &str) -> &'static str {
+        let ja = std::ptr::eq(self, &MAIL_JA);
+        match (key, ja) {
+            ("dns", true) => "サーバー名が見つかりません。「サーバー名」の綴りを確認してください。",
+            ("dns", false) => {
+                "The server name does not resolve. Check the spelling of “Server name”."
+            }
+            ("connection_refused", true) => {
+                "接続を拒否されました。「ポート番号」を確認してください。"
+            }
+            ("connection_refused", false) => "The connection was refused. Check “Port”.",
+            ("connection_failed", true) => {
+                "サーバーに接続できません。「サーバー名」と「ポート番号」を確認してください。"
+            }
+            ("connection_failed", false) => {
+                "Cannot reach the server. Check “Server name” and “Port”."
+            }
+            ("wrong_port_for_protection", true) => {
+                "「ポート番号」と「通信の保護」が合っていません（例: 465 は SSL/TLS、587 は STARTTLS）。"
+            }
+            ("wrong_port_for_protection", false) => {
+                "“Port” does not fit “Protection” (e.g. 465 is SSL/TLS, 587 is STARTTLS)."
+            }
+            ("timeout", true) => {
+                "応答がありません。「サーバー名」「ポート番号」、ファイアウォールを確認してください。"
+            }
+            ("timeout", false) => "No answer. Check “Server name”, “Port” and any firewall.",
+            ("certificate_name", true) => {
+                "証明書の名前がサーバー名と一致しません。証明書に記載された名前を「サーバー名」に入力してください。"
+            }
+            ("certificate_name", false) => {
+                "The certificate is for another name. Enter the name on the certificate as “Server name”."
+            }
+            ("certificate_expired", true) => {
+                "サーバーの証明書の有効期限が切れています。サーバー管理者に更新を依頼してください。"
+            }
+            ("certificate_expired", false) => {
+                "The server's certificate has expired. Ask its administrator to renew it."
+            }
+            ("certificate_untrusted", true) => {
+                "サーバーの証明書を信頼できません。正しいサーバーか確認するか、「通信の保護」で「STARTTLS（証明書の検証なし）」を選んでください。"
+            }
+            ("certificate_untrusted", false) => {
+                "The server's certificate is not trusted. Check the server, or choose “STARTTLS (no certificate check)” under “Protection”."
+            }
+            ("tls_failed", true) => {
+                "暗号化の開始に失敗しました。「通信の保護」を確認してください。"
+            }
+            ("tls_failed", false) => "TLS could not be started. Check “Protection”.",
+            ("starttls_not_offered", true) => {
+                "サーバーが STARTTLS に対応していません。パスワードは送信していません。「通信の保護」を見直してください。"
+            }
+            ("starttls_not_offered", false) => {
+                "The server does not offer STARTTLS; no password was sent. Review “Protection”."
+            }
+            ("mechanism_not_offered", true) => {
+                "選んだ認証方式にサーバーが対応していません。「認証方式」を変更してください。"
+            }
+            ("mechanism_not_offered", false) => {
+                "The server does not offer this mechanism. Change “Mechanism”."
+            }
+            ("auth_failed", true) => {
+                "認証に失敗しました。「ユーザーID」と「パスワード」を確認してください。"
+            }
+            ("auth_failed", false) => "Authentication failed. Check “User ID” and “Password”.",
+            ("pop_login_failed", true) => {
+                "POP before SMTP の POP ログインに失敗しました。受信メールサーバーの設定とパスワードを確認してください。"
+            }
+            ("pop_login_failed", false) => {
+                "The POP login of POP before SMTP failed. Check the receiving server and the password."
+            }
+            ("rejected", true) => {
+                "サーバーが送信を拒否しました。「送信元メールアドレス」が認証IDと一致しているか確認してください。"
+            }
+            ("rejected", false) => {
+                "The server refused the message. Check that the From address matches the authentication ID."
+            }
+            (_, true) => "サーバーがエラーを返しました。詳細を確認してください。",
+            (_, false) => "The server returned an error; see the details.",
+        }
+    }
+}
+
+pub static MAIL_JA: MailTexts = MailTexts {
+    title: "メールサーバー設定",
+    system_settings: "システム設定",
+    step_provider: "① プロバイダー",
+    step_receiving: "② 受信メールサーバー（POP3）",
+    step_sending: "③ 送信メールサーバー（SMTP）",
+    step_notification: "④ メール通知設定",
+    step_test: "⑤ 接続テストと保存",
+    next: "次へ",
+    back: "戻る",
+    preset: "プロバイダー",
+    host_hint: "サーバー名の確認方法",
+    server_name: "サーバー名",
+    port: "ポート番号",
+    protection: "通信の保護",
+    prot_none: "なし",
+    prot_ssl: "SSL/TLS",
+    prot_starttls: "STARTTLS",
+    prot_starttls_noverify: "STARTTLS（証明書の検証なし）",
+    port_mismatch: "このポート番号は選んだ通信の保護と合わない可能性があります。",
+    pop_auth: "認証方式（POP）",
+    pop_auth_standard: "標準",
+    pop_auth_apop: "標準（APOP）",
+    smtp_auth: "メール送信時の認証",
+    auth_none: "認証しない",
+    auth_pop_before_smtp: "POP before SMTP",
+    auth_smtp: "SMTP認証",
+    auth_xoauth2: "XOAUTH2",
+    oauth_first: "OAuth認可サーバーを先に登録してください",
+    mechanism: "認証方式",
+    mech_standard: "標準",
+    not_supported_by: "このプロバイダーでは使用できません",
+    auth_user: "ユーザーID",
+    password: "パスワード",
+    password_set: "設定済み",
+    password_not_set: "未設定",
+    password_keep_hint: "空欄のままなら変更しません",
+    timeout: "サーバータイムアウト（秒）",
+    notify: "メール通知機能",
+    notify_on: "使用する",
+    notify_off: "使用しない",
+    from: "送信元メールアドレス",
+    from_user: "メール送信ユーザーの職場用メールアドレス",
+    from_company: "会社情報設定のメールアドレス",
+    from_custom: "任意のメールアドレス",
+    from_custom_hint: "\"表示名\" <アドレス>、<アドレス> または アドレス",
+    from_differs: "送信元メールアドレスが認証IDと異なると、多くのサーバーは送信を拒否します。通知専用の共有アドレスとその認証情報を使うことをお勧めします。",
+    test_connection: "接続テスト",
+    testing: "テスト中…",
+    test_ok: "接続できました。",
+    test_failed: "接続できませんでした。",
+    test_mail: "テストメール送信",
+    test_mail_to: "送信先",
+    test_mail_send: "テストメールを送信",
+    test_mail_sent: "送信しました。サーバーの応答:",
+    test_mail_needs_save: "保存した設定で送信します。",
+    save_settings: "設定を保存",
+    last_saved: "最終更新",
+    field_to_change: "確認する項目",
+};
+
+pub static MAIL_EN: MailTexts = MailTexts {
+    title: "Mail server settings",
+    system_settings: "System settings",
+    step_provider: "1. Provider",
+    step_receiving: "2. Incoming server (POP3)",
+    step_sending: "3. Outgoing server (SMTP)",
+    step_notification: "4. Notification mail",
+    step_test: "5. Test and save",
+    next: "Next",
+    back: "Back",
+    preset: "Provider",
+    host_hint: "Where to find the server name",
+    server_name: "Server name",
+    port: "Port",
+    protection: "Protection",
+    prot_none: "None",
+    prot_ssl: "SSL/TLS",
+    prot_starttls: "STARTTLS",
+    prot_starttls_noverify: "STARTTLS (no certificate check)",
+    port_mismatch: "This port may not fit the chosen protection.",
+    pop_auth: "Authentication (POP)",
+    pop_auth_standard: "Standard",
+    pop_auth_apop: "Standard (APOP)",
+    smtp_auth: "Authentication when sending",
+    auth_none: "None",
+    auth_pop_before_smtp: "POP before SMTP",
+    auth_smtp: "SMTP AUTH",
+    auth_xoauth2: "XOAUTH2",
+    oauth_first: "Register an OAuth authorization server first",
+    mechanism: "Mechanism",
+    mech_standard: "Standard (strongest offered)",
+    not_supported_by: "not supported by this provider",
+    auth_user: "User ID",
+    password: "Password",
+    password_set: "set",
+    password_not_set: "not set",
+    password_keep_hint: "leave empty to keep it",
+    timeout: "Server timeout (s)",
+    notify: "Notification mail",
+    notify_on: "On",
+    notify_off: "Off",
+    from: "From address",
+    from_user: "The acting user's work address",
+    from_company: "The company address (Company information)",
+    from_custom: "Another address",
+    from_custom_hint: "\"Name\" <address>, <address> or address",
+    from_differs: "When the From address differs from the authentication ID, many servers refuse the mail. A shared notification address with its own credentials is recommended.",
+    test_connection: "Test connection",
+    testing: "Testing…",
+    test_ok: "Connected.",
+    test_failed: "Could not connect.",
+    test_mail: "Send a test mail",
+    test_mail_to: "To",
+    test_mail_send: "Send test mail",
+    test_mail_sent: "Sent. The server said:",
+    test_mail_needs_save: "Uses the saved settings.",
+    save_settings: "Save settings",
+    last_saved: "Last saved",
+    field_to_change: "Field to check",
+};

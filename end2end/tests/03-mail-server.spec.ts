@@ -1,0 +1,123 @@
+import { ADMIN_NEW_PASSWORD, expect, hydrated, login, test } from "./common";
+import { fetchAll } from "./pop3";
+
+const port = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: scripts/test.sh passes the mail stack's ports`);
+  return v;
+};
+
+test.describe.configure({ mode: "serial" });
+
+test("the wizard reacts to the provider, the protection and the From address", async ({ page }) => {
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin/mail-server");
+  await hydrated(page);
+  await expect(page.getByTestId("wizard-steps")).toBeVisible();
+  await expect(page.getByTestId("section-sending")).toBeHidden();
+
+  // ① CYBERMAIL Σ: ports and protection filled, host hint shown.
+  await page.getByTestId("preset").selectOption("cybermail");
+  await expect(page.getByTestId("host-hint")).toContainText("example.cybermail.jp");
+  await page.getByTestId("wizard-next-1").click();
+
+  // ② A pasted access URL becomes the host; the port follows the protection.
+  await expect(page.getByTestId("pop-port")).toHaveValue("995");
+  await page.getByTestId("pop-host").fill("https://example.cybermail.jp/login");
+  await page.getByTestId("pop-host").blur();
+  await expect(page.getByTestId("pop-host")).toHaveValue("example.cybermail.jp");
+  await page.getByTestId("pop-protection").selectOption("none");
+  await expect(page.getByTestId("pop-port")).toHaveValue("110");
+  // A typed port is never moved, only warned about.
+  await page.getByTestId("pop-port").fill("995");
+  await expect(page.getByTestId("pop-port-warning")).toBeVisible();
+  await page.getByTestId("pop-protection").selectOption("ssl");
+  await expect(page.getByTestId("pop-port")).toHaveValue("995");
+  await expect(page.getByTestId("pop-port-warning")).toBeHidden();
+  await page.getByTestId("wizard-next-2").click();
+
+  // ③ CYBERMAIL accepts only LOGIN; POP before SMTP and XOAUTH2 are disabled with a reason.
+  await expect(page.getByTestId("smtp-port")).toHaveValue("465");
+  await expect(page.getByTestId("smtp-mechanism")).toHaveValue("login");
+  await expect(page.getByTestId("mech-cram-md5")).toBeDisabled();
+  await expect(page.getByTestId("mech-cram-md5")).toContainText("このプロバイダーでは使用できません");
+  await expect(page.locator('[data-testid=smtp-auth] option[value="pop-before-smtp"]')).toBeDisabled();
+  await expect(page.getByTestId("auth-xoauth2")).toBeDisabled();
+  await expect(page.getByTestId("auth-xoauth2")).toContainText("OAuth認可サーバーを先に登録してください");
+  await page.getByTestId("smtp-protection").selectOption("starttls");
+  await expect(page.getByTestId("smtp-port")).toHaveValue("587");
+
+  // Back to a custom server: the project's own Postfix.
+  await page.getByTestId("wizard-back-3").click();
+  await page.getByTestId("wizard-back-2").click();
+  await page.getByTestId("preset").selectOption("custom");
+  await page.getByTestId("wizard-next-1").click();
+  await page.getByTestId("pop-host").fill("localhost");
+  await page.getByTestId("pop-protection").selectOption("none");
+  await page.getByTestId("pop-port").fill(port("MS_POP3_PORT"));
+  await page.getByTestId("wizard-next-2").click();
+  await page.getByTestId("smtp-host").fill("localhost");
+  await page.getByTestId("smtp-protection").selectOption("starttls");
+  await page.getByTestId("smtp-port").fill(port("MS_SUBMISSION_PORT"));
+  await expect(page.getByTestId("mech-cram-md5")).toBeEnabled();
+  await page.getByTestId("smtp-auth").selectOption("smtp");
+  await page.getByTestId("smtp-mechanism").selectOption("standard");
+  await page.getByTestId("auth-user").fill("bob@example.test");
+  await page.getByTestId("password").fill("bobpass");
+  await expect(page.getByTestId("password-state")).toHaveText("未設定");
+  await page.getByTestId("wizard-next-3").click();
+
+  // ④ A From address other than the authentication ID is warned about.
+  await page.getByTestId("from-custom").check();
+  await page.getByTestId("from-custom-address").fill('"便り通知" <notice@example.test>');
+  await expect(page.getByTestId("from-differs-warning")).toBeVisible();
+  await page.getByTestId("from-custom-address").fill('"便り通知" <bob@example.test>');
+  await expect(page.getByTestId("from-differs-warning")).toBeHidden();
+  await page.getByTestId("wizard-next-4").click();
+
+  // ⑤ The connection test streams its steps, then the settings are saved.
+  await page.getByTestId("test-connection").click();
+  await expect(page.getByTestId("test-verdict")).toHaveAttribute("data-verdict", "ok");
+  const steps = await page.getByTestId("test-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
+  expect(steps).toEqual(["dns", "tcp", "greeting", "capabilities", "starttls", "capabilities", "login"]);
+  await page.getByTestId("save").click();
+  await expect(page.getByTestId("form-ok")).toHaveText("保存しました。");
+  await expect(page.getByTestId("password-state")).toHaveText("設定済み");
+});
+
+test("after the first save: one page, no password in the page, advice on failure, a real test mail", async ({ page }) => {
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  const html = await (await page.request.get("/admin/mail-server")).text();
+  expect(html).not.toContain("bobpass");
+  await page.goto("/admin/mail-server");
+  await hydrated(page);
+  await expect(page.getByTestId("wizard-steps")).toHaveCount(0);
+  await expect(page.getByTestId("section-test")).toBeVisible();
+  await expect(page.getByTestId("password")).toHaveValue("");
+  await expect(page.getByTestId("password-state")).toHaveText("設定済み");
+  await expect(page.getByTestId("smtp-port")).toHaveValue(port("MS_SUBMISSION_PORT"));
+
+  // CRAM-MD5 on the LOGIN-only port: the verdict names the field to change.
+  await page.getByTestId("smtp-protection").selectOption("none");
+  await page.getByTestId("smtp-port").fill(port("MS_SMTP_LOGINONLY_PORT"));
+  await page.getByTestId("smtp-mechanism").selectOption("cram-md5");
+  await page.getByTestId("test-connection").click();
+  const verdict = page.getByTestId("test-verdict");
+  await expect(verdict).toHaveAttribute("data-verdict", "fail");
+  await expect(verdict).toHaveAttribute("data-field", "smtp_mechanism");
+  await expect(page.getByTestId("test-advice")).toHaveText("選んだ認証方式にサーバーが対応していません。「認証方式」を変更してください。");
+
+  // The saved settings (STARTTLS on submission) deliver a test mail.
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId("test-mail-to").fill("alice@example.test");
+  await page.getByTestId("test-mail-send").click();
+  const result = page.getByTestId("test-mail-result");
+  await expect(result).toContainText("250");
+  const queueId = (await result.textContent())!.trim().split(" ").pop()!;
+  await expect
+    .poll(async () => (await fetchAll(Number(port("MS_POP3_PORT")), "alice@example.test", "alicepass")).some((m) => m.includes(`id ${queueId}`)), { timeout: 15_000 })
+    .toBe(true);
+});
