@@ -1,4 +1,6 @@
 //! Server functions of 管理者設定 > メールサーバー設定.
+// A server function's arguments are its form's fields, one per input.
+#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +77,6 @@ pub async fn get_mail_server() -> Result<MailServerDto, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "save_mail_server")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_mail_server(
     preset: String,
     pop_host: String,
