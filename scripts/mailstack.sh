@@ -11,6 +11,8 @@
 # Ports (base MS_PORT_BASE, default 20000):
 #   +25  SMTP, STARTTLS offered, AUTH before and after TLS, local delivery
 #   +26  SMTP offering and accepting only AUTH LOGIN
+#   +27  SMTP without AUTH: relays for MS_POPB4_MINUTES after a POP3 login
+#        from the same address (POP before SMTP)
 #   +28  SMTP without STARTTLS
 #   +587 submission: STARTTLS and AUTH required
 #   +465 SMTPS (implicit TLS), AUTH required
@@ -27,7 +29,8 @@ carol@$DOMAIN:Pa ss\"w\\rd!
 bench@$DOMAIN:benchpass
 catchall@$DOMAIN:catchallpass}"
 
-P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_NOTLS=$((B + 28))
+P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))
+POPB4_MINUTES="${MS_POPB4_MINUTES:-10}"
 P_SUBMISSION=$((B + 587)); P_SMTPS=$((B + 465))
 P_POP3=$((B + 110)); P_POP3S=$((B + 995)); P_IMAP=$((B + 143)); P_IMAPS=$((B + 993))
 
@@ -133,6 +136,17 @@ service pop3-login {
     ssl = yes
   }
 }
+# POP before SMTP: after each POP3 login a script records the client's
+# address, which Postfix's relay check on the POP-before-SMTP port reads.
+service pop3 {
+  executable = pop3 pop3-postlogin
+}
+service pop3-postlogin {
+  executable = script-login $D/bin/popb4smtp-hook.sh
+  user = \$default_internal_user
+  unix_listener pop3-postlogin {
+  }
+}
 service lmtp {
   unix_listener lmtp {
     mode = 0666
@@ -184,6 +198,23 @@ service auth {
 CONF
 }
 
+write_popb4() {
+  mkdir -p "$D/bin" "$D/popb4"
+  /usr/bin/sqlite3 "$D/popb4/clients.sqlite" \
+    "CREATE TABLE IF NOT EXISTS clients(ip TEXT PRIMARY KEY, ts INTEGER NOT NULL, user TEXT)"
+  chown -R dovecot:dovecot "$D/popb4"
+  chmod 0755 "$D/popb4"; chmod 0644 "$D/popb4/clients.sqlite"
+  # stdout is the client's socket: the hook must never write to it.
+  cat > "$D/bin/popb4smtp-hook.sh" <<HOOK
+#!/bin/sh
+/usr/bin/sqlite3 "$D/popb4/clients.sqlite" \\
+  "INSERT OR REPLACE INTO clients(ip, ts, user) VALUES ('\$IP', CAST(strftime('%s','now') AS INTEGER), '\$USER');" >/dev/null 2>&1 \\
+  || echo "popb4smtp-hook: sqlite insert failed" >&2
+exec "\$@"
+HOOK
+  chmod 0755 "$D/bin/popb4smtp-hook.sh"
+}
+
 write_postfix() {
   local p="$D/postfix"
   cat > "$p/main.cf" <<CONF
@@ -232,6 +263,10 @@ maximal_queue_lifetime = 1h
 bounce_queue_lifetime = 1h
 smtp_dns_support_level = disabled
 CONF
+  cat > "$p/popb4smtp.cf" <<CONF
+dbpath = $D/popb4/clients.sqlite
+query = SELECT 'OK' FROM clients WHERE ip = '%s' AND ts >= CAST(strftime('%%s','now') AS INTEGER) - $(( POPB4_MINUTES * 60 ))
+CONF
   # Authenticated relay to any other domain lands in catchall: nothing leaves.
   printf '!/@%s$/ catchall@%s\n' "${DOMAIN//./\\.}" "$DOMAIN" > "$p/virtual_alias.regexp"
   cat > "$p/master.cf" <<CONF
@@ -240,6 +275,10 @@ $P_SMTP  inet  n  -  n  -  -  smtpd
 $P_LOGINONLY  inet  n  -  n  -  -  smtpd
   -o syslog_name=postfix/loginonly
   -o smtpd_sasl_path=$D/run/dovecot-lo/auth-postfix
+$P_POPB4  inet  n  -  n  -  -  smtpd
+  -o syslog_name=postfix/popb4smtp
+  -o smtpd_sasl_auth_enable=no
+  -o { smtpd_relay_restrictions = check_client_access sqlite:$p/popb4smtp.cf, reject_unauth_destination }
 $P_NOTLS  inet  n  -  n  -  -  smtpd
   -o syslog_name=postfix/notls
   -o smtpd_tls_security_level=none
@@ -326,6 +365,7 @@ start() {
   chown postfix:postfix "$D/data"
   write_certs
   write_users
+  write_popb4
   write_dovecot
   write_postfix
   trap 'log "start failed; stopping what started"; stop' ERR
@@ -338,13 +378,14 @@ start() {
     sleep 0.05
   done
   /usr/sbin/postfix -c "$D/postfix" start </dev/null >>"$D/log/start.log" 2>&1
-  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS"
+  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS"
   trap - ERR
   {
     echo "export MAILSTACK_DIR='$D'"
     echo "export MS_DOMAIN='$DOMAIN'"
     echo "export MS_HOST=127.0.0.1"
     echo "export MS_SMTP_PORT=$P_SMTP MS_SMTP_LOGINONLY_PORT=$P_LOGINONLY MS_SMTP_NOTLS_PORT=$P_NOTLS"
+    echo "export MS_SMTP_POPB4_PORT=$P_POPB4 MS_POPB4_DB='$D/popb4/clients.sqlite'"
     echo "export MS_SUBMISSION_PORT=$P_SUBMISSION MS_SMTPS_PORT=$P_SMTPS"
     echo "export MS_POP3_PORT=$P_POP3 MS_POP3S_PORT=$P_POP3S MS_IMAP_PORT=$P_IMAP MS_IMAPS_PORT=$P_IMAPS"
     echo "export MS_CA_PEM='$D/ssl/ca.pem'"

@@ -99,6 +99,15 @@ test("after the first save: one page, no password in the page, advice on failure
   await expect(page.getByTestId("password-state")).toHaveText("設定済み");
   await expect(page.getByTestId("smtp-port")).toHaveValue(port("MS_SUBMISSION_PORT"));
 
+  // The receiving server's test: POP3 with STLS, CAPA and a login.
+  await page.getByTestId("pop-protection").selectOption("starttls");
+  await page.getByTestId("pop-port").fill(port("MS_POP3_PORT"));
+  await page.getByTestId("test-pop3").click();
+  await expect(page.getByTestId("pop3-test-verdict")).toHaveAttribute("data-verdict", "ok");
+  const popSteps = await page.getByTestId("pop3-test-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
+  expect(popSteps).toEqual(["dns", "tcp", "greeting", "capabilities", "starttls", "login"]);
+  await expect(page.locator('[data-testid=pop3-test-step][data-step="starttls"]')).toContainText("CN=localhost");
+
   // CRAM-MD5 on the LOGIN-only port: the verdict names the field to change.
   await page.getByTestId("smtp-protection").selectOption("none");
   await page.getByTestId("smtp-port").fill(port("MS_SMTP_LOGINONLY_PORT"));

@@ -252,6 +252,202 @@ async fn login_on<S: AsyncRead + AsyncWrite + Unpin>(
     c.quit().await
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// CAPA (RFC 2449): the capability lines, upper-cased.
+    pub async fn capa(&mut self) -> Result<Vec<String>, Pop3Error> {
+        self.command("CAPA", "CAPA").await?;
+        let body = self.multiline("CAPA").await?;
+        Ok(String::from_utf8_lossy(&body)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.trim().to_ascii_uppercase())
+            .collect())
+    }
+}
+
+/// 「接続テスト」 of the receiving server: every step reported as it happens,
+/// STLS refused safely when not offered, the login as configured.
+pub async fn diagnose(
+    l: &PopLogin,
+    extra_ca_pem: Option<Vec<u8>>,
+    on_step: &mut (dyn FnMut(crate::smtp::Step) + Send),
+) -> Result<Vec<String>, Pop3Error> {
+    use crate::presets::Protection;
+    use crate::smtp::{Step, StepKind};
+    let started = std::time::Instant::now();
+    let mut report = |kind: StepKind, ok: bool, detail: String| {
+        on_step(Step {
+            kind,
+            ok,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            detail,
+        })
+    };
+    let io = |e: String, what: &'static str| Pop3Error::Io(std::io::Error::other(e), what);
+    let addrs = match tokio::time::timeout(
+        l.timeout,
+        tokio::net::lookup_host((l.host.as_str(), l.port)),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+        Ok(Err(e)) => {
+            report(StepKind::Dns, false, e.to_string());
+            return Err(io(e.to_string(), "DNS"));
+        }
+        Err(_) => {
+            report(StepKind::Dns, false, "timeout".into());
+            return Err(Pop3Error::Timeout(l.timeout, "DNS"));
+        }
+    };
+    report(
+        StepKind::Dns,
+        true,
+        addrs
+            .iter()
+            .map(|a| a.ip().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let tcp =
+        match tokio::time::timeout(l.timeout, tokio::net::TcpStream::connect(addrs.as_slice()))
+            .await
+        {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                report(StepKind::Tcp, false, e.to_string());
+                return Err(Pop3Error::Io(e, "connect"));
+            }
+            Err(_) => {
+                report(StepKind::Tcp, false, "timeout".into());
+                return Err(Pop3Error::Timeout(l.timeout, "connect"));
+            }
+        };
+    let _ = tcp.set_nodelay(true);
+    report(
+        StepKind::Tcp,
+        true,
+        tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
+    );
+    let settings = |no_verify| crate::tls::TlsSettings {
+        extra_ca_pem: extra_ca_pem.clone(),
+        no_verify,
+    };
+
+    async fn rest<S: AsyncRead + AsyncWrite + Unpin>(
+        mut c: Client<S>,
+        l: &PopLogin,
+        caps: Option<Vec<String>>,
+        report: &mut impl FnMut(StepKind, bool, String),
+    ) -> Result<Vec<String>, Pop3Error> {
+        let caps = match caps {
+            Some(c) => c,
+            None => match c.capa().await {
+                Ok(caps) => {
+                    report(StepKind::Capabilities, true, caps.join(", "));
+                    caps
+                }
+                Err(e) => {
+                    report(StepKind::Capabilities, false, e.to_string());
+                    Vec::new()
+                }
+            },
+        };
+        if l.user.is_empty() {
+            // Nothing to log in with: the receiving server has no credentials
+            // of its own (accounts bring theirs), so stop after CAPA.
+            let _ = c.quit().await;
+            return Ok(caps);
+        }
+        let r = if l.apop {
+            c.apop(&l.user, &l.password).await
+        } else {
+            c.login(&l.user, &l.password).await
+        };
+        match r {
+            Ok(()) => report(
+                StepKind::Login,
+                true,
+                if l.apop {
+                    "APOP".into()
+                } else {
+                    "USER/PASS".into()
+                },
+            ),
+            Err(e) => {
+                report(StepKind::Login, false, e.to_string());
+                return Err(e);
+            }
+        }
+        let _ = c.quit().await;
+        Ok(caps)
+    }
+
+    match l.protection {
+        Protection::SslTls => {
+            let (tls, info) = match crate::tls::handshake(tcp, &l.host, &settings(false)).await {
+                Ok(v) => v,
+                Err(e) => {
+                    report(StepKind::Tls, false, e.to_string());
+                    return Err(io(e.to_string(), "TLS"));
+                }
+            };
+            report(StepKind::Tls, true, info.summary());
+            let c = Client::start(tls, l.timeout)
+                .await
+                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
+            report(StepKind::Greeting, true, c.greeting.clone());
+            rest(c, l, None, &mut report).await
+        }
+        Protection::None => {
+            let c = Client::start(tcp, l.timeout)
+                .await
+                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
+            report(StepKind::Greeting, true, c.greeting.clone());
+            rest(c, l, None, &mut report).await
+        }
+        Protection::StartTls | Protection::StartTlsNoVerify => {
+            let mut c = Client::start(tcp, l.timeout)
+                .await
+                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
+            report(StepKind::Greeting, true, c.greeting.clone());
+            let caps = c.capa().await.unwrap_or_default();
+            report(StepKind::Capabilities, true, caps.join(", "));
+            if !caps.iter().any(|cap| cap == "STLS") {
+                // Fail safe: no credentials in clear when TLS was asked for.
+                report(StepKind::StartTls, false, "STLS not offered".into());
+                let _ = c.quit().await;
+                return Err(Pop3Error::Protocol {
+                    command: "STLS",
+                    reply: "STLS not offered".into(),
+                });
+            }
+            let greeting = c.greeting.clone();
+            let tcp = c.stls().await?;
+            let (tls, info) = match crate::tls::handshake(
+                tcp,
+                &l.host,
+                &settings(l.protection == Protection::StartTlsNoVerify),
+            )
+            .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    report(StepKind::StartTls, false, e.to_string());
+                    return Err(io(e.to_string(), "TLS"));
+                }
+            };
+            report(StepKind::StartTls, true, info.summary());
+            let c = Client {
+                stream: BufReader::new(tls),
+                timeout: l.timeout,
+                greeting,
+            };
+            rest(c, l, Some(caps), &mut report).await
+        }
+    }
+}
+
 /// Connects, protects as configured, logs in and quits.
 pub async fn login_session(l: &PopLogin, extra_ca_pem: Option<Vec<u8>>) -> Result<(), Pop3Error> {
     use crate::presets::Protection;

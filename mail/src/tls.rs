@@ -16,9 +16,44 @@ use tokio_rustls::client::TlsStream;
 pub struct TlsInfo {
     pub protocol: String,
     pub cipher: String,
-    /// DER of the server's leaf certificate, for display.
-    pub leaf_der_len: usize,
+    /// The leaf certificate's subject, issuer and validity, as text.
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whether the chain and name were verified (false only when the admin
+    /// chose no verification).
     pub verified: bool,
+}
+
+impl TlsInfo {
+    /// One line for the connection test.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {}; subject: {}; issuer: {}; valid {} – {}; {}",
+            self.protocol,
+            self.cipher,
+            self.subject,
+            self.issuer,
+            self.not_before,
+            self.not_after,
+            if self.verified {
+                "verified"
+            } else {
+                "NOT verified"
+            }
+        )
+    }
+}
+
+fn describe_certificate(der: &[u8], info: &mut TlsInfo) {
+    if let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) {
+        info.subject = cert.subject().to_string();
+        info.issuer = cert.issuer().to_string();
+        let v = cert.validity();
+        info.not_before = v.not_before.to_datetime().date().to_string();
+        info.not_after = v.not_after.to_datetime().date().to_string();
+    }
 }
 
 #[derive(Clone, Default)]
@@ -148,7 +183,7 @@ pub async fn handshake(
         .await
         .map_err(TlsError::Handshake)?;
     let (_, conn) = stream.get_ref();
-    let info = TlsInfo {
+    let mut info = TlsInfo {
         protocol: conn
             .protocol_version()
             .map(|v| format!("{v:?}"))
@@ -157,12 +192,11 @@ pub async fn handshake(
             .negotiated_cipher_suite()
             .map(|c| format!("{:?}", c.suite()))
             .unwrap_or_default(),
-        leaf_der_len: conn
-            .peer_certificates()
-            .and_then(|c| c.first())
-            .map(|c| c.len())
-            .unwrap_or_default(),
         verified: !settings.no_verify,
+        ..Default::default()
     };
+    if let Some(leaf) = conn.peer_certificates().and_then(|c| c.first()) {
+        describe_certificate(leaf, &mut info);
+    }
     Ok((stream, info))
 }

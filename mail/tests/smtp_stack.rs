@@ -398,3 +398,133 @@ async fn apop_and_stls_logins() {
         );
     }
 }
+
+#[tokio::test]
+async fn pop_before_smtp_with_user_pass_and_apop_relays() {
+    let mut markers = Vec::new();
+    for apop in [false, true] {
+        let login = pop3::PopLogin {
+            host: "localhost".into(),
+            port: port("MS_POP3_PORT"),
+            protection: Protection::None,
+            user: "bob@example.test".into(),
+            password: "bobpass".into(),
+            apop,
+            timeout: Duration::from_secs(10),
+        };
+        let s = settings(
+            port("MS_SMTP_POPB4_PORT"),
+            Protection::None,
+            SmtpAuth::PopBeforeSmtp(login),
+        );
+        let m = marker(if apop { "popb4-apop" } else { "popb4-user" });
+        // Relay to a foreign domain is what POP before SMTP unlocks; the
+        // stack rewrites it to the catch-all mailbox.
+        let to = vec!["friend@elsewhere.example".to_string()];
+        let data = message(&m);
+        let mut steps = Vec::new();
+        smtp::session(
+            &s,
+            Some(Envelope {
+                from: "bob@example.test",
+                to: &to,
+                data: &data,
+            }),
+            &mut |st| steps.push(st.kind),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("apop={apop}: {e}"));
+        assert_eq!(steps.first(), Some(&StepKind::PopLogin));
+        markers.push(m);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let tcp = mail::net::connect("127.0.0.1", port("MS_POP3_PORT"), Duration::from_secs(10))
+            .await
+            .unwrap();
+        let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
+            .await
+            .unwrap();
+        c.login("catchall@example.test", "catchallpass")
+            .await
+            .unwrap();
+        let mut seen = String::new();
+        for (n, _) in c.uidl().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&c.retr(n).await.unwrap()));
+        }
+        c.quit().await.unwrap();
+        if markers.iter().all(|m| seen.contains(m.as_str())) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "POP before SMTP mail not relayed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
+    let login = |p: u16, protection| pop3::PopLogin {
+        host: "localhost".into(),
+        port: p,
+        protection,
+        user: "alice@example.test".into(),
+        password: "alicepass".into(),
+        apop: false,
+        timeout: Duration::from_secs(10),
+    };
+    let mut steps = Vec::new();
+    let caps = pop3::diagnose(
+        &login(port("MS_POP3_PORT"), Protection::StartTls),
+        ca(),
+        &mut |s| steps.push(s),
+    )
+    .await
+    .unwrap();
+    assert!(
+        caps.iter().any(|c| c == "STLS") && caps.iter().any(|c| c.starts_with("SASL")),
+        "{caps:?}"
+    );
+    let kinds: Vec<_> = steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::Dns,
+            StepKind::Tcp,
+            StepKind::Greeting,
+            StepKind::Capabilities,
+            StepKind::StartTls,
+            StepKind::Login
+        ]
+    );
+    let tls = &steps[4].detail;
+    assert!(
+        tls.contains("subject: CN=localhost")
+            && tls.contains("issuer: CN=Tayori test CA")
+            && tls.contains("verified"),
+        "{tls}"
+    );
+
+    let mut steps = Vec::new();
+    pop3::diagnose(
+        &login(port("MS_POP3S_PORT"), Protection::SslTls),
+        ca(),
+        &mut |s| steps.push(s),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps[2].kind, StepKind::Tls);
+
+    // IMAP's port does not speak POP3: a clear failure at the greeting, no login.
+    let mut steps = Vec::new();
+    let err = pop3::diagnose(
+        &login(port("MS_IMAP_PORT"), Protection::None),
+        ca(),
+        &mut |s| steps.push(s),
+    )
+    .await;
+    assert!(err.is_err());
+    assert!(!steps.iter().any(|s| s.kind == StepKind::Login && s.ok));
+}

@@ -8,7 +8,7 @@ use app::auth::{SESSION_COOKIE, cookie};
 use app::state::AppState;
 use axum::Form;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use domain::mailserver::{self, Input};
 use http::{HeaderMap, StatusCode, header};
@@ -127,10 +127,51 @@ fn invalid(e: domain::Error) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
-/// POST /api/mail_server/test — form fields as the settings form; an empty
-/// password means the stored one.
+/// Which server the connection test checks.
+#[derive(serde::Deserialize)]
+pub struct Target {
+    #[serde(default)]
+    target: Option<String>,
+}
+
+/// Advice for a failed POP3 test, and the field to change.
+fn pop_advice(err: &mail::pop3::Pop3Error) -> (&'static str, &'static str) {
+    use mail::pop3::Pop3Error as E;
+    let text = err.to_string();
+    match err {
+        E::Timeout(_, "DNS") => ("dns", "pop_host"),
+        E::Timeout(..) => ("timeout", "pop_host"),
+        E::Io(_, "DNS") => ("dns", "pop_host"),
+        E::Io(e, "connect") if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ("connection_refused", "pop_port")
+        }
+        E::Io(_, "connect") => ("connection_failed", "pop_host"),
+        E::Io(_, "TLS") if text.contains("NotValidForName") => ("certificate_name", "pop_host"),
+        E::Io(_, "TLS") if text.contains("InvalidCertificate") => {
+            ("certificate_untrusted", "pop_protection")
+        }
+        E::Io(_, "TLS") => ("wrong_port_for_protection", "pop_port"),
+        E::Protocol {
+            command: "STLS", ..
+        } => ("starttls_not_offered", "pop_protection"),
+        E::Refused {
+            command: "PASS" | "APOP" | "USER",
+            ..
+        } => ("auth_failed", "password"),
+        E::Protocol {
+            command: "greeting",
+            ..
+        }
+        | E::Closed(_) => ("wrong_port_for_protection", "pop_port"),
+        _ => ("server_error", "pop_host"),
+    }
+}
+
+/// POST /api/mail_server/test[?target=pop3] — form fields as the settings
+/// form; an empty password means the stored one.
 pub async fn connection_test(
     State(state): State<AppState>,
+    Query(target): Query<Target>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -151,18 +192,42 @@ pub async fn connection_test(
         Ok(p) => p,
         Err(e) => return invalid(e),
     };
-    let smtp =
-        mailserver::smtp_settings(&settings, password, state.extra_ca_pem.as_deref().cloned());
+    let extra_ca = state.extra_ca_pem.as_deref().cloned();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, Infallible>>();
+    if target.target.as_deref() == Some("pop3") {
+        if settings.pop_host.is_empty() {
+            return invalid(domain::Error::field("pop_host", domain::Code::Required));
+        }
+        let login = mail::pop3::PopLogin {
+            host: settings.pop_host.clone(),
+            port: settings.pop_port,
+            protection: settings.pop_protection,
+            user: settings.auth_user.clone(),
+            password,
+            apop: settings.pop_apop,
+            timeout: std::time::Duration::from_secs(settings.timeout_secs.into()),
+        };
+        tokio::spawn(async move {
+            let step_tx = tx.clone();
+            let mut on_step = move |s: Step| {
+                let _ = step_tx.send(step_line(&s));
+            };
+            let verdict = match mail::pop3::diagnose(&login, extra_ca, &mut on_step).await {
+                Ok(caps) => json!({ "verdict": "ok", "capabilities": caps }),
+                Err(e) => {
+                    let (advice, field) = pop_advice(&e);
+                    json!({ "verdict": "fail", "advice": advice, "field": field, "error": e.to_string() })
+                }
+            };
+            let _ = tx.send(line(verdict));
+        });
+        return ndjson_response(rx);
+    }
+    let smtp = mailserver::smtp_settings(&settings, password, extra_ca);
     tokio::spawn(async move {
         let step_tx = tx.clone();
         let mut on_step = move |s: Step| {
-            let _ = step_tx.send(line(json!({
-                "step": step_name(s.kind),
-                "ok": s.ok,
-                "ms": s.elapsed_ms,
-                "detail": s.detail,
-            })));
+            let _ = step_tx.send(step_line(&s));
         };
         let verdict = match smtp::session(&smtp, None, &mut on_step).await {
             Ok(o) => json!({
@@ -190,6 +255,21 @@ pub async fn connection_test(
         };
         let _ = tx.send(line(verdict));
     });
+    ndjson_response(rx)
+}
+
+fn step_line(s: &Step) -> Result<Bytes, Infallible> {
+    line(json!({
+        "step": step_name(s.kind),
+        "ok": s.ok,
+        "ms": s.elapsed_ms,
+        "detail": s.detail,
+    }))
+}
+
+fn ndjson_response(
+    rx: tokio::sync::mpsc::UnboundedReceiver<Result<Bytes, Infallible>>,
+) -> Response {
     let stream = tokio_stream_from(rx);
     Response::builder()
         .header(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")

@@ -693,6 +693,28 @@ async fn connection_test_streams_steps_and_advises() {
     );
 
     let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
+    form.retain(|(k, _)| *k != "pop_protection");
+    form.push(("pop_protection", "starttls".into()));
+    let lines = ndjson(
+        &app.post_form("/api/mail_server/test?target=pop3", &form, Some(&admin))
+            .await
+            .body,
+    );
+    let steps: Vec<&str> = lines.iter().filter_map(|l| l["step"].as_str()).collect();
+    assert_eq!(
+        steps,
+        [
+            "dns",
+            "tcp",
+            "greeting",
+            "capabilities",
+            "starttls",
+            "login"
+        ]
+    );
+    assert_eq!(lines.last().unwrap()["verdict"], "ok");
+
+    let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
     form.retain(|(k, _)| *k != "smtp_port");
     form.push(("smtp_port", "99999".into()));
     let r = app

@@ -159,42 +159,18 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
         }
     });
 
-    // Connection test state.
-    let steps = RwSignal::new(Vec::<Value>::new());
-    let verdict = RwSignal::new(None::<Value>);
-    let testing = RwSignal::new(false);
-    let test_err = RwSignal::new(None::<AppError>);
+    // Connection tests: one for each server, each with its own results.
+    let smtp_test = TestRun::new();
+    let pop_test = TestRun::new();
     let save_err = err_of(save.value());
-    let err = Signal::derive(move || test_err.get().or_else(|| save_err.get()));
+    let err = Signal::derive(move || {
+        smtp_test
+            .err
+            .get()
+            .or_else(|| pop_test.err.get())
+            .or_else(|| save_err.get())
+    });
     let save_ok = ok_of(save.value());
-    let run_test = move |ev: leptos::ev::MouseEvent| {
-        ev.prevent_default();
-        steps.set(Vec::new());
-        verdict.set(None);
-        test_err.set(None);
-        #[cfg(feature = "hydrate")]
-        if let Some(form) = form_ref.get() {
-            testing.set(true);
-            leptos::task::spawn_local(async move {
-                let result = crate::stream::post_form_lines(&form, "/api/mail_server/test", |v| {
-                    if v.get("step").is_some() {
-                        steps.update(|s| s.push(v));
-                    } else if v.get("verdict").is_some() {
-                        verdict.set(Some(v));
-                    } else if let Ok(e) = serde_json::from_value::<AppError>(v) {
-                        test_err.set(Some(e));
-                    }
-                })
-                .await;
-                if let Err(e) = result {
-                    verdict.set(Some(serde_json::json!({"verdict": "fail", "advice": "server_error", "error": e})));
-                }
-                testing.set(false);
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (form_ref, testing);
-    };
 
     let section_class = move |n: u8| {
         move || {
@@ -370,6 +346,10 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                         <option value="apop" selected=dto.pop_apop>{move || m().pop_auth_apop}</option>
                     </select>
                 </label>
+                <div class="actions">
+                    {pop_test.button(form_ref, "/api/mail_server/test?target=pop3", "test-pop3")}
+                </div>
+                {pop_test.results("pop3-")}
                 {nav(2)}
             </fieldset>
 
@@ -482,49 +462,10 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
             <fieldset class=section_class(5) data-testid="section-test">
                 <legend>{move || m().step_test}</legend>
                 <div class="actions">
-                    <button type="submit" formaction="/api/mail_server/test" data-testid="test-connection"
-                        disabled=move || testing.get() on:click=run_test>
-                        {move || if testing.get() { m().testing } else { m().test_connection }}
-                    </button>
+                    {smtp_test.button(form_ref, "/api/mail_server/test", "test-connection")}
                     <button type="submit" class="primary" data-testid="save">{move || m().save_settings}</button>
                 </div>
-                <ol class="test-steps" data-testid="test-steps">
-                    <For each=move || steps.get().into_iter().enumerate() key=|(i, _)| *i let:item>
-                        {
-                            let (_, v) = item;
-                            let ok = v["ok"].as_bool().unwrap_or(false);
-                            let key = v["step"].as_str().unwrap_or_default().to_owned();
-                            let key2 = key.clone();
-                            view! {
-                                <li class=if ok { "ok" } else { "fail" } data-testid="test-step" data-step=key2 data-ok=ok.to_string()>
-                                    <span class="mark">{if ok { "✓" } else { "✗" }}</span>
-                                    <span class="name">{move || m().step(&key)}</span>
-                                    <span class="ms">{format!("{} ms", v["ms"].as_u64().unwrap_or_default())}</span>
-                                    <span class="detail">{v["detail"].as_str().unwrap_or_default().to_owned()}</span>
-                                </li>
-                            }
-                        }
-                    </For>
-                </ol>
-                {move || verdict.get().map(|v| {
-                    let ok = v["verdict"] == "ok";
-                    let advice = v["advice"].as_str().unwrap_or_default().to_owned();
-                    let field = v["field"].as_str().unwrap_or_default().to_owned();
-                    let error = v["error"].as_str().unwrap_or_default().to_owned();
-                    view! {
-                        <div class=if ok { "verdict ok" } else { "verdict fail" } data-testid="test-verdict"
-                            data-verdict=if ok { "ok" } else { "fail" } data-advice=advice.clone() data-field=field.clone()>
-                            <strong>{move || if ok { m().test_ok } else { m().test_failed }}</strong>
-                            {(!ok).then(|| {
-                                let advice = advice.clone();
-                                view! {
-                                    <p data-testid="test-advice">{move || m().advice(&advice)}</p>
-                                    <p class="muted">{error.clone()}</p>
-                                }
-                            })}
-                        </div>
-                    }
-                })}
+                {smtp_test.results("")}
                 <FormMsg err ok=save_ok />
                 {nav(5)}
             </fieldset>
@@ -557,4 +498,119 @@ fn domain_free_address(from: &str) -> Option<String> {
         None => from,
     };
     (!addr.is_empty()).then(|| addr.to_owned())
+}
+
+/// One connection test: its streamed steps, verdict and refusal.
+#[derive(Clone, Copy)]
+struct TestRun {
+    steps: RwSignal<Vec<Value>>,
+    verdict: RwSignal<Option<Value>>,
+    testing: RwSignal<bool>,
+    err: RwSignal<Option<AppError>>,
+}
+
+impl TestRun {
+    fn new() -> Self {
+        TestRun {
+            steps: RwSignal::new(Vec::new()),
+            verdict: RwSignal::new(None),
+            testing: RwSignal::new(false),
+            err: RwSignal::new(None),
+        }
+    }
+
+    /// Posts the form's current values to `url` and shows each line as it
+    /// arrives. Without JavaScript the button posts the form there instead.
+    fn start(self, form_ref: NodeRef<Form>, url: &'static str) {
+        self.steps.set(Vec::new());
+        self.verdict.set(None);
+        self.err.set(None);
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = form_ref.get() {
+            self.testing.set(true);
+            leptos::task::spawn_local(async move {
+                let result = crate::stream::post_form_lines(&form, url, |v| {
+                    if v.get("step").is_some() {
+                        self.steps.update(|s| s.push(v));
+                    } else if v.get("verdict").is_some() {
+                        self.verdict.set(Some(v));
+                    } else if let Ok(e) = serde_json::from_value::<AppError>(v) {
+                        self.err.set(Some(e));
+                    }
+                })
+                .await;
+                if let Err(e) = result {
+                    self.verdict.set(Some(serde_json::json!({
+                        "verdict": "fail", "advice": "server_error", "error": e
+                    })));
+                }
+                self.testing.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (form_ref, url);
+    }
+
+    fn button(
+        self,
+        form_ref: NodeRef<Form>,
+        url: &'static str,
+        testid: &'static str,
+    ) -> impl IntoView {
+        let lang = use_lang();
+        let m = move || lang.get().t().mail;
+        view! {
+            <button type="submit" formaction=url data-testid=testid disabled=move || self.testing.get()
+                on:click=move |ev: leptos::ev::MouseEvent| {
+                    ev.prevent_default();
+                    self.start(form_ref, url);
+                }>
+                {move || if self.testing.get() { m().testing } else { m().test_connection }}
+            </button>
+        }
+    }
+
+    fn results(self, prefix: &'static str) -> impl IntoView {
+        let lang = use_lang();
+        let m = move || lang.get().t().mail;
+        view! {
+            <ol class="test-steps" data-testid=format!("{prefix}test-steps")>
+                <For each=move || self.steps.get().into_iter().enumerate() key=|(i, _)| *i let:item>
+                    {
+                        let (_, v) = item;
+                        let ok = v["ok"].as_bool().unwrap_or(false);
+                        let key = v["step"].as_str().unwrap_or_default().to_owned();
+                        let key2 = key.clone();
+                        view! {
+                            <li class=if ok { "ok" } else { "fail" } data-testid=format!("{prefix}test-step") data-step=key2 data-ok=ok.to_string()>
+                                <span class="mark">{if ok { "✓" } else { "✗" }}</span>
+                                <span class="name">{move || m().step(&key)}</span>
+                                <span class="ms">{format!("{} ms", v["ms"].as_u64().unwrap_or_default())}</span>
+                                <span class="detail">{v["detail"].as_str().unwrap_or_default().to_owned()}</span>
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+            {move || self.verdict.get().map(|v| {
+                let ok = v["verdict"] == "ok";
+                let advice = v["advice"].as_str().unwrap_or_default().to_owned();
+                let field = v["field"].as_str().unwrap_or_default().to_owned();
+                let error = v["error"].as_str().unwrap_or_default().to_owned();
+                view! {
+                    <div class=if ok { "verdict ok" } else { "verdict fail" } data-testid=format!("{prefix}test-verdict")
+                        data-verdict=if ok { "ok" } else { "fail" } data-advice=advice.clone() data-field=field>
+                        <strong>{move || if ok { m().test_ok } else { m().test_failed }}</strong>
+                        {(!ok).then(|| {
+                            let advice = advice.clone();
+                            view! {
+                                <p data-testid=format!("{prefix}test-advice")>{move || m().advice(&advice)}</p>
+                                <p class="muted">{error.clone()}</p>
+                            }
+                        })}
+                    </div>
+                }
+            })}
+        }
+    }
 }
