@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_query_map;
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::api::Me;
 use crate::i18n::Lang;
@@ -107,6 +107,8 @@ pub fn App() -> impl IntoView {
         <Title text="便り Tayori" />
         <Router>
             <LangProvider>
+                // Pages whose data comes from resources render in one piece
+                // (Async), so they also work before or without JavaScript.
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=Layout>
@@ -114,12 +116,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/password") view=PasswordPage />
                         <Route path=path!("/help") view=HelpPage />
                         <Route path=path!("/admin") view=AdminIndexPage />
-                        <Route path=path!("/admin/orgs") view=OrgsPage />
-                        <Route path=path!("/admin/users") view=UsersPage />
-                        <Route path=path!("/admin/users/new") view=UserNewPage />
-                        <Route path=path!("/admin/users/:id") view=UserEditPage />
-                        <Route path=path!("/admin/company") view=CompanyPage />
-                        <Route path=path!("/admin/mail-server") view=MailServerPage />
+                        <Route path=path!("/admin/orgs") view=OrgsPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users/new") view=UserNewPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/company") view=CompanyPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/mail-server") view=MailServerPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </LangProvider>

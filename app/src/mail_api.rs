@@ -31,11 +31,30 @@ pub struct MailServerDto {
     /// Never saved yet: the wizard walks through the steps.
     pub first_time: bool,
     pub updated_at: Option<String>,
+    /// 氏名 of who saved last.
+    pub updated_by: String,
     pub company_email: String,
 }
 
 #[cfg(feature = "ssr")]
 impl MailServerDto {
+    async fn load(
+        v: domain::mailserver::View,
+        state: &crate::state::AppState,
+    ) -> Result<Self, AppError> {
+        let company = done(domain::company::get(&state.db).await)?;
+        let updated_by = match v.updated_by {
+            Some(id) => domain::users::get(&state.db, id)
+                .await
+                .map(|u| u.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let mut dto = Self::from_view(v, company.email.unwrap_or_default());
+        dto.updated_by = updated_by;
+        Ok(dto)
+    }
+
     fn from_view(v: domain::mailserver::View, company_email: String) -> Self {
         let s = v.settings;
         MailServerDto {
@@ -59,6 +78,7 @@ impl MailServerDto {
             updated_at: v
                 .updated_at
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            updated_by: String::new(),
             company_email,
         }
     }
@@ -69,11 +89,7 @@ pub async fn get_mail_server() -> Result<MailServerDto, AppError> {
     require(Need::Admin).await?;
     let state = crate::auth::state()?;
     let view = done(domain::mailserver::view(&state.db).await)?;
-    let company = done(domain::company::get(&state.db).await)?;
-    Ok(MailServerDto::from_view(
-        view,
-        company.email.unwrap_or_default(),
-    ))
+    MailServerDto::load(view, &state).await
 }
 
 #[server(prefix = "/api", endpoint = "save_mail_server")]
@@ -117,11 +133,7 @@ pub async fn save_mail_server(
     };
     let view =
         done(domain::mailserver::save(&state.db, &state.secrets, &caller.actor(), &input).await)?;
-    let company = done(domain::company::get(&state.db).await)?;
-    Ok(MailServerDto::from_view(
-        view,
-        company.email.unwrap_or_default(),
-    ))
+    MailServerDto::load(view, &state).await
 }
 
 /// 「テストメール送信」 with the saved settings: delivers a real message to

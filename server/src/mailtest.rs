@@ -283,3 +283,55 @@ fn tokio_stream_from(
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail::tls::TlsError;
+    use rustls::CertificateError;
+
+    fn tls(e: CertificateError) -> SmtpError {
+        SmtpError::Tls(TlsError::Handshake(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(e),
+        )))
+    }
+
+    #[test]
+    fn advice_names_the_field_to_change() {
+        let refused = SmtpError::Connect(std::io::ErrorKind::ConnectionRefused.into());
+        assert_eq!(
+            advice(&refused, Protection::StartTls, 587),
+            ("connection_refused", "smtp_port")
+        );
+        assert_eq!(
+            advice(
+                &tls(CertificateError::NotValidForName),
+                Protection::SslTls,
+                465
+            ),
+            ("certificate_name", "smtp_host")
+        );
+        assert_eq!(
+            advice(&tls(CertificateError::Expired), Protection::StartTls, 587),
+            ("certificate_expired", "smtp_protection")
+        );
+        assert_eq!(
+            advice(
+                &tls(CertificateError::UnknownIssuer),
+                Protection::StartTls,
+                587
+            ),
+            ("certificate_untrusted", "smtp_protection")
+        );
+        let silent = SmtpError::Timeout(std::time::Duration::from_secs(10), "greeting");
+        assert_eq!(
+            advice(&silent, Protection::StartTls, 465),
+            ("wrong_port_for_protection", "smtp_port")
+        );
+        assert_eq!(
+            advice(&SmtpError::AuthFailed("535".into()), Protection::None, 25),
+            ("auth_failed", "password")
+        );
+    }
+}

@@ -296,6 +296,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let initial_timeout = dto.timeout_secs.to_string();
     let notify_enabled = dto.notify_enabled;
     let updated_at = dto.updated_at.clone();
+    let updated_by = dto.updated_by.clone();
 
     view! {
         <Show when=move || wizard.get()>
@@ -309,7 +310,9 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </Show>
-        {updated_at.map(|u| view! { <p class="muted" data-testid="last-saved">{move || m().last_saved} ": " {u.clone()}</p> })}
+        {updated_at.map(|u| view! {
+            <p class="muted" data-testid="last-saved">{move || m().last_saved} ": " {u.clone()} " " {updated_by.clone()}</p>
+        })}
         <ActionForm action=save node_ref=form_ref attr:class="mail-form" attr:data-testid="mail-server-form">
             <fieldset class=section_class(1) data-testid="section-provider">
                 <legend>{move || m().step_provider}</legend>
@@ -427,6 +430,10 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                     <input type="checkbox" name="notify_enabled" value="on" checked=notify_enabled data-testid="notify-enabled" />
                     {move || m().notify} ": " {move || m().notify_on}
                 </label>
+                <details class="hint" data-testid="notify-features">
+                    <summary>{move || m().notify_features}</summary>
+                    <ul><li>{move || m().notify_feature_schedule}</li></ul>
+                </details>
                 <fieldset class="radio-group">
                     <legend>{move || m().from}</legend>
                     {[("user", "from-user"), ("company", "from-company"), ("custom", "from-custom")].into_iter().map(|(value, testid)| {
