@@ -131,7 +131,7 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
         domain::sessions::LIFETIME.num_seconds(),
     ));
     set_cookie(crate::auth::lang_cookie(&user.language, https));
-    leptos_axum::redirect(if user.must_change_password {
+    crate::auth::redirect_form_post(if user.must_change_password {
         "/password"
     } else {
         "/"
@@ -148,7 +148,7 @@ pub async fn logout() -> Result<(), AppError> {
         done(domain::sessions::delete(&state.db, &token).await)?;
     }
     set_cookie(session_cookie("", is_https(&parts, &state), 0));
-    leptos_axum::redirect("/login");
+    crate::auth::redirect_form_post("/login");
     Ok(())
 }
 
@@ -184,7 +184,7 @@ pub async fn change_password(
         )
         .await,
     )?;
-    leptos_axum::redirect("/");
+    crate::auth::redirect_form_post("/");
     Ok(())
 }
 

@@ -125,16 +125,32 @@ pub async fn require(need: Need) -> Result<Caller, AppError> {
 /// with a redirect back to the form carrying the error, and a status set here
 /// would replace that redirect.
 pub fn fail(e: AppError) -> AppError {
-    let html_form_post = use_context::<Parts>().is_some_and(|p| {
+    if !is_html_form_post()
+        && let Some(opts) = use_context::<ResponseOptions>()
+    {
+        opts.set_status(e.status());
+    }
+    e
+}
+
+/// A plain HTML form post (before hydration or without JavaScript), as
+/// opposed to a call from the hydrated page.
+fn is_html_form_post() -> bool {
+    use_context::<Parts>().is_some_and(|p| {
         p.headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
-    });
-    if !html_form_post && let Some(opts) = use_context::<ResponseOptions>() {
-        opts.set_status(e.status());
+    })
+}
+
+/// Where a plain form post lands after success. The hydrated page navigates
+/// by itself with a full load (a new session needs one), so it gets no
+/// redirect: two navigations at once would race.
+pub fn redirect_form_post(path: &str) {
+    if is_html_form_post() {
+        leptos_axum::redirect(path);
     }
-    e
 }
 
 /// Maps a service result, setting the response status on failure.

@@ -284,51 +284,14 @@ pub async fn diagnose(
         })
     };
     let io = |e: String, what: &'static str| Pop3Error::Io(std::io::Error::other(e), what);
-    let addrs = match tokio::time::timeout(
-        l.timeout,
-        tokio::net::lookup_host((l.host.as_str(), l.port)),
-    )
-    .await
-    {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => {
-            report(StepKind::Dns, false, e.to_string());
-            return Err(io(e.to_string(), "DNS"));
-        }
-        Err(_) => {
-            report(StepKind::Dns, false, "timeout".into());
-            return Err(Pop3Error::Timeout(l.timeout, "DNS"));
-        }
-    };
-    report(
-        StepKind::Dns,
-        true,
-        addrs
-            .iter()
-            .map(|a| a.ip().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    let tcp =
-        match tokio::time::timeout(l.timeout, tokio::net::TcpStream::connect(addrs.as_slice()))
-            .await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                report(StepKind::Tcp, false, e.to_string());
-                return Err(Pop3Error::Io(e, "connect"));
-            }
-            Err(_) => {
-                report(StepKind::Tcp, false, "timeout".into());
-                return Err(Pop3Error::Timeout(l.timeout, "connect"));
-            }
-        };
-    let _ = tcp.set_nodelay(true);
-    report(
-        StepKind::Tcp,
-        true,
-        tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
-    );
+    use crate::net::ConnectFailure;
+    let tcp = crate::net::resolve_and_connect(&l.host, l.port, l.timeout, &mut report)
+        .await
+        .map_err(|f| match f {
+            ConnectFailure::Dns(e) => io(e.to_string(), "DNS"),
+            ConnectFailure::Connect(e) => Pop3Error::Io(e, "connect"),
+            ConnectFailure::Timeout(during) => Pop3Error::Timeout(l.timeout, during),
+        })?;
     let settings = |no_verify| crate::tls::TlsSettings {
         extra_ca_pem: extra_ca_pem.clone(),
         no_verify,

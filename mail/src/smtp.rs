@@ -553,53 +553,17 @@ pub async fn session(
         }
     }
 
-    let addrs = match tokio::time::timeout(
-        t,
-        tokio::net::lookup_host((settings.host.as_str(), settings.port)),
-    )
-    .await
-    {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => {
-            report(StepKind::Dns, false, e.to_string());
-            return Err(SmtpError::Dns {
+    use crate::net::ConnectFailure;
+    let tcp = crate::net::resolve_and_connect(&settings.host, settings.port, t, &mut report)
+        .await
+        .map_err(|f| match f {
+            ConnectFailure::Dns(e) => SmtpError::Dns {
                 host: settings.host.clone(),
                 source: e,
-            });
-        }
-        Err(_) => {
-            report(StepKind::Dns, false, "timeout".into());
-            return Err(SmtpError::Timeout(t, "DNS"));
-        }
-    };
-    report(
-        StepKind::Dns,
-        true,
-        addrs
-            .iter()
-            .map(|a| a.ip().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    let tcp = match tokio::time::timeout(t, tokio::net::TcpStream::connect(addrs.as_slice())).await
-    {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            report(StepKind::Tcp, false, e.to_string());
-            return Err(SmtpError::Connect(e));
-        }
-        Err(_) => {
-            report(StepKind::Tcp, false, "timeout".into());
-            return Err(SmtpError::Timeout(t, "connect"));
-        }
-    };
-    tcp.set_nodelay(true)
-        .map_err(|e| SmtpError::Io(e, "TCP_NODELAY"))?;
-    report(
-        StepKind::Tcp,
-        true,
-        tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
-    );
+            },
+            ConnectFailure::Connect(e) => SmtpError::Connect(e),
+            ConnectFailure::Timeout(during) => SmtpError::Timeout(t, during),
+        })?;
 
     let tls_settings = |no_verify| TlsSettings {
         extra_ca_pem: settings.extra_ca_pem.clone(),

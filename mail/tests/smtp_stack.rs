@@ -66,6 +66,15 @@ async fn send(s: &SmtpSettings, marker: &str) -> Result<smtp::Outcome, SmtpError
 
 /// Waits until every marker has arrived in alice's mailbox over POP3.
 async fn assert_arrived(markers: &[String]) {
+    let seen = arrived_in("alice@example.test", "alicepass", markers).await;
+    assert!(
+        seen.contains("\r\n.leading dot\r\n"),
+        "dot-stuffing undone by the server"
+    );
+}
+
+/// Waits until every marker has arrived in a mailbox; returns its contents.
+async fn arrived_in(user: &str, pass: &str, markers: &[String]) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let tcp = mail::net::connect("127.0.0.1", port("MS_POP3_PORT"), Duration::from_secs(10))
@@ -74,7 +83,7 @@ async fn assert_arrived(markers: &[String]) {
         let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
             .await
             .unwrap();
-        c.login("alice@example.test", "alicepass").await.unwrap();
+        c.login(user, pass).await.unwrap();
         let mut seen = String::new();
         for (n, _) in c.uidl().await.unwrap() {
             seen.push_str(&String::from_utf8_lossy(&c.retr(n).await.unwrap()));
@@ -82,16 +91,15 @@ async fn assert_arrived(markers: &[String]) {
         c.quit().await.unwrap();
         let missing: Vec<_> = markers
             .iter()
-            .filter(|m| !seen.contains(&format!("body of {m}")))
+            .filter(|m| !seen.contains(m.as_str()))
             .collect();
         if missing.is_empty() {
-            assert!(
-                seen.contains("\r\n.leading dot\r\n"),
-                "dot-stuffing undone by the server"
-            );
-            return;
+            return seen;
         }
-        assert!(Instant::now() < deadline, "not delivered: {missing:?}");
+        assert!(
+            Instant::now() < deadline,
+            "not delivered to {user}: {missing:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -437,31 +445,7 @@ async fn pop_before_smtp_with_user_pass_and_apop_relays() {
         assert_eq!(steps.first(), Some(&StepKind::PopLogin));
         markers.push(m);
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let tcp = mail::net::connect("127.0.0.1", port("MS_POP3_PORT"), Duration::from_secs(10))
-            .await
-            .unwrap();
-        let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
-            .await
-            .unwrap();
-        c.login("catchall@example.test", "catchallpass")
-            .await
-            .unwrap();
-        let mut seen = String::new();
-        for (n, _) in c.uidl().await.unwrap() {
-            seen.push_str(&String::from_utf8_lossy(&c.retr(n).await.unwrap()));
-        }
-        c.quit().await.unwrap();
-        if markers.iter().all(|m| seen.contains(m.as_str())) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "POP before SMTP mail not relayed"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    arrived_in("catchall@example.test", "catchallpass", &markers).await;
 }
 
 #[tokio::test]
