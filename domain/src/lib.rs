@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod mailserver;
 pub mod orgs;
+pub mod outbox;
 pub mod password;
 pub mod secrets;
 pub mod sessions;

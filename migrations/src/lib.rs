@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_core_tables;
 mod m20261127_000002_create_mail_server_settings;
+mod m20261127_000003_create_outbox;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_core_tables::Migration),
             Box::new(m20261127_000002_create_mail_server_settings::Migration),
+            Box::new(m20261127_000003_create_outbox::Migration),
         ]
     }
 }

@@ -41,6 +41,22 @@ pub async fn postgres() -> DatabaseConnection {
         .expect("postgres")
 }
 
+/// The URL of a database made by `postgres()`, for a second pool on it.
+pub async fn postgres_url_of(db: &DatabaseConnection) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_database() AS name".to_owned(),
+        ))
+        .await
+        .expect("current_database")
+        .expect("a row");
+    let name: String = row.try_get("", "name").expect("name");
+    let admin_url = std::env::var("TAYORI_TEST_PG_URL").expect("TAYORI_TEST_PG_URL");
+    format!("{}/{name}", admin_url.rsplit_once('/').expect("url").0)
+}
+
 /// Both backends, named for assertion messages.
 pub async fn both() -> Vec<(&'static str, DatabaseConnection)> {
     vec![("sqlite", sqlite().await), ("postgres", postgres().await)]
