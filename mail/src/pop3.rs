@@ -273,16 +273,8 @@ pub async fn diagnose(
     on_step: &mut (dyn FnMut(crate::smtp::Step) + Send),
 ) -> Result<Vec<String>, Pop3Error> {
     use crate::presets::Protection;
-    use crate::smtp::{Step, StepKind};
-    let started = std::time::Instant::now();
-    let mut report = |kind: StepKind, ok: bool, detail: String| {
-        on_step(Step {
-            kind,
-            ok,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-            detail,
-        })
-    };
+    use crate::smtp::StepKind;
+    let mut report = crate::smtp::step_reporter(on_step);
     let io = |e: String, what: &'static str| Pop3Error::Io(std::io::Error::other(e), what);
     use crate::net::ConnectFailure;
     let tcp = crate::net::resolve_and_connect(&l.host, l.port, l.timeout, &mut report)

@@ -504,6 +504,22 @@ pub fn dot_stuff(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Turns `(kind, ok, detail)` into a `Step` timed from now, for a test's
+/// `on_step` callback.
+pub(crate) fn step_reporter(
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> impl FnMut(StepKind, bool, String) + '_ {
+    let started = Instant::now();
+    move |kind, ok, detail| {
+        on_step(Step {
+            kind,
+            ok,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            detail,
+        })
+    }
+}
+
 /// What a successful session did.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -528,15 +544,7 @@ pub async fn session(
     envelope: Option<Envelope<'_>>,
     on_step: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Outcome> {
-    let started = Instant::now();
-    let mut report = |kind: StepKind, ok: bool, detail: String| {
-        on_step(Step {
-            kind,
-            ok,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-            detail,
-        })
-    };
+    let mut report = step_reporter(on_step);
     let t = settings.timeout;
 
     if let SmtpAuth::PopBeforeSmtp(login) = &settings.auth {
