@@ -109,6 +109,7 @@ impl From<domain::Error> for AppError {
                     .collect(),
             ),
             domain::Error::NotFound => AppError::NotFound,
+            domain::Error::Forbidden => AppError::Forbidden,
             domain::Error::Throttled(s) => AppError::Throttled(s),
             other => {
                 tracing::error!(error = %other, "service failed");

@@ -28,6 +28,7 @@ pub struct MailServerDto {
     pub notify_enabled: bool,
     pub from_mode: String,
     pub from_custom: String,
+    pub notify_charset: String,
     /// Never saved yet: the wizard walks through the steps.
     pub first_time: bool,
     pub updated_at: Option<String>,
@@ -74,6 +75,7 @@ impl MailServerDto {
             notify_enabled: s.notify_enabled,
             from_mode: s.from_mode,
             from_custom: s.from_custom,
+            notify_charset: s.notify_charset,
             first_time: v.updated_at.is_none(),
             updated_at: v
                 .updated_at
@@ -110,6 +112,7 @@ pub async fn save_mail_server(
     notify_enabled: Option<String>,
     from_mode: String,
     from_custom: String,
+    #[server(default)] notify_charset: String,
 ) -> Result<MailServerDto, AppError> {
     let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
@@ -130,6 +133,7 @@ pub async fn save_mail_server(
         notify_enabled: notify_enabled.is_some_and(|v| v == "on" || v == "true"),
         from_mode,
         from_custom,
+        notify_charset,
     };
     let view =
         done(domain::mailserver::save(&state.db, &state.secrets, &caller.actor(), &input).await)?;

@@ -19,6 +19,11 @@ pub struct AppState {
     pub secrets: Arc<domain::secrets::SecretBox>,
     /// An in-house CA (PEM) trusted for mail servers besides the public roots.
     pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    /// The address users open (links in notification mail), without a
+    /// trailing slash.
+    pub public_url: String,
+    /// Wakes the outbox dispatcher when a change queued notifications.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

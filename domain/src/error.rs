@@ -36,6 +36,14 @@ pub enum Code {
     Unsupported,
     /// XOAUTH2 needs an OAuth認可サーバー registered first.
     OAuthFirst,
+    /// Not a date (YYYY-MM-DD).
+    InvalidDate,
+    /// Not a time of day (HH:MM).
+    InvalidTime,
+    /// The end lies before the start.
+    EndBeforeStart,
+    /// Not a time zone name of the IANA database.
+    InvalidTimeZone,
 }
 
 impl Code {
@@ -62,6 +70,10 @@ impl Code {
             Code::Range { .. } => "range",
             Code::Unsupported => "unsupported",
             Code::OAuthFirst => "oauth_first",
+            Code::InvalidDate => "invalid_date",
+            Code::InvalidTime => "invalid_time",
+            Code::EndBeforeStart => "end_before_start",
+            Code::InvalidTimeZone => "invalid_time_zone",
         }
     }
 
@@ -94,6 +106,9 @@ pub enum Error {
     Invalid(Vec<FieldError>),
     #[error("not found")]
     NotFound,
+    /// The caller may not change this record.
+    #[error("forbidden")]
+    Forbidden,
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
     #[error("database: {0}")]

@@ -33,6 +33,7 @@ pub mod entity {
         pub notify_enabled: bool,
         pub from_mode: String,
         pub from_custom: String,
+        pub notify_charset: String,
         pub updated_at: DateTimeUtc,
         pub updated_by: Option<i32>,
     }
@@ -93,6 +94,8 @@ pub struct Input {
     /// "user", "company" or "custom".
     pub from_mode: String,
     pub from_custom: String,
+    /// "utf-8" (default) or "iso-2022-jp".
+    pub notify_charset: String,
 }
 
 /// Checked values.
@@ -113,6 +116,8 @@ pub struct Settings {
     pub notify_enabled: bool,
     pub from_mode: String,
     pub from_custom: String,
+    /// "utf-8" (default) or "iso-2022-jp".
+    pub notify_charset: String,
 }
 
 /// What the screen shows: the settings, whether a password is stored, and
@@ -143,6 +148,7 @@ impl Default for Settings {
             notify_enabled: false,
             from_mode: "company".into(),
             from_custom: String::new(),
+            notify_charset: "utf-8".into(),
         }
     }
 }
@@ -279,6 +285,16 @@ pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
         }
         _ => c.push("from_mode", Code::Required),
     }
+    let notify_charset = match input.notify_charset.trim() {
+        "" => "utf-8".to_owned(),
+        cs => match mail::compose::Charset::parse(cs) {
+            Some(cs) => cs.as_str().to_owned(),
+            None => {
+                c.push("notify_charset", Code::Required);
+                String::new()
+            }
+        },
+    };
     c.finish()?;
     Ok(Settings {
         preset: preset.id.to_owned(),
@@ -296,6 +312,7 @@ pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
         notify_enabled: input.notify_enabled,
         from_mode,
         from_custom,
+        notify_charset,
     })
 }
 
@@ -316,6 +333,7 @@ fn to_settings(m: &entity::Model) -> Settings {
         notify_enabled: m.notify_enabled,
         from_mode: m.from_mode.clone(),
         from_custom: m.from_custom.clone(),
+        notify_charset: m.notify_charset.clone(),
     }
 }
 
@@ -392,6 +410,7 @@ pub async fn save(
         notify_enabled: Set(s.notify_enabled),
         from_mode: Set(s.from_mode.clone()),
         from_custom: Set(s.from_custom.clone()),
+        notify_charset: Set(s.notify_charset.clone()),
         updated_at: Set(now),
         updated_by: Set(actor.user_id),
     };
@@ -423,6 +442,36 @@ pub async fn save(
         updated_at: Some(now),
         updated_by: actor.user_id,
     })
+}
+
+/// The sender of notification mail as メール通知設定 says: the acting user's
+/// work address, the company address (with the company name), or the
+/// address the admin typed. None when the chosen one does not exist.
+pub fn notification_from(
+    s: &Settings,
+    company: &crate::company::CompanyInfo,
+    user: Option<(&str, Option<&str>)>,
+) -> Option<mail::compose::Mailbox> {
+    use mail::compose::Mailbox;
+    let mb = match s.from_mode.as_str() {
+        "custom" => {
+            let addr = address_of(&s.from_custom)?.to_owned();
+            let name = match s.from_custom.trim().rfind('<') {
+                Some(i) => s.from_custom.trim()[..i]
+                    .trim()
+                    .trim_matches('"')
+                    .to_owned(),
+                None => String::new(),
+            };
+            Mailbox::new(name, addr)
+        }
+        "user" => {
+            let (name, email) = user?;
+            Mailbox::new(name, email?)
+        }
+        _ => Mailbox::new(company.name.clone(), company.email.clone()?),
+    };
+    (is_email(&mb.addr) && mail::compose::is_safe_address(&mb.addr)).then_some(mb)
 }
 
 /// The SMTP session these settings describe.

@@ -11,7 +11,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::{Error, Result};
@@ -148,36 +148,126 @@ pub async fn claim(
         .collect())
 }
 
-/// Updates a row this owner holds; a row whose lease was taken over by
-/// another dispatcher is left alone.
-async fn finish(
+/// What became of one claimed message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted; the server's reply (with its queue ID).
+    Sent(String),
+    /// A temporary failure: try again later (or give up after
+    /// `MAX_ATTEMPTS`).
+    Retry(String),
+    /// Refused for good.
+    Failed(String),
+}
+
+/// Records the verdicts on rows this owner holds, in one transaction (the
+/// dispatcher's group commit). A row whose lease another dispatcher took
+/// over is left alone. Returns how many rows were updated.
+pub async fn record(
     db: &DatabaseConnection,
-    id: i64,
     owner: &str,
-    update: impl FnOnce(&mut entity::ActiveModel),
-) -> Result<bool> {
-    let Some(row) = entity::Entity::find_by_id(id).one(db).await? else {
-        return Err(Error::NotFound);
-    };
-    if row.status != SENDING || row.lease_owner.as_deref() != Some(owner) {
-        return Ok(false);
+    results: &[(OutboxRow, Verdict)],
+) -> Result<u64> {
+    let now = chrono::Utc::now();
+    let txn = db.begin().await?;
+    let mut updated = 0;
+    for (row, verdict) in results {
+        let mut q = entity::Entity::update_many()
+            .col_expr(
+                entity::Column::LeaseUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(
+                entity::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            );
+        q = match verdict {
+            Verdict::Sent(reply) => q
+                .col_expr(entity::Column::Status, Expr::value(SENT))
+                .col_expr(entity::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(entity::Column::LastReply, Expr::value(clip(reply))),
+            Verdict::Retry(reply) if row.attempts < MAX_ATTEMPTS => {
+                let next = now
+                    + chrono::Duration::from_std(backoff(row.attempts))
+                        .unwrap_or(chrono::Duration::hours(1));
+                q.col_expr(entity::Column::Status, Expr::value(QUEUED))
+                    .col_expr(entity::Column::NextAttemptAt, Expr::value(next))
+                    .col_expr(entity::Column::LastReply, Expr::value(clip(reply)))
+            }
+            Verdict::Retry(reply) | Verdict::Failed(reply) => q
+                .col_expr(entity::Column::Status, Expr::value(FAILED))
+                .col_expr(entity::Column::LastReply, Expr::value(clip(reply))),
+        };
+        updated += q
+            .filter(entity::Column::Id.eq(row.id))
+            .filter(entity::Column::Status.eq(SENDING))
+            .filter(entity::Column::LeaseOwner.eq(owner))
+            .exec(&txn)
+            .await?
+            .rows_affected;
     }
-    let mut am: entity::ActiveModel = row.into();
-    update(&mut am);
-    am.lease_until = Set(None);
-    am.lease_owner = Set(None);
-    am.update(db).await?;
-    Ok(true)
+    txn.commit().await?;
+    Ok(updated)
+}
+
+fn clip(reply: &str) -> String {
+    reply.chars().take(1000).collect()
+}
+
+async fn record_one(
+    db: &DatabaseConnection,
+    row: &OutboxRow,
+    owner: &str,
+    verdict: Verdict,
+) -> Result<bool> {
+    Ok(record(db, owner, &[(row.clone(), verdict)]).await? == 1)
+}
+
+async fn held(db: &DatabaseConnection, id: i64) -> Result<OutboxRow> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 pub async fn mark_sent(db: &DatabaseConnection, id: i64, owner: &str, reply: &str) -> Result<bool> {
-    let reply = reply.to_owned();
-    finish(db, id, owner, |am| {
-        am.status = Set(SENT.into());
-        am.sent_at = Set(Some(chrono::Utc::now()));
-        am.last_reply = Set(Some(reply));
-    })
-    .await
+    let row = held(db, id).await?;
+    record_one(db, &row, owner, Verdict::Sent(reply.into())).await
+}
+
+/// Keeps the rows this owner is still working on from being taken over
+/// while a slow server makes a batch outlast its lease.
+pub async fn extend_lease(db: &DatabaseConnection, owner: &str, lease: Duration) -> Result<u64> {
+    let until = chrono::Utc::now()
+        + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    Ok(entity::Entity::update_many()
+        .col_expr(entity::Column::LeaseUntil, Expr::value(until))
+        .filter(entity::Column::Status.eq(SENDING))
+        .filter(entity::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Frees every claimed row at once. Only for a database no other process
+/// uses (SQLite, whose data directory is locked by the running server):
+/// rows a killed process held are then sent again without waiting for
+/// their leases to run out.
+pub async fn release_all(db: &DatabaseConnection) -> Result<u64> {
+    Ok(entity::Entity::update_many()
+        .col_expr(entity::Column::Status, Expr::value(QUEUED))
+        .col_expr(
+            entity::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(
+            entity::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(entity::Column::Status.eq(SENDING))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// The back-off before attempt `attempts + 1`: doubling from 5 s, at most an
@@ -199,18 +289,7 @@ pub async fn mark_retry(
     owner: &str,
     reply: &str,
 ) -> Result<bool> {
-    if row.attempts >= MAX_ATTEMPTS {
-        return mark_failed(db, row.id, owner, reply).await;
-    }
-    let next = chrono::Utc::now()
-        + chrono::Duration::from_std(backoff(row.attempts)).unwrap_or(chrono::Duration::hours(1));
-    let reply = reply.to_owned();
-    finish(db, row.id, owner, |am| {
-        am.status = Set(QUEUED.into());
-        am.next_attempt_at = Set(next);
-        am.last_reply = Set(Some(reply));
-    })
-    .await
+    record_one(db, row, owner, Verdict::Retry(reply.into())).await
 }
 
 pub async fn mark_failed(
@@ -219,12 +298,8 @@ pub async fn mark_failed(
     owner: &str,
     reply: &str,
 ) -> Result<bool> {
-    let reply = reply.to_owned();
-    finish(db, id, owner, |am| {
-        am.status = Set(FAILED.into());
-        am.last_reply = Set(Some(reply));
-    })
-    .await
+    let row = held(db, id).await?;
+    record_one(db, &row, owner, Verdict::Failed(reply.into())).await
 }
 
 /// The admin's 「再送」 of a failed message.
@@ -242,6 +317,18 @@ pub async fn resend(db: &DatabaseConnection, id: i64) -> Result<()> {
     am.next_attempt_at = Set(chrono::Utc::now());
     am.update(db).await?;
     Ok(())
+}
+
+/// How many rows are in each state, for the admin screen's filter.
+pub async fn counts(db: &DatabaseConnection) -> Result<[(&'static str, u64); 4]> {
+    let mut out = [(QUEUED, 0), (SENDING, 0), (SENT, 0), (FAILED, 0)];
+    for (status, n) in out.iter_mut() {
+        *n = entity::Entity::find()
+            .filter(entity::Column::Status.eq(*status))
+            .count(db)
+            .await?;
+    }
+    Ok(out)
 }
 
 /// Newest first, optionally one status.

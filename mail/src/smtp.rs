@@ -537,6 +537,58 @@ pub struct Envelope<'a> {
     pub data: &'a [u8],
 }
 
+/// Any stream a session runs over: plain TCP or TLS, chosen at run time.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// An open, protected and authenticated connection that can carry several
+/// messages: the notification dispatcher keeps one per worker instead of
+/// paying TCP, TLS and AUTH for every message.
+pub struct Session {
+    conn: Conn<Box<dyn Stream>>,
+    pub outcome: Outcome,
+    broken: bool,
+}
+
+impl Session {
+    /// Sends one message. A refusal (4xx/5xx to MAIL, RCPT or DATA) leaves
+    /// the connection usable: the transaction is reset for the next message.
+    /// Any other failure leaves it broken (`is_usable` says so).
+    pub async fn send(&mut self, from: &str, to: &[String], data: &[u8]) -> Result<Reply> {
+        match self.conn.send_mail(from, to, data).await {
+            Ok(r) => Ok(r),
+            Err(e @ SmtpError::Reply { .. }) => {
+                if self.conn.expect("RSET", "RSET", "RSET", 250).await.is_err() {
+                    self.broken = true;
+                }
+                Err(e)
+            }
+            Err(e) => {
+                self.broken = true;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn is_usable(&self) -> bool {
+        !self.broken
+    }
+
+    pub fn transcript(&self) -> &Transcript {
+        &self.conn.transcript
+    }
+
+    /// Ends the dialogue politely; the transcript stays with the caller.
+    pub async fn quit(mut self) -> Outcome {
+        if !self.broken {
+            let _ = self.conn.quit().await;
+        }
+        let (_, transcript) = self.conn.into_inner();
+        self.outcome.transcript = transcript;
+        self.outcome
+    }
+}
+
 /// Runs a whole session: connect, protect, authenticate, optionally send.
 /// `on_step` sees every step as it happens, also the failing one.
 pub async fn session(
@@ -544,6 +596,36 @@ pub async fn session(
     envelope: Option<Envelope<'_>>,
     on_step: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut s = open(settings, on_step).await?;
+    if let Some(env) = envelope {
+        let step = |ok, detail| Step {
+            kind: StepKind::Send,
+            ok,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            detail,
+        };
+        match s.send(env.from, env.to, env.data).await {
+            Ok(r) => {
+                on_step(step(true, r.text()));
+                s.outcome.accepted = Some(r);
+            }
+            Err(e) => {
+                on_step(step(false, e.to_string()));
+                let _ = s.quit().await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(s.quit().await)
+}
+
+/// Connects, protects and authenticates as `settings` say, reporting each
+/// step; the returned session is ready for MAIL FROM.
+pub async fn open(
+    settings: &SmtpSettings,
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<Session> {
     let mut report = step_reporter(on_step);
     let t = settings.timeout;
 
@@ -577,7 +659,7 @@ pub async fn session(
         extra_ca_pem: settings.extra_ca_pem.clone(),
         no_verify,
     };
-    match settings.protection {
+    let (mut conn, caps, tls): (Conn<Box<dyn Stream>>, _, _) = match settings.protection {
         Protection::SslTls => {
             let (stream, info) = match tokio::time::timeout(
                 t,
@@ -600,14 +682,14 @@ pub async fn session(
                 true,
                 format!("{} {}", info.protocol, info.cipher),
             );
-            let mut conn = Conn::new(stream, t);
-            let r = after_connect(&mut conn, settings, envelope, &mut report).await;
-            finish(r, conn, Some(info))
+            let mut conn = Conn::new(Box::new(stream) as Box<dyn Stream>, t);
+            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
+            (conn, caps, Some(info))
         }
         Protection::None => {
-            let mut conn = Conn::new(tcp, t);
-            let r = after_connect(&mut conn, settings, envelope, &mut report).await;
-            finish(r, conn, None)
+            let mut conn = Conn::new(Box::new(tcp) as Box<dyn Stream>, t);
+            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
+            (conn, caps, None)
         }
         Protection::StartTls | Protection::StartTlsNoVerify => {
             let no_verify = settings.protection == Protection::StartTlsNoVerify;
@@ -647,28 +729,46 @@ pub async fn session(
                 format!("{} {}", info.protocol, info.cipher),
             );
             transcript.push("--", "TLS started");
-            let mut conn = Conn::new(stream, t);
+            let mut conn = Conn::new(Box::new(stream) as Box<dyn Stream>, t);
             conn.transcript = transcript;
-            let r = async {
-                let caps = conn.ehlo(&settings.helo_name).await?;
-                report(StepKind::Capabilities, true, describe(&caps));
-                authenticate_and_send(&mut conn, caps, settings, envelope, &mut report).await
+            let caps = match conn.ehlo(&settings.helo_name).await {
+                Ok(c) => c,
+                Err(e) => {
+                    report(StepKind::Capabilities, false, e.to_string());
+                    return Err(e);
+                }
+            };
+            report(StepKind::Capabilities, true, describe(&caps));
+            (conn, caps, Some(info))
+        }
+    };
+    let mut outcome = Outcome {
+        capabilities: caps.clone(),
+        tls,
+        ..Default::default()
+    };
+    if let SmtpAuth::Smtp {
+        mechanism,
+        user,
+        password,
+    } = &settings.auth
+    {
+        match conn.auth(&caps, *mechanism, user, password).await {
+            Ok(name) => {
+                report(StepKind::Login, true, format!("AUTH {name}"));
+                outcome.mechanism = Some(name);
             }
-            .await;
-            finish(r, conn, Some(info))
+            Err(e) => {
+                report(StepKind::Login, false, e.to_string());
+                let _ = conn.quit().await;
+                return Err(e);
+            }
         }
     }
-}
-
-fn finish<S>(r: Result<Outcome>, conn: Conn<S>, tls: Option<TlsInfo>) -> Result<Outcome>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let (_, transcript) = conn.into_inner();
-    r.map(|mut o| {
-        o.tls = tls;
-        o.transcript = transcript;
-        o
+    Ok(Session {
+        conn,
+        outcome,
+        broken: false,
     })
 }
 
@@ -708,62 +808,6 @@ async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
             Err(e)
         }
     }
-}
-
-async fn after_connect<S: AsyncRead + AsyncWrite + Unpin>(
-    conn: &mut Conn<S>,
-    settings: &SmtpSettings,
-    envelope: Option<Envelope<'_>>,
-    report: &mut impl FnMut(StepKind, bool, String),
-) -> Result<Outcome> {
-    let caps = greet_and_ehlo(conn, settings, report).await?;
-    authenticate_and_send(conn, caps, settings, envelope, report).await
-}
-
-async fn authenticate_and_send<S: AsyncRead + AsyncWrite + Unpin>(
-    conn: &mut Conn<S>,
-    caps: Capabilities,
-    settings: &SmtpSettings,
-    envelope: Option<Envelope<'_>>,
-    report: &mut impl FnMut(StepKind, bool, String),
-) -> Result<Outcome> {
-    let mut outcome = Outcome {
-        capabilities: caps.clone(),
-        ..Default::default()
-    };
-    if let SmtpAuth::Smtp {
-        mechanism,
-        user,
-        password,
-    } = &settings.auth
-    {
-        match conn.auth(&caps, *mechanism, user, password).await {
-            Ok(name) => {
-                report(StepKind::Login, true, format!("AUTH {name}"));
-                outcome.mechanism = Some(name);
-            }
-            Err(e) => {
-                report(StepKind::Login, false, e.to_string());
-                let _ = conn.quit().await;
-                return Err(e);
-            }
-        }
-    }
-    if let Some(env) = envelope {
-        match conn.send_mail(env.from, env.to, env.data).await {
-            Ok(r) => {
-                report(StepKind::Send, true, r.text());
-                outcome.accepted = Some(r);
-            }
-            Err(e) => {
-                report(StepKind::Send, false, e.to_string());
-                let _ = conn.quit().await;
-                return Err(e);
-            }
-        }
-    }
-    conn.quit().await?;
-    Ok(outcome)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_core_tables;
 mod m20261127_000002_create_mail_server_settings;
 mod m20261127_000003_create_outbox;
+mod m20261127_000004_create_schedule;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_core_tables::Migration),
             Box::new(m20261127_000002_create_mail_server_settings::Migration),
             Box::new(m20261127_000003_create_outbox::Migration),
+            Box::new(m20261127_000004_create_schedule::Migration),
         ]
     }
 }

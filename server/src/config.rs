@@ -56,6 +56,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TAYORI_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// SMTP connections the notification dispatcher uses at once.
+    #[arg(long, env = "TAYORI_SMTP_CONNECTIONS", default_value_t = 4)]
+    pub smtp_connections: usize,
+
     /// A PEM file with an in-house CA to trust for mail servers.
     #[arg(long, env = "TAYORI_MAIL_CA_FILE")]
     pub mail_ca_file: Option<PathBuf>,

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod dispatch;
 pub mod mailtest;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct Options {
     pub secret_key: Option<String>,
     /// An in-house CA for mail servers (PEM).
     pub extra_ca_pem: Option<Vec<u8>>,
+    /// `TAYORI_PUBLIC_URL`, else the listening address.
+    pub public_url: String,
 }
 
 /// Opens the database (running migrations) and builds the shared state.
@@ -52,6 +55,8 @@ pub async fn build_state(
         trust_proxy: opts.trust_proxy,
         secrets: Arc::new(secrets),
         extra_ca_pem: opts.extra_ca_pem.map(Arc::new),
+        public_url: opts.public_url.trim_end_matches('/').to_owned(),
+        outbox_wake: Arc::new(tokio::sync::Notify::new()),
     })
 }
 

@@ -37,6 +37,7 @@ pub fn input_from_form(f: &HashMap<String, String>) -> Input {
             .is_some_and(|v| v == "on" || v == "true"),
         from_mode: get("from_mode"),
         from_custom: get("from_custom"),
+        notify_charset: get("notify_charset"),
     }
 }
 

@@ -64,6 +64,19 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
         data_dir,
         secret_key: std::env::var(domain::secrets::KEY_ENV).ok(),
         extra_ca_pem,
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
+    };
+    // One server per SQLite data directory: the lock makes a second one
+    // fail at once instead of two dispatchers sharing the outbox, and lets
+    // this one free what a killed predecessor left claimed.
+    let sqlite = db_url.starts_with("sqlite:");
+    let _lock = if sqlite {
+        Some(lock_data_dir(&opts.data_dir)?)
+    } else {
+        None
     };
     let state = server::build_state(db_url, options, opts)
         .await
@@ -72,6 +85,18 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
         .await
         .map_err(|e| format!("creating the first administrator: {e}"))?;
     server::spawn_housekeeping(state.clone());
+    if sqlite {
+        match domain::outbox::release_all(&state.db).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(n, "notifications claimed before a restart queued again")
+            }
+            Ok(_) => {}
+            Err(e) => return Err(format!("outbox: {e}")),
+        }
+    }
+    let mut dispatcher = server::dispatch::Dispatcher::new(&state);
+    dispatcher.connections = args.smtp_connections.max(1);
+    dispatcher.spawn();
     let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -84,6 +109,23 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
     .with_graceful_shutdown(shutdown())
     .await
     .map_err(|e| format!("server: {e}"))
+}
+
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+    let path = dir.join("tayori.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    file.try_lock().map_err(|_| {
+        format!(
+            "another Tayori server already uses {} (one server per SQLite data directory; use PostgreSQL for several)",
+            dir.display()
+        )
+    })?;
+    Ok(file)
 }
 
 async fn shutdown() {

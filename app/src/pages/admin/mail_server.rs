@@ -293,6 +293,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let initial_from = dto.from_mode.clone();
     let initial_user = dto.auth_user.clone();
     let initial_custom = dto.from_custom.clone();
+    let initial_charset = dto.notify_charset.clone();
     let initial_timeout = dto.timeout_secs.to_string();
     let notify_enabled = dto.notify_enabled;
     let updated_at = dto.updated_at.clone();
@@ -463,6 +464,20 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                 <Show when=from_differs>
                     <p class="field-warning" data-testid="from-differs-warning">{move || m().from_differs}</p>
                 </Show>
+                <fieldset class="radio-group">
+                    <legend>{move || m().charset}</legend>
+                    {[("utf-8", "charset-utf8"), ("iso-2022-jp", "charset-iso2022jp")].into_iter().map(|(value, testid)| {
+                        let checked = initial_charset == value;
+                        let label = move || if value == "utf-8" { m().charset_utf8 } else { m().charset_jis };
+                        view! {
+                            <label class="check">
+                                <input type="radio" name="notify_charset" value=value checked=checked data-testid=testid />
+                                {label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <FieldMsg err field="notify_charset" />
                 {nav(4)}
             </fieldset>
 

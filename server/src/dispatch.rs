@@ -1,0 +1,222 @@
+//! The notification dispatcher: claims due outbox rows under a lease, sends
+//! them over a few pooled SMTP connections, and records each verdict with
+//! the server's reply.
+//!
+//! Rows are claimed in batches and their verdicts written in group commits
+//! (one transaction for whatever finished meanwhile), so the database is not
+//! the bottleneck; a crash between a send and its commit resends at most the
+//! messages of that window. A heartbeat extends the leases while a slow
+//! server makes a batch outlast them.
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::DatabaseConnection;
+use domain::outbox::{self, OutboxRow, Verdict};
+use tokio::sync::{Mutex, Notify, mpsc};
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub db: DatabaseConnection,
+    pub secrets: Arc<domain::secrets::SecretBox>,
+    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    /// Names this process's claims (host, pid and a random part).
+    pub owner: String,
+    /// SMTP connections used at once.
+    pub connections: usize,
+    /// Rows claimed per round.
+    pub batch: u64,
+    pub lease: Duration,
+    /// How often the outbox is looked at without a wake-up (other processes
+    /// queue rows too, and retries fall due).
+    pub poll: Duration,
+    pub wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    pub fn new(state: &app::state::AppState) -> Self {
+        use rand::Rng;
+        Dispatcher {
+            db: state.db.clone(),
+            secrets: state.secrets.clone(),
+            extra_ca_pem: state.extra_ca_pem.clone(),
+            owner: format!(
+                "{}-{:08x}",
+                std::process::id(),
+                rand::thread_rng().r#gen::<u32>()
+            ),
+            connections: 4,
+            batch: 200,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            wake: state.outbox_wake.clone(),
+        }
+    }
+
+    /// Runs until the process ends.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.round().await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "outbox round failed"),
+                }
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(self.poll) => {}
+                }
+            }
+        })
+    }
+
+    /// One round: claim, send, record. Returns how many rows it handled.
+    pub async fn round(&self) -> domain::Result<usize> {
+        let rows = outbox::claim(&self.db, &self.owner, self.batch, self.lease).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let n = rows.len();
+        let smtp = match self.smtp_settings().await {
+            Ok(s) => s,
+            Err(reason) => {
+                let verdicts = rows
+                    .into_iter()
+                    .map(|r| (r, Verdict::Retry(reason.clone())))
+                    .collect::<Vec<_>>();
+                outbox::record(&self.db, &self.owner, &verdicts).await?;
+                return Ok(n);
+            }
+        };
+        let queue = Arc::new(Mutex::new(rows.into_iter().collect::<VecDeque<_>>()));
+        let (tx, mut rx) = mpsc::unbounded_channel::<(OutboxRow, Verdict)>();
+        let workers = self.connections.clamp(1, n);
+        let mut handles = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let queue = queue.clone();
+            let tx = tx.clone();
+            let smtp = smtp.clone();
+            handles.push(tokio::spawn(
+                async move { worker(&smtp, &queue, &tx).await },
+            ));
+        }
+        drop(tx);
+
+        let heartbeat = {
+            let db = self.db.clone();
+            let owner = self.owner.clone();
+            let lease = self.lease;
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(lease / 3);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = outbox::extend_lease(&db, &owner, lease).await {
+                        tracing::warn!(error = %e, "extending outbox leases failed");
+                    }
+                }
+            })
+        };
+
+        // Group commit: whatever finished while the last commit ran goes
+        // into the next one.
+        let mut recorded = 0;
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            recorded += batch.len();
+            if let Err(e) = outbox::record(&self.db, &self.owner, &batch).await {
+                // The rows stay claimed; their leases run out and they are
+                // sent again. Nothing is lost, at worst duplicated.
+                tracing::error!(error = %e, "recording outbox verdicts failed");
+            }
+        }
+        heartbeat.abort();
+        for h in handles {
+            let _ = h.await;
+        }
+        // Rows no worker got to (every connection failed) wait for the next
+        // round with the reason the last connection gave.
+        let left: Vec<OutboxRow> = queue.lock().await.drain(..).collect();
+        if !left.is_empty() {
+            let verdicts = left
+                .into_iter()
+                .map(|r| (r, Verdict::Retry("not attempted: no connection".into())))
+                .collect::<Vec<_>>();
+            outbox::record(&self.db, &self.owner, &verdicts).await?;
+        }
+        tracing::debug!(recorded, "outbox round done");
+        Ok(n)
+    }
+
+    async fn smtp_settings(&self) -> Result<mail::smtp::SmtpSettings, String> {
+        let view = domain::mailserver::view(&self.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        if view.updated_at.is_none() {
+            return Err("the mail server is not set up (メールサーバー設定)".into());
+        }
+        let password = domain::mailserver::password_for(&self.db, &self.secrets, "")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(domain::mailserver::smtp_settings(
+            &view.settings,
+            password,
+            self.extra_ca_pem.as_deref().cloned(),
+        ))
+    }
+}
+
+/// Sends rows from the shared queue over one connection, reopening it when
+/// it breaks. When it cannot be opened, the row at hand is retried later and
+/// this worker stops, so a down server is not hammered by every row.
+async fn worker(
+    smtp: &mail::smtp::SmtpSettings,
+    queue: &Mutex<VecDeque<OutboxRow>>,
+    tx: &mpsc::UnboundedSender<(OutboxRow, Verdict)>,
+) {
+    let mut session: Option<mail::smtp::Session> = None;
+    loop {
+        let Some(row) = queue.lock().await.pop_front() else {
+            break;
+        };
+        if !session.as_ref().is_some_and(|s| s.is_usable()) {
+            // A broken connection is dropped before a new one is opened.
+            drop(session.take());
+            match mail::smtp::open(smtp, &mut |_| {}).await {
+                Ok(s) => session = Some(s),
+                Err(e) => {
+                    // A session that cannot be opened is retried even when
+                    // the server said 5xx (bad credentials, TLS refused):
+                    // the admin can fix the settings, and the message keeps
+                    // its place until the attempts run out.
+                    let _ = tx.send((row, Verdict::Retry(e.to_string())));
+                    return;
+                }
+            }
+        }
+        let Some(s) = session.as_mut() else {
+            break;
+        };
+        let verdict = match s
+            .send(
+                &row.envelope_from,
+                std::slice::from_ref(&row.recipient),
+                row.message.as_bytes(),
+            )
+            .await
+        {
+            Ok(reply) => Verdict::Sent(reply.text()),
+            Err(e) if e.is_permanent() => Verdict::Failed(e.to_string()),
+            Err(e) => Verdict::Retry(e.to_string()),
+        };
+        if tx.send((row, verdict)).is_err() {
+            break;
+        }
+    }
+    if let Some(s) = session {
+        let _ = s.quit().await;
+    }
+}
