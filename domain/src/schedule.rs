@@ -384,12 +384,12 @@ async fn notify<C: ConnectionTrait>(
     e: &Entry,
     participants: &[User],
     author: &User,
+    skip_self: bool,
 ) -> Result<Saved> {
     let mut out = Saved {
         id: e.id,
         ..Default::default()
     };
-    let skip_self = !e.notify_self;
     let mut recipients: Vec<&User> = participants
         .iter()
         .filter(|u| !(skip_self && u.id == author.id))
@@ -546,7 +546,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     replace_participants(&txn, e.id, &users, &input.org_ids).await?;
-    let saved = notify(&txn, &ctx, Event::Created, &e, &users, author).await?;
+    let saved = notify(&txn, &ctx, Event::Created, &e, &users, author, c.skip_self).await?;
     audit::record(
         &txn,
         actor,
@@ -623,7 +623,7 @@ pub async fn update(
                 .await?,
         );
     }
-    let saved = notify(&txn, &ctx, Event::Changed, &e, &told, author).await?;
+    let saved = notify(&txn, &ctx, Event::Changed, &e, &told, author, c.skip_self).await?;
     audit::record(
         &txn,
         actor,
@@ -636,13 +636,15 @@ pub async fn update(
     Ok(saved)
 }
 
-/// 予定の削除: participants are told before the entry goes.
+/// 予定の削除: participants are told before the entry goes; `skip_self` is
+/// the 自分には通知しない of the one deleting.
 pub async fn delete(
     db: &DatabaseConnection,
     author: &User,
     actor: &Actor,
     base_url: &str,
     id: i32,
+    skip_self: bool,
 ) -> Result<Saved> {
     let ctx = notify_context(db, base_url).await?;
     let txn = db.begin().await?;
@@ -655,7 +657,7 @@ pub async fn delete(
         return Err(Error::Forbidden);
     }
     let users = expand(&txn, &ids, &[]).await.unwrap_or_default();
-    let saved = notify(&txn, &ctx, Event::Deleted, &e, &users, author).await?;
+    let saved = notify(&txn, &ctx, Event::Deleted, &e, &users, author, skip_self).await?;
     entry::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
