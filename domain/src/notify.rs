@@ -90,7 +90,8 @@ pub fn when(
     let s = starts.with_timezone(&tz);
     let e = ends.with_timezone(&tz);
     let all_day_word = if is_en(lang) { "all day" } else { "終日" };
-    let sep = if is_en(lang) { " – " } else { "〜" };
+    // ASCII in English: an en dash would push ISO-2022-JP mail to UTF-8.
+    let sep = if is_en(lang) { " - " } else { "〜" };
     if all_day {
         let last = (e - chrono::Duration::seconds(1)).date_naive();
         if last <= s.date_naive() {
@@ -231,7 +232,7 @@ mod tests {
         );
         assert_eq!(
             when("en", tz, s, e, false),
-            "Fri, Nov 27, 2026 10:00 – 11:30"
+            "Fri, Nov 27, 2026 10:00 - 11:30"
         );
         // 20:00 UTC on the 27th is already Saturday in Tokyo.
         let late = at("2026-11-27T20:00:00Z");

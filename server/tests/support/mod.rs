@@ -1,0 +1,276 @@
+//! Shared by the notification tests: a SQLite installation set up to send
+//! through the project's real Postfix, POP3 retrieval from the real Dovecot,
+//! and a fault-injecting TCP proxy in front of a real server.
+#![allow(dead_code)]
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use domain::DatabaseConnection;
+use domain::audit::Actor;
+use domain::users::User;
+use sea_orm::{ActiveModelTrait, Set};
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
+    })
+}
+
+pub fn port(name: &str) -> u16 {
+    env(name).parse().expect("a port")
+}
+
+pub fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!(
+        "{prefix}{}x{:08x}",
+        std::process::id(),
+        rand::thread_rng().r#gen::<u32>()
+    )
+}
+
+/// A fixed key for tests, never the one of a real installation.
+pub fn test_key() -> String {
+    format!("{}=", "A".repeat(43))
+}
+
+pub fn secrets() -> domain::secrets::SecretBox {
+    domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&test_key()))
+        .expect("secret box")
+}
+
+pub async fn sqlite_in(dir: &std::path::Path) -> DatabaseConnection {
+    std::fs::create_dir_all(dir).expect("temp dir");
+    domain::db::connect(&domain::db::sqlite_url(dir))
+        .await
+        .expect("sqlite")
+}
+
+pub async fn fresh_sqlite() -> (std::path::PathBuf, DatabaseConnection) {
+    let dir = std::env::temp_dir().join(unique("tayori_notify_"));
+    let db = sqlite_in(&dir).await;
+    (dir, db)
+}
+
+/// メールサーバー設定 for Postfix's submission port (STARTTLS + AUTH) at
+/// `port`, with notifications on and the company address as sender.
+pub async fn configure_mail(
+    db: &DatabaseConnection,
+    secrets: &domain::secrets::SecretBox,
+    port: u16,
+    charset: &str,
+) {
+    domain::company::save(db, &Actor::system(), "便り商事", "info@example.test")
+        .await
+        .expect("company");
+    domain::mailserver::save(
+        db,
+        secrets,
+        &Actor::system(),
+        &domain::mailserver::Input {
+            preset: "custom".into(),
+            pop_host: env("MS_HOST"),
+            pop_port: env("MS_POP3_PORT"),
+            pop_protection: "none".into(),
+            smtp_host: env("MS_HOST"),
+            smtp_port: port.to_string(),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "smtp".into(),
+            smtp_mechanism: "standard".into(),
+            auth_user: "bob@example.test".into(),
+            password: "bobpass".into(),
+            timeout_secs: "10".into(),
+            notify_enabled: true,
+            from_mode: "company".into(),
+            notify_charset: charset.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("mail settings");
+}
+
+pub async fn user(
+    db: &DatabaseConnection,
+    login: &str,
+    name: &str,
+    email: Option<&str>,
+    lang: &str,
+) -> User {
+    // Inserted directly: hashing hundreds of passwords is not what these
+    // tests are about.
+    domain::users::entity::ActiveModel {
+        login_id: Set(login.into()),
+        name: Set(name.into()),
+        email: Set(email.map(str::to_owned)),
+        role: Set("user".into()),
+        password_hash: Set("-".into()),
+        must_change_password: Set(false),
+        disabled: Set(false),
+        language: Set(lang.into()),
+        organisation_id: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("user")
+}
+
+pub fn dispatcher(db: &DatabaseConnection) -> server::dispatch::Dispatcher {
+    server::dispatch::Dispatcher {
+        db: db.clone(),
+        secrets: Arc::new(secrets()),
+        extra_ca_pem: Some(Arc::new(std::fs::read(env("MS_CA_PEM")).expect("CA"))),
+        owner: unique("test-"),
+        connections: 4,
+        batch: 200,
+        lease: Duration::from_secs(60),
+        poll: Duration::from_millis(200),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    }
+}
+
+async fn pop3(user: &str, pass: &str) -> mail::pop3::Client<tokio::net::TcpStream> {
+    let tcp = mail::net::connect(
+        &env("MS_HOST"),
+        port("MS_POP3_PORT"),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("POP3 connect");
+    let mut c = mail::pop3::Client::start(tcp, Duration::from_secs(10))
+        .await
+        .expect("greeting");
+    c.login(user, pass).await.expect("POP3 login");
+    c
+}
+
+/// Messages in the mailbox whose subject contains `marker`, taken (RETR +
+/// DELE) in one pass.
+pub async fn take(user: &str, pass: &str, marker: &str) -> Vec<Vec<u8>> {
+    let mut c = pop3(user, pass).await;
+    let mut found = Vec::new();
+    for (n, _) in c.uidl().await.expect("UIDL") {
+        let raw = c.retr(n).await.expect("RETR");
+        // The marker is in the subject, which is encoded: decode to match.
+        let subject = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .and_then(|m| m.subject().map(str::to_owned))
+            .unwrap_or_default();
+        if subject.contains(marker) {
+            c.dele(n).await.expect("DELE");
+            found.push(raw);
+        }
+    }
+    c.quit().await.expect("QUIT");
+    found
+}
+
+/// Waits until `want` messages with `marker` have arrived and takes them.
+pub async fn take_n(
+    user: &str,
+    pass: &str,
+    marker: &str,
+    want: usize,
+    within: Duration,
+) -> Vec<Vec<u8>> {
+    let deadline = Instant::now() + within;
+    let mut got = Vec::new();
+    loop {
+        got.extend(take(user, pass, marker).await);
+        if got.len() >= want {
+            return got;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user}: {} of {want} messages with {marker} within {within:?}",
+            got.len()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A TCP proxy in front of a real server: `up = false` closes every new
+/// connection at once (the server is "stopped"); `delay` holds each chunk
+/// from the server back (a slow link).
+pub struct Proxy {
+    pub port: u16,
+    pub up: Arc<AtomicBool>,
+    pub delay_ms: Arc<AtomicU64>,
+}
+
+pub async fn proxy(target_port: u16) -> Proxy {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind proxy");
+    let port = listener.local_addr().expect("addr").port();
+    let up = Arc::new(AtomicBool::new(true));
+    let delay_ms = Arc::new(AtomicU64::new(0));
+    let (up2, delay2) = (up.clone(), delay_ms.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            if !up2.load(Ordering::SeqCst) {
+                drop(client);
+                continue;
+            }
+            let delay = delay2.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target_port)).await
+                else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                });
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let n = match sr.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let d = delay.load(Ordering::SeqCst);
+                    if d > 0 {
+                        tokio::time::sleep(Duration::from_millis(d)).await;
+                    }
+                    if cw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    Proxy { port, up, delay_ms }
+}
+
+/// Waits until no outbox row is queued or being sent.
+pub async fn settled(db: &DatabaseConnection, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let busy = domain::outbox::list(db, None, 10_000)
+            .await
+            .expect("outbox")
+            .iter()
+            .filter(|r| r.status == "queued" || r.status == "sending")
+            .count();
+        if busy == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{busy} notifications still pending after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
