@@ -15,6 +15,9 @@ pub struct Me {
     pub is_admin: bool,
     pub language: String,
     pub must_change_password: bool,
+    /// Unread 伝言, shown as a count in the header.
+    #[serde(default)]
+    pub memos_unread: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +55,7 @@ impl From<&domain::users::User> for Me {
             is_admin: u.is_admin(),
             language: u.language.clone(),
             must_change_password: u.must_change_password,
+            memos_unread: 0,
         }
     }
 }

@@ -192,6 +192,7 @@ fn Shell(me: Me) -> impl IntoView {
         }
     });
     let is_admin = me.is_admin;
+    let memos_unread = me.memos_unread;
     let name = me.name.clone();
     view! {
         <header class="app-header" data-testid="app-header">
@@ -201,6 +202,11 @@ fn Shell(me: Me) -> impl IntoView {
             </a>
             <nav class="app-menu" data-testid="app-menu">
                 <A href="/" attr:data-testid="nav-home">{move || lang.get().t().menu_home}</A>
+                <A href="/schedule" attr:data-testid="nav-schedule">{move || lang.get().t().menu_schedule}</A>
+                <A href="/memos" attr:data-testid="nav-memos">
+                    {move || lang.get().t().sched.memos}
+                    {(memos_unread > 0).then(|| view! { <span class="badge count" data-testid="memo-count">{memos_unread}</span> })}
+                </A>
                 {is_admin.then(|| view! {
                     <A href="/admin" attr:data-testid="nav-admin">{move || lang.get().t().menu_admin}</A>
                 })}
@@ -268,9 +274,18 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/company" attr:data-testid="admin-company">
                 {move || lang.get().t().company_settings}
             </A>
+            <A href="/admin/schedule" attr:data-testid="admin-schedule">
+                {move || lang.get().t().sched.settings}
+            </A>
+            <A href="/admin/schedule#locale" attr:data-testid="admin-locale">
+                {move || lang.get().t().sched.locale}
+            </A>
             <h2>{move || lang.get().t().mail.system_settings}</h2>
             <A href="/admin/mail-server" attr:data-testid="admin-mail-server">
                 {move || lang.get().t().mail.title}
+            </A>
+            <A href="/admin/outbox" attr:data-testid="admin-outbox">
+                {move || lang.get().t().sched.outbox}
             </A>
         </nav>
     }

@@ -41,6 +41,7 @@ pub fn use_lang() -> Signal<Lang> {
 
 pub struct Catalogue {
     pub mail: &'static crate::i18n_mail::MailTexts,
+    pub sched: &'static crate::i18n_sched::SchedTexts,
     pub app_name: &'static str,
     pub app_tagline: &'static str,
     pub language_name: &'static str,
@@ -206,6 +207,18 @@ impl Catalogue {
             ("unsupported", false) => "The chosen provider does not support this.".into(),
             ("oauth_first", true) => "OAuth認可サーバーを先に登録してください。".into(),
             ("oauth_first", false) => "Register an OAuth authorization server first.".into(),
+            ("invalid_date", true) => "日付は 2026-11-27 の形式で入力してください。".into(),
+            ("invalid_date", false) => "Enter a date such as 2026-11-27.".into(),
+            ("invalid_time", true) => "時刻は 09:30 の形式で入力してください。".into(),
+            ("invalid_time", false) => "Enter a time such as 09:30.".into(),
+            ("end_before_start", true) => "終了は開始より後にしてください。".into(),
+            ("end_before_start", false) => "The end must come after the start.".into(),
+            ("invalid_time_zone", true) => {
+                "タイムゾーン名が正しくありません（例: Asia/Tokyo）。".into()
+            }
+            ("invalid_time_zone", false) => {
+                "This is not a time zone name (e.g. Asia/Tokyo).".into()
+            }
             (_, true) => "入力内容を確認してください。".into(),
             (_, false) => "Check this value.".into(),
         }
@@ -214,6 +227,7 @@ impl Catalogue {
 
 pub static JA: Catalogue = Catalogue {
     mail: &crate::i18n_mail::MAIL_JA,
+    sched: &crate::i18n_sched::SCHED_JA,
     app_name: "便り",
     app_tagline: "グループウェアのメール",
     language_name: "日本語",
@@ -309,6 +323,7 @@ pub static JA: Catalogue = Catalogue {
 
 pub static EN: Catalogue = Catalogue {
     mail: &crate::i18n_mail::MAIL_EN,
+    sched: &crate::i18n_sched::SCHED_EN,
     app_name: "Tayori",
     app_tagline: "Mail for your groupware",
     language_name: "English",

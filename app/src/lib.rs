@@ -8,8 +8,10 @@ pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod i18n_mail;
+pub mod i18n_sched;
 pub mod mail_api;
 pub mod pages;
+pub mod schedule_api;
 pub mod stream;
 
 #[cfg(feature = "ssr")]
@@ -122,6 +124,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/company") view=CompanyPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/mail-server") view=MailServerPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/schedule") view=ScheduleSettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/schedule") view=SchedulePage ssr=SsrMode::Async />
+                        <Route path=path!("/schedule/new") view=ScheduleNewPage ssr=SsrMode::Async />
+                        <Route path=path!("/schedule/entry/:id") view=ScheduleEntryPage ssr=SsrMode::Async />
+                        <Route path=path!("/memos") view=MemosPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </LangProvider>

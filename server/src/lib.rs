@@ -105,7 +105,11 @@ async fn page_guard(State(state): State<AppState>, mut req: Request, next: Next)
             Redirect::to("/password").into_response()
         }
         Ok(Some(user)) => {
-            req.extensions_mut().insert(app::api::Me::from(&user));
+            let mut me = app::api::Me::from(&user);
+            me.memos_unread = domain::memos::unread_count(&state.db, user.id)
+                .await
+                .unwrap_or_default();
+            req.extensions_mut().insert(me);
             next.run(req).await
         }
         Err(e) => {

@@ -2,11 +2,15 @@
 mod company;
 mod mail_server;
 mod orgs;
+mod outbox;
+mod schedule_settings;
 mod users;
 
 pub use company::CompanyPage;
 pub use mail_server::MailServerPage;
 pub use orgs::OrgsPage;
+pub use outbox::OutboxPage;
+pub use schedule_settings::ScheduleSettingsPage;
 pub use users::{UserEditPage, UserNewPage, UsersPage};
 
 use leptos::prelude::*;
