@@ -1,0 +1,159 @@
+// The seed's 【テスト】: the admin registers a schedule entry with
+// 通知の方法 = メール and 自分には通知しない unchecked, and the notification
+// arrives in the admin's own mailbox (read over POP3 from the real Dovecot).
+// Then a participant whose address the server refuses: the failure and the
+// server's reply show on 通知メールの送信状況.
+import { test, expect, hydrated, login, ADMIN_NEW_PASSWORD } from "./common";
+import { fetchAll } from "./pop3";
+
+const port = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run scripts/test.sh`);
+  return v;
+};
+
+/** Decodes RFC 2047 B-encoded UTF-8 words of a raw header block. */
+function subjectOf(raw: string): string {
+  const m = raw.match(/^Subject: (.*(?:\r\n[ \t].*)*)/m);
+  if (!m) return "";
+  return m[1]
+    .split(/\r\n[ \t]/)
+    .map((w) => w.replace(/=\?UTF-8\?B\?([^?]*)\?=/gi, (_, b64) => Buffer.from(b64, "base64").toString("utf8")))
+    .join("");
+}
+
+async function editUser(page: import("@playwright/test").Page, login: string) {
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await page.locator(`[data-testid=user-row][data-login-id="${login}"] [data-testid=user-edit]`).click();
+  await expect(page.getByTestId("user-edit-form")).toBeVisible();
+  await hydrated(page);
+}
+
+test("【テスト】: a schedule entry notifies the admin by mail", async ({ page }) => {
+  const marker = `e2e-${Date.now()}`;
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+
+  // The admin's own work address, and notifications from that address.
+  await editUser(page, "admin");
+  await page.getByTestId("user-email").fill("alice@example.test");
+  await page.getByTestId("user-save").click();
+  await expect(page.getByTestId("form-ok")).toBeVisible();
+  await page.goto("/admin/mail-server");
+  await hydrated(page);
+  await page.getByTestId("notify-enabled").check();
+  await page.getByTestId("from-user").check();
+  await page.getByTestId("save").click();
+  await expect(page.getByTestId("form-ok")).toBeVisible();
+
+  // スケジュール > 予定の追加
+  await page.getByTestId("nav-schedule").click();
+  await expect(page.getByTestId("calendar")).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("schedule-add").click();
+  await expect(page.getByTestId("entry-form")).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("start-date").fill("2026-12-01");
+  await page.getByTestId("start-time").fill("10:00");
+  await page.getByTestId("end-date").fill("2026-12-01");
+  await page.getByTestId("end-time").fill("11:00");
+  // 予定: ▼選択 puts a common title into the field; the admin then types.
+  await page.getByTestId("title-choose").selectOption("会議");
+  await expect(page.getByTestId("entry-title-input")).toHaveValue("会議");
+  await page.getByTestId("entry-title-input").fill(`【テスト】${marker}`);
+  await page.getByTestId("entry-place-input").fill("第1会議室");
+  // The admin is the first participant already; 通知の方法 = メール;
+  // 自分には通知しない stays unchecked.
+  const self = page.locator("[data-testid^=participant-]:checked");
+  await expect(self).toHaveCount(1);
+  await page.getByTestId("notify-mail").check();
+  await expect(page.getByTestId("skip-self")).not.toBeChecked();
+  await page.getByTestId("entry-save").click();
+
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の通知メールを送信します。");
+  await expect(page.getByTestId("entry-title")).toHaveText(`【テスト】${marker}`);
+  await expect(page.getByTestId("entry-when")).toHaveText("2026年12月1日(火) 10:00〜11:00");
+
+  // 自身にメールが届けば、通知メールの設定は成功！
+  let mail = "";
+  await expect
+    .poll(
+      async () => {
+        const all = await fetchAll(Number(port("MS_POP3_PORT")), "alice@example.test", "alicepass");
+        mail = all.find((m) => subjectOf(m).includes(marker)) ?? "";
+        return mail !== "";
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  expect(subjectOf(mail)).toBe(`【予定の追加】【テスト】${marker}（12/1(火) 10:00）`);
+  expect(mail).toMatch(/^From: .*<alice@example\.test>/m);
+  expect(mail).toMatch(/^Message-ID: <[^>]+@example\.test>/m);
+
+  // The week shows the entry; the admin screen shows it sent with the reply.
+  await page.goto("/schedule?date=2026-12-01");
+  await expect(page.getByTestId("entry-card").filter({ hasText: marker })).toBeVisible();
+  await page.goto("/schedule?view=month&date=2026-12-01");
+  await expect(page.getByTestId("schedule-heading")).toHaveText("2026年12月");
+  await expect(page.locator('td[data-date="2026-12-01"] [data-testid=entry-card]').filter({ hasText: marker })).toBeVisible();
+  await page.goto("/admin/outbox?status=sent");
+  const row = page.getByTestId("outbox-row").filter({ hasText: marker });
+  await expect(row.getByTestId("outbox-recipient")).toHaveText("alice@example.test");
+  await expect(row.getByTestId("outbox-reply")).toContainText("250");
+});
+
+test("a refused address is shown failed with the server's reply, and a memo lands in the inbox", async ({ page }) => {
+  const marker = `e2e550-${Date.now()}`;
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin/users/new");
+  await hydrated(page);
+  const ghost = `ghost${Date.now() % 100000}`;
+  await page.getByTestId("user-login-id").fill(ghost);
+  await page.getByTestId("user-name-input").fill("宛先 不明");
+  await page.getByTestId("user-email").fill(`${ghost}@example.test`);
+  await page.getByTestId("user-password").fill("ghost-pass-1");
+  await page.getByTestId("user-save").click();
+  await page.waitForURL("**/admin/users");
+
+  await page.goto("/schedule/new?date=2026-12-02");
+  await hydrated(page);
+  await page.getByTestId("entry-title-input").fill(`来客 ${marker}`);
+  await page.getByTestId("start-time").fill("15:00");
+  await page.getByTestId("end-time").fill("16:00");
+  const ghostBox = page.locator(`label.person:has-text("宛先 不明") input`);
+  await ghostBox.check();
+  await page.getByTestId("skip-self").check();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の通知メールを送信します。");
+
+  await expect
+    .poll(
+      async () => {
+        await page.goto("/admin/outbox?status=failed");
+        return page.getByTestId("outbox-row").filter({ hasText: marker }).count();
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(1);
+  const row = page.getByTestId("outbox-row").filter({ hasText: marker });
+  await expect(row.getByTestId("outbox-status")).toHaveText("送信失敗");
+  await expect(row.getByTestId("outbox-reply")).toContainText("550");
+  await expect(row.getByTestId("outbox-resend")).toBeVisible();
+
+  // 伝言: no mail, an inbox entry with an unread count in the header.
+  await page.goto("/schedule/new?date=2026-12-03");
+  await hydrated(page);
+  await page.getByTestId("entry-title-input").fill(`伝言 ${marker}`);
+  await page.getByTestId("notify-memo").check();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の伝言を送りました。");
+  await page.goto("/memos");
+  await expect(page.getByTestId("memo-count")).toBeVisible();
+  const memo = page.getByTestId("memo").filter({ hasText: marker });
+  await expect(memo.getByTestId("memo-unread")).toBeVisible();
+  await hydrated(page);
+  await memo.getByTestId("memo-read").click();
+  await expect(memo.getByTestId("memo-unread")).toHaveCount(0);
+});
