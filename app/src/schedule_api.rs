@@ -498,10 +498,10 @@ pub async fn save_schedule_entry(
             .await
         }
     };
-    let saved = done(saved)?;
+    let saved: SavedDto = done(saved)?.into();
     state.outbox_wake.notify_one();
-    crate::auth::redirect_form_post(&format!("/schedule/entry/{}?saved=1", saved.id));
-    Ok(saved.into())
+    crate::auth::redirect_form_post(&crate::pages::saved_url(&saved));
+    Ok(saved)
 }
 
 #[server(prefix = "/api", endpoint = "delete_schedule_entry")]

@@ -111,7 +111,7 @@ test("a refused address is shown failed with the server's reply, and a memo land
   await hydrated(page);
   const ghost = `ghost${Date.now() % 100000}`;
   await page.getByTestId("user-login-id").fill(ghost);
-  await page.getByTestId("user-name-input").fill("宛先 不明");
+  await page.getByTestId("user-name-input").fill(`宛先不明 ${ghost}`);
   await page.getByTestId("user-email").fill(`${ghost}@example.test`);
   await page.getByTestId("user-password").fill("ghost-pass-1");
   await page.getByTestId("user-save").click();
@@ -122,7 +122,7 @@ test("a refused address is shown failed with the server's reply, and a memo land
   await page.getByTestId("entry-title-input").fill(`来客 ${marker}`);
   await page.getByTestId("start-time").fill("15:00");
   await page.getByTestId("end-time").fill("16:00");
-  const ghostBox = page.locator(`label.person:has-text("宛先 不明") input`);
+  const ghostBox = page.locator(`label.person:has-text("宛先不明 ${ghost}") input`);
   await ghostBox.check();
   await page.getByTestId("skip-self").check();
   await page.getByTestId("entry-save").click();
@@ -156,4 +156,35 @@ test("a refused address is shown failed with the server's reply, and a memo land
   await hydrated(page);
   await memo.getByTestId("memo-read").click();
   await expect(memo.getByTestId("memo-unread")).toHaveCount(0);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("予定の追加 works as a plain HTML form, errors at the field", async ({ page }) => {
+    const marker = `nojs-${Date.now()}`;
+    await page.goto("/login");
+    await page.getByTestId("login-id").fill("admin");
+    await page.getByTestId("login-password").fill(ADMIN_NEW_PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await expect(page.getByTestId("welcome")).toBeVisible();
+
+    await page.goto("/schedule/new?date=2026-12-04");
+    await page.getByTestId("start-time").fill("10:00");
+    await page.getByTestId("end-time").fill("09:00");
+    await page.getByTestId("entry-save").click();
+    await expect(page.getByTestId("error-title")).toHaveText("入力してください。");
+    await expect(page.getByTestId("error-end_time")).toHaveText("終了は開始より後にしてください。");
+
+    await page.goto("/schedule/new?date=2026-12-04");
+    await page.getByTestId("entry-title-input").fill(`打合せ ${marker}`);
+    await page.getByTestId("skip-self").check();
+    await page.getByTestId("entry-save").click();
+    await expect(page.getByTestId("entry-saved")).toContainText("予定を保存しました。");
+    await expect(page.getByTestId("entry-title")).toHaveText(`打合せ ${marker}`);
+    await expect(page.getByTestId("entry-when")).toHaveText("2026年12月4日(金) 10:00〜11:00");
+
+    await page.getByTestId("entry-delete").click();
+    await expect(page.getByTestId("form-ok")).toHaveText("予定を削除しました。");
+  });
 });

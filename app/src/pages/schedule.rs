@@ -173,12 +173,15 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                                     view! {
                                         <td class=class data-date=d.date.clone()>
                                             {month.then(|| view! { <span class="day-no">{day_no}</span> })}
-                                            {cards.into_iter().map(|card| view! {
-                                                <a class="card" href=format!("/schedule/entry/{}", card.id) data-testid="entry-card">
+                                            {cards.into_iter().map(|card| {
+                                                let tip = format!("{} {} {}", card.time, card.title, card.place);
+                                                view! {
+                                                <a class="card" href=format!("/schedule/entry/{}", card.id) data-testid="entry-card"
+                                                    title=tip>
                                                     <span class="time">{card.time}</span>
                                                     <span class="title">{card.title}</span>
                                                 </a>
-                                            }).collect_view()}
+                                            }}).collect_view()}
                                             <a class="add-here" href=format!("/schedule/new?date={}", d.date) title=move || t().add aria-label=move || t().add>"+"</a>
                                         </td>
                                     }
@@ -344,16 +347,14 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
     });
     let title = RwSignal::new(f.title.clone());
     let all_day = RwSignal::new(f.all_day);
-    let titles_html = options_html(
-        std::iter::once((String::new(), String::new()))
-            .chain(f.titles.iter().map(|x| (x.clone(), x.clone()))),
-        "",
-    );
+    // ▼選択 is the first, selected entry; picking a title copies it into
+    // the field (hydrated), and the field's datalist offers the same list
+    // before hydration.
     let choose_label = lang.get_untracked().t().sched.choose;
     let titles_html = format!(
-        "<option value=\"\">{}</option>{}",
+        "<option value=\"\" selected>{}</option>{}",
         escape_html(choose_label),
-        titles_html.trim_start_matches("<option value=\"\"></option>")
+        options_html(f.titles.iter().map(|x| (x.clone(), x.clone())), "\u{0}")
     );
     let groups = participant_groups(&f.orgs, &f.people);
     let chosen = f.user_ids.clone();
