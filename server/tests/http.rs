@@ -4,6 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use domain::DatabaseConnection;
 use http::{Request, StatusCode, header};
+use sea_orm::EntityTrait;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -844,4 +845,183 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn schedule_functions_check_the_caller_and_take_checkbox_lists() {
+    for backend in BACKENDS {
+        let app = TestApp::new(backend, false).await;
+        let admin = app.admin().await;
+        for (login, email) in [("sato", "sato@example.test"), ("kato", "")] {
+            let r = app
+                .call(
+                    "create_user",
+                    &[
+                        ("login_id", login),
+                        ("name", login),
+                        ("email", email),
+                        ("role", "user"),
+                        ("password", "first-pass-1"),
+                        ("organisation", ""),
+                        ("language", "ja"),
+                    ],
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        }
+        let user_id = |login: &'static str| {
+            let db = app.db.clone();
+            async move {
+                domain::users::find_by_login(&db, login)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let (sato, kato) = (user_id("sato").await, user_id("kato").await);
+
+        // Signed out: 401 for every schedule function.
+        for f in [
+            "schedule_calendar",
+            "list_memos",
+            "list_outbox",
+            "schedule_new_form",
+        ] {
+            let r = app.call(f, &[("view", "week"), ("date", "")], None).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
+        }
+
+        // Participants as the checkboxes post them (user_ids[] repeated),
+        // from a plain HTML form: a redirect to the entry with its outcome.
+        let (s, k) = (sato.to_string(), kato.to_string());
+        let form: Vec<(&str, String)> = vec![
+            ("title", "週次定例".into()),
+            ("start_date", "2026-12-07".into()),
+            ("start_time", "09:30".into()),
+            ("end_date", "2026-12-07".into()),
+            ("end_time", "10:00".into()),
+            ("notify_method", "mail".into()),
+            ("skip_self", "on".into()),
+            ("user_ids[]", s.clone()),
+            ("user_ids[]", k.clone()),
+        ];
+        let mut req = Request::post("/api/save_schedule_entry")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &admin);
+        req = req.header(header::REFERER, "http://localhost/schedule/new");
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = app.send(req.body(Body::from(body)).unwrap()).await;
+        assert!(
+            r.status.is_redirection(),
+            "{backend}: {} {}",
+            r.status,
+            r.body
+        );
+        let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+        // Notifications are off (no mail server set up): the redirect says so
+        // and names the participant without an address.
+        assert!(location.starts_with("/schedule/entry/"), "{location}");
+        assert!(location.contains("off=disabled"), "{location}");
+        let entries = domain::schedule::entry::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1, "{backend}");
+        let id = entries[0].id.to_string();
+
+        // A participant may see and change it; the user's week shows it.
+        let sato_c = app.login("sato", "first-pass-1").await;
+        let r = app
+            .call(
+                "change_password",
+                &[
+                    ("current", "first-pass-1"),
+                    ("new_password", "second-pass-2"),
+                    ("confirm", "second-pass-2"),
+                ],
+                Some(&sato_c),
+            )
+            .await;
+        assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
+        let r = app
+            .call(
+                "schedule_calendar",
+                &[("view", "week"), ("date", "2026-12-09")],
+                Some(&sato_c),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let cal = r.json();
+        assert_eq!(cal["days"][0]["label"], "12/7(月)", "{backend}");
+        assert_eq!(
+            cal["rows"][0]["cells"][0][0]["title"], "週次定例",
+            "{backend}"
+        );
+        assert_eq!(
+            cal["rows"][0]["cells"][0][0]["time"], "09:30〜10:00",
+            "{backend}"
+        );
+
+        // Admin-only functions refuse the user.
+        for (f, form) in [
+            ("list_outbox", vec![("status", "")]),
+            ("resend_outbox", vec![("id", "1")]),
+            ("save_schedule_titles", vec![("titles", "x")]),
+            ("save_time_zone", vec![("time_zone", "UTC")]),
+            ("schedule_settings", vec![]),
+        ] {
+            let r = app.call(f, &form, Some(&sato_c)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+        }
+
+        // Bad input: the field is named, nothing is saved.
+        let r = app
+            .call(
+                "save_schedule_entry",
+                &[
+                    ("id", &id),
+                    ("title", ""),
+                    ("start_date", "2026-02-30"),
+                    ("start_time", "09:00"),
+                    ("user_ids[]", &s),
+                ],
+                Some(&sato_c),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}: {}",
+            r.body
+        );
+        let fields: Vec<String> = r.json()["Invalid"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, vec!["title", "start_date"], "{backend}");
+        let r = app
+            .call(
+                "save_time_zone",
+                &[("time_zone", "Mars/Olympus")],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert_eq!(r.json()["Invalid"][0]["field"], "time_zone", "{backend}");
+
+        // Someone else's memo is not found.
+        let r = app
+            .call("mark_memo_read", &[("id", "999")], Some(&sato_c))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}");
+    }
 }
