@@ -140,7 +140,19 @@ test("a refused address is shown failed with the server's reply, and a memo land
   const row = page.getByTestId("outbox-row").filter({ hasText: marker });
   await expect(row.getByTestId("outbox-status")).toHaveText("送信失敗");
   await expect(row.getByTestId("outbox-reply")).toContainText("550");
-  await expect(row.getByTestId("outbox-resend")).toBeVisible();
+  await hydrated(page);
+  await row.getByTestId("outbox-resend").click();
+  await expect(page.getByTestId("form-ok")).toHaveText("再送信の待ち行列に入れました。");
+  // Refused again: back among the failed, with the reply.
+  await expect
+    .poll(
+      async () => {
+        await page.goto("/admin/outbox?status=failed");
+        return page.getByTestId("outbox-row").filter({ hasText: marker }).filter({ hasText: "550" }).count();
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(1);
 
   // 伝言: no mail, an inbox entry with an unread count in the header.
   await page.goto("/schedule/new?date=2026-12-03");

@@ -461,6 +461,92 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(r)
     }
 
+    /// One message with PIPELINING (RFC 2920): MAIL, every RCPT and DATA go
+    /// in one write and their replies are read in order, which saves two
+    /// round trips per message on a server that offers it.
+    pub async fn send_mail_pipelined(
+        &mut self,
+        from: &str,
+        to: &[String],
+        data: &[u8],
+    ) -> Result<Reply> {
+        if to.is_empty() {
+            return Err(SmtpError::Invalid("recipient list"));
+        }
+        let mut batch = String::new();
+        let mut lines = vec![format!("MAIL FROM:<{from}>")];
+        lines.extend(to.iter().map(|r| format!("RCPT TO:<{r}>")));
+        lines.push("DATA".into());
+        for l in &lines {
+            if l.contains(['\r', '\n']) {
+                return Err(SmtpError::Invalid("line break in a command"));
+            }
+            self.transcript.push("C:", l);
+            batch.push_str(l);
+            batch.push_str("\r\n");
+        }
+        self.write_raw(batch.as_bytes(), "MAIL FROM").await?;
+        // Every reply is read, even after a refusal, so the dialogue stays
+        // in step for the RSET that follows.
+        let mut first_error = None;
+        let mail = self.read_reply("MAIL FROM").await?;
+        if mail.code != 250 {
+            first_error = Some(SmtpError::Reply {
+                during: "MAIL FROM",
+                code: mail.code,
+                text: mail.text(),
+            });
+        }
+        let mut accepted = 0;
+        for _ in to {
+            let r = self.read_reply("RCPT TO").await?;
+            if r.code == 250 || r.code == 251 {
+                accepted += 1;
+            } else if first_error.is_none() {
+                first_error = Some(SmtpError::Reply {
+                    during: "RCPT TO",
+                    code: r.code,
+                    text: r.text(),
+                });
+            }
+        }
+        let go = self.read_reply("DATA").await?;
+        if go.code != 354 {
+            return Err(first_error.unwrap_or(SmtpError::Reply {
+                during: "DATA",
+                code: go.code,
+                text: go.text(),
+            }));
+        }
+        if accepted == 0 {
+            // A server that says 354 with no recipient accepted gets an empty
+            // message, which it refuses; the dialogue stays in step.
+            self.write_raw(b".\r\n", "DATA").await?;
+            let _ = self.read_reply("DATA").await?;
+            return Err(first_error.unwrap_or(SmtpError::Protocol(
+                "RCPT TO",
+                "no recipient was accepted".into(),
+            )));
+        }
+        self.write_raw(&dot_stuff(data), "DATA").await?;
+        self.transcript
+            .push("C:", &format!("<{} bytes of message>", data.len()));
+        let r = self.read_reply("DATA").await?;
+        if r.code != 250 {
+            return Err(SmtpError::Reply {
+                during: "DATA",
+                code: r.code,
+                text: r.text(),
+            });
+        }
+        // Some recipients refused, the others got the message (as a mail
+        // client reports it): the refusal is the result.
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(r),
+        }
+    }
+
     pub async fn quit(&mut self) -> Result<()> {
         self.send("QUIT", "QUIT", "QUIT").await?;
         // The reply does not matter: the message was already accepted.
@@ -555,7 +641,12 @@ impl Session {
     /// the connection usable: the transaction is reset for the next message.
     /// Any other failure leaves it broken (`is_usable` says so).
     pub async fn send(&mut self, from: &str, to: &[String], data: &[u8]) -> Result<Reply> {
-        match self.conn.send_mail(from, to, data).await {
+        let sent = if self.outcome.capabilities.pipelining {
+            self.conn.send_mail_pipelined(from, to, data).await
+        } else {
+            self.conn.send_mail(from, to, data).await
+        };
+        match sent {
             Ok(r) => Ok(r),
             Err(e @ SmtpError::Reply { .. }) => {
                 if self.conn.expect("RSET", "RSET", "RSET", 250).await.is_err() {
@@ -852,6 +943,61 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(login_only.strongest(), Some(SmtpMechanism::Login));
+    }
+
+    #[tokio::test]
+    async fn pipelined_send_reads_every_reply_and_keeps_the_refusal() {
+        let (client, mut server) = tokio::io::duplex(8192);
+        let srv = tokio::spawn(async move {
+            // A refused recipient: MAIL ok, RCPT 550, DATA 554; then a good
+            // message after RSET.
+            server
+                .write_all(b"250 ok\r\n550 5.1.1 no such user\r\n554 5.5.1 no valid recipients\r\n")
+                .await
+                .unwrap();
+            server
+                .write_all(b"250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 queued as X\r\n")
+                .await
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = server.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if got.ends_with(b"\r\n.\r\n") {
+                    break;
+                }
+            }
+            got
+        });
+        let mut c = Conn::new(client, Duration::from_secs(2));
+        let to = vec!["ghost@example.test".to_owned()];
+        match c.send_mail_pipelined("a@example.test", &to, b"x").await {
+            Err(SmtpError::Reply { during, code, .. }) => {
+                assert_eq!((during, code), ("RCPT TO", 550))
+            }
+            other => panic!("{other:?}"),
+        }
+        let ok = c
+            .send_mail_pipelined(
+                "a@example.test",
+                &["b@example.test".to_owned()],
+                b"Subject: s\r\n\r\nbody",
+            )
+            .await
+            .unwrap();
+        assert_eq!(ok.code, 250);
+        drop(c);
+        let sent = String::from_utf8(srv.await.unwrap()).unwrap();
+        assert!(
+            sent.starts_with(
+                "MAIL FROM:<a@example.test>\r\nRCPT TO:<ghost@example.test>\r\nDATA\r\n"
+            ),
+            "{sent}"
+        );
+        assert!(sent.ends_with("body\r\n.\r\n"), "{sent}");
     }
 
     #[tokio::test]

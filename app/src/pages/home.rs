@@ -16,6 +16,12 @@ pub fn HomePage() -> impl IntoView {
             <h1 data-testid="welcome">{move || t().welcome_user(&name())}</h1>
             <p>{move || t().home_intro}</p>
             <div class="tiles">
+                <A href="/schedule" attr:class="tile" attr:data-testid="tile-schedule">
+                    {move || t().menu_schedule}
+                </A>
+                <A href="/memos" attr:class="tile" attr:data-testid="tile-memos">
+                    {move || t().sched.memos}
+                </A>
                 <Show when=is_admin>
                     <A href="/admin" attr:class="tile" attr:data-testid="tile-admin">
                         {move || t().menu_admin}
