@@ -89,6 +89,15 @@ impl Dispatcher {
             }
         };
         let queue = Arc::new(Mutex::new(rows.into_iter().collect::<VecDeque<_>>()));
+        // Workers that run dry claim more while the others are still busy,
+        // so a long fan-out does not stall between batches.
+        let refill = Arc::new(Refill {
+            db: self.db.clone(),
+            owner: self.owner.clone(),
+            lease: self.lease,
+            batch: (self.batch / 4).max(1),
+            claimed: std::sync::atomic::AtomicUsize::new(n),
+        });
         let (tx, mut rx) = mpsc::unbounded_channel::<(OutboxRow, Verdict)>();
         let workers = self.connections.clamp(1, n);
         let mut handles = Vec::with_capacity(workers);
@@ -96,9 +105,10 @@ impl Dispatcher {
             let queue = queue.clone();
             let tx = tx.clone();
             let smtp = smtp.clone();
-            handles.push(tokio::spawn(
-                async move { worker(&smtp, &queue, &tx).await },
-            ));
+            let refill = refill.clone();
+            handles.push(tokio::spawn(async move {
+                worker(&smtp, &queue, &refill, &tx).await
+            }));
         }
         drop(tx);
 
@@ -147,7 +157,8 @@ impl Dispatcher {
                 .collect::<Vec<_>>();
             outbox::record(&self.db, &self.owner, &verdicts).await?;
         }
-        tracing::debug!(recorded, "outbox round done");
+        let n = refill.claimed.load(std::sync::atomic::Ordering::SeqCst);
+        tracing::debug!(recorded, claimed = n, "outbox round done");
         Ok(n)
     }
 
@@ -169,17 +180,49 @@ impl Dispatcher {
     }
 }
 
+/// Claims further due rows into a round's queue.
+struct Refill {
+    db: DatabaseConnection,
+    owner: String,
+    lease: Duration,
+    batch: u64,
+    claimed: std::sync::atomic::AtomicUsize,
+}
+
+/// The next row: from the queue, or from a fresh claim when it is empty
+/// (under the queue's lock, so only one worker claims at a time).
+async fn next_row(queue: &Mutex<VecDeque<OutboxRow>>, refill: &Refill) -> Option<OutboxRow> {
+    let mut q = queue.lock().await;
+    if let Some(row) = q.pop_front() {
+        return Some(row);
+    }
+    match outbox::claim(&refill.db, &refill.owner, refill.batch, refill.lease).await {
+        Ok(rows) => {
+            refill
+                .claimed
+                .fetch_add(rows.len(), std::sync::atomic::Ordering::SeqCst);
+            q.extend(rows);
+            q.pop_front()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming more notifications failed");
+            None
+        }
+    }
+}
+
 /// Sends rows from the shared queue over one connection, reopening it when
 /// it breaks. When it cannot be opened, the row at hand is retried later and
 /// this worker stops, so a down server is not hammered by every row.
 async fn worker(
     smtp: &mail::smtp::SmtpSettings,
     queue: &Mutex<VecDeque<OutboxRow>>,
+    refill: &Refill,
     tx: &mpsc::UnboundedSender<(OutboxRow, Verdict)>,
 ) {
     let mut session: Option<mail::smtp::Session> = None;
     loop {
-        let Some(row) = queue.lock().await.pop_front() else {
+        let Some(row) = next_row(queue, refill).await else {
             break;
         };
         if !session.as_ref().is_some_and(|s| s.is_usable()) {
