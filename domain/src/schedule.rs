@@ -749,7 +749,7 @@ pub async fn for_users(
         .into_iter()
         .filter_map(|l| by_id.get(&l.entry_id).map(|e| (l.user_id, (*e).clone())))
         .collect();
-    out.sort_by(|a, b| (a.1.starts_at, a.1.id).cmp(&(b.1.starts_at, b.1.id)));
+    out.sort_by_key(|a| (a.1.starts_at, a.1.id));
     Ok(out)
 }
 

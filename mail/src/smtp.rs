@@ -447,6 +447,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             }
         }
         self.expect("DATA", "DATA", "DATA", 354).await?;
+        self.message(data).await
+    }
+
+    /// The message after a 354, dot-stuffed, and the server's verdict on it.
+    async fn message(&mut self, data: &[u8]) -> Result<Reply> {
         self.write_raw(&dot_stuff(data), "DATA").await?;
         self.transcript
             .push("C:", &format!("<{} bytes of message>", data.len()));
@@ -528,17 +533,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 "no recipient was accepted".into(),
             )));
         }
-        self.write_raw(&dot_stuff(data), "DATA").await?;
-        self.transcript
-            .push("C:", &format!("<{} bytes of message>", data.len()));
-        let r = self.read_reply("DATA").await?;
-        if r.code != 250 {
-            return Err(SmtpError::Reply {
-                during: "DATA",
-                code: r.code,
-                text: r.text(),
-            });
-        }
+        let r = self.message(data).await?;
         // Some recipients refused, the others got the message (as a mail
         // client reports it): the refusal is the result.
         match first_error {

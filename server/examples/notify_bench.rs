@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::audit::Actor;
-use sea_orm::{ActiveModelTrait, Set};
+
+// The notification tests' helpers: users inserted without hashing passwords.
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/bench.sh"))
@@ -66,11 +69,13 @@ async fn main() {
     )
     .await
     .expect("mail settings");
-    let author = new_user(&db, "author", None).await;
+    let author = support::user(&db, "author", "登録者", None, "ja").await;
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
+        let login = format!("u{i:05}");
+        let name = format!("参加者 {login}");
         ids.push(
-            new_user(&db, &format!("u{i:05}"), Some("bench@example.test"))
+            support::user(&db, &login, &name, Some("bench@example.test"), "ja")
                 .await
                 .id,
         );
@@ -111,30 +116,6 @@ async fn main() {
         t_source / t_tayori
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-async fn new_user(
-    db: &domain::DatabaseConnection,
-    login: &str,
-    email: Option<&str>,
-) -> domain::users::User {
-    domain::users::entity::ActiveModel {
-        login_id: Set(login.into()),
-        name: Set(format!("参加者 {login}")),
-        email: Set(email.map(str::to_owned)),
-        role: Set("user".into()),
-        password_hash: Set("-".into()),
-        must_change_password: Set(false),
-        disabled: Set(false),
-        language: Set("ja".into()),
-        organisation_id: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        updated_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("user")
 }
 
 fn entry(ids: &[i32]) -> domain::schedule::Input {

@@ -95,7 +95,7 @@ impl Dispatcher {
             db: self.db.clone(),
             owner: self.owner.clone(),
             lease: self.lease,
-            batch: (self.batch / 4).max(1),
+            batch: self.batch.max(1),
             claimed: std::sync::atomic::AtomicUsize::new(n),
         });
         let (tx, mut rx) = mpsc::unbounded_channel::<(OutboxRow, Verdict)>();

@@ -73,14 +73,15 @@ pub fn SchedulePage() -> impl IntoView {
     }
 }
 
+/// A label chosen by the view, read in the current language.
+type Label = fn(&crate::i18n_sched::SchedTexts) -> &'static str;
+
 #[component]
 fn CalendarView(c: Calendar) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().sched;
     let view_name = c.view.clone();
-    let tab = |v: &'static str,
-               label: fn(&crate::i18n_sched::SchedTexts) -> &'static str,
-               date: &str| {
+    let tab = |v: &'static str, label: Label, date: &str| {
         let current = view_name == v;
         let href = format!("/schedule?view={v}&date={date}");
         view! {
@@ -92,10 +93,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
     };
     let org_q = c.org.map(|o| format!("&org={o}")).unwrap_or_default();
     let nav = |date: &str| format!("/schedule?view={}&date={date}{org_q}", c.view);
-    let (prev_label, next_label): (
-        fn(&crate::i18n_sched::SchedTexts) -> &'static str,
-        fn(&crate::i18n_sched::SchedTexts) -> &'static str,
-    ) = if c.view == "month" {
+    let (prev_label, next_label): (Label, Label) = if c.view == "month" {
         (|s| s.prev_month, |s| s.next_month)
     } else {
         (|s| s.prev_week, |s| s.next_week)
