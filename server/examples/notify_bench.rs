@@ -5,8 +5,9 @@
 //! Each round: `smtp-source` sends N messages over C reused connections;
 //! then one schedule entry with N participants is saved (N notification
 //! rows committed with it) and the dispatcher sends them over C pooled
-//! connections, recording every verdict. Reported: messages per second of
-//! both and their ratio (Tayori / smtp-source).
+//! connections, recording every verdict. Before each side runs, Postfix is
+//! left to deliver its queue. Reported: messages per second of both and
+//! their ratio (Tayori / smtp-source).
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -98,7 +99,11 @@ async fn main() {
     );
     let (mut t_tayori, mut t_source) = (0.0, 0.0);
     for round in 1..=rounds {
+        // Each side starts with Postfix idle (its queue delivered), so
+        // neither pays for the other's backlog.
+        postfix_idle();
         let s = smtp_source(n, conns, size, &host, port);
+        postfix_idle();
         let (queue, send) = tayori(&db, &dispatcher, &author, &ids, n).await;
         t_source += s;
         t_tayori += send;
@@ -159,6 +164,24 @@ async fn sample_size(
         .await
         .expect("outbox cleared");
     size
+}
+
+/// Waits (at most two minutes) until the private Postfix has delivered
+/// everything queued.
+fn postfix_idle() {
+    let conf = format!("{}/postfix", env("MAILSTACK_DIR"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let out = std::process::Command::new("/usr/sbin/postqueue")
+            .args(["-c", &conf, "-j"])
+            .output()
+            .expect("postqueue runs");
+        if out.stdout.is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!("(Postfix still had mail queued after two minutes)");
 }
 
 fn smtp_source(n: usize, conns: usize, size: usize, host: &str, port: u16) -> f64 {
