@@ -91,6 +91,14 @@ test("【テスト】: a schedule entry notifies the admin by mail", async ({ pa
   expect(mail).toMatch(/^From: .*<alice@example\.test>/m);
   expect(mail).toMatch(/^Message-ID: <[^>]+@example\.test>/m);
 
+  // An edit shows what was saved, on the same entry page.
+  await hydrated(page);
+  await page.getByTestId("entry-place-input").fill("第2会議室");
+  await page.getByTestId("skip-self").check();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("entry-place")).toHaveText("第2会議室");
+  await expect(page.getByTestId("entry-saved")).toContainText("予定を保存しました。");
+
   // The week shows the entry; the admin screen shows it sent with the reply.
   await page.goto("/schedule?date=2026-12-01");
   await expect(page.getByTestId("entry-card").filter({ hasText: marker })).toBeVisible();

@@ -3,7 +3,7 @@
 //! or without JavaScript.
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::OrgDto;
 use crate::components::{FieldMsg, FormMsg, err_of, escape_html, options_html, org_tree};
@@ -337,10 +337,11 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
     let t = move || lang.get().t().sched;
     let save = ServerAction::<SaveScheduleEntry>::new();
     let err = err_of(save.value());
-    let navigate = use_navigate();
+    // A full load: after an edit the URL may be the same as now, and the
+    // page must show what was saved.
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
-            navigate(&saved_url(&saved), Default::default());
+            let _ = window().location().assign(&saved_url(&saved));
         }
     });
     let title = RwSignal::new(f.title.clone());
