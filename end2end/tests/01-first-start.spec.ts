@@ -142,6 +142,13 @@ test("every screen renders and hydrates when loaded directly, at desktop and pho
     ["/admin/company", "company-form"],
     ["/admin/mail-server", "mail-server-form"],
     ["/help", "mail-flow-diagram"],
+    ["/schedule", "calendar"],
+    ["/schedule?view=month", "calendar"],
+    ["/schedule?view=org", "calendar"],
+    ["/schedule/new", "entry-form"],
+    ["/memos", "page-title"],
+    ["/admin/outbox", "outbox-filter"],
+    ["/admin/schedule", "titles-form"],
   ];
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 800 });
