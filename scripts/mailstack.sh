@@ -27,6 +27,7 @@ USERS="${MS_USERS:-alice@$DOMAIN:alicepass
 bob@$DOMAIN:bobpass
 carol@$DOMAIN:Pa ss\"w\\rd!
 bench@$DOMAIN:benchpass
+dave@$DOMAIN:davepass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

@@ -110,6 +110,8 @@ impl From<domain::Error> for AppError {
             ),
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
+            domain::Error::Remote(reply) => AppError::Mail(reply),
+            domain::Error::Busy => AppError::Mail("busy".into()),
             domain::Error::Throttled(s) => AppError::Throttled(s),
             other => {
                 tracing::error!(error = %other, "service failed");

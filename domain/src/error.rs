@@ -109,6 +109,12 @@ pub enum Error {
     /// The caller may not change this record.
     #[error("forbidden")]
     Forbidden,
+    /// Another receive of the same account is running.
+    #[error("a receive of this account is already running")]
+    Busy,
+    /// A mail server failed or refused; its reply is kept.
+    #[error("{0}")]
+    Remote(String),
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
     #[error("database: {0}")]

@@ -9,6 +9,7 @@ pub mod company;
 pub mod db;
 pub mod error;
 pub mod locale;
+pub mod mailbox;
 pub mod mailserver;
 pub mod memos;
 pub mod notify;

@@ -18,24 +18,13 @@ async fn user(
     lang: &str,
     role: &str,
 ) -> User {
-    // Direct insert: these tests are about schedules, not password hashing.
-    domain::users::entity::ActiveModel {
-        login_id: Set(login.into()),
-        name: Set(format!("{login} 氏名")),
-        email: Set(email.map(str::to_owned)),
-        role: Set(role.into()),
-        password_hash: Set("-".into()),
-        must_change_password: Set(false),
-        disabled: Set(false),
-        language: Set(lang.into()),
-        organisation_id: Set(org),
-        created_at: Set(chrono::Utc::now()),
-        updated_at: Set(chrono::Utc::now()),
-        ..Default::default()
+    let u = common::user(db, login, &format!("{login} 氏名"), email, lang, role).await;
+    if org.is_none() {
+        return u;
     }
-    .insert(db)
-    .await
-    .unwrap()
+    let mut am: domain::users::entity::ActiveModel = u.into();
+    am.organisation_id = Set(org);
+    am.update(db).await.unwrap()
 }
 
 async fn enable_notifications(db: &DatabaseConnection) {

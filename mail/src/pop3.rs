@@ -240,18 +240,6 @@ pub struct PopLogin {
     pub timeout: Duration,
 }
 
-async fn login_on<S: AsyncRead + AsyncWrite + Unpin>(
-    mut c: Client<S>,
-    l: &PopLogin,
-) -> Result<(), Pop3Error> {
-    if l.apop {
-        c.apop(&l.user, &l.password).await?;
-    } else {
-        c.login(&l.user, &l.password).await?;
-    }
-    c.quit().await
-}
-
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// CAPA (RFC 2449): the capability lines, upper-cased.
     pub async fn capa(&mut self) -> Result<Vec<String>, Pop3Error> {
@@ -405,7 +393,17 @@ pub async fn diagnose(
 
 /// Connects, protects as configured, logs in and quits.
 pub async fn login_session(l: &PopLogin, extra_ca_pem: Option<Vec<u8>>) -> Result<(), Pop3Error> {
+    open(l, extra_ca_pem).await?.quit().await
+}
+
+/// Connects, protects as configured and logs in: the client is in the
+/// TRANSACTION state, ready for UIDL and RETR.
+pub async fn open(
+    l: &PopLogin,
+    extra_ca_pem: Option<Vec<u8>>,
+) -> Result<Client<Box<dyn crate::smtp::Stream>>, Pop3Error> {
     use crate::presets::Protection;
+    use crate::smtp::Stream;
     let tcp = crate::net::connect(&l.host, l.port, l.timeout)
         .await
         .map_err(|e| Pop3Error::Io(std::io::Error::other(e.to_string()), "connect"))?;
@@ -415,34 +413,40 @@ pub async fn login_session(l: &PopLogin, extra_ca_pem: Option<Vec<u8>>) -> Resul
     };
     let tls_err =
         |e: crate::tls::TlsError| Pop3Error::Io(std::io::Error::other(e.to_string()), "TLS");
-    match l.protection {
-        Protection::None => login_on(Client::start(tcp, l.timeout).await?, l).await,
+    let handshake = |tcp, no_verify| async move {
+        tokio::time::timeout(
+            l.timeout,
+            crate::tls::handshake(tcp, &l.host, &settings(no_verify)),
+        )
+        .await
+        .map_err(|_| Pop3Error::Timeout(l.timeout, "TLS handshake"))?
+        .map_err(tls_err)
+    };
+    let mut c = match l.protection {
+        Protection::None => Client::start(Box::new(tcp) as Box<dyn Stream>, l.timeout).await?,
         Protection::SslTls => {
-            let (tls, _) = crate::tls::handshake(tcp, &l.host, &settings(false))
-                .await
-                .map_err(tls_err)?;
-            login_on(Client::start(tls, l.timeout).await?, l).await
+            let (tls, _) = handshake(tcp, false).await?;
+            Client::start(Box::new(tls) as Box<dyn Stream>, l.timeout).await?
         }
         Protection::StartTls | Protection::StartTlsNoVerify => {
             let c = Client::start(tcp, l.timeout).await?;
             let greeting = c.greeting.clone();
             let tcp = c.stls().await?;
-            let (tls, _) = crate::tls::handshake(
-                tcp,
-                &l.host,
-                &settings(l.protection == Protection::StartTlsNoVerify),
-            )
-            .await
-            .map_err(tls_err)?;
+            let (tls, _) = handshake(tcp, l.protection == Protection::StartTlsNoVerify).await?;
             // The greeting (and its APOP timestamp) came before STLS.
-            let c = Client {
-                stream: BufReader::new(tls),
+            Client {
+                stream: BufReader::new(Box::new(tls) as Box<dyn Stream>),
                 timeout: l.timeout,
                 greeting,
-            };
-            login_on(c, l).await
+            }
         }
+    };
+    if l.apop {
+        c.apop(&l.user, &l.password).await?;
+    } else {
+        c.login(&l.user, &l.password).await?;
     }
+    Ok(c)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod m20261127_000001_create_core_tables;
 mod m20261127_000002_create_mail_server_settings;
 mod m20261127_000003_create_outbox;
 mod m20261127_000004_create_schedule;
+mod m20261127_000005_create_mail_store;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_mail_server_settings::Migration),
             Box::new(m20261127_000003_create_outbox::Migration),
             Box::new(m20261127_000004_create_schedule::Migration),
+            Box::new(m20261127_000005_create_mail_store::Migration),
         ]
     }
 }

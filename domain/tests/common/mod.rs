@@ -61,3 +61,33 @@ pub async fn postgres_url_of(db: &DatabaseConnection) -> String {
 pub async fn both() -> Vec<(&'static str, DatabaseConnection)> {
     vec![("sqlite", sqlite().await), ("postgres", postgres().await)]
 }
+
+/// A user inserted directly (password hashing is not what these tests are
+/// about).
+pub async fn user(
+    db: &DatabaseConnection,
+    login: &str,
+    name: &str,
+    email: Option<&str>,
+    lang: &str,
+    role: &str,
+) -> domain::users::User {
+    use sea_orm::{ActiveModelTrait, Set};
+    domain::users::entity::ActiveModel {
+        login_id: Set(login.into()),
+        name: Set(name.into()),
+        email: Set(email.map(str::to_owned)),
+        role: Set(role.into()),
+        password_hash: Set("-".into()),
+        must_change_password: Set(false),
+        disabled: Set(false),
+        language: Set(lang.into()),
+        organisation_id: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("user")
+}
