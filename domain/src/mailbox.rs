@@ -397,3 +397,47 @@ pub async fn latest(
         .all(db)
         .await?)
 }
+
+/// Accounts whose last receive is older than `interval` (or never ran) and
+/// that no receive holds: what the background receiver does next.
+pub async fn due_accounts(db: &DatabaseConnection, interval: Duration) -> Result<Vec<i32>> {
+    let now = chrono::Utc::now();
+    let since = now - chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::minutes(5));
+    Ok(account::Entity::find()
+        .filter(
+            Condition::any()
+                .add(account::Column::LastReceivedAt.is_null())
+                .add(account::Column::LastReceivedAt.lt(since)),
+        )
+        .filter(
+            Condition::any()
+                .add(account::Column::ReceivingUntil.is_null())
+                .add(account::Column::ReceivingUntil.lt(now)),
+        )
+        .order_by_asc(account::Column::LastReceivedAt)
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Frees every account a receive holds. Only for a database no other
+/// process uses (SQLite, whose data directory the server locks): receives
+/// a killed process left are taken up again at once.
+pub async fn release_all(db: &DatabaseConnection) -> Result<u64> {
+    Ok(account::Entity::update_many()
+        .col_expr(
+            account::Column::ReceivingOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            account::Column::ReceivingUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(account::Column::ReceivingUntil.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}

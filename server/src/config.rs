@@ -60,6 +60,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TAYORI_SMTP_CONNECTIONS", default_value_t = 4)]
     pub smtp_connections: usize,
 
+    /// Seconds between background receives of each webmail account (0: only
+    /// on demand).
+    #[arg(long, env = "TAYORI_RECEIVE_INTERVAL", default_value_t = 300)]
+    pub receive_interval: u64,
+
     /// A PEM file with an in-house CA to trust for mail servers.
     #[arg(long, env = "TAYORI_MAIL_CA_FILE")]
     pub mail_ca_file: Option<PathBuf>,

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod dispatch;
 pub mod mailtest;
+pub mod receiving;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -94,6 +94,22 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
             Err(e) => return Err(format!("outbox: {e}")),
         }
     }
+    if sqlite {
+        match domain::mailbox::release_all(&state.db).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(n, "receives interrupted before a restart taken up again")
+            }
+            Ok(_) => {}
+            Err(e) => return Err(format!("mailbox: {e}")),
+        }
+    }
+    if args.receive_interval > 0 {
+        server::receiving::Receiver::new(
+            &state,
+            std::time::Duration::from_secs(args.receive_interval),
+        )
+        .spawn();
+    }
     let mut dispatcher = server::dispatch::Dispatcher::new(&state);
     dispatcher.connections = args.smtp_connections.max(1);
     dispatcher.spawn();

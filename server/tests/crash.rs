@@ -1,8 +1,10 @@
-//! kill -9 of the real server binary in the middle of a 200-notification
-//! fan-out through the real Postfix: after a restart on the same data
-//! directory every notification arrives. Duplicates (messages sent whose
-//! verdict was not yet committed) are counted and reported; a missing
-//! notification fails the test.
+//! kill -9 of the real server binary in the middle of its work, then a
+//! restart on the same data directory:
+//! - a 200-notification fan-out through the real Postfix: every
+//!   notification arrives; duplicates (messages sent whose verdict was not
+//!   yet committed) are counted and reported, a missing one fails the test;
+//! - a receive from the real Dovecot (mail not left on the server): every
+//!   message ends up stored once and the server empty.
 mod support;
 
 use std::collections::HashMap;
@@ -33,6 +35,7 @@ fn start_server(dir: &std::path::Path, log: &std::path::Path) -> Child {
         .env("TAYORI_SECRET_KEY", test_key())
         .env("TAYORI_MAIL_CA_FILE", env("MS_CA_PEM"))
         .env("TAYORI_SMTP_CONNECTIONS", "2")
+        .env("TAYORI_RECEIVE_INTERVAL", "1")
         .env("RUST_LOG", "info,sqlx=warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -164,5 +167,102 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
         duplicates <= in_flight,
         "{duplicates} duplicates > {in_flight} in flight"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn stored_uidls(db: &domain::DatabaseConnection, account: i32) -> Vec<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    domain::mailbox::message::Entity::find()
+        .filter(domain::mailbox::message::Column::AccountId.eq(account))
+        .all(db)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.uidl)
+        .collect()
+}
+
+#[tokio::test]
+async fn kill_dash_nine_during_a_receive_loses_and_duplicates_nothing() {
+    const N: usize = 40;
+    let (dir, db) = fresh_sqlite().await;
+    let (user_addr, pass) = ("dave@example.test", "davepass");
+    empty_mailbox(user_addr, pass).await;
+    let marker = unique("rk");
+    deliver(N, user_addr, pass, &marker).await;
+    let on_server = server_uidls(user_addr, pass).await;
+    // A slow link between the receiver and Dovecot, so the kill lands in
+    // the middle of the receive.
+    let proxy = proxy(port("MS_POP3_PORT")).await;
+    proxy.delay_ms.store(40, Ordering::SeqCst);
+    let owner = user(&db, "dave", "デイブ", Some(user_addr), "ja").await;
+    let acc = domain::mailbox::create_account(
+        &db,
+        &secrets(),
+        &domain::mailbox::NewAccount {
+            user_id: owner.id,
+            name: "会社".into(),
+            display_name: "デイブ".into(),
+            email: user_addr.into(),
+            pop_host: env("MS_HOST"),
+            pop_port: proxy.port,
+            pop_protection: mail::presets::Protection::None,
+            pop_user: user_addr.into(),
+            pop_password: pass.into(),
+            pop_apop: false,
+            timeout_secs: 10,
+            leave_on_server: false,
+            leave_days: None,
+        },
+    )
+    .await
+    .expect("account");
+
+    let mut server = start_server(&dir, &dir.join("recv-first.log"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = stored_uidls(&db, acc.id).await.len();
+        if n > 0 {
+            assert!(n < N, "the receive finished before it could be interrupted");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing stored within 60 s; log: {}",
+            std::fs::read_to_string(dir.join("recv-first.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().expect("reaped");
+    let at_kill = stored_uidls(&db, acc.id).await.len();
+
+    proxy.delay_ms.store(0, Ordering::SeqCst);
+    let mut server = start_server(&dir, &dir.join("recv-second.log"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server_uidls(user_addr, pass).await.is_empty()
+        || stored_uidls(&db, acc.id).await.len() < N
+    {
+        assert!(
+            Instant::now() < deadline,
+            "after the restart: {} stored, {} left on the server; log: {}",
+            stored_uidls(&db, acc.id).await.len(),
+            server_uidls(user_addr, pass).await.len(),
+            std::fs::read_to_string(dir.join("recv-second.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let stored = stored_uidls(&db, acc.id).await;
+    let unique: std::collections::HashSet<&String> = stored.iter().collect();
+    println!(
+        "receive of {N} killed with {at_kill} stored: {} stored after the restart, {} duplicates",
+        unique.len(),
+        stored.len() - unique.len()
+    );
+    assert_eq!(unique.len(), stored.len(), "no message stored twice");
+    let expected: std::collections::HashSet<&String> = on_server.iter().collect();
+    assert_eq!(unique, expected, "every message stored");
     let _ = std::fs::remove_dir_all(&dir);
 }

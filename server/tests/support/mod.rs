@@ -274,3 +274,64 @@ pub async fn settled(db: &DatabaseConnection, within: Duration) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The UIDLs of a mailbox on the real Dovecot, read directly.
+pub async fn server_uidls(user: &str, pass: &str) -> Vec<String> {
+    let mut c = pop3(user, pass).await;
+    let list = c.uidl().await.expect("UIDL");
+    c.quit().await.expect("QUIT");
+    list.into_iter().map(|(_, u)| u).collect()
+}
+
+pub async fn empty_mailbox(user: &str, pass: &str) {
+    let mut c = pop3(user, pass).await;
+    for (n, _) in c.uidl().await.expect("UIDL") {
+        c.dele(n).await.expect("DELE");
+    }
+    c.quit().await.expect("QUIT");
+}
+
+/// Delivers `n` messages of mixed sizes to `to` through the real Postfix
+/// (one pooled session) and waits until Dovecot has them all.
+pub async fn deliver(n: usize, to: &str, pass: &str, marker: &str) {
+    let settings = mail::smtp::SmtpSettings {
+        host: env("MS_HOST"),
+        port: port("MS_SUBMISSION_PORT"),
+        protection: mail::presets::Protection::StartTls,
+        auth: mail::smtp::SmtpAuth::Smtp {
+            mechanism: mail::presets::SmtpMechanism::Standard,
+            user: "bob@example.test".into(),
+            password: "bobpass".into(),
+        },
+        timeout: Duration::from_secs(10),
+        extra_ca_pem: Some(std::fs::read(env("MS_CA_PEM")).expect("CA")),
+        helo_name: "tayori-test".into(),
+    };
+    let mut s = mail::smtp::open(&settings, &mut |_| {})
+        .await
+        .expect("SMTP");
+    let from = mail::compose::Mailbox::new("ボブ", "bob@example.test");
+    let rcpt = mail::compose::Mailbox::new("", to);
+    for i in 0..n {
+        let subject = format!("受信 {marker} #{i:03}");
+        let body = "本文の行です。\n".repeat(1 + (i * 37) % 60);
+        let m = mail::compose::render(&mail::compose::Draft {
+            from: &from,
+            to: &rcpt,
+            subject: &subject,
+            body: &body,
+            date: chrono::Utc::now().fixed_offset(),
+            charset: mail::compose::Charset::Utf8,
+        })
+        .expect("renders");
+        s.send("bob@example.test", &[to.to_owned()], m.message.as_bytes())
+            .await
+            .expect("accepted");
+    }
+    s.quit().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server_uidls(to, pass).await.len() < n {
+        assert!(Instant::now() < deadline, "{n} messages did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

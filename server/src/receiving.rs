@@ -1,0 +1,82 @@
+//! Background receiving: every account whose last receive is older than the
+//! interval is received in turn. Several server processes share the work
+//! through each account's lease (`domain::mailbox::receive`).
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::DatabaseConnection;
+
+#[derive(Clone)]
+pub struct Receiver {
+    pub db: DatabaseConnection,
+    pub secrets: Arc<domain::secrets::SecretBox>,
+    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    pub owner: String,
+    pub interval: Duration,
+}
+
+impl Receiver {
+    pub fn new(state: &app::state::AppState, interval: Duration) -> Self {
+        use rand::Rng;
+        Receiver {
+            db: state.db.clone(),
+            secrets: state.secrets.clone(),
+            extra_ca_pem: state.extra_ca_pem.clone(),
+            owner: format!(
+                "{}-{:08x}",
+                std::process::id(),
+                rand::thread_rng().r#gen::<u32>()
+            ),
+            interval,
+        }
+    }
+
+    /// Looks for due accounts every few seconds (at most the interval).
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let look = self
+                .interval
+                .clamp(Duration::from_secs(1), Duration::from_secs(10));
+            let mut tick = tokio::time::interval(look);
+            loop {
+                tick.tick().await;
+                self.pass().await;
+            }
+        })
+    }
+
+    /// Receives every due account once.
+    pub async fn pass(&self) {
+        let due = match domain::mailbox::due_accounts(&self.db, self.interval).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "listing accounts to receive failed");
+                return;
+            }
+        };
+        for id in due {
+            let r = domain::mailbox::receive(
+                &self.db,
+                &self.secrets,
+                id,
+                &self.owner,
+                self.extra_ca_pem.as_deref().cloned(),
+                &mut |_, _| {},
+            )
+            .await;
+            match r {
+                Ok(r) if r.stored > 0 || r.deleted > 0 => {
+                    tracing::info!(
+                        account = id,
+                        stored = r.stored,
+                        deleted = r.deleted,
+                        "received"
+                    )
+                }
+                Ok(_) | Err(domain::Error::Busy) => {}
+                // The reason is on the account (last_error) for its owner.
+                Err(e) => tracing::warn!(account = id, error = %e, "receiving failed"),
+            }
+        }
+    }
+}
