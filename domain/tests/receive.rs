@@ -25,13 +25,13 @@ fn env(name: &str) -> String {
     })
 }
 
-fn pop_login(port: u16) -> mail::pop3::PopLogin {
+fn pop_login(port: u16, user: &str, pass: &str) -> mail::pop3::PopLogin {
     mail::pop3::PopLogin {
         host: env("MS_HOST"),
         port,
         protection: Protection::None,
-        user: USER.into(),
-        password: PASS.into(),
+        user: user.into(),
+        password: pass.into(),
         apop: false,
         timeout: Duration::from_secs(10),
     }
@@ -39,8 +39,12 @@ fn pop_login(port: u16) -> mail::pop3::PopLogin {
 
 /// The server's UIDLs, read directly (not through the proxy).
 async fn server_uidls() -> Vec<String> {
+    server_uidls_of(USER, PASS).await
+}
+
+async fn server_uidls_of(user: &str, pass: &str) -> Vec<String> {
     let port = env("MS_POP3_PORT").parse().unwrap();
-    let mut c = mail::pop3::open(&pop_login(port), None)
+    let mut c = mail::pop3::open(&pop_login(port, user, pass), None)
         .await
         .expect("POP3");
     let list = c.uidl().await.expect("UIDL");
@@ -48,9 +52,9 @@ async fn server_uidls() -> Vec<String> {
     list.into_iter().map(|(_, u)| u).collect()
 }
 
-async fn empty_mailbox() {
+async fn empty_mailbox(user: &str, pass: &str) {
     let port = env("MS_POP3_PORT").parse().unwrap();
-    let mut c = mail::pop3::open(&pop_login(port), None)
+    let mut c = mail::pop3::open(&pop_login(port, user, pass), None)
         .await
         .expect("POP3");
     for (n, _) in c.uidl().await.expect("UIDL") {
@@ -62,6 +66,10 @@ async fn empty_mailbox() {
 /// Delivers `n` messages to the test mailbox through the real Postfix and
 /// waits until Dovecot has them all.
 async fn deliver(n: usize, marker: &str) {
+    deliver_to(n, marker, USER, PASS).await
+}
+
+async fn deliver_to(n: usize, marker: &str, rcpt: &str, pass: &str) {
     let ca = std::fs::read(env("MS_CA_PEM")).expect("CA");
     let settings = mail::smtp::SmtpSettings {
         host: env("MS_HOST"),
@@ -80,7 +88,7 @@ async fn deliver(n: usize, marker: &str) {
         .await
         .expect("SMTP");
     let from = mail::compose::Mailbox::new("ボブ", "bob@example.test");
-    let to = mail::compose::Mailbox::new("デイブ", USER);
+    let to = mail::compose::Mailbox::new("", rcpt);
     for i in 0..n {
         let subject = format!("受信テスト {marker} #{i:03}");
         // Mixed sizes, so cuts land in headers, bodies and between messages.
@@ -94,13 +102,13 @@ async fn deliver(n: usize, marker: &str) {
             charset: mail::compose::Charset::Utf8,
         })
         .unwrap();
-        s.send("bob@example.test", &[USER.to_owned()], m.message.as_bytes())
+        s.send("bob@example.test", &[rcpt.to_owned()], m.message.as_bytes())
             .await
             .expect("accepted");
     }
     s.quit().await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while server_uidls().await.len() < n {
+    while server_uidls_of(rcpt, pass).await.len() < n {
         assert!(Instant::now() < deadline, "{n} messages did not arrive");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -222,7 +230,7 @@ fn assert_same(stored: &[String], server: &[String], what: &str) {
 async fn cut_connections_lose_and_duplicate_nothing() {
     let db = common::sqlite().await;
     let user = owner(&db).await;
-    empty_mailbox().await;
+    empty_mailbox(USER, PASS).await;
     let marker = format!("r{}", std::process::id());
     deliver(MESSAGES, &marker).await;
     let server = server_uidls().await;
@@ -352,5 +360,84 @@ async fn one_receive_per_account_at_a_time() {
             .unwrap();
         assert!(after.receiving_until.is_none(), "{backend}: released");
         assert!(after.last_error.is_some(), "{backend}: the failure is kept");
+    }
+}
+
+#[tokio::test]
+async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
+    const CAROL: &str = "carol@example.test";
+    const CAROL_PASS: &str = "Pa ss\"w\\rd!";
+    let db = common::sqlite().await;
+    let user = common::user(&db, "carol", "キャロル", Some(CAROL), "ja", "user").await;
+    empty_mailbox(CAROL, CAROL_PASS).await;
+    deliver_to(3, &format!("p{}", std::process::id()), CAROL, CAROL_PASS).await;
+    let ca = std::fs::read(env("MS_CA_PEM")).expect("CA");
+    let pop3: u16 = env("MS_POP3_PORT").parse().unwrap();
+    let pop3s: u16 = env("MS_POP3S_PORT").parse().unwrap();
+    let make = |protection: Protection, port: u16, apop: bool, password: &'static str| NewAccount {
+        user_id: user.id,
+        name: "会社".into(),
+        display_name: "キャロル".into(),
+        email: CAROL.into(),
+        pop_host: "localhost".into(),
+        pop_port: port,
+        pop_protection: protection,
+        pop_user: CAROL.into(),
+        pop_password: password.into(),
+        pop_apop: apop,
+        timeout_secs: 10,
+        leave_on_server: true,
+        leave_days: None,
+    };
+    for (what, protection, port, apop) in [
+        ("STLS", Protection::StartTls, pop3, false),
+        ("POP3S", Protection::SslTls, pop3s, false),
+        ("APOP", Protection::None, pop3, true),
+    ] {
+        let acc =
+            mailbox::create_account(&db, &secrets(), &make(protection, port, apop, CAROL_PASS))
+                .await
+                .unwrap();
+        let r = mailbox::receive(
+            &db,
+            &secrets(),
+            acc.id,
+            "t",
+            Some(ca.clone()),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.stored, 3, "{what}");
+    }
+    // A wrong password and a refused APOP say so, with the server's words.
+    for (what, apop) in [("USER/PASS", false), ("APOP", true)] {
+        let acc = mailbox::create_account(
+            &db,
+            &secrets(),
+            &make(Protection::None, pop3, apop, "wrong"),
+        )
+        .await
+        .unwrap();
+        match mailbox::receive(&db, &secrets(), acc.id, "t", None, &mut |_, _| {}).await {
+            Err(domain::Error::Remote(msg)) => {
+                let command = if apop { "APOP" } else { "PASS" };
+                assert!(
+                    msg.contains(command) && msg.contains("Authentication failed"),
+                    "{what}: {msg}"
+                );
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        let acc = mailbox::account::Entity::find_by_id(acc.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            acc.last_error
+                .is_some_and(|e| e.contains("Authentication failed")),
+            "{what}"
+        );
     }
 }
