@@ -46,6 +46,7 @@ pub mod account {
         pub receiving_until: Option<DateTimeUtc>,
         pub last_received_at: Option<DateTimeUtc>,
         pub last_error: Option<String>,
+        pub receive_log: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -162,6 +163,7 @@ pub async fn create_account(
         receiving_until: Set(None),
         last_received_at: Set(None),
         last_error: Set(None),
+        receive_log: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -246,10 +248,29 @@ pub async fn receive(
     if !take(db, account_id, owner).await? {
         return Err(Error::Busy);
     }
-    let r = receive_held(db, secrets, &acc, extra_ca_pem, progress).await;
+    let log = acc.log_receive.then(mail::pop3::Log::default);
+    let r = receive_held(db, secrets, &acc, extra_ca_pem, log.clone(), progress).await;
     let error = r.as_ref().err().map(|e| e.to_string());
+    if let Some(log) = log {
+        // Kept also (above all) when the receive failed.
+        account::Entity::update_many()
+            .col_expr(account::Column::ReceiveLog, Expr::value(Some(log.text())))
+            .filter(account::Column::Id.eq(account_id))
+            .exec(db)
+            .await?;
+    }
     give_back(db, account_id, owner, error).await?;
     r
+}
+
+/// 受信時のログ on or off for an account.
+pub async fn set_receive_log(db: &DatabaseConnection, account_id: i32, on: bool) -> Result<()> {
+    account::Entity::update_many()
+        .col_expr(account::Column::LogReceive, Expr::value(on))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 async fn receive_held(
@@ -257,6 +278,7 @@ async fn receive_held(
     secrets: &SecretBox,
     acc: &Account,
     extra_ca_pem: Option<Vec<u8>>,
+    log: Option<mail::pop3::Log>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Received> {
     let password = match &acc.pop_password_sealed {
@@ -274,7 +296,7 @@ async fn receive_held(
         timeout: Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64),
     };
     let remote = |e: mail::pop3::Pop3Error| Error::Remote(e.to_string());
-    let mut c = mail::pop3::open(&login, extra_ca_pem)
+    let mut c = mail::pop3::open_logged(&login, extra_ca_pem, log)
         .await
         .map_err(remote)?;
     let listing = c.uidl().await.map_err(remote)?;

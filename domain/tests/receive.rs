@@ -420,6 +420,8 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
         )
         .await
         .unwrap();
+        // 受信時のログ shows the dialogue without the password or the digest.
+        mailbox::set_receive_log(&db, acc.id, true).await.unwrap();
         match mailbox::receive(&db, &secrets(), acc.id, "t", None, &mut |_, _| {}).await {
             Err(domain::Error::Remote(msg)) => {
                 let command = if apop { "APOP" } else { "PASS" };
@@ -440,5 +442,47 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
                 .is_some_and(|e| e.contains("Authentication failed")),
             "{what}"
         );
+        let log = acc.receive_log.expect("a log was kept");
+        assert!(log.contains("Authentication failed"), "{what}: {log}");
+        assert!(
+            !log.contains("wrong"),
+            "{what}: the password is in the log: {log}"
+        );
+        if apop {
+            assert!(log.contains("C: APOP carol@example.test ********"), "{log}");
+        } else {
+            assert!(log.contains("C: USER carol@example.test\nS: +OK"), "{log}");
+            assert!(log.contains("C: PASS ********"), "{log}");
+        }
     }
+    // A whole receive with the log on: every command, no password, message
+    // bodies as sizes only.
+    let acc = mailbox::create_account(
+        &db,
+        &secrets(),
+        &make(Protection::StartTls, pop3, false, CAROL_PASS),
+    )
+    .await
+    .unwrap();
+    mailbox::set_receive_log(&db, acc.id, true).await.unwrap();
+    mailbox::receive(
+        &db,
+        &secrets(),
+        acc.id,
+        "t",
+        Some(ca.clone()),
+        &mut |_, _| {},
+    )
+    .await
+    .unwrap();
+    let acc = mailbox::account::Entity::find_by_id(acc.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let log = acc.receive_log.unwrap();
+    for want in ["-- TLS", "C: UIDL", "C: RETR 1", "C: QUIT", "bytes>"] {
+        assert!(log.contains(want), "missing {want:?} in {log}");
+    }
+    assert!(!log.contains(CAROL_PASS) && !log.contains("本文"), "{log}");
 }

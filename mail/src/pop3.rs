@@ -39,6 +39,65 @@ pub struct Client<S> {
     stream: BufReader<S>,
     timeout: Duration,
     pub greeting: String,
+    log: Option<Log>,
+}
+
+/// 受信時のログ: the dialogue with credentials masked, bounded in size. The
+/// caller keeps a clone, so the log survives a failed session.
+#[derive(Clone, Debug, Default)]
+pub struct Log(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+/// Bytes a log keeps; later lines are dropped with a note.
+const LOG_MAX: usize = 64 * 1024;
+
+impl Log {
+    fn push(&self, dir: &str, line: &str) {
+        const TRUNCATED: &str = "-- (log truncated)";
+        let Ok(mut lines) = self.0.lock() else {
+            return;
+        };
+        if lines.last().is_some_and(|l| l == TRUNCATED) {
+            return;
+        }
+        let used: usize = lines.iter().map(|l| l.len() + 1).sum();
+        let entry = format!("{dir} {}", line.chars().take(300).collect::<String>());
+        // Room is always left for the note that says the rest was dropped.
+        if used + entry.len() + 1 + TRUNCATED.len() > LOG_MAX {
+            lines.push(TRUNCATED.into());
+        } else {
+            lines.push(entry);
+        }
+    }
+    pub fn text(&self) -> String {
+        self.0.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+}
+
+/// What the log shows of a command: passwords, APOP digests and AUTH
+/// payloads never appear.
+fn masked(line: &str) -> String {
+    let upper = line.to_ascii_uppercase();
+    if upper.starts_with("PASS ") {
+        "PASS ********".into()
+    } else if upper.starts_with("APOP ") {
+        let user = line.split_whitespace().nth(1).unwrap_or("");
+        format!("APOP {user} ********")
+    } else if upper.starts_with("AUTH ") {
+        let mech = line.split_whitespace().nth(1).unwrap_or("");
+        format!("AUTH {mech} ********")
+    } else if ["USER ", "RETR ", "DELE ", "LIST ", "UIDL ", "TOP "]
+        .iter()
+        .any(|c| upper.starts_with(c))
+        || [
+            "UIDL", "QUIT", "STAT", "CAPA", "STLS", "LIST", "NOOP", "RSET",
+        ]
+        .contains(&upper.as_str())
+    {
+        line.to_owned()
+    } else {
+        // Anything else (an AUTH continuation line, say): hidden.
+        "********".into()
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
@@ -48,6 +107,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             stream: BufReader::new(stream),
             timeout,
             greeting: String::new(),
+            log: None,
         };
         c.greeting = c.status("greeting").await?;
         Ok(c)
@@ -71,9 +131,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         Ok(buf)
     }
 
+    /// Logs the dialogue into `log` from now on.
+    pub fn log_to(&mut self, log: Log) {
+        self.log = Some(log);
+    }
+
     async fn status(&mut self, command: &'static str) -> Result<String, Pop3Error> {
         let line = self.read_line(command).await?;
         let text = String::from_utf8_lossy(&line).into_owned();
+        if let Some(log) = &self.log {
+            log.push("S:", &text);
+        }
         if let Some(rest) = text.strip_prefix("+OK") {
             Ok(rest.trim_start().to_owned())
         } else if text.starts_with("-ERR") {
@@ -102,6 +170,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     async fn command(&mut self, line: &str, command: &'static str) -> Result<String, Pop3Error> {
+        if let Some(log) = &self.log {
+            log.push("C:", &masked(line));
+        }
         self.send(line, command).await?;
         self.status(command).await
     }
@@ -113,6 +184,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         loop {
             let line = self.read_line(command).await?;
             if line == b"." {
+                if let Some(log) = &self.log {
+                    log.push("S:", &format!("<{} bytes>", out.len()));
+                }
                 return Ok(out);
             }
             let content = if line.starts_with(b"..") {
@@ -385,6 +459,7 @@ pub async fn diagnose(
                 stream: BufReader::new(tls),
                 timeout: l.timeout,
                 greeting,
+                log: None,
             };
             rest(c, l, Some(caps), &mut report).await
         }
@@ -402,6 +477,21 @@ pub async fn open(
     l: &PopLogin,
     extra_ca_pem: Option<Vec<u8>>,
 ) -> Result<Client<Box<dyn crate::smtp::Stream>>, Pop3Error> {
+    open_logged(l, extra_ca_pem, None).await
+}
+
+/// `open`, writing the dialogue (masked) into `log` when given.
+pub async fn open_logged(
+    l: &PopLogin,
+    extra_ca_pem: Option<Vec<u8>>,
+    log: Option<Log>,
+) -> Result<Client<Box<dyn crate::smtp::Stream>>, Pop3Error> {
+    if let Some(log) = &log {
+        log.push(
+            "--",
+            &format!("connect {}:{} ({})", l.host, l.port, l.protection.as_str()),
+        );
+    }
     use crate::presets::Protection;
     use crate::smtp::Stream;
     let tcp = crate::net::connect(&l.host, l.port, l.timeout)
@@ -438,9 +528,17 @@ pub async fn open(
                 stream: BufReader::new(Box::new(tls) as Box<dyn Stream>),
                 timeout: l.timeout,
                 greeting,
+                log: None,
             }
         }
     };
+    if let Some(log) = log {
+        log.push("S:", &format!("+OK {}", c.greeting));
+        if l.protection != Protection::None {
+            log.push("--", "TLS");
+        }
+        c.log_to(log);
+    }
     if l.apop {
         c.apop(&l.user, &l.password).await?;
     } else {
@@ -452,6 +550,28 @@ pub async fn open(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_masks_every_secret() {
+        assert_eq!(masked("PASS hunter2"), "PASS ********");
+        assert_eq!(masked("pass hunter2"), "PASS ********");
+        assert_eq!(
+            masked("APOP yamada c4c9334bac560ecc979e58001b3e22fb"),
+            "APOP yamada ********"
+        );
+        assert_eq!(masked("AUTH XOAUTH2 dXNlcj1..."), "AUTH XOAUTH2 ********");
+        // A bare SASL continuation line.
+        assert_eq!(masked("dXNlcj15YW1hZGEBYXV0aD1CZWFyZXIg"), "********");
+        assert_eq!(masked("USER yamada"), "USER yamada");
+        assert_eq!(masked("RETR 3"), "RETR 3");
+        assert_eq!(masked("UIDL"), "UIDL");
+        let log = Log::default();
+        for _ in 0..2000 {
+            log.push("S:", &"x".repeat(100));
+        }
+        assert!(log.text().len() <= LOG_MAX, "bounded");
+        assert!(log.text().ends_with("-- (log truncated)"));
+    }
     use tokio::io::duplex;
 
     /// Plays a scripted server on one end of an in-memory pipe and returns

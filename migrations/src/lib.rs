@@ -8,6 +8,7 @@ mod m20261127_000002_create_mail_server_settings;
 mod m20261127_000003_create_outbox;
 mod m20261127_000004_create_schedule;
 mod m20261127_000005_create_mail_store;
+mod m20261127_000006_add_receive_log;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_outbox::Migration),
             Box::new(m20261127_000004_create_schedule::Migration),
             Box::new(m20261127_000005_create_mail_store::Migration),
+            Box::new(m20261127_000006_add_receive_log::Migration),
         ]
     }
 }
