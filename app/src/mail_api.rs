@@ -157,22 +157,23 @@ pub async fn send_test_mail(to: String) -> Result<String, AppError> {
     }
     let s = view.settings;
     let company = done(domain::company::get(&state.db).await)?;
-    let from = match s.from_mode.as_str() {
-        "custom" => s.from_custom.clone(),
-        "user" => caller.user.email.clone().unwrap_or_default(),
-        _ => match &company.email {
-            Some(addr) if !company.name.is_empty() => {
-                format!("\"{}\" <{addr}>", company.name.replace('"', ""))
-            }
-            Some(addr) => addr.clone(),
-            None => String::new(),
-        },
-    };
-    let Some(from_addr) = domain::mailserver::address_of(&from)
-        .filter(|a| domain::validate::is_email(a))
-        .map(str::to_owned)
-    else {
+    // The same sender as notification mail.
+    let Some(sender) = domain::mailserver::notification_from(
+        &s,
+        &company,
+        Some(("", caller.user.email.as_deref())),
+    ) else {
         return Err(fail(Error::field("from_mode", Code::InvalidEmail).into()));
+    };
+    let from_addr = sender.addr.clone();
+    let from = if sender.name.is_empty() {
+        sender.addr
+    } else {
+        format!(
+            "\"{}\" <{}>",
+            sender.name.replace(['"', '\\'], ""),
+            sender.addr
+        )
     };
     let message = mail::lettre::Message::builder()
         .from(

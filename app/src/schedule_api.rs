@@ -187,13 +187,7 @@ pub async fn schedule_calendar(
             heading,
             days: days
                 .iter()
-                .take(7)
                 .map(|d| calc::day(&lang, *d, today, Some(first.month())))
-                .chain(
-                    days.iter()
-                        .skip(7)
-                        .map(|d| calc::day(&lang, *d, today, Some(first.month()))),
-                )
                 .collect(),
             rows,
             prev: fmt(prev_month),
