@@ -112,6 +112,9 @@ impl From<domain::Error> for AppError {
             domain::Error::Forbidden => AppError::Forbidden,
             domain::Error::Remote(reply) => AppError::Mail(reply),
             domain::Error::Busy => AppError::Mail("busy".into()),
+            e @ (domain::Error::QuotaFull { .. } | domain::Error::NotConfigured) => {
+                AppError::Mail(e.to_string())
+            }
             domain::Error::Throttled(s) => AppError::Throttled(s),
             other => {
                 tracing::error!(error = %other, "service failed");

@@ -44,6 +44,8 @@ pub enum Code {
     EndBeforeStart,
     /// Not a time zone name of the IANA database.
     InvalidTimeZone,
+    /// Refers to settings nobody has saved yet (a shared mail server).
+    NotConfigured,
 }
 
 impl Code {
@@ -74,6 +76,7 @@ impl Code {
             Code::InvalidTime => "invalid_time",
             Code::EndBeforeStart => "end_before_start",
             Code::InvalidTimeZone => "invalid_time_zone",
+            Code::NotConfigured => "not_configured",
         }
     }
 
@@ -115,6 +118,17 @@ pub enum Error {
     /// A mail server failed or refused; its reply is kept.
     #[error("{0}")]
     Remote(String),
+    /// The owner's storage is full: receiving stopped, the mail stays on
+    /// the server.
+    #[error(
+        "メールの保存容量（{limit_mb} MB）が一杯のため受信を止めました。メールはサーバーに残っています。 / The mail storage quota ({limit_mb} MB) is full: receiving stopped and the mail stays on the server."
+    )]
+    QuotaFull { limit_mb: i32 },
+    /// The account uses server settings that nobody has saved yet.
+    #[error(
+        "受信メールサーバーが設定されていません（メールサーバー設定）。 / The receiving server is not set up (mail server settings)."
+    )]
+    NotConfigured,
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
     #[error("database: {0}")]

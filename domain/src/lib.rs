@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 pub mod validate;
+pub mod webmail;
 
 pub use error::{Code, Error, FieldError, Result};
 pub use sea_orm::{self, DatabaseConnection, DbErr};

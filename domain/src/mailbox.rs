@@ -49,6 +49,23 @@ pub mod account {
         pub receive_log: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Where the receiving server comes from: "admin" (管理者設定),
+        /// "webmail" (ウェブメールの設定) or "own" (the pop_* columns).
+        pub recv_source: String,
+        pub send_source: String,
+        pub smtp_host: String,
+        pub smtp_port: i32,
+        pub smtp_protection: String,
+        pub smtp_auth: String,
+        pub smtp_mechanism: String,
+        /// Empty: the receiving user ID and password are used.
+        pub smtp_user: String,
+        pub smtp_password_sealed: Option<String>,
+        pub log_send: bool,
+        pub send_log: Option<String>,
+        /// The running (or last) receive: messages stored of those new.
+        pub progress_done: i32,
+        pub progress_total: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -103,9 +120,29 @@ pub mod uidl {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// The search index: one row of searchable text per message, derived from
+/// the stored raw message (メール索引の最適化 rebuilds it).
+pub mod index {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_index")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: i64,
+        pub account_id: i32,
+        pub body: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub use account::Model as Account;
 
-const SECRET_LABEL: &str = "mail_account.pop_password";
+pub(crate) const SECRET_LABEL: &str = "mail_account.pop_password";
 pub const INBOX: &str = "inbox";
 /// Messages stored per transaction while receiving.
 const BATCH: usize = 20;
@@ -249,7 +286,16 @@ pub async fn receive(
         return Err(Error::Busy);
     }
     let log = acc.log_receive.then(mail::pop3::Log::default);
-    let r = receive_held(db, secrets, &acc, extra_ca_pem, log.clone(), progress).await;
+    let r = receive_held(
+        db,
+        secrets,
+        &acc,
+        owner,
+        extra_ca_pem,
+        log.clone(),
+        progress,
+    )
+    .await;
     let error = r.as_ref().err().map(|e| e.to_string());
     if let Some(log) = log {
         // Kept also (above all) when the receive failed.
@@ -273,32 +319,187 @@ pub async fn set_receive_log(db: &DatabaseConnection, account_id: i32, on: bool)
     Ok(())
 }
 
-async fn receive_held(
+/// The POP3 login an account uses: the server (host, port, protection)
+/// from its source, the user ID, password and 認証方式 its own.
+pub async fn pop_login(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     acc: &Account,
-    extra_ca_pem: Option<Vec<u8>>,
-    log: Option<mail::pop3::Log>,
-    progress: &mut (dyn FnMut(usize, usize) + Send),
-) -> Result<Received> {
+) -> Result<mail::pop3::PopLogin> {
+    use mail::presets::Protection;
     let password = match &acc.pop_password_sealed {
         Some(s) => secrets.open(SECRET_LABEL, s)?,
         None => String::new(),
     };
-    let login = mail::pop3::PopLogin {
-        host: acc.pop_host.clone(),
-        port: acc.pop_port as u16,
-        protection: mail::presets::Protection::parse(&acc.pop_protection)
-            .unwrap_or(mail::presets::Protection::None),
+    let (host, port, protection) = match acc.recv_source.as_str() {
+        src @ ("admin" | "webmail") => {
+            let v =
+                crate::mailserver::view_scoped(db, crate::mailserver::Scope::parse(src)).await?;
+            if v.settings.pop_host.is_empty() {
+                return Err(Error::NotConfigured);
+            }
+            (
+                v.settings.pop_host,
+                v.settings.pop_port,
+                v.settings.pop_protection,
+            )
+        }
+        _ => (
+            acc.pop_host.clone(),
+            acc.pop_port as u16,
+            Protection::parse(&acc.pop_protection).unwrap_or(Protection::None),
+        ),
+    };
+    Ok(mail::pop3::PopLogin {
+        host,
+        port,
+        protection,
         user: acc.pop_user.clone(),
         password,
         apop: acc.pop_apop,
         timeout: Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64),
+    })
+}
+
+/// Bytes of received mail the account's owner may still store (None: no
+/// limit).
+async fn room_left(db: &DatabaseConnection, user_id: i32) -> Result<Option<(i64, i32)>> {
+    let Some(limit_mb) = crate::users::entity::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .and_then(|u| u.mail_quota_mb)
+    else {
+        return Ok(None);
     };
+    let used = usage(db, user_id).await?;
+    Ok(Some((i64::from(limit_mb) * 1024 * 1024 - used, limit_mb)))
+}
+
+/// Bytes of mail stored in all of a user's accounts.
+pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
+    use sea_orm::sea_query::Query;
+    let accounts = Query::select()
+        .column(account::Column::Id)
+        .from(account::Entity)
+        .and_where(account::Column::UserId.eq(user_id))
+        .to_owned();
+    let used: Option<Option<i64>> = message::Entity::find()
+        .select_only()
+        .column_as(message::Column::Size.sum(), "used")
+        .filter(message::Column::AccountId.in_subquery(accounts))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(used.flatten().unwrap_or(0))
+}
+
+/// One batch stored: messages, their UIDLs and search text in one
+/// transaction, with the progress and the lease moved on in it too (a
+/// receive that lost its lease stores nothing more). Stops early when the
+/// quota is reached; returns the UIDLs stored.
+async fn store_batch(
+    db: &DatabaseConnection,
+    acc: &Account,
+    owner: &str,
+    batch: Vec<(String, Vec<u8>)>,
+    room: &mut Option<i64>,
+    done_before: usize,
+) -> Result<(Vec<String>, bool)> {
+    let now = chrono::Utc::now();
+    let mut full = false;
+    let mut fitting = Vec::with_capacity(batch.len());
+    for (u, raw) in batch {
+        if let Some(left) = room {
+            if (raw.len() as i64) > *left {
+                full = true;
+                break;
+            }
+            *left -= raw.len() as i64;
+        }
+        let s = mail::mime::summary(&raw);
+        let text = mail::mime::index_text(&raw);
+        fitting.push((u, raw, s, text));
+    }
+    let txn = db.begin().await?;
+    for (u, raw, s, text) in &fitting {
+        let m = message::ActiveModel {
+            account_id: Set(acc.id),
+            uidl: Set(u.clone()),
+            folder: Set(INBOX.into()),
+            size: Set(raw.len().min(i32::MAX as usize) as i32),
+            raw: Set(raw.clone()),
+            subject: Set(s.subject.clone()),
+            from_addr: Set(s.from.clone()),
+            sent_at: Set(s.date),
+            message_id: Set(s.message_id.clone()),
+            received_at: Set(now),
+            seen: Set(false),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        index::ActiveModel {
+            message_id: Set(m.id),
+            account_id: Set(acc.id),
+            body: Set(text.clone()),
+        }
+        .insert(&txn)
+        .await?;
+        uidl::ActiveModel {
+            account_id: Set(acc.id),
+            uidl: Set(u.clone()),
+            received_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(5));
+    let held = account::Entity::update_many()
+        .col_expr(
+            account::Column::ProgressDone,
+            Expr::value((done_before + fitting.len()) as i32),
+        )
+        .col_expr(account::Column::ReceivingUntil, Expr::value(until))
+        .filter(account::Column::Id.eq(acc.id))
+        .filter(account::Column::ReceivingOwner.eq(owner))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected != 1 {
+        return Err(Error::Busy);
+    }
+    txn.commit().await?;
+    Ok((fitting.into_iter().map(|(u, ..)| u).collect(), full))
+}
+
+async fn receive_held(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    owner: &str,
+    extra_ca_pem: Option<Vec<u8>>,
+    log: Option<mail::pop3::Log>,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<Received> {
+    let quota = room_left(db, acc.user_id).await?;
+    if let Some((left, limit_mb)) = quota {
+        if left <= 0 {
+            // Not even connecting: the mail stays on the server.
+            return Err(Error::QuotaFull { limit_mb });
+        }
+    }
+    let mut room = quota.map(|(left, _)| left);
+    let login = pop_login(db, secrets, acc).await?;
     let remote = |e: mail::pop3::Pop3Error| Error::Remote(e.to_string());
     let mut c = mail::pop3::open_logged(&login, extra_ca_pem, log)
         .await
         .map_err(remote)?;
+    // CAPA is allowed after login (RFC 2449); a server without it simply
+    // gets one command per round trip.
+    let pipelined = match c.capa().await {
+        Ok(caps) => caps.iter().any(|l| l == "PIPELINING"),
+        Err(mail::pop3::Pop3Error::Refused { .. }) => false,
+        Err(e) => return Err(remote(e)),
+    };
     let listing = c.uidl().await.map_err(remote)?;
     let known: HashMap<String, chrono::DateTime<chrono::Utc>> = uidl::Entity::find()
         .filter(uidl::Column::AccountId.eq(acc.id))
@@ -316,47 +517,65 @@ async fn receive_held(
         .filter(|(_, u)| !known.contains_key(u))
         .collect();
     let total = fresh.len();
+    account::Entity::update_many()
+        .col_expr(account::Column::ProgressDone, Expr::value(0))
+        .col_expr(account::Column::ProgressTotal, Expr::value(total as i32))
+        .filter(account::Column::Id.eq(acc.id))
+        .exec(db)
+        .await?;
     progress(0, total);
+
+    // The next batch is fetched while the previous one is being stored, so
+    // the network and the disk work at the same time.
     let mut stored_now: HashSet<String> = HashSet::new();
-    for chunk in fresh.chunks(BATCH) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        for (n, u) in chunk {
-            let raw = c.retr(*n).await.map_err(remote)?;
-            batch.push((u.clone(), raw));
+    let mut chunks = fresh.chunks(BATCH);
+    let mut pending: Option<Vec<(String, Vec<u8>)>> = None;
+    let mut full = false;
+    loop {
+        let next = if full { None } else { chunks.next() };
+        if next.is_none() && pending.is_none() {
+            break;
         }
-        // The whole batch, messages and UIDLs, or nothing.
-        let now = chrono::Utc::now();
-        let txn = db.begin().await?;
-        for (u, raw) in &batch {
-            let s = mail::mime::summary(raw);
-            message::ActiveModel {
-                account_id: Set(acc.id),
-                uidl: Set(u.clone()),
-                folder: Set(INBOX.into()),
-                size: Set(raw.len().min(i32::MAX as usize) as i32),
-                raw: Set(raw.clone()),
-                subject: Set(s.subject),
-                from_addr: Set(s.from),
-                sent_at: Set(s.date),
-                message_id: Set(s.message_id),
-                received_at: Set(now),
-                seen: Set(false),
-                ..Default::default()
+        let fetch = async {
+            match next {
+                Some(chunk) => {
+                    let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
+                    let raws = c.retr_many(&numbers, pipelined).await?;
+                    Ok(Some(
+                        chunk
+                            .iter()
+                            .map(|(_, u)| u.clone())
+                            .zip(raws)
+                            .collect::<Vec<_>>(),
+                    ))
+                }
+                None => Ok(None),
             }
-            .insert(&txn)
-            .await?;
-            uidl::ActiveModel {
-                account_id: Set(acc.id),
-                uidl: Set(u.clone()),
-                received_at: Set(now),
+        };
+        let batch = pending.take();
+        let done_before = out.stored;
+        let room_ref = &mut room;
+        let store = async move {
+            match batch {
+                Some(b) => store_batch(db, acc, owner, b, room_ref, done_before)
+                    .await
+                    .map(Some),
+                None => Ok(None),
             }
-            .insert(&txn)
-            .await?;
+        };
+        let (fetched, stored) = tokio::join!(fetch, store);
+        // What is committed counts even when the fetch beside it failed.
+        if let Some((uidls, quota_hit)) = stored? {
+            out.stored += uidls.len();
+            stored_now.extend(uidls);
+            progress(out.stored, total);
+            full |= quota_hit;
         }
-        txn.commit().await?;
-        out.stored += batch.len();
-        stored_now.extend(batch.into_iter().map(|(u, _)| u));
-        progress(out.stored, total);
+        pending = fetched.map_err(remote)?;
+        if full {
+            // Fetched but not stored: it stays on the server.
+            pending = None;
+        }
     }
 
     // Deletion, only of what is committed: everything (0 days or not left
@@ -395,11 +614,18 @@ async fn receive_held(
         .collect();
     if !vanished.is_empty() {
         out.forgotten = vanished.len();
-        uidl::Entity::delete_many()
-            .filter(uidl::Column::AccountId.eq(acc.id))
-            .filter(uidl::Column::Uidl.is_in(vanished))
-            .exec(db)
-            .await?;
+        for chunk in vanished.chunks(500) {
+            uidl::Entity::delete_many()
+                .filter(uidl::Column::AccountId.eq(acc.id))
+                .filter(uidl::Column::Uidl.is_in(chunk.to_vec()))
+                .exec(db)
+                .await?;
+        }
+    }
+    if full {
+        if let Some((_, limit_mb)) = quota {
+            return Err(Error::QuotaFull { limit_mb });
+        }
     }
     Ok(out)
 }
@@ -420,6 +646,17 @@ pub async fn latest(
         .await?)
 }
 
+/// Users webmail is enabled for (利用させる) and whose login works.
+fn enabled_users() -> sea_orm::sea_query::SelectStatement {
+    use crate::users::entity as u;
+    sea_orm::sea_query::Query::select()
+        .column(u::Column::Id)
+        .from(u::Entity)
+        .and_where(u::Column::WebmailEnabled.eq(true))
+        .and_where(u::Column::Disabled.eq(false))
+        .to_owned()
+}
+
 /// Accounts whose last receive is older than `interval` (or never ran) and
 /// that no receive holds: what the background receiver does next.
 pub async fn due_accounts(db: &DatabaseConnection, interval: Duration) -> Result<Vec<i32>> {
@@ -436,6 +673,7 @@ pub async fn due_accounts(db: &DatabaseConnection, interval: Duration) -> Result
                 .add(account::Column::ReceivingUntil.is_null())
                 .add(account::Column::ReceivingUntil.lt(now)),
         )
+        .filter(account::Column::UserId.in_subquery(enabled_users()))
         .order_by_asc(account::Column::LastReceivedAt)
         .order_by_asc(account::Column::Id)
         .all(db)

@@ -44,7 +44,38 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-const ROW: i32 = 1;
+/// Which settings row: the admin's メールサーバー設定 (also notification
+/// mail), or ウェブメールのメールサーバー設定 that webmail accounts may use
+/// instead. Same shape; webmail's has no credentials or notification part
+/// (each account brings its own user ID and password).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    Admin,
+    Webmail,
+}
+
+impl Scope {
+    fn row(self) -> i32 {
+        match self {
+            Scope::Admin => 1,
+            Scope::Webmail => 2,
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "webmail" {
+            Scope::Webmail
+        } else {
+            Scope::Admin
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Admin => "admin",
+            Scope::Webmail => "webmail",
+        }
+    }
+}
 const SECRET_LABEL: &str = "mail_server.auth_password";
 
 /// メール送信時の認証.
@@ -202,6 +233,11 @@ pub fn address_of(from: &str) -> Option<&str> {
 /// Validates the form. `password_stored` tells whether an empty password
 /// field can fall back to the stored one.
 pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
+    check_scoped(input, password_stored, Scope::Admin)
+}
+
+/// As `check`, for either settings row.
+pub fn check_scoped(input: &Input, password_stored: bool, scope: Scope) -> Result<Settings> {
     let mut c = Checks::default();
     let preset = presets::preset(input.preset.trim()).unwrap_or_else(|| {
         c.push("preset", Code::NotFound);
@@ -249,7 +285,8 @@ pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
         }
         _ => {}
     }
-    let needs_credentials = matches!(smtp_auth, SmtpAuthMode::Smtp | SmtpAuthMode::PopBeforeSmtp);
+    let needs_credentials = scope == Scope::Admin
+        && matches!(smtp_auth, SmtpAuthMode::Smtp | SmtpAuthMode::PopBeforeSmtp);
     let auth_user = input.auth_user.trim().to_owned();
     if needs_credentials && auth_user.is_empty() {
         c.push("auth_user", Code::Required);
@@ -270,7 +307,10 @@ pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
             10
         }
     };
-    let from_mode = input.from_mode.trim().to_owned();
+    let from_mode = match input.from_mode.trim() {
+        "" if scope == Scope::Webmail => "company".to_owned(),
+        m => m.to_owned(),
+    };
     let from_custom = input.from_custom.trim().to_owned();
     match from_mode.as_str() {
         "user" | "company" => {}
@@ -337,13 +377,17 @@ fn to_settings(m: &entity::Model) -> Settings {
     }
 }
 
-async fn row(db: &DatabaseConnection) -> Result<Option<entity::Model>> {
-    Ok(entity::Entity::find_by_id(ROW).one(db).await?)
+async fn row(db: &DatabaseConnection, scope: Scope) -> Result<Option<entity::Model>> {
+    Ok(entity::Entity::find_by_id(scope.row()).one(db).await?)
 }
 
 /// The settings for the screen (defaults before the first save).
 pub async fn view(db: &DatabaseConnection) -> Result<View> {
-    Ok(match row(db).await? {
+    view_scoped(db, Scope::Admin).await
+}
+
+pub async fn view_scoped(db: &DatabaseConnection, scope: Scope) -> Result<View> {
+    Ok(match row(db, scope).await? {
         Some(m) => View {
             settings: to_settings(&m),
             password_set: m.auth_password_sealed.is_some(),
@@ -368,7 +412,10 @@ pub async fn password_for(
     if !typed.is_empty() {
         return Ok(typed.to_owned());
     }
-    match row(db).await?.and_then(|m| m.auth_password_sealed) {
+    match row(db, Scope::Admin)
+        .await?
+        .and_then(|m| m.auth_password_sealed)
+    {
         Some(sealed) => secrets.open(SECRET_LABEL, &sealed),
         None => Ok(String::new()),
     }
@@ -380,12 +427,22 @@ pub async fn save(
     actor: &Actor,
     input: &Input,
 ) -> Result<View> {
+    save_scoped(db, secrets, actor, input, Scope::Admin).await
+}
+
+pub async fn save_scoped(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    actor: &Actor,
+    input: &Input,
+    scope: Scope,
+) -> Result<View> {
     let txn = db.begin().await?;
-    let existing = entity::Entity::find_by_id(ROW).one(&txn).await?;
+    let existing = entity::Entity::find_by_id(scope.row()).one(&txn).await?;
     let stored = existing
         .as_ref()
         .and_then(|m| m.auth_password_sealed.clone());
-    let s = check(input, stored.is_some())?;
+    let s = check_scoped(input, stored.is_some(), scope)?;
     let sealed = if input.password.is_empty() {
         stored
     } else {
@@ -393,7 +450,7 @@ pub async fn save(
     };
     let now = chrono::Utc::now();
     let am = entity::ActiveModel {
-        id: Set(ROW),
+        id: Set(scope.row()),
         preset: Set(s.preset.clone()),
         pop_host: Set(s.pop_host.clone()),
         pop_port: Set(s.pop_port.into()),
@@ -423,7 +480,10 @@ pub async fn save(
     audit::record(
         &txn,
         actor,
-        "mail_server.save",
+        match scope {
+            Scope::Admin => "mail_server.save",
+            Scope::Webmail => "webmail_server.save",
+        },
         "mail_server_settings",
         &format!(
             "smtp={}:{} {} auth={} password_changed={}",

@@ -30,6 +30,10 @@ pub mod entity {
         pub organisation_id: Option<i32>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// ウェブメール > 機能管理: 利用させる.
+        pub webmail_enabled: bool,
+        /// Storage for received mail; None = no limit.
+        pub mail_quota_mb: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

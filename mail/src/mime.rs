@@ -38,6 +38,46 @@ pub fn summary(raw: &[u8]) -> Summary {
     }
 }
 
+/// Longest searchable text kept per message (characters).
+const INDEX_MAX: usize = 100_000;
+
+/// The searchable text of a message: subject, the From/To/Cc names and
+/// addresses, and the text of its body parts (HTML reduced to text),
+/// lower-cased so that a search need not fold case at query time.
+pub fn index_text(raw: &[u8]) -> String {
+    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    out.push_str(m.subject().unwrap_or_default());
+    for addrs in [m.from(), m.to(), m.cc()].into_iter().flatten() {
+        for a in addrs.iter() {
+            out.push('\n');
+            out.push_str(a.name().unwrap_or_default());
+            out.push(' ');
+            out.push_str(a.address().unwrap_or_default());
+        }
+    }
+    for i in 0..m.text_body.len() {
+        if out.len() >= INDEX_MAX {
+            break;
+        }
+        if let Some(t) = m.body_text(i) {
+            out.push('\n');
+            out.push_str(&t);
+        }
+    }
+    let mut text = out.to_lowercase();
+    if text.len() > INDEX_MAX {
+        let mut cut = INDEX_MAX;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +96,21 @@ Message-ID: <abc@example.test>\r\n\r\nbody";
             s.date.map(|d| d.to_rfc3339()),
             Some("2026-11-27T01:00:00+00:00".into())
         );
+    }
+
+    #[test]
+    fn index_text_has_headers_and_decoded_body() {
+        let raw = "From: =?UTF-8?B?5bGx55Sw?= <Yamada@Example.test>\r\n\
+To: bob@example.test\r\n\
+Subject: =?UTF-8?B?5L6/44KK44Gu44OG44K544OI?=\r\n\
+Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\
+\x1b$B$3$s$K$A$O\x1b(B Hello\r\n";
+        let t = index_text(raw.as_bytes());
+        assert!(t.contains("便りのテスト"), "{t}");
+        assert!(t.contains("山田 yamada@example.test"), "{t}");
+        assert!(t.contains("bob@example.test"), "{t}");
+        assert!(t.contains("こんにちは hello"), "{t}");
+        assert_eq!(index_text(b""), "");
     }
 
     #[test]

@@ -250,6 +250,70 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.multiline("RETR").await
     }
 
+    /// `(message number, octets)` for every message (LIST).
+    pub async fn list(&mut self) -> Result<Vec<(u32, u64)>, Pop3Error> {
+        self.command("LIST", "LIST").await?;
+        let body = self.multiline("LIST").await?;
+        let text = String::from_utf8_lossy(&body);
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let mut it = l.split_whitespace();
+                match (
+                    it.next().and_then(|n| n.parse().ok()),
+                    it.next().and_then(|n| n.parse().ok()),
+                ) {
+                    (Some(n), Some(size)) => Ok((n, size)),
+                    _ => Err(Pop3Error::Protocol {
+                        command: "LIST",
+                        reply: l.to_owned(),
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// RETR of several messages. With `pipelined` (the server listed
+    /// PIPELINING in CAPA, RFC 2449 §6.6) every command goes out in one
+    /// write and the replies are read in order, so the link never idles
+    /// between messages; otherwise one command per round trip.
+    pub async fn retr_many(
+        &mut self,
+        numbers: &[u32],
+        pipelined: bool,
+    ) -> Result<Vec<Vec<u8>>, Pop3Error> {
+        if !pipelined || numbers.len() < 2 {
+            let mut out = Vec::with_capacity(numbers.len());
+            for n in numbers {
+                out.push(self.retr(*n).await?);
+            }
+            return Ok(out);
+        }
+        let mut batch = String::with_capacity(numbers.len() * 12);
+        for n in numbers {
+            let line = format!("RETR {n}");
+            if let Some(log) = &self.log {
+                log.push("C:", &line);
+            }
+            batch.push_str(&line);
+            batch.push_str("\r\n");
+        }
+        let w = self.stream.get_mut();
+        tokio::time::timeout(self.timeout, async {
+            w.write_all(batch.as_bytes()).await?;
+            w.flush().await
+        })
+        .await
+        .map_err(|_| Pop3Error::Timeout(self.timeout, "RETR"))?
+        .map_err(|e| Pop3Error::Io(e, "RETR"))?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for _ in numbers {
+            self.status("RETR").await?;
+            out.push(self.multiline("RETR").await?);
+        }
+        Ok(out)
+    }
+
     pub async fn dele(&mut self, n: u32) -> Result<(), Pop3Error> {
         self.command(&format!("DELE {n}"), "DELE").await.map(|_| ())
     }

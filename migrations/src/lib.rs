@@ -9,6 +9,7 @@ mod m20261127_000003_create_outbox;
 mod m20261127_000004_create_schedule;
 mod m20261127_000005_create_mail_store;
 mod m20261127_000006_add_receive_log;
+mod m20261128_000007_webmail_accounts;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_schedule::Migration),
             Box::new(m20261127_000005_create_mail_store::Migration),
             Box::new(m20261127_000006_add_receive_log::Migration),
+            Box::new(m20261128_000007_webmail_accounts::Migration),
         ]
     }
 }

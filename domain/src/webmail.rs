@@ -1,0 +1,853 @@
+//! ウェブメール > 機能管理: who may use webmail, their accounts (the
+//! アカウントの追加 form with its three server sources), the default
+//! account, storage quotas and webmail's own settings.
+//!
+//! Accounts are managed by admins for anyone, and by users for themselves
+//! when the admin allows it (ユーザーによるアカウント設定).
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor};
+use crate::mailbox::{self, Account, account};
+use crate::mailserver::{Scope, check_host};
+use crate::secrets::SecretBox;
+use crate::users::entity as users;
+use crate::validate::{Checks, is_email};
+use crate::{Code, Error, Result};
+use mail::presets::{Protection, SmtpMechanism};
+
+pub mod csv;
+
+pub mod settings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webmail_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub allow_user_edit: bool,
+        pub receive_interval_min: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+const SMTP_SECRET_LABEL: &str = "mail_account.smtp_password";
+
+/// ウェブメール設定.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Users may add and edit their own accounts.
+    pub allow_user_edit: bool,
+    /// Background receiving of every account, in minutes.
+    pub receive_interval_min: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            allow_user_edit: true,
+            receive_interval_min: 5,
+        }
+    }
+}
+
+pub async fn settings(db: &DatabaseConnection) -> Result<Settings> {
+    Ok(match settings::Entity::find_by_id(1).one(db).await? {
+        Some(m) => Settings {
+            allow_user_edit: m.allow_user_edit,
+            receive_interval_min: m.receive_interval_min.max(1) as u32,
+        },
+        None => Settings::default(),
+    })
+}
+
+pub async fn save_settings(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    allow_user_edit: bool,
+    receive_interval_min: &str,
+) -> Result<Settings> {
+    let mut c = Checks::default();
+    let interval = match receive_interval_min.trim().parse::<u32>() {
+        Ok(m) if (1..=1440).contains(&m) => m,
+        _ => {
+            c.push("receive_interval_min", Code::Range { min: 1, max: 1440 });
+            5
+        }
+    };
+    c.finish()?;
+    let txn = db.begin().await?;
+    let am = settings::ActiveModel {
+        id: Set(1),
+        allow_user_edit: Set(allow_user_edit),
+        receive_interval_min: Set(interval as i32),
+        updated_at: Set(chrono::Utc::now()),
+    };
+    if settings::Entity::find_by_id(1).one(&txn).await?.is_some() {
+        am.update(&txn).await?;
+    } else {
+        am.insert(&txn).await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        "webmail.settings",
+        "webmail_settings",
+        &format!("allow_user_edit={allow_user_edit} interval_min={interval}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Settings {
+        allow_user_edit,
+        receive_interval_min: interval,
+    })
+}
+
+/// Who asks: a signed-in user, and whether they are an admin.
+#[derive(Clone, Copy, Debug)]
+pub struct Who {
+    pub user_id: i32,
+    pub admin: bool,
+}
+
+async fn user(db: &DatabaseConnection, id: i32) -> Result<crate::users::User> {
+    users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// May `who` change the accounts of `owner`? Admins always; a user their
+/// own, when webmail is enabled for them and the admin allows it.
+pub async fn may_manage(db: &DatabaseConnection, who: Who, owner: i32) -> Result<()> {
+    if who.admin {
+        user(db, owner).await?;
+        return Ok(());
+    }
+    if who.user_id != owner {
+        return Err(Error::Forbidden);
+    }
+    let u = user(db, owner).await?;
+    if !u.webmail_enabled || !settings(db).await?.allow_user_edit {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// The account, if `who` may see it (its owner with webmail enabled, or an
+/// admin). Someone else's account is "not found", not "forbidden", so IDs
+/// reveal nothing.
+pub async fn account_for(db: &DatabaseConnection, who: Who, id: i32) -> Result<Account> {
+    let a = account::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if who.admin {
+        return Ok(a);
+    }
+    if a.user_id != who.user_id {
+        return Err(Error::NotFound);
+    }
+    if !user(db, who.user_id).await?.webmail_enabled {
+        return Err(Error::Forbidden);
+    }
+    Ok(a)
+}
+
+/// A user's accounts, the default first, then by name.
+pub async fn accounts_of(db: &DatabaseConnection, user_id: i32) -> Result<Vec<Account>> {
+    Ok(account::Entity::find()
+        .filter(account::Column::UserId.eq(user_id))
+        .order_by_desc(account::Column::IsDefault)
+        .order_by_asc(account::Column::Name)
+        .order_by_asc(account::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// One line of 個人アカウント設定 > アカウント設定.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub user_id: i32,
+    pub login_id: String,
+    pub name: String,
+    pub enabled: bool,
+    /// The default account's name.
+    pub account: Option<String>,
+    pub accounts: usize,
+    /// メール受信: the default account's last receive, or its error.
+    pub last_received_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+    pub quota_mb: Option<i32>,
+}
+
+/// The users of an organisation (None: everyone), by name.
+pub async fn user_rows(db: &DatabaseConnection, org: Option<i32>) -> Result<Vec<UserRow>> {
+    let mut q = users::Entity::find().filter(users::Column::Disabled.eq(false));
+    if let Some(org) = org {
+        q = q.filter(users::Column::OrganisationId.eq(org));
+    }
+    let people = q
+        .order_by_asc(users::Column::Name)
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = people.iter().map(|u| u.id).collect();
+    let mut accounts: Vec<Account> = Vec::new();
+    for chunk in ids.chunks(500) {
+        accounts.extend(
+            account::Entity::find()
+                .filter(account::Column::UserId.is_in(chunk.to_vec()))
+                .order_by_desc(account::Column::IsDefault)
+                .order_by_asc(account::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(people
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<&Account> = accounts.iter().filter(|a| a.user_id == u.id).collect();
+            let first = mine.first();
+            UserRow {
+                user_id: u.id,
+                login_id: u.login_id,
+                name: u.name,
+                enabled: u.webmail_enabled,
+                account: first.map(|a| a.name.clone()),
+                accounts: mine.len(),
+                last_received_at: first.and_then(|a| a.last_received_at),
+                last_error: first.and_then(|a| a.last_error.clone()),
+                quota_mb: u.mail_quota_mb,
+            }
+        })
+        .collect())
+}
+
+/// 利用させる / 利用させない for the checked users.
+pub async fn set_enabled(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_ids: &[i32],
+    on: bool,
+) -> Result<u64> {
+    if user_ids.is_empty() {
+        return Err(Error::field("user_ids", Code::Required));
+    }
+    let txn = db.begin().await?;
+    let mut n = 0;
+    for chunk in user_ids.chunks(500) {
+        n += users::Entity::update_many()
+            .col_expr(users::Column::WebmailEnabled, Expr::value(on))
+            .filter(users::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+    }
+    audit::record(
+        &txn,
+        actor,
+        if on {
+            "webmail.enable"
+        } else {
+            "webmail.disable"
+        },
+        "users",
+        &format!("{user_ids:?}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// The storage quota of a user in MB; empty = no limit.
+pub async fn set_quota(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: i32,
+    quota_mb: &str,
+) -> Result<Option<i32>> {
+    let quota = match quota_mb.trim() {
+        "" => None,
+        v => match v.parse::<i32>() {
+            Ok(q) if (1..=1_000_000).contains(&q) => Some(q),
+            _ => {
+                return Err(Error::field(
+                    "quota_mb",
+                    Code::Range {
+                        min: 1,
+                        max: 1_000_000,
+                    },
+                ));
+            }
+        },
+    };
+    user(db, user_id).await?;
+    let txn = db.begin().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::MailQuotaMb, Expr::value(quota))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "webmail.quota",
+        &format!("users/{user_id}"),
+        &format!("{quota:?}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(quota)
+}
+
+/// The account form as typed (every value a string, as posted).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInput {
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub log_receive: bool,
+    pub log_send: bool,
+    /// admin | webmail | own
+    pub recv_source: String,
+    pub pop_host: String,
+    pub pop_port: String,
+    pub pop_protection: String,
+    pub pop_user: String,
+    /// Empty: keep the stored one.
+    pub pop_password: String,
+    /// standard | apop | xoauth2
+    pub pop_auth: String,
+    pub timeout_secs: String,
+    pub leave_on_server: bool,
+    /// Empty: keep forever.
+    pub leave_days: String,
+    pub send_source: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_protection: String,
+    /// none | pop-before-smtp | smtp | xoauth2
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    /// Empty: the receiving user ID and password.
+    pub smtp_user: String,
+    pub smtp_password: String,
+}
+
+impl AccountInput {
+    /// The form of a stored account (passwords left empty: unchanged).
+    pub fn of(a: &Account) -> Self {
+        AccountInput {
+            name: a.name.clone(),
+            display_name: a.display_name.clone(),
+            email: a.email.clone(),
+            log_receive: a.log_receive,
+            log_send: a.log_send,
+            recv_source: a.recv_source.clone(),
+            pop_host: a.pop_host.clone(),
+            pop_port: a.pop_port.to_string(),
+            pop_protection: a.pop_protection.clone(),
+            pop_user: a.pop_user.clone(),
+            pop_password: String::new(),
+            pop_auth: if a.pop_apop { "apop" } else { "standard" }.into(),
+            timeout_secs: a.timeout_secs.to_string(),
+            leave_on_server: a.leave_on_server,
+            leave_days: a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
+            send_source: a.send_source.clone(),
+            smtp_host: a.smtp_host.clone(),
+            smtp_port: a.smtp_port.to_string(),
+            smtp_protection: a.smtp_protection.clone(),
+            smtp_auth: a.smtp_auth.clone(),
+            smtp_mechanism: a.smtp_mechanism.clone(),
+            smtp_user: a.smtp_user.clone(),
+            smtp_password: String::new(),
+        }
+    }
+
+    /// A new account's form: the admin's servers, standard login.
+    pub fn new_default() -> Self {
+        AccountInput {
+            recv_source: "admin".into(),
+            pop_port: "110".into(),
+            pop_protection: "none".into(),
+            pop_auth: "standard".into(),
+            timeout_secs: "30".into(),
+            send_source: "admin".into(),
+            smtp_port: "587".into(),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "smtp".into(),
+            smtp_mechanism: "standard".into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The form, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Valid {
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub recv_source: &'static str,
+    pub pop_host: String,
+    pub pop_port: u16,
+    pub pop_protection: Protection,
+    pub pop_user: String,
+    pub pop_apop: bool,
+    pub timeout_secs: u16,
+    pub leave_days: Option<u16>,
+    pub send_source: &'static str,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_protection: Protection,
+    pub smtp_auth: &'static str,
+    pub smtp_mechanism: SmtpMechanism,
+    pub smtp_user: String,
+}
+
+fn source(c: &mut Checks, field: &'static str, v: &str) -> &'static str {
+    match v.trim() {
+        "admin" => "admin",
+        "webmail" => "webmail",
+        "own" => "own",
+        _ => {
+            c.push(field, Code::Required);
+            "admin"
+        }
+    }
+}
+
+fn port(c: &mut Checks, field: &'static str, v: &str) -> u16 {
+    match v.trim().parse::<u16>() {
+        Ok(p) if p > 0 => p,
+        _ if v.trim().is_empty() => {
+            c.push(field, Code::Required);
+            0
+        }
+        _ => {
+            c.push(field, Code::InvalidPort);
+            0
+        }
+    }
+}
+
+fn protection(c: &mut Checks, field: &'static str, v: &str, pop: bool) -> Protection {
+    match Protection::parse(v.trim()) {
+        Some(Protection::StartTlsNoVerify) if pop => {
+            c.push(field, Code::Unsupported);
+            Protection::None
+        }
+        Some(p) => p,
+        None => {
+            c.push(field, Code::Required);
+            Protection::None
+        }
+    }
+}
+
+fn credential(c: &mut Checks, field: &'static str, v: &str, required: bool) -> String {
+    let v = v.trim().to_owned();
+    if required && v.is_empty() {
+        c.push(field, Code::Required);
+    } else if v.chars().count() > 254 {
+        c.push(field, Code::TooLong { max: 254 });
+    } else if v.chars().any(char::is_control) {
+        c.push(field, Code::InvalidChars);
+    }
+    v
+}
+
+/// Validates the form; `pop_password_stored` says whether an empty password
+/// keeps a stored one.
+pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
+    let mut c = Checks::default();
+    let name = c.text("name", &i.name, 100);
+    let display_name = i.display_name.trim().to_owned();
+    if display_name.chars().count() > 100 {
+        c.push("display_name", Code::TooLong { max: 100 });
+    } else if display_name.chars().any(char::is_control) {
+        c.push("display_name", Code::InvalidChars);
+    }
+    let email = i.email.trim().to_owned();
+    if email.is_empty() {
+        c.push("email", Code::Required);
+    } else if email.chars().count() > 254 || !is_email(&email) {
+        c.push("email", Code::InvalidEmail);
+    }
+
+    let recv_source = source(&mut c, "recv_source", &i.recv_source);
+    let own = recv_source == "own";
+    let (pop_host, pop_port, pop_protection) = if own {
+        (
+            check_host(&mut c, "pop_host", &i.pop_host, true),
+            port(&mut c, "pop_port", &i.pop_port),
+            protection(&mut c, "pop_protection", &i.pop_protection, true),
+        )
+    } else {
+        (String::new(), 110, Protection::None)
+    };
+    let pop_user = credential(&mut c, "pop_user", &i.pop_user, true);
+    if i.pop_password.is_empty() && !pop_password_stored {
+        c.push("pop_password", Code::Required);
+    } else if i.pop_password.contains(['\r', '\n']) {
+        c.push("pop_password", Code::InvalidChars);
+    }
+    let pop_apop = match i.pop_auth.trim() {
+        "" | "standard" => false,
+        "apop" => true,
+        "xoauth2" => {
+            c.push("pop_auth", Code::OAuthFirst);
+            false
+        }
+        _ => {
+            c.push("pop_auth", Code::Required);
+            false
+        }
+    };
+    let timeout_secs = match i.timeout_secs.trim().parse::<u16>() {
+        Ok(t) if (1..=300).contains(&t) => t,
+        _ => {
+            c.push("timeout_secs", Code::Range { min: 1, max: 300 });
+            30
+        }
+    };
+    let leave_days = match i.leave_days.trim() {
+        "" => None,
+        v => match v.parse::<u16>() {
+            Ok(d) if d <= 3650 => Some(d),
+            _ => {
+                c.push("leave_days", Code::Range { min: 0, max: 3650 });
+                None
+            }
+        },
+    };
+
+    let send_source = source(&mut c, "send_source", &i.send_source);
+    let (smtp_host, smtp_port, smtp_protection) = if send_source == "own" {
+        (
+            check_host(&mut c, "smtp_host", &i.smtp_host, true),
+            port(&mut c, "smtp_port", &i.smtp_port),
+            protection(&mut c, "smtp_protection", &i.smtp_protection, false),
+        )
+    } else {
+        (String::new(), 587, Protection::StartTls)
+    };
+    let smtp_auth = match i.smtp_auth.trim() {
+        "none" => "none",
+        "pop-before-smtp" => "pop-before-smtp",
+        "" | "smtp" => "smtp",
+        "xoauth2" => {
+            c.push("smtp_auth", Code::OAuthFirst);
+            "none"
+        }
+        _ => {
+            c.push("smtp_auth", Code::Required);
+            "none"
+        }
+    };
+    let smtp_mechanism = match i.smtp_mechanism.trim() {
+        "" => SmtpMechanism::Standard,
+        m => SmtpMechanism::parse(m).unwrap_or_else(|| {
+            c.push("smtp_mechanism", Code::Required);
+            SmtpMechanism::Standard
+        }),
+    };
+    let smtp_user = credential(&mut c, "smtp_user", &i.smtp_user, false);
+    if i.smtp_password.contains(['\r', '\n']) {
+        c.push("smtp_password", Code::InvalidChars);
+    }
+    c.finish()?;
+    Ok(Valid {
+        name,
+        display_name,
+        email,
+        recv_source,
+        pop_host,
+        pop_port,
+        pop_protection,
+        pop_user,
+        pop_apop,
+        timeout_secs,
+        leave_days,
+        send_source,
+        smtp_host,
+        smtp_port,
+        smtp_protection,
+        smtp_auth,
+        smtp_mechanism,
+        smtp_user,
+    })
+}
+
+/// Checks what needs the database: the name is the user's only one of that
+/// name, and a shared server source has been set up.
+async fn check_with_db<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+    id: Option<i32>,
+    v: &Valid,
+) -> Result<()> {
+    let mut c = Checks::default();
+    let mut same = account::Entity::find()
+        .filter(account::Column::UserId.eq(user_id))
+        .filter(account::Column::Name.eq(v.name.clone()));
+    if let Some(id) = id {
+        same = same.filter(account::Column::Id.ne(id));
+    }
+    if same.one(conn).await?.is_some() {
+        c.push("name", Code::Duplicate);
+    }
+    for (field, src, pop) in [
+        ("recv_source", v.recv_source, true),
+        ("send_source", v.send_source, false),
+    ] {
+        if src == "own" {
+            continue;
+        }
+        let row = crate::mailserver::entity::Entity::find_by_id(match Scope::parse(src) {
+            Scope::Admin => 1,
+            Scope::Webmail => 2,
+        })
+        .one(conn)
+        .await?;
+        let set_up = row.is_some_and(|r| {
+            if pop {
+                !r.pop_host.is_empty()
+            } else {
+                !r.smtp_host.is_empty()
+            }
+        });
+        if !set_up {
+            c.push(field, Code::NotConfigured);
+        }
+    }
+    c.finish()
+}
+
+/// Adds (`id` None) or changes an account of `owner`. Passwords left empty
+/// keep the stored ones. The first account becomes the default.
+pub async fn save_account(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    actor: &Actor,
+    who: Who,
+    owner: i32,
+    id: Option<i32>,
+    input: &AccountInput,
+) -> Result<Account> {
+    may_manage(db, who, owner).await?;
+    let txn = db.begin().await?;
+    let existing = match id {
+        Some(id) => Some(
+            account::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|a| a.user_id == owner)
+                .ok_or(Error::NotFound)?,
+        ),
+        None => None,
+    };
+    let saved = save_in(&txn, secrets, actor, owner, existing, input).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Saves inside the caller's transaction (the CSV import saves a whole
+/// file in one): validates, seals new passwords, writes the audit entry.
+/// `existing` must belong to `owner`.
+pub async fn save_in(
+    txn: &sea_orm::DatabaseTransaction,
+    secrets: &SecretBox,
+    actor: &Actor,
+    owner: i32,
+    existing: Option<Account>,
+    input: &AccountInput,
+) -> Result<Account> {
+    let id = existing.as_ref().map(|a| a.id);
+    let stored_pop = existing
+        .as_ref()
+        .and_then(|a| a.pop_password_sealed.clone());
+    let v = check(input, stored_pop.is_some())?;
+    check_with_db(txn, owner, id, &v).await?;
+    let pop_sealed = if input.pop_password.is_empty() {
+        stored_pop
+    } else {
+        Some(secrets.seal(mailbox::SECRET_LABEL, &input.pop_password)?)
+    };
+    let smtp_sealed = if input.smtp_password.is_empty() {
+        existing
+            .as_ref()
+            .and_then(|a| a.smtp_password_sealed.clone())
+    } else {
+        Some(secrets.seal(SMTP_SECRET_LABEL, &input.smtp_password)?)
+    };
+    let is_first = account::Entity::find()
+        .filter(account::Column::UserId.eq(owner))
+        .one(txn)
+        .await?
+        .is_none();
+    let now = chrono::Utc::now();
+    let mut am = match &existing {
+        Some(a) => account::ActiveModel::from(a.clone()),
+        None => account::ActiveModel {
+            user_id: Set(owner),
+            is_default: Set(is_first),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    am.name = Set(v.name.clone());
+    am.display_name = Set(v.display_name.clone());
+    am.email = Set(v.email.clone());
+    am.log_receive = Set(input.log_receive);
+    am.log_send = Set(input.log_send);
+    am.recv_source = Set(v.recv_source.into());
+    am.pop_host = Set(v.pop_host.clone());
+    am.pop_port = Set(v.pop_port.into());
+    am.pop_protection = Set(v.pop_protection.as_str().into());
+    am.pop_user = Set(v.pop_user.clone());
+    am.pop_password_sealed = Set(pop_sealed);
+    am.pop_apop = Set(v.pop_apop);
+    am.timeout_secs = Set(v.timeout_secs.into());
+    am.leave_on_server = Set(input.leave_on_server);
+    am.leave_days = Set(v.leave_days.map(i32::from));
+    am.send_source = Set(v.send_source.into());
+    am.smtp_host = Set(v.smtp_host.clone());
+    am.smtp_port = Set(v.smtp_port.into());
+    am.smtp_protection = Set(v.smtp_protection.as_str().into());
+    am.smtp_auth = Set(v.smtp_auth.into());
+    am.smtp_mechanism = Set(v.smtp_mechanism.as_str().into());
+    am.smtp_user = Set(v.smtp_user.clone());
+    am.smtp_password_sealed = Set(smtp_sealed);
+    am.updated_at = Set(now);
+    if !input.log_receive {
+        am.receive_log = Set(None);
+    }
+    if !input.log_send {
+        am.send_log = Set(None);
+    }
+    let saved = if existing.is_some() {
+        am.update(txn).await?
+    } else {
+        am.insert(txn).await?
+    };
+    audit::record(
+        txn,
+        actor,
+        if existing.is_some() {
+            "webmail.account.update"
+        } else {
+            "webmail.account.create"
+        },
+        &format!("mail_accounts/{}", saved.id),
+        &format!(
+            "user={owner} name={} recv={} send={} password_changed={}",
+            saved.name,
+            saved.recv_source,
+            saved.send_source,
+            !input.pop_password.is_empty() || !input.smtp_password.is_empty()
+        ),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Deletes an account with the mail stored for it. When it was the default,
+/// the user's oldest remaining account becomes the default.
+pub async fn delete_account(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    who: Who,
+    owner: i32,
+    id: i32,
+) -> Result<()> {
+    may_manage(db, who, owner).await?;
+    let txn = db.begin().await?;
+    let a = account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|a| a.user_id == owner)
+        .ok_or(Error::NotFound)?;
+    if a.receiving_until.is_some_and(|t| t > chrono::Utc::now()) {
+        return Err(Error::Busy);
+    }
+    account::Entity::delete_by_id(id).exec(&txn).await?;
+    if a.is_default {
+        if let Some(next) = account::Entity::find()
+            .filter(account::Column::UserId.eq(owner))
+            .order_by_asc(account::Column::Id)
+            .one(&txn)
+            .await?
+        {
+            account::Entity::update_many()
+                .col_expr(account::Column::IsDefault, Expr::value(true))
+                .filter(account::Column::Id.eq(next.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        actor,
+        "webmail.account.delete",
+        &format!("mail_accounts/{id}"),
+        &format!("user={owner} name={}", a.name),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// 通常使用するアカウントの変更.
+pub async fn set_default(db: &DatabaseConnection, who: Who, owner: i32, id: i32) -> Result<()> {
+    if !(who.admin || who.user_id == owner) {
+        return Err(Error::Forbidden);
+    }
+    let txn = db.begin().await?;
+    account::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|a| a.user_id == owner)
+        .ok_or(Error::NotFound)?;
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::IsDefault,
+            sea_orm::sea_query::ExprTrait::eq(Expr::col(account::Column::Id), id),
+        )
+        .filter(account::Column::UserId.eq(owner))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The state of an account's receive, for the progress bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveState {
+    pub running: bool,
+    pub done: i32,
+    pub total: i32,
+    pub last_received_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+pub fn receive_state(a: &Account) -> ReceiveState {
+    ReceiveState {
+        running: a.receiving_until.is_some_and(|t| t > chrono::Utc::now()),
+        done: a.progress_done,
+        total: a.progress_total,
+        last_received_at: a.last_received_at,
+        last_error: a.last_error.clone(),
+    }
+}
