@@ -28,6 +28,8 @@ bob@$DOMAIN:bobpass
 carol@$DOMAIN:Pa ss\"w\\rd!
 bench@$DOMAIN:benchpass
 dave@$DOMAIN:davepass
+erin@$DOMAIN:erinpass
+frank@$DOMAIN:frankpass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

@@ -203,6 +203,7 @@ fn Shell(me: Me) -> impl IntoView {
             <nav class="app-menu" data-testid="app-menu">
                 <A href="/" attr:data-testid="nav-home">{move || lang.get().t().menu_home}</A>
                 <A href="/schedule" attr:data-testid="nav-schedule">{move || lang.get().t().menu_schedule}</A>
+                <A href="/mail" attr:data-testid="nav-webmail">{move || lang.get().t().menu_webmail}</A>
                 <A href="/memos" attr:data-testid="nav-memos">
                     {move || lang.get().t().sched.memos}
                     {(memos_unread > 0).then(|| view! { <span class="badge count" data-testid="memo-count">{memos_unread}</span> })}
@@ -287,6 +288,73 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/outbox" attr:data-testid="admin-outbox">
                 {move || lang.get().t().sched.outbox}
             </A>
+            <h2>{move || lang.get().t().wm.nav_group}</h2>
+            <A href="/admin/webmail" attr:data-testid="admin-webmail">
+                {move || lang.get().t().wm.settings}
+            </A>
+            <A href="/admin/webmail/users" attr:data-testid="admin-webmail-users">
+                {move || lang.get().t().wm.accounts_admin}
+            </A>
+            <A href="/admin/webmail/import" attr:data-testid="admin-webmail-import">
+                {move || lang.get().t().wm.import_export}
+            </A>
+            <A href="/admin/webmail/server" attr:data-testid="admin-webmail-server">
+                {move || lang.get().t().wm.webmail_server}
+            </A>
+            <A href="/admin/webmail/index" attr:data-testid="admin-webmail-index">
+                {move || lang.get().t().wm.index}
+            </A>
         </nav>
+    }
+}
+
+/// Standard base64 of a file read in the browser (the import uploads it as
+/// text inside a server function call).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Waits in the browser (polling a running job); returns at once on the
+/// server, where effects do not run.
+pub async fn sleep_ms(ms: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+#[cfg(test)]
+mod base64_tests {
+    #[test]
+    fn matches_the_standard_alphabet_and_padding() {
+        assert_eq!(super::base64_encode(b""), "");
+        assert_eq!(super::base64_encode(b"f"), "Zg==");
+        assert_eq!(super::base64_encode(b"fo"), "Zm8=");
+        assert_eq!(super::base64_encode(b"foo"), "Zm9v");
+        assert_eq!(super::base64_encode("便り".as_bytes()), "5L6/44KK");
     }
 }

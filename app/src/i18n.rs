@@ -42,6 +42,7 @@ pub fn use_lang() -> Signal<Lang> {
 pub struct Catalogue {
     pub mail: &'static crate::i18n_mail::MailTexts,
     pub sched: &'static crate::i18n_sched::SchedTexts,
+    pub wm: &'static crate::i18n_webmail::WebmailTexts,
     pub app_name: &'static str,
     pub app_tagline: &'static str,
     pub language_name: &'static str,
@@ -219,6 +220,14 @@ impl Catalogue {
             ("invalid_time_zone", false) => {
                 "This is not a time zone name (e.g. Asia/Tokyo).".into()
             }
+            ("not_configured", true) => {
+                "そのメールサーバー設定はまだ保存されていません。先に設定するか「個別に設定する」を選んでください。".into()
+            }
+            ("not_configured", false) => {
+                "Those mail server settings have not been saved yet; set them up first or choose your own server.".into()
+            }
+            ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),
+            ("column_count", false) => format!("Wrong number of columns ({n} expected)."),
             (_, true) => "入力内容を確認してください。".into(),
             (_, false) => "Check this value.".into(),
         }
@@ -228,6 +237,7 @@ impl Catalogue {
 pub static JA: Catalogue = Catalogue {
     mail: &crate::i18n_mail::MAIL_JA,
     sched: &crate::i18n_sched::SCHED_JA,
+    wm: &crate::i18n_webmail::WM_JA,
     app_name: "便り",
     app_tagline: "グループウェアのメール",
     language_name: "日本語",
@@ -324,6 +334,7 @@ pub static JA: Catalogue = Catalogue {
 pub static EN: Catalogue = Catalogue {
     mail: &crate::i18n_mail::MAIL_EN,
     sched: &crate::i18n_sched::SCHED_EN,
+    wm: &crate::i18n_webmail::WM_EN,
     app_name: "Tayori",
     app_tagline: "Mail for your groupware",
     language_name: "English",

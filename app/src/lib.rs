@@ -9,10 +9,12 @@ pub mod error;
 pub mod i18n;
 pub mod i18n_mail;
 pub mod i18n_sched;
+pub mod i18n_webmail;
 pub mod mail_api;
 pub mod pages;
 pub mod schedule_api;
 pub mod stream;
+pub mod webmail_api;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -130,6 +132,17 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/schedule/new") view=ScheduleNewPage ssr=SsrMode::Async />
                         <Route path=path!("/schedule/entry/:id") view=ScheduleEntryPage ssr=SsrMode::Async />
                         <Route path=path!("/memos") view=MemosPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/accounts") view=MyAccountsPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/accounts/new") view=AccountFormPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/accounts/:id") view=AccountFormPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/accounts/:id/log") view=AccountLogPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail") view=WebmailAdminPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/users") view=WebmailUsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/users/:id") view=WebmailUserPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/server") view=WebmailServerPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/import") view=WebmailImportPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/index") view=WebmailIndexPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </LangProvider>

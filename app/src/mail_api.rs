@@ -35,6 +35,8 @@ pub struct MailServerDto {
     /// 氏名 of who saved last.
     pub updated_by: String,
     pub company_email: String,
+    /// "admin" (メールサーバー設定) or "webmail" (ウェブメールのメールサーバー設定).
+    pub scope: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -82,16 +84,20 @@ impl MailServerDto {
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
             updated_by: String::new(),
             company_email,
+            scope: String::new(),
         }
     }
 }
 
 #[server(prefix = "/api", endpoint = "get_mail_server")]
-pub async fn get_mail_server() -> Result<MailServerDto, AppError> {
+pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailServerDto, AppError> {
     require(Need::Admin).await?;
     let state = crate::auth::state()?;
-    let view = done(domain::mailserver::view(&state.db).await)?;
-    MailServerDto::load(view, &state).await
+    let scope = domain::mailserver::Scope::parse(&scope);
+    let view = done(domain::mailserver::view_scoped(&state.db, scope).await)?;
+    let mut dto = MailServerDto::load(view, &state).await?;
+    dto.scope = scope.as_str().into();
+    Ok(dto)
 }
 
 #[server(prefix = "/api", endpoint = "save_mail_server")]
@@ -113,6 +119,7 @@ pub async fn save_mail_server(
     from_mode: String,
     from_custom: String,
     #[server(default)] notify_charset: String,
+    #[server(default)] scope: String,
 ) -> Result<MailServerDto, AppError> {
     let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
@@ -135,9 +142,14 @@ pub async fn save_mail_server(
         from_custom,
         notify_charset,
     };
-    let view =
-        done(domain::mailserver::save(&state.db, &state.secrets, &caller.actor(), &input).await)?;
-    MailServerDto::load(view, &state).await
+    let scope = domain::mailserver::Scope::parse(&scope);
+    let view = done(
+        domain::mailserver::save_scoped(&state.db, &state.secrets, &caller.actor(), &input, scope)
+            .await,
+    )?;
+    let mut dto = MailServerDto::load(view, &state).await?;
+    dto.scope = scope.as_str().into();
+    Ok(dto)
 }
 
 /// 「テストメール送信」 with the saved settings: delivers a real message to

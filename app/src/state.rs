@@ -31,3 +31,55 @@ impl FromRef<AppState> for LeptosOptions {
         state.leptos_options.clone()
     }
 }
+
+/// メール索引の最適化 in this process: one at a time, its progress readable
+/// by the admin's page.
+#[derive(Default)]
+pub struct IndexJob(std::sync::Mutex<IndexSnapshot>);
+
+#[derive(Clone, Debug, Default)]
+pub struct IndexSnapshot {
+    pub running: bool,
+    pub done: u64,
+    pub total: u64,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub error: Option<String>,
+}
+
+impl IndexJob {
+    fn lock(&self) -> std::sync::MutexGuard<'_, IndexSnapshot> {
+        // A panic while holding the lock leaves plain numbers behind: usable.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// True when this call started it (false: one is already running).
+    pub fn start(&self) -> bool {
+        let mut s = self.lock();
+        if s.running {
+            return false;
+        }
+        *s = IndexSnapshot {
+            running: true,
+            ..Default::default()
+        };
+        true
+    }
+    pub fn progress(&self, done: u64, total: u64) {
+        let mut s = self.lock();
+        s.done = done;
+        s.total = total;
+    }
+    pub fn finish(&self, error: Option<String>) {
+        let mut s = self.lock();
+        s.running = false;
+        s.finished_at = Some(chrono::Utc::now());
+        s.error = error;
+    }
+    pub fn snapshot(&self) -> IndexSnapshot {
+        self.lock().clone()
+    }
+}
+
+pub fn index_job() -> &'static IndexJob {
+    static JOB: std::sync::OnceLock<IndexJob> = std::sync::OnceLock::new();
+    JOB.get_or_init(IndexJob::default)
+}

@@ -46,6 +46,10 @@ pub enum Code {
     InvalidTimeZone,
     /// Refers to settings nobody has saved yet (a shared mail server).
     NotConfigured,
+    /// A CSV line has the wrong number of columns.
+    ColumnCount {
+        expected: u32,
+    },
 }
 
 impl Code {
@@ -77,6 +81,7 @@ impl Code {
             Code::EndBeforeStart => "end_before_start",
             Code::InvalidTimeZone => "invalid_time_zone",
             Code::NotConfigured => "not_configured",
+            Code::ColumnCount { .. } => "column_count",
         }
     }
 
@@ -86,6 +91,7 @@ impl Code {
             Code::TooLong { max } => Some(*max),
             Code::TooShort { min } => Some(*min),
             Code::Range { max, .. } => Some(*max),
+            Code::ColumnCount { expected } => Some(*expected),
             _ => None,
         }
     }

@@ -646,6 +646,81 @@ pub async fn latest(
         .await?)
 }
 
+/// メール索引の最適化: derives every message's list fields and search text
+/// again from its stored raw bytes (a newer parser reads old mail better),
+/// drops index rows whose message is gone, then compacts the database.
+/// Only derived data is written; no message is deleted or changed.
+pub async fn rebuild_index(
+    db: &DatabaseConnection,
+    actor: &crate::audit::Actor,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<u64> {
+    use sea_orm::{ConnectionTrait, PaginatorTrait};
+    let total = message::Entity::find().count(db).await?;
+    progress(0, total);
+    let mut done = 0u64;
+    let mut after = i64::MIN;
+    loop {
+        // Keyset pages: cost the same at any depth, and new mail arriving
+        // meanwhile is indexed by its own receive.
+        let page = message::Entity::find()
+            .filter(message::Column::Id.gt(after))
+            .order_by_asc(message::Column::Id)
+            .limit(200)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let txn = db.begin().await?;
+        for m in &page {
+            let s = mail::mime::summary(&m.raw);
+            message::Entity::update_many()
+                .col_expr(message::Column::Subject, Expr::value(s.subject))
+                .col_expr(message::Column::FromAddr, Expr::value(s.from))
+                .col_expr(message::Column::SentAt, Expr::value(s.date))
+                .col_expr(message::Column::MessageId, Expr::value(s.message_id))
+                .filter(message::Column::Id.eq(m.id))
+                .exec(&txn)
+                .await?;
+            index::Entity::delete_by_id(m.id).exec(&txn).await?;
+            index::ActiveModel {
+                message_id: Set(m.id),
+                account_id: Set(m.account_id),
+                body: Set(mail::mime::index_text(&m.raw)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        done += page.len() as u64;
+        progress(done, total);
+    }
+    // Rows of messages deleted while foreign keys were off cannot exist on
+    // PostgreSQL; on SQLite they are swept here.
+    let orphans = sea_orm::sea_query::Query::select()
+        .column(message::Column::Id)
+        .from(message::Entity)
+        .to_owned();
+    index::Entity::delete_many()
+        .filter(index::Column::MessageId.not_in_subquery(orphans))
+        .exec(db)
+        .await?;
+    let compact = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE mail_index",
+        _ => "VACUUM",
+    };
+    db.execute_unprepared(compact).await?;
+    crate::audit::record(
+        db,
+        actor,
+        "webmail.index.rebuild",
+        "mail_index",
+        &format!("messages={done}"),
+    )
+    .await?;
+    Ok(done)
+}
+
 /// Users webmail is enabled for (利用させる) and whose login works.
 fn enabled_users() -> sea_orm::sea_query::SelectStatement {
     use crate::users::entity as u;

@@ -70,6 +70,12 @@ async fn deliver(n: usize, marker: &str) {
 }
 
 async fn deliver_to(n: usize, marker: &str, rcpt: &str, pass: &str) {
+    deliver_sized(n, marker, rcpt, pass, None).await
+}
+
+/// `lines` fixes the body's length (about 30 bytes a line once encoded);
+/// None mixes sizes.
+async fn deliver_sized(n: usize, marker: &str, rcpt: &str, pass: &str, lines: Option<usize>) {
     let ca = std::fs::read(env("MS_CA_PEM")).expect("CA");
     let settings = mail::smtp::SmtpSettings {
         host: env("MS_HOST"),
@@ -92,7 +98,7 @@ async fn deliver_to(n: usize, marker: &str, rcpt: &str, pass: &str) {
     for i in 0..n {
         let subject = format!("受信テスト {marker} #{i:03}");
         // Mixed sizes, so cuts land in headers, bodies and between messages.
-        let body = "本文の行です。\n".repeat(1 + (i * 37) % 60);
+        let body = "本文の行です。\n".repeat(lines.unwrap_or(1 + (i * 37) % 60));
         let m = mail::compose::render(&mail::compose::Draft {
             from: &from,
             to: &to,
@@ -485,4 +491,176 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
         assert!(log.contains(want), "missing {want:?} in {log}");
     }
     assert!(!log.contains(CAROL_PASS) && !log.contains("本文"), "{log}");
+}
+
+/// A full quota stops receiving with a clear message; what did not fit
+/// stays on the server and arrives once there is room.
+#[tokio::test]
+async fn a_full_quota_stops_receiving_and_keeps_mail_on_the_server() {
+    const ERIN: &str = "erin@example.test";
+    const ERIN_PASS: &str = "erinpass";
+    let db = common::sqlite().await;
+    let user = common::user(&db, "erin", "エリン", Some(ERIN), "ja", "user").await;
+    empty_mailbox(ERIN, ERIN_PASS).await;
+    // Eight messages of about 200 KB against a 1 MB quota.
+    deliver_sized(
+        8,
+        &format!("q{}", std::process::id()),
+        ERIN,
+        ERIN_PASS,
+        Some(7_000),
+    )
+    .await;
+    let all = server_uidls_of(ERIN, ERIN_PASS).await;
+    let port = env("MS_POP3_PORT").parse().unwrap();
+    let acc = mailbox::create_account(
+        &db,
+        &secrets(),
+        &NewAccount {
+            user_id: user.id,
+            name: "会社".into(),
+            display_name: "エリン".into(),
+            email: ERIN.into(),
+            pop_host: env("MS_HOST"),
+            pop_port: port,
+            pop_protection: Protection::None,
+            pop_user: ERIN.into(),
+            pop_password: ERIN_PASS.into(),
+            pop_apop: false,
+            timeout_secs: 10,
+            leave_on_server: false,
+            leave_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    let sys = domain::audit::Actor::system();
+    domain::webmail::set_quota(&db, &sys, user.id, "1")
+        .await
+        .unwrap();
+    let r = receive(&db, acc.id).await;
+    assert!(
+        matches!(r, Err(domain::Error::QuotaFull { limit_mb: 1 })),
+        "{r:?}"
+    );
+    let got = stored(&db, acc.id).await;
+    let left = server_uidls_of(ERIN, ERIN_PASS).await;
+    assert!(
+        !got.is_empty() && got.len() < 8,
+        "stored {} of 8",
+        got.len()
+    );
+    assert!(mailbox::usage(&db, user.id).await.unwrap() <= 1024 * 1024);
+    // Only what was stored left the server.
+    let mut both: Vec<String> = got.iter().chain(left.iter()).cloned().collect();
+    both.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(both, expected, "nothing lost, nothing in both places");
+    let a = domain::webmail::accounts_of(&db, user.id).await.unwrap();
+    let msg = a[0].last_error.clone().unwrap_or_default();
+    assert!(msg.contains("容量") && msg.contains("quota"), "{msg}");
+
+    // Still full: nothing more is stored, the server keeps the rest.
+    let r = receive(&db, acc.id).await;
+    assert!(matches!(r, Err(domain::Error::QuotaFull { .. })), "{r:?}");
+    assert_eq!(server_uidls_of(ERIN, ERIN_PASS).await.len(), left.len());
+
+    domain::webmail::set_quota(&db, &sys, user.id, "")
+        .await
+        .unwrap();
+    receive(&db, acc.id).await.unwrap();
+    assert_same(
+        &stored(&db, acc.id).await,
+        &all,
+        "after the quota was lifted",
+    );
+    assert!(server_uidls_of(ERIN, ERIN_PASS).await.is_empty());
+}
+
+/// An account that uses 管理者設定 receives from the admin's server with
+/// its own user ID and password.
+#[tokio::test]
+async fn an_account_using_the_admin_settings_receives() {
+    const FRANK: &str = "frank@example.test";
+    const FRANK_PASS: &str = "frankpass";
+    for (backend, db) in common::both().await {
+        let sys = domain::audit::Actor::system();
+        let user = common::user(&db, "frank", "フランク", Some(FRANK), "ja", "user").await;
+        empty_mailbox(FRANK, FRANK_PASS).await;
+        deliver_to(
+            3,
+            &format!("a{}{backend}", std::process::id()),
+            FRANK,
+            FRANK_PASS,
+        )
+        .await;
+        let all = server_uidls_of(FRANK, FRANK_PASS).await;
+        domain::mailserver::save(
+            &db,
+            &secrets(),
+            &sys,
+            &domain::mailserver::Input {
+                preset: "custom".into(),
+                pop_host: env("MS_HOST"),
+                pop_port: env("MS_POP3_PORT"),
+                pop_protection: "none".into(),
+                smtp_host: env("MS_HOST"),
+                smtp_port: env("MS_SUBMISSION_PORT"),
+                smtp_protection: "starttls".into(),
+                smtp_auth: "none".into(),
+                smtp_mechanism: "standard".into(),
+                timeout_secs: "10".into(),
+                from_mode: "company".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let acc = domain::webmail::save_account(
+            &db,
+            &secrets(),
+            &sys,
+            domain::webmail::Who {
+                user_id: 0,
+                admin: true,
+            },
+            user.id,
+            None,
+            &domain::webmail::AccountInput {
+                name: "会社".into(),
+                email: FRANK.into(),
+                recv_source: "admin".into(),
+                pop_user: FRANK.into(),
+                pop_password: FRANK_PASS.into(),
+                timeout_secs: "10".into(),
+                leave_on_server: true,
+                send_source: "admin".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let r = receive(&db, acc.id).await.unwrap();
+        assert_eq!(r.stored, 3, "{backend}");
+        assert_same(&stored(&db, acc.id).await, &all, backend);
+        // The search index has a row per message, with the decoded subject.
+        let index = mailbox::index::Entity::find().all(&db).await.unwrap();
+        assert_eq!(index.len(), 3, "{backend}");
+        assert!(
+            index.iter().all(|i| i.body.contains("受信テスト")),
+            "{backend}"
+        );
+        // Rebuilding it changes no message and keeps one row per message.
+        let n = mailbox::rebuild_index(&db, &sys, &mut |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(
+            mailbox::index::Entity::find().all(&db).await.unwrap().len(),
+            3
+        );
+        assert_same(&stored(&db, acc.id).await, &all, backend);
+        empty_mailbox(FRANK, FRANK_PASS).await;
+    }
 }

@@ -2,7 +2,7 @@
 // the project's Dovecot so a spec can check what arrived.
 import { Socket } from "node:net";
 
-export async function fetchAll(port: number, user: string, pass: string): Promise<string[]> {
+export async function fetchAll(port: number, user: string, pass: string, opts: { dele?: boolean } = {}): Promise<string[]> {
   const sock = new Socket();
   let buf = "";
   const waiters: (() => void)[] = [];
@@ -48,6 +48,10 @@ export async function fetchAll(port: number, user: string, pass: string): Promis
     sock.write(`RETR ${n}\r\n`);
     await line();
     out.push(await multi());
+    if (opts.dele) {
+      sock.write(`DELE ${n}\r\n`);
+      await line();
+    }
   }
   sock.write("QUIT\r\n");
   sock.end();

@@ -61,9 +61,9 @@ pub struct ServeArgs {
     pub smtp_connections: usize,
 
     /// Seconds between background receives of each webmail account (0: only
-    /// on demand).
-    #[arg(long, env = "TAYORI_RECEIVE_INTERVAL", default_value_t = 300)]
-    pub receive_interval: u64,
+    /// on demand). Unset: the interval the admin sets in ウェブメール設定.
+    #[arg(long, env = "TAYORI_RECEIVE_INTERVAL")]
+    pub receive_interval: Option<u64>,
 
     /// A PEM file with an in-house CA to trust for mail servers.
     #[arg(long, env = "TAYORI_MAIL_CA_FILE")]

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod dispatch;
+pub mod export;
 pub mod mailtest;
 pub mod receiving;
 
@@ -17,7 +18,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use http::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
@@ -154,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     let shell_opts = state.leptos_options.clone();
     Router::new()
         .route("/api/mail_server/test", post(mailtest::connection_test))
+        .route("/admin/webmail/export.csv", get(export::accounts_csv))
         .route("/api/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(
             &state,

@@ -99,7 +99,7 @@ fn line(v: serde_json::Value) -> Result<Bytes, Infallible> {
 }
 
 /// Checks that the caller is a signed-in administrator.
-async fn admin_only(
+pub(crate) async fn admin_only(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<domain::users::User, Response> {

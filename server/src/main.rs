@@ -103,10 +103,10 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
             Err(e) => return Err(format!("mailbox: {e}")),
         }
     }
-    if args.receive_interval > 0 {
+    if args.receive_interval != Some(0) {
         server::receiving::Receiver::new(
             &state,
-            std::time::Duration::from_secs(args.receive_interval),
+            args.receive_interval.map(std::time::Duration::from_secs),
         )
         .spawn();
     }

@@ -12,11 +12,13 @@ pub struct Receiver {
     pub secrets: Arc<domain::secrets::SecretBox>,
     pub extra_ca_pem: Option<Arc<Vec<u8>>>,
     pub owner: String,
-    pub interval: Duration,
+    /// Fixed by the operator (TAYORI_RECEIVE_INTERVAL); None: the admin's
+    /// ウェブメール設定, read on every pass so a change applies at once.
+    pub interval: Option<Duration>,
 }
 
 impl Receiver {
-    pub fn new(state: &app::state::AppState, interval: Duration) -> Self {
+    pub fn new(state: &app::state::AppState, interval: Option<Duration>) -> Self {
         use rand::Rng;
         Receiver {
             db: state.db.clone(),
@@ -36,6 +38,7 @@ impl Receiver {
         tokio::spawn(async move {
             let look = self
                 .interval
+                .unwrap_or(Duration::from_secs(10))
                 .clamp(Duration::from_secs(1), Duration::from_secs(10));
             let mut tick = tokio::time::interval(look);
             loop {
@@ -47,7 +50,17 @@ impl Receiver {
 
     /// Receives every due account once.
     pub async fn pass(&self) {
-        let due = match domain::mailbox::due_accounts(&self.db, self.interval).await {
+        let interval = match self.interval {
+            Some(i) => i,
+            None => match domain::webmail::settings(&self.db).await {
+                Ok(s) => Duration::from_secs(u64::from(s.receive_interval_min) * 60),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the receive interval failed");
+                    return;
+                }
+            },
+        };
+        let due = match domain::mailbox::due_accounts(&self.db, interval).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(error = %e, "listing accounts to receive failed");

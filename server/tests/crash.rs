@@ -217,6 +217,10 @@ async fn kill_dash_nine_during_a_receive_loses_and_duplicates_nothing() {
     )
     .await
     .expect("account");
+    // Background receiving covers users webmail is enabled for.
+    domain::webmail::set_enabled(&db, &domain::audit::Actor::system(), &[owner.id], true)
+        .await
+        .expect("enable webmail");
 
     let mut server = start_server(&dir, &dir.join("recv-first.log"));
     let deadline = Instant::now() + Duration::from_secs(60);

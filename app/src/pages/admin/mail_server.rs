@@ -16,9 +16,31 @@ use crate::mail_api::{MailServerDto, SaveMailServer, SendTestMail, get_mail_serv
 #[component]
 pub fn MailServerPage() -> impl IntoView {
     let lang = use_lang();
-    let data = Resource::new(|| (), |_| get_mail_server());
+    let data = Resource::new(|| (), |_| get_mail_server(String::new()));
     view! {
         <AdminFrame title=|t| t.mail.title>
+            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(dto) => view! { <MailServerForm dto /> }.into_any(),
+                        Err(e) => view! {
+                            <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AdminFrame>
+    }
+}
+
+/// ウェブメールのメールサーバー設定: the same form on webmail's own row,
+/// without the notification part (accounts bring their own credentials).
+#[component]
+pub fn WebmailServerPage() -> impl IntoView {
+    let lang = use_lang();
+    let data = Resource::new(|| (), |_| get_mail_server("webmail".into()));
+    view! {
+        <AdminFrame title=|t| t.wm.webmail_server>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -95,7 +117,9 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     // form must be usable as one plain HTML form.
     let wizard = RwSignal::new(false);
     let step = RwSignal::new(1u8);
-    let first_time = dto.first_time;
+    let webmail = dto.scope == "webmail";
+    // Webmail's row is a short one-page form: no wizard.
+    let first_time = dto.first_time && !webmail;
     Effect::new(move |_| wizard.set(first_time));
 
     let current_preset = move || presets::preset(&preset.get()).unwrap_or(&presets::PRESETS[0]);
@@ -315,6 +339,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
             <p class="muted" data-testid="last-saved">{move || m().last_saved} ": " {u.clone()} " " {updated_by.clone()}</p>
         })}
         <ActionForm action=save node_ref=form_ref attr:class="mail-form" attr:data-testid="mail-server-form">
+            <input type="hidden" name="scope" value=dto.scope.clone() />
             <fieldset class=section_class(1) data-testid="section-provider">
                 <legend>{move || m().step_provider}</legend>
                 <label>
@@ -425,7 +450,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                 {nav(3)}
             </fieldset>
 
-            <fieldset class=section_class(4) data-testid="section-notification">
+            <fieldset class=section_class(4) data-testid="section-notification" hidden=webmail>
                 <legend>{move || m().step_notification}</legend>
                 <label class="check">
                     <input type="checkbox" name="notify_enabled" value="on" checked=notify_enabled data-testid="notify-enabled" />
@@ -493,7 +518,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
             </fieldset>
         </ActionForm>
 
-        <section class="test-mail">
+        <section class="test-mail" hidden=webmail>
             <h2>{move || m().test_mail}</h2>
             <p class="hint">{move || m().test_mail_needs_save}</p>
             <ActionForm action=send_test attr:class="row-form" attr:data-testid="test-mail-form">

@@ -5,13 +5,17 @@ mod orgs;
 mod outbox;
 mod schedule_settings;
 mod users;
+mod webmail;
 
 pub use company::CompanyPage;
-pub use mail_server::MailServerPage;
+pub use mail_server::{MailServerPage, WebmailServerPage};
 pub use orgs::OrgsPage;
 pub use outbox::OutboxPage;
 pub use schedule_settings::ScheduleSettingsPage;
 pub use users::{UserEditPage, UserNewPage, UsersPage};
+pub use webmail::{
+    WebmailAdminPage, WebmailImportPage, WebmailIndexPage, WebmailUserPage, WebmailUsersPage,
+};
 
 use leptos::prelude::*;
 

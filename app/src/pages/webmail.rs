@@ -1,0 +1,568 @@
+//! ウェブメール for its user: the inbox with 「受信」 and its progress bar,
+//! アカウント設定 (list, アカウントの追加 / 編集 / 削除, 通常使用するアカウント)
+//! and the receive/send logs. The account pages serve admins too.
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::{FieldMsg, FormMsg, err_of, options_html};
+use crate::i18n::use_lang;
+use crate::webmail_api::*;
+
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// The inbox of the chosen account, 「受信」 and the progress of a receive.
+#[component]
+pub fn MailPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let q = use_query_map();
+    let refresh = RwSignal::new(0u32);
+    let account = move || q.read().get("account").and_then(|v| v.parse::<i32>().ok());
+    let home = Resource::new(move || (account(), refresh.get()), |(a, _)| mail_home(a));
+    view! {
+        <section class="page mail-page">
+            <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match home.await {
+                        Ok(h) if !h.enabled => view! {
+                            <h1>{move || t().mail_title}</h1>
+                            <p class="notice" data-testid="webmail-disabled">{move || t().webmail_disabled}</p>
+                        }.into_any(),
+                        Ok(h) => view! { <MailHome h refresh /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let Some(account) = h.account else {
+        return view! {
+            <h1>{move || t().mail_title}</h1>
+            <p class="notice" data-testid="no-account">{move || t().no_account_yet}</p>
+            <p><a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a></p>
+        }
+        .into_any();
+    };
+    let state = RwSignal::new(h.state.clone());
+    let err = RwSignal::new(None::<crate::error::AppError>);
+    // Follows a running receive until it ends, then reloads the list.
+    let follow = move || {
+        leptos::task::spawn_local(async move {
+            loop {
+                crate::components::sleep_ms(200).await;
+                match receive_status(account).await {
+                    Ok(s) => {
+                        let running = s.running;
+                        state.set(s);
+                        if !running {
+                            refresh.update(|n| *n += 1);
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        err.set(Some(e));
+                        break;
+                    }
+                }
+            }
+        });
+    };
+    if h.state.running {
+        Effect::new(move |_| follow());
+    }
+    let receive = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        err.set(None);
+        leptos::task::spawn_local(async move {
+            match receive_now(account).await {
+                Ok(s) => {
+                    state.set(s);
+                    follow();
+                }
+                Err(e) => err.set(Some(e)),
+            }
+        });
+    };
+    let options = h
+        .accounts
+        .iter()
+        .map(|a| (a.id.to_string(), format!("{} <{}>", a.name, a.email)));
+    let quota = if h.quota_mb.is_empty() {
+        String::new()
+    } else {
+        format!(" / {} MB", h.quota_mb)
+    };
+    view! {
+        <div class="mail-toolbar">
+            <h1>{move || t().inbox}</h1>
+            <form method="get" action="/mail" class="inline-form" data-testid="account-switch">
+                <select name="account" onchange="this.form.submit()" data-testid="account-select"
+                    inner_html=options_html(options, &account.to_string())></select>
+                <noscript><button type="submit">{move || t().show}</button></noscript>
+            </form>
+            <form method="post" action="/api/receive_now" on:submit=receive class="inline-form">
+                <input type="hidden" name="account" value=account />
+                <button type="submit" class="primary" data-testid="receive" disabled=move || state.get().running>
+                    {move || if state.get().running { t().receiving } else { t().receive }}
+                </button>
+            </form>
+            <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
+            {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
+            <span class="muted" data-testid="usage">{move || t().used} ": " {size_text(h.used_bytes)} {quota.clone()}</span>
+        </div>
+        {move || {
+            let s = state.get();
+            s.running.then(|| view! {
+                <div class="progress-line" data-testid="receive-progress">
+                    <progress max=s.total.max(1) value=s.done data-testid="receive-bar"></progress>
+                    <span data-testid="receive-count">{s.done} " / " {s.total}</span>
+                </div>
+            })
+        }}
+        {move || {
+            let s = state.get();
+            (!s.running && !s.last_error.is_empty()).then(|| view! {
+                <p class="form-error" role="alert" data-testid="receive-error">{s.last_error.clone()}</p>
+            })
+        }}
+        <FormMsg err=Signal::derive(move || err.get()) />
+        <p class="muted">{move || t().last_received} ": "
+            <span data-testid="last-received">{move || { let s = state.get(); if s.last_received.is_empty() { t().never.to_owned() } else { s.last_received } }}</span>
+        </p>
+        {if h.messages.is_empty() {
+            view! { <p class="muted" data-testid="no-messages">{move || t().no_messages}</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-scroll">
+                <table class="list message-list" data-testid="message-list">
+                    <thead><tr>
+                        <th>{move || t().col_from}</th>
+                        <th>{move || t().col_subject}</th>
+                        <th>{move || t().col_date}</th>
+                        <th class="num">{move || t().col_size}</th>
+                    </tr></thead>
+                    <tbody>
+                        {h.messages.into_iter().map(|m| {
+                            let subject = if m.subject.is_empty() { None } else { Some(m.subject.clone()) };
+                            view! {
+                                <tr class=if m.seen { "" } else { "unread" } data-testid="message-row">
+                                    <td>{m.from.clone()}</td>
+                                    <td data-testid="message-subject">{move || subject.clone().unwrap_or_else(|| t().no_subject.to_owned())}</td>
+                                    <td>{m.date.clone()}</td>
+                                    <td class="num">{size_text(m.size.into())}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            }.into_any()
+        }}
+    }
+    .into_any()
+}
+
+/// A user's accounts with edit, delete and 通常使用するアカウント (the admin's
+/// page of a user, and a user's own アカウント設定).
+#[component]
+pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let del = ServerAction::<DeleteAccount>::new();
+    let default = ServerAction::<SetDefaultAccount>::new();
+    let data = Resource::new(
+        move || (user_id.get(), del.version().get(), default.version().get()),
+        |(id, _, _)| user_accounts(id),
+    );
+    let del_err = err_of(del.value());
+    let def_err = err_of(default.value());
+    view! {
+        <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+            {move || Suspend::new(async move {
+                let d = match data.await {
+                    Ok(d) => d,
+                    Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                };
+                let owner = d.user_id;
+                let may_edit = d.may_edit;
+                let quota = if d.quota_mb.is_empty() { t().unlimited.to_owned() } else { format!("{} MB", d.quota_mb) };
+                let new_href = if d.is_admin { format!("/mail/accounts/new?owner={owner}") } else { "/mail/accounts/new".to_owned() };
+                view! {
+                    <h2 data-testid="accounts-owner">{d.name.clone()} {move || t().accounts_of}</h2>
+                    {(!d.enabled).then(|| view! { <p class="notice" data-testid="webmail-off">{move || t().webmail_off}</p> })}
+                    <p class="muted" data-testid="usage">{move || t().used} ": " {size_text(d.used_bytes)} " / " {quota.clone()}</p>
+                    {if d.accounts.is_empty() {
+                        view! { <p class="muted" data-testid="no-accounts">{move || t().no_accounts}</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="list" data-testid="account-list">
+                                <thead><tr>
+                                    <th>{move || t().col_account}</th>
+                                    <th>{move || t().f_email}</th>
+                                    <th>{move || t().f_receiving}</th>
+                                    <th>{move || t().col_receive}</th>
+                                    <th></th>
+                                </tr></thead>
+                                <tbody>
+                                    {d.accounts.iter().map(|a| {
+                                        let id = a.id;
+                                        view! {
+                                            <tr data-testid="account-row" data-name=a.name.clone()>
+                                                <td>{a.name.clone()} {a.is_default.then(|| view! { " " <span class="badge" data-testid="default-mark">{move || t().default_account}</span> })}</td>
+                                                <td>{a.email.clone()}</td>
+                                                <td>{a.server.clone()}</td>
+                                                <td>{if a.last_error.is_empty() { a.last_received.clone() } else { a.last_error.clone() }}</td>
+                                                <td>
+                                                    {may_edit.then(|| view! {
+                                                        <a href=format!("/mail/accounts/{id}") data-testid="account-edit">{move || t().edit}</a>
+                                                        " "
+                                                        <ActionForm action=del attr:class="inline-form" attr:onsubmit=format!("return confirm('{}')", t().delete_confirm)>
+                                                            <input type="hidden" name="owner" value=owner />
+                                                            <input type="hidden" name="id" value=id />
+                                                            <button type="submit" class="link-button" data-testid="account-delete">{move || t().delete}</button>
+                                                        </ActionForm>
+                                                    })}
+                                                    " "
+                                                    <a href=format!("/mail/accounts/{id}/log") data-testid="account-log">{move || t().log}</a>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <FormMsg err=del_err />
+                            {(d.accounts.len() > 1).then(|| {
+                                let options: Vec<(String, String)> = d.accounts.iter().map(|a| (a.id.to_string(), a.name.clone())).collect();
+                                let current = d.accounts.iter().find(|a| a.is_default).map(|a| a.id.to_string()).unwrap_or_default();
+                                view! {
+                                    <h3>{move || t().change_default}</h3>
+                                    <ActionForm action=default attr:class="row-form" attr:data-testid="default-form">
+                                        <input type="hidden" name="owner" value=owner />
+                                        <select name="id" data-testid="default-select" inner_html=options_html(options, &current)></select>
+                                        <button type="submit" data-testid="default-save">{move || t().save}</button>
+                                    </ActionForm>
+                                    <FormMsg err=def_err />
+                                }
+                            })}
+                        }.into_any()
+                    }}
+                    {may_edit.then(|| view! { <p><a href=new_href.clone() class="button" data-testid="account-add">{move || t().add_account}</a></p> })}
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// The user's own アカウント設定.
+#[component]
+pub fn MyAccountsPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let me = crate::use_me();
+    let user_id = Signal::derive(move || me.get().map(|m| m.id).unwrap_or_default());
+    view! {
+        <section class="page">
+            <h1>{move || t().my_accounts}</h1>
+            <p><a href="/mail">{move || t().mail_title}</a></p>
+            <AccountList user_id />
+        </section>
+    }
+}
+
+/// アカウントの追加 (`/mail/accounts/new`, `?owner=` for an admin adding
+/// for someone) and アカウントの編集 (`/mail/accounts/:id`).
+#[component]
+pub fn AccountFormPage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let q = use_query_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.read().get("id").and_then(|v| v.parse::<i32>().ok()),
+                q.read().get("owner").and_then(|v| v.parse::<i32>().ok()),
+            )
+        },
+        |(id, owner)| account_form(id, owner),
+    );
+    view! {
+        <section class="page">
+            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(f) => view! { <AccountForm f /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// A radio choice of where a server's settings come from.
+fn source_radios(
+    name: &'static str,
+    current: RwSignal<String>,
+    admin: String,
+    webmail: String,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let choices: [(
+        &'static str,
+        fn(&'static crate::i18n_webmail::WebmailTexts) -> &'static str,
+        String,
+    ); 3] = [
+        ("admin", |t| t.src_admin, admin),
+        ("webmail", |t| t.src_webmail, webmail),
+        ("own", |t| t.src_own, String::new()),
+    ];
+    view! {
+        <fieldset class="radio-group">
+            {choices.into_iter().map(|(value, label, server)| {
+                let shows_server = value != "own";
+                view! {
+                    <label>
+                        <input type="radio" name=name value=value checked=current.get_untracked() == value
+                            on:change=move |_| current.set(value.to_owned())
+                            data-testid=format!("{name}-{value}") />
+                        {move || label(t())}
+                        {shows_server.then(|| {
+                            let s = server.clone();
+                            view! { " " <small class="muted">{move || if s.is_empty() { t().not_set.to_owned() } else { s.clone() }}</small> }
+                        })}
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+fn protection_options(pop: bool) -> Vec<(String, String)> {
+    let mut v = vec![
+        ("none".to_owned(), "なし / None".to_owned()),
+        ("ssl".to_owned(), "SSL/TLS".to_owned()),
+        ("starttls".to_owned(), "STARTTLS".to_owned()),
+    ];
+    if !pop {
+        v.push((
+            "starttls-noverify".to_owned(),
+            "STARTTLS（証明書の検証なし / no verification）".to_owned(),
+        ));
+    }
+    v
+}
+
+#[component]
+fn AccountForm(f: AccountFormDto) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let save = ServerAction::<SaveAccount>::new();
+    let err = err_of(save.value());
+    let back = if f.is_admin && q_owner_differs(&f) {
+        format!("/admin/webmail/users/{}", f.owner)
+    } else {
+        "/mail/accounts".to_owned()
+    };
+    let back2 = back.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            let _ = window().location().assign(&back2);
+        }
+    });
+    let recv = RwSignal::new(f.recv_source.clone());
+    let send = RwSignal::new(f.send_source.clone());
+    let leave = RwSignal::new(f.leave_on_server);
+    let pw_hint = move |set: bool| if set { t().f_password_keep } else { "" };
+    let (pop_set, smtp_set) = (f.pop_password_set, f.smtp_password_set);
+    let title = if f.id.is_some() {
+        t().edit_account
+    } else {
+        t().add_account
+    };
+    let proto = |name: &'static str, current: &str, pop: bool, testid: &'static str| {
+        view! { <select name=name data-testid=testid inner_html=options_html(protection_options(pop), current)></select> }
+    };
+    let yes_no = move |name: &'static str, on: bool, testid: &'static str| {
+        view! {
+            <span class="radio-inline">
+                <label><input type="radio" name=name value="" checked=!on data-testid=format!("{testid}-off") />{move || t().log_off}</label>
+                <label><input type="radio" name=name value="on" checked=on data-testid=format!("{testid}-on") />{move || t().log_on}</label>
+            </span>
+        }
+    };
+    view! {
+        <h1 data-testid="page-title">{title}</h1>
+        <p class="muted" data-testid="form-owner">{f.owner_name.clone()}</p>
+        <ActionForm action=save attr:class="mail-form account-form" attr:data-testid="account-form">
+            <input type="hidden" name="owner" value=f.owner />
+            {f.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <fieldset>
+                <label>{move || t().f_name} <span class="req">"*"</span>
+                    <input type="text" name="name" value=f.name.clone() maxlength="100" required data-testid="f-name" />
+                </label>
+                <FieldMsg err field="name" />
+                <label>{move || t().f_display}
+                    <input type="text" name="display_name" value=f.display_name.clone() maxlength="100" data-testid="f-display" />
+                </label>
+                <FieldMsg err field="display_name" />
+                <label>{move || t().f_email} <span class="req">"*"</span>
+                    <input type="email" name="email" value=f.email.clone() required data-testid="f-email" />
+                </label>
+                <FieldMsg err field="email" />
+                <div class="field">{move || t().f_log_receive} {yes_no("log_receive", f.log_receive, "f-log-receive")}</div>
+                <div class="field">{move || t().f_log_send} {yes_no("log_send", f.log_send, "f-log-send")}</div>
+            </fieldset>
+            <fieldset data-testid="receiving">
+                <legend>{move || t().f_receiving}</legend>
+                {source_radios("recv_source", recv, f.admin_pop.clone(), f.webmail_pop.clone())}
+                <FieldMsg err field="recv_source" />
+                <div class="own-server" hidden=move || recv.get() != "own" data-testid="own-pop">
+                    <label>{move || t().f_host}<input type="text" name="pop_host" value=f.pop_host.clone() data-testid="f-pop-host" /></label>
+                    <FieldMsg err field="pop_host" />
+                    <label>{move || t().f_port}<input type="text" name="pop_port" value=f.pop_port.clone() inputmode="numeric" data-testid="f-pop-port" /></label>
+                    <FieldMsg err field="pop_port" />
+                    <label>{move || t().f_protection}{proto("pop_protection", &f.pop_protection, true, "f-pop-protection")}</label>
+                    <FieldMsg err field="pop_protection" />
+                </div>
+                <label>{move || t().f_user} <span class="req">"*"</span>
+                    <input type="text" name="pop_user" value=f.pop_user.clone() autocomplete="off" data-testid="f-pop-user" />
+                </label>
+                <FieldMsg err field="pop_user" />
+                <label>{move || t().f_password}
+                    <input type="password" name="pop_password" autocomplete="new-password" placeholder=move || pw_hint(pop_set) data-testid="f-pop-password" />
+                </label>
+                <FieldMsg err field="pop_password" />
+                <fieldset class="radio-group">
+                    <legend>{move || t().f_auth}</legend>
+                    <label><input type="radio" name="pop_auth" value="standard" checked=f.pop_auth != "apop" data-testid="f-auth-standard" />{move || t().auth_standard}</label>
+                    <label><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
+                    <label class="muted"><input type="radio" name="pop_auth" value="xoauth2" disabled />{move || t().auth_xoauth2}</label>
+                </fieldset>
+                <FieldMsg err field="pop_auth" />
+                <label>{move || t().f_timeout}
+                    <input type="number" name="timeout_secs" min="1" max="300" value=f.timeout_secs.clone() data-testid="f-timeout" />
+                </label>
+                <FieldMsg err field="timeout_secs" />
+                <h3>{move || t().f_other}</h3>
+                <label class="check">
+                    <input type="checkbox" name="leave_on_server" value="on" checked=f.leave_on_server on:change=move |ev| leave.set(event_target_checked(&ev)) data-testid="f-leave" />
+                    {move || t().f_leave}
+                </label>
+                <label hidden=move || !leave.get()>{move || t().f_leave_days}
+                    <input type="number" name="leave_days" min="0" max="3650" value=f.leave_days.clone() data-testid="f-leave-days" />
+                </label>
+                <p class="hint">{move || t().f_leave_days_hint}</p>
+                <FieldMsg err field="leave_days" />
+            </fieldset>
+            <fieldset data-testid="sending">
+                <legend>{move || t().f_sending}</legend>
+                {source_radios("send_source", send, f.admin_smtp.clone(), f.webmail_smtp.clone())}
+                <FieldMsg err field="send_source" />
+                <div class="own-server" hidden=move || send.get() != "own" data-testid="own-smtp">
+                    <label>{move || t().f_host}<input type="text" name="smtp_host" value=f.smtp_host.clone() data-testid="f-smtp-host" /></label>
+                    <FieldMsg err field="smtp_host" />
+                    <label>{move || t().f_port}<input type="text" name="smtp_port" value=f.smtp_port.clone() inputmode="numeric" data-testid="f-smtp-port" /></label>
+                    <FieldMsg err field="smtp_port" />
+                    <label>{move || t().f_protection}{proto("smtp_protection", &f.smtp_protection, false, "f-smtp-protection")}</label>
+                    <FieldMsg err field="smtp_protection" />
+                </div>
+                <label>{move || t().f_send_auth}
+                    <select name="smtp_auth" data-testid="f-smtp-auth" inner_html=options_html([
+                        ("none".to_owned(), t().send_none.to_owned()),
+                        ("pop-before-smtp".to_owned(), t().send_pop.to_owned()),
+                        ("smtp".to_owned(), t().send_smtp.to_owned()),
+                    ], &f.smtp_auth)></select>
+                </label>
+                <FieldMsg err field="smtp_auth" />
+                <label>{move || t().f_mechanism}
+                    <select name="smtp_mechanism" data-testid="f-smtp-mechanism" inner_html=options_html([
+                        ("standard".to_owned(), t().auth_standard.to_owned()),
+                        ("cram-md5".to_owned(), "CRAM-MD5".to_owned()),
+                        ("login".to_owned(), "LOGIN".to_owned()),
+                        ("plain".to_owned(), "PLAIN".to_owned()),
+                    ], &f.smtp_mechanism)></select>
+                </label>
+                <label>{move || t().f_smtp_user}
+                    <input type="text" name="smtp_user" value=f.smtp_user.clone() autocomplete="off" data-testid="f-smtp-user" />
+                </label>
+                <FieldMsg err field="smtp_user" />
+                <label>{move || t().f_smtp_password}
+                    <input type="password" name="smtp_password" autocomplete="new-password" placeholder=move || pw_hint(smtp_set) data-testid="f-smtp-password" />
+                </label>
+                <FieldMsg err field="smtp_password" />
+            </fieldset>
+            <FormMsg err />
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="account-save">{move || t().save}</button>
+                <a href=back>{move || t().back}</a>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// The form is the admin's when they edit someone else's account.
+fn q_owner_differs(f: &AccountFormDto) -> bool {
+    crate::use_me()
+        .get_untracked()
+        .is_some_and(|m| m.id != f.owner)
+}
+
+/// 受信時のログ / 送信時のログ of an account.
+#[component]
+pub fn AccountLogPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|v| v.parse::<i32>().ok())
+                .unwrap_or_default()
+        },
+        account_log,
+    );
+    view! {
+        <section class="page">
+            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    let l = match data.await {
+                        Ok(l) => l,
+                        Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                    };
+                    let block = move |title: &'static str, on: bool, text: String, testid: &'static str| view! {
+                        <h2>{title}</h2>
+                        {if !on {
+                            view! { <p class="muted">{move || t().log_disabled}</p> }.into_any()
+                        } else if text.is_empty() {
+                            view! { <p class="muted">{move || t().log_empty}</p> }.into_any()
+                        } else {
+                            view! { <pre class="pre protocol-log" data-testid=testid>{text}</pre> }.into_any()
+                        }}
+                    };
+                    view! {
+                        <h1>{l.account.clone()} " — " {move || t().log}</h1>
+                        <p class="hint">{move || t().log_masked}</p>
+                        {block(t().receive_log, l.log_receive, l.receive_log.clone(), "receive-log")}
+                        {block(t().send_log, l.log_send, l.send_log.clone(), "send-log")}
+                        <p><a href="/mail">{move || t().mail_title}</a></p>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,768 @@
+//! Server functions of ウェブメール: 機能管理 (admins), the account form
+//! (admins, and users for themselves where allowed), 受信 with its progress,
+//! and the receive/send logs.
+// A server function's arguments are its form's fields, one per input.
+#![allow(clippy::too_many_arguments)]
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{Caller, Need, done, fail, redirect_form_post, require};
+use crate::error::AppError;
+
+/// One line of 個人アカウント設定 > アカウント設定.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRowDto {
+    pub user_id: i32,
+    pub login_id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub account: String,
+    pub accounts: usize,
+    /// メール受信: time of the last receive, or its error.
+    pub last_received: String,
+    pub last_error: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersDto {
+    pub orgs: Vec<(i32, String)>,
+    pub org: Option<i32>,
+    pub users: Vec<UserRowDto>,
+}
+
+/// An account as lists show it (never a password).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRowDto {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub server: String,
+    pub is_default: bool,
+    pub last_received: String,
+    pub last_error: String,
+}
+
+/// A user's accounts, for the admin's or the user's own account page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAccountsDto {
+    pub user_id: i32,
+    pub name: String,
+    pub login_id: String,
+    pub enabled: bool,
+    pub quota_mb: String,
+    pub used_bytes: i64,
+    pub accounts: Vec<AccountRowDto>,
+    /// The caller may add, change and delete these accounts.
+    pub may_edit: bool,
+    pub is_admin: bool,
+}
+
+/// The account form's values; passwords are never sent, only whether one
+/// is stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountFormDto {
+    pub id: Option<i32>,
+    pub owner: i32,
+    pub owner_name: String,
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub log_receive: bool,
+    pub log_send: bool,
+    pub recv_source: String,
+    pub pop_host: String,
+    pub pop_port: String,
+    pub pop_protection: String,
+    pub pop_user: String,
+    pub pop_password_set: bool,
+    pub pop_auth: String,
+    pub timeout_secs: String,
+    pub leave_on_server: bool,
+    pub leave_days: String,
+    pub send_source: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub smtp_user: String,
+    pub smtp_password_set: bool,
+    /// Where the shared settings point, shown beside their choice.
+    pub admin_pop: String,
+    pub webmail_pop: String,
+    pub admin_smtp: String,
+    pub webmail_smtp: String,
+    pub is_admin: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebmailSettingsDto {
+    pub allow_user_edit: bool,
+    pub receive_interval_min: u32,
+}
+
+/// 受信: how far the account's receive is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveDto {
+    pub running: bool,
+    pub done: i32,
+    pub total: i32,
+    pub last_received: String,
+    pub last_error: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRowDto {
+    pub id: i64,
+    pub from: String,
+    pub subject: String,
+    pub date: String,
+    pub size: i32,
+    pub seen: bool,
+}
+
+/// The webmail's first screen: the accounts, the chosen one's state and its
+/// newest messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailHomeDto {
+    pub enabled: bool,
+    pub accounts: Vec<AccountRowDto>,
+    pub account: Option<i32>,
+    pub state: ReceiveDto,
+    pub messages: Vec<MessageRowDto>,
+    pub may_edit: bool,
+    pub used_bytes: i64,
+    pub quota_mb: String,
+    pub has_log: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLogDto {
+    pub account: String,
+    pub log_receive: bool,
+    pub log_send: bool,
+    pub receive_log: String,
+    pub send_log: String,
+}
+
+/// What an import would do or did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportDto {
+    /// (line, login ID, 氏名, account name, address, updates an existing one)
+    pub rows: Vec<(usize, String, String, String, String, bool)>,
+    /// (line, column, code, param)
+    pub errors: Vec<(usize, String, String, Option<u32>)>,
+    pub added: usize,
+    pub updated: usize,
+    pub committed: bool,
+}
+
+/// メール索引の最適化.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexJobDto {
+    pub running: bool,
+    pub done: u64,
+    pub total: u64,
+    pub finished_at: String,
+    pub error: String,
+}
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use super::*;
+    use domain::webmail::Who;
+
+    pub fn who(c: &Caller) -> Who {
+        Who {
+            user_id: c.user.id,
+            admin: c.user.is_admin(),
+        }
+    }
+
+    pub async fn local_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+        let Some(t) = t else {
+            return String::new();
+        };
+        let Ok(state) = crate::auth::state() else {
+            return String::new();
+        };
+        let tz = domain::locale::time_zone(&state.db)
+            .await
+            .unwrap_or(chrono_tz::Asia::Tokyo);
+        t.with_timezone(&tz).format("%Y/%m/%d %H:%M").to_string()
+    }
+
+    pub async fn server_of(
+        db: &domain::DatabaseConnection,
+        a: &domain::mailbox::Account,
+    ) -> String {
+        match a.recv_source.as_str() {
+            src @ ("admin" | "webmail") => {
+                domain::mailserver::view_scoped(db, domain::mailserver::Scope::parse(src))
+                    .await
+                    .map(|v| format!("{}:{}", v.settings.pop_host, v.settings.pop_port))
+                    .unwrap_or_default()
+            }
+            _ => format!("{}:{}", a.pop_host, a.pop_port),
+        }
+    }
+
+    pub async fn row(
+        db: &domain::DatabaseConnection,
+        a: &domain::mailbox::Account,
+    ) -> AccountRowDto {
+        AccountRowDto {
+            id: a.id,
+            name: a.name.clone(),
+            email: a.email.clone(),
+            server: server_of(db, a).await,
+            is_default: a.is_default,
+            last_received: local_time(a.last_received_at).await,
+            last_error: a.last_error.clone().unwrap_or_default(),
+        }
+    }
+
+    pub async fn receive_dto(a: &domain::mailbox::Account) -> ReceiveDto {
+        let s = domain::webmail::receive_state(a);
+        ReceiveDto {
+            running: s.running,
+            done: s.done,
+            total: s.total,
+            last_received: local_time(s.last_received_at).await,
+            last_error: s.last_error.unwrap_or_default(),
+        }
+    }
+
+    pub fn on(v: &Option<String>) -> bool {
+        v.as_deref().is_some_and(|v| v == "on" || v == "true")
+    }
+
+    /// Starts a receive of the account in the background; the page follows
+    /// it through `receive_status`. Busy (already receiving) is not an
+    /// error: the page shows the running receive.
+    pub fn spawn_receive(state: &crate::state::AppState, account_id: i32) {
+        let db = state.db.clone();
+        let secrets = state.secrets.clone();
+        let ca = state.extra_ca_pem.as_deref().cloned();
+        let owner = format!(
+            "web-{}-{}-{}",
+            std::process::id(),
+            account_id,
+            chrono::Utc::now().timestamp_micros()
+        );
+        tokio::spawn(async move {
+            match domain::mailbox::receive(&db, &secrets, account_id, &owner, ca, &mut |_, _| {})
+                .await
+            {
+                Ok(_) | Err(domain::Error::Busy) => {}
+                Err(e) => tracing::info!(account = account_id, error = %e, "receive failed"),
+            }
+        });
+    }
+}
+
+#[cfg(feature = "ssr")]
+use imp::*;
+
+#[server(prefix = "/api", endpoint = "webmail_users")]
+pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, AppError> {
+    require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let org = org.trim().parse::<i32>().ok();
+    let orgs = done(domain::orgs::list(&state.db).await)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let rows = done(domain::webmail::user_rows(&state.db, org).await)?;
+    let mut users = Vec::with_capacity(rows.len());
+    for r in rows {
+        users.push(UserRowDto {
+            user_id: r.user_id,
+            login_id: r.login_id,
+            name: r.name,
+            enabled: r.enabled,
+            account: r.account.unwrap_or_default(),
+            accounts: r.accounts,
+            last_received: local_time(r.last_received_at).await,
+            last_error: r.last_error.unwrap_or_default(),
+        });
+    }
+    Ok(UsersDto { orgs, org, users })
+}
+
+/// 利用させる / 利用させない for the checked users (`user_ids[]`).
+#[server(prefix = "/api", endpoint = "webmail_enable")]
+pub async fn webmail_enable(
+    #[server(default)] user_ids: Vec<i32>,
+    #[server(default)] enable: String,
+    #[server(default)] org: String,
+) -> Result<u64, AppError> {
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let n = done(
+        domain::webmail::set_enabled(&state.db, &caller.actor(), &user_ids, enable == "on").await,
+    )?;
+    redirect_form_post(&format!("/admin/webmail/users?org={org}"));
+    Ok(n)
+}
+
+/// A user's accounts: the admin's view of anyone, a user's of themselves.
+#[server(prefix = "/api", endpoint = "user_accounts")]
+pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let w = who(&caller);
+    if !w.admin && w.user_id != user_id {
+        return Err(fail(AppError::NotFound));
+    }
+    let u = done(domain::users::get(&state.db, user_id).await)?;
+    let may_edit = domain::webmail::may_manage(&state.db, w, user_id)
+        .await
+        .is_ok();
+    let mut accounts = Vec::new();
+    for a in done(domain::webmail::accounts_of(&state.db, user_id).await)? {
+        accounts.push(row(&state.db, &a).await);
+    }
+    Ok(UserAccountsDto {
+        user_id,
+        name: u.name,
+        login_id: u.login_id,
+        enabled: u.webmail_enabled,
+        quota_mb: u.mail_quota_mb.map(|q| q.to_string()).unwrap_or_default(),
+        used_bytes: done(domain::mailbox::usage(&state.db, user_id).await)?,
+        accounts,
+        may_edit,
+        is_admin: w.admin,
+    })
+}
+
+/// The account form: an existing account (`id`), or a new one for `owner`.
+#[server(prefix = "/api", endpoint = "account_form")]
+pub async fn account_form(
+    #[server(default)] id: Option<i32>,
+    #[server(default)] owner: Option<i32>,
+) -> Result<AccountFormDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let w = who(&caller);
+    let (owner, input, pop_set, smtp_set) = match id {
+        Some(id) => {
+            let a = done(domain::webmail::account_for(&state.db, w, id).await)?;
+            (
+                a.user_id,
+                domain::webmail::AccountInput::of(&a),
+                a.pop_password_sealed.is_some(),
+                a.smtp_password_sealed.is_some(),
+            )
+        }
+        None => (
+            owner.unwrap_or(w.user_id),
+            domain::webmail::AccountInput::new_default(),
+            false,
+            false,
+        ),
+    };
+    done(domain::webmail::may_manage(&state.db, w, owner).await)?;
+    let owner_user = done(domain::users::get(&state.db, owner).await)?;
+    let mut input = input;
+    if id.is_none() {
+        // A new account starts with the user's own name and work address.
+        input.display_name = owner_user.name.clone();
+        input.email = owner_user.email.clone().unwrap_or_default();
+        input.pop_user = input.email.clone();
+    }
+    let server = |v: &domain::mailserver::View, pop: bool| {
+        if v.updated_at.is_none() {
+            return String::new();
+        }
+        let s = &v.settings;
+        if pop {
+            if s.pop_host.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "{}:{} ({})",
+                    s.pop_host,
+                    s.pop_port,
+                    s.pop_protection.as_str()
+                )
+            }
+        } else {
+            format!(
+                "{}:{} ({})",
+                s.smtp_host,
+                s.smtp_port,
+                s.smtp_protection.as_str()
+            )
+        }
+    };
+    let admin =
+        done(domain::mailserver::view_scoped(&state.db, domain::mailserver::Scope::Admin).await)?;
+    let webmail =
+        done(domain::mailserver::view_scoped(&state.db, domain::mailserver::Scope::Webmail).await)?;
+    Ok(AccountFormDto {
+        id,
+        owner,
+        owner_name: owner_user.name,
+        name: input.name,
+        display_name: input.display_name,
+        email: input.email,
+        log_receive: input.log_receive,
+        log_send: input.log_send,
+        recv_source: input.recv_source,
+        pop_host: input.pop_host,
+        pop_port: input.pop_port,
+        pop_protection: input.pop_protection,
+        pop_user: input.pop_user,
+        pop_password_set: pop_set,
+        pop_auth: input.pop_auth,
+        timeout_secs: input.timeout_secs,
+        leave_on_server: input.leave_on_server,
+        leave_days: input.leave_days,
+        send_source: input.send_source,
+        smtp_host: input.smtp_host,
+        smtp_port: input.smtp_port,
+        smtp_protection: input.smtp_protection,
+        smtp_auth: input.smtp_auth,
+        smtp_mechanism: input.smtp_mechanism,
+        smtp_user: input.smtp_user,
+        smtp_password_set: smtp_set,
+        admin_pop: server(&admin, true),
+        webmail_pop: server(&webmail, true),
+        admin_smtp: server(&admin, false),
+        webmail_smtp: server(&webmail, false),
+        is_admin: w.admin,
+    })
+}
+
+/// アカウントの追加 (no `id`) or the change of an account.
+#[server(prefix = "/api", endpoint = "save_account")]
+pub async fn save_account(
+    owner: i32,
+    #[server(default)] id: Option<i32>,
+    #[server(default)] name: String,
+    #[server(default)] display_name: String,
+    #[server(default)] email: String,
+    #[server(default)] log_receive: Option<String>,
+    #[server(default)] log_send: Option<String>,
+    #[server(default)] recv_source: String,
+    #[server(default)] pop_host: String,
+    #[server(default)] pop_port: String,
+    #[server(default)] pop_protection: String,
+    #[server(default)] pop_user: String,
+    #[server(default)] pop_password: String,
+    #[server(default)] pop_auth: String,
+    #[server(default)] timeout_secs: String,
+    #[server(default)] leave_on_server: Option<String>,
+    #[server(default)] leave_days: String,
+    #[server(default)] send_source: String,
+    #[server(default)] smtp_host: String,
+    #[server(default)] smtp_port: String,
+    #[server(default)] smtp_protection: String,
+    #[server(default)] smtp_auth: String,
+    #[server(default)] smtp_mechanism: String,
+    #[server(default)] smtp_user: String,
+    #[server(default)] smtp_password: String,
+) -> Result<i32, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let input = domain::webmail::AccountInput {
+        name,
+        display_name,
+        email,
+        log_receive: on(&log_receive),
+        log_send: on(&log_send),
+        recv_source,
+        pop_host,
+        pop_port,
+        pop_protection,
+        pop_user,
+        pop_password,
+        pop_auth,
+        timeout_secs,
+        leave_on_server: on(&leave_on_server),
+        leave_days,
+        send_source,
+        smtp_host,
+        smtp_port,
+        smtp_protection,
+        smtp_auth,
+        smtp_mechanism,
+        smtp_user,
+        smtp_password,
+    };
+    let w = who(&caller);
+    let saved = done(
+        domain::webmail::save_account(
+            &state.db,
+            &state.secrets,
+            &caller.actor(),
+            w,
+            owner,
+            id,
+            &input,
+        )
+        .await,
+    )?;
+    redirect_form_post(&if w.admin && owner != w.user_id {
+        format!("/admin/webmail/users/{owner}")
+    } else {
+        "/mail/accounts".to_owned()
+    });
+    Ok(saved.id)
+}
+
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let w = who(&caller);
+    done(domain::webmail::delete_account(&state.db, &caller.actor(), w, owner, id).await)?;
+    redirect_form_post(&if w.admin && owner != w.user_id {
+        format!("/admin/webmail/users/{owner}")
+    } else {
+        "/mail/accounts".to_owned()
+    });
+    Ok(())
+}
+
+/// 通常使用するアカウントの変更.
+#[server(prefix = "/api", endpoint = "set_default_account")]
+pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let w = who(&caller);
+    done(domain::webmail::set_default(&state.db, w, owner, id).await)?;
+    redirect_form_post(&if w.admin && owner != w.user_id {
+        format!("/admin/webmail/users/{owner}")
+    } else {
+        "/mail/accounts".to_owned()
+    });
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "set_mail_quota")]
+pub async fn set_mail_quota(
+    user_id: i32,
+    #[server(default)] quota_mb: String,
+) -> Result<(), AppError> {
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    done(domain::webmail::set_quota(&state.db, &caller.actor(), user_id, &quota_mb).await)?;
+    redirect_form_post(&format!("/admin/webmail/users/{user_id}"));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "get_webmail_settings")]
+pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
+    require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let s = done(domain::webmail::settings(&state.db).await)?;
+    Ok(WebmailSettingsDto {
+        allow_user_edit: s.allow_user_edit,
+        receive_interval_min: s.receive_interval_min,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "save_webmail_settings")]
+pub async fn save_webmail_settings(
+    #[server(default)] allow_user_edit: Option<String>,
+    #[server(default)] receive_interval_min: String,
+) -> Result<WebmailSettingsDto, AppError> {
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let s = done(
+        domain::webmail::save_settings(
+            &state.db,
+            &caller.actor(),
+            on(&allow_user_edit),
+            &receive_interval_min,
+        )
+        .await,
+    )?;
+    Ok(WebmailSettingsDto {
+        allow_user_edit: s.allow_user_edit,
+        receive_interval_min: s.receive_interval_min,
+    })
+}
+
+/// The webmail's first screen for the caller: their accounts (the default
+/// one unless `account` names another) and its newest messages.
+#[server(prefix = "/api", endpoint = "mail_home")]
+pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHomeDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let w = who(&caller);
+    if !caller.user.webmail_enabled {
+        return Ok(MailHomeDto::default());
+    }
+    let all = done(domain::webmail::accounts_of(&state.db, w.user_id).await)?;
+    let chosen = match account {
+        Some(id) => Some(
+            all.iter()
+                .find(|a| a.id == id)
+                .ok_or_else(|| fail(AppError::NotFound))?,
+        ),
+        None => all.first(),
+    };
+    let mut accounts = Vec::with_capacity(all.len());
+    for a in &all {
+        accounts.push(row(&state.db, a).await);
+    }
+    let mut messages = Vec::new();
+    let mut st = ReceiveDto::default();
+    if let Some(a) = chosen {
+        st = receive_dto(a).await;
+        for m in done(domain::mailbox::latest(&state.db, a.id, 100).await)? {
+            messages.push(MessageRowDto {
+                id: m.id,
+                from: m.from_addr,
+                subject: m.subject,
+                date: local_time(m.sent_at.or(Some(m.received_at))).await,
+                size: m.size,
+                seen: m.seen,
+            });
+        }
+    }
+    Ok(MailHomeDto {
+        enabled: true,
+        accounts,
+        account: chosen.map(|a| a.id),
+        state: st,
+        messages,
+        may_edit: domain::webmail::may_manage(&state.db, w, w.user_id)
+            .await
+            .is_ok(),
+        used_bytes: done(domain::mailbox::usage(&state.db, w.user_id).await)?,
+        quota_mb: caller
+            .user
+            .mail_quota_mb
+            .map(|q| q.to_string())
+            .unwrap_or_default(),
+        has_log: chosen.is_some_and(|a| a.log_receive || a.log_send),
+    })
+}
+
+/// 「受信」: starts receiving the account now.
+#[server(prefix = "/api", endpoint = "receive_now")]
+pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
+    if a.user_id != caller.user.id {
+        // Admins may look at others' accounts, not receive their mail.
+        return Err(fail(AppError::NotFound));
+    }
+    spawn_receive(&state, account);
+    redirect_form_post(&format!("/mail?account={account}"));
+    let mut dto = receive_dto(&a).await;
+    dto.running = true;
+    dto.done = 0;
+    dto.total = 0;
+    Ok(dto)
+}
+
+#[server(prefix = "/api", endpoint = "receive_status")]
+pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
+    Ok(receive_dto(&a).await)
+}
+
+/// 受信時のログ / 送信時のログ: for the account's owner and admins.
+#[server(prefix = "/api", endpoint = "account_log")]
+pub async fn account_log(id: i32) -> Result<AccountLogDto, AppError> {
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let a = done(domain::webmail::account_for(&state.db, who(&caller), id).await)?;
+    Ok(AccountLogDto {
+        account: a.name,
+        log_receive: a.log_receive,
+        log_send: a.log_send,
+        receive_log: a.receive_log.unwrap_or_default(),
+        send_log: a.send_log.unwrap_or_default(),
+    })
+}
+
+/// アカウントのインポート: `data` is the file in base64; `commit` false
+/// shows what would happen, true saves (all rows or none).
+#[server(prefix = "/api", endpoint = "import_accounts")]
+pub async fn import_accounts(
+    data: String,
+    #[server(default)] encoding: String,
+    #[server(default)] commit: bool,
+) -> Result<ImportDto, AppError> {
+    use base64::Engine;
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|_| {
+            fail(AppError::Invalid(vec![crate::error::FieldErr {
+                field: "file".into(),
+                code: "required".into(),
+                param: None,
+            }]))
+        })?;
+    let o = done(
+        domain::webmail::csv::import(
+            &state.db,
+            &state.secrets,
+            &caller.actor(),
+            &bytes,
+            domain::webmail::csv::CsvEncoding::parse(&encoding),
+            commit,
+        )
+        .await,
+    )?;
+    Ok(ImportDto {
+        rows: o
+            .rows
+            .into_iter()
+            .map(|r| (r.line, r.login_id, r.user_name, r.name, r.email, r.update))
+            .collect(),
+        errors: o
+            .errors
+            .into_iter()
+            .map(|e| (e.line, e.column, e.code.key().to_owned(), e.code.param()))
+            .collect(),
+        added: o.added,
+        updated: o.updated,
+        committed: o.committed,
+    })
+}
+
+/// Starts メール索引の最適化 (one job per process at a time).
+#[server(prefix = "/api", endpoint = "optimize_index")]
+pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
+    let caller = require(Need::Admin).await?;
+    let state = crate::auth::state()?;
+    let job = crate::state::index_job();
+    if job.start() {
+        let db = state.db.clone();
+        let actor = caller.actor();
+        tokio::spawn(async move {
+            let r = domain::mailbox::rebuild_index(&db, &actor, &mut |done, total| {
+                job.progress(done, total)
+            })
+            .await;
+            job.finish(r.err().map(|e| e.to_string()));
+        });
+    }
+    index_status().await
+}
+
+#[server(prefix = "/api", endpoint = "index_status")]
+pub async fn index_status() -> Result<IndexJobDto, AppError> {
+    require(Need::Admin).await?;
+    let s = crate::state::index_job().snapshot();
+    Ok(IndexJobDto {
+        running: s.running,
+        done: s.done,
+        total: s.total,
+        finished_at: local_time(s.finished_at).await,
+        error: s.error.unwrap_or_default(),
+    })
+}

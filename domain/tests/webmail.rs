@@ -1,0 +1,318 @@
+//! ウェブメール > 機能管理 and the account form, on SQLite and PostgreSQL:
+//! field rules, the three server sources, who may change what, the default
+//! account, stored passwords kept, 利用させる / させない.
+mod common;
+
+use domain::audit::Actor;
+use domain::mailbox::account;
+use domain::webmail::{self, AccountInput, Who};
+use domain::{Code, DatabaseConnection, Error};
+use sea_orm::EntityTrait;
+
+fn secrets() -> domain::secrets::SecretBox {
+    let key = format!("{}=", "A".repeat(43));
+    domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&key)).unwrap()
+}
+
+fn codes<T: std::fmt::Debug>(r: domain::Result<T>) -> Vec<(&'static str, Code)> {
+    match r {
+        Err(Error::Invalid(v)) => v.into_iter().map(|f| (f.field, f.code)).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+/// A complete form with its own POP3 and SMTP servers.
+fn own(name: &str) -> AccountInput {
+    AccountInput {
+        name: name.into(),
+        display_name: "山田 太郎".into(),
+        email: "yamada@example.test".into(),
+        recv_source: "own".into(),
+        pop_host: "pop.example.test".into(),
+        pop_port: "995".into(),
+        pop_protection: "ssl".into(),
+        pop_user: "yamada".into(),
+        pop_password: "secret-1".into(),
+        pop_auth: "standard".into(),
+        timeout_secs: "30".into(),
+        leave_on_server: true,
+        leave_days: "14".into(),
+        send_source: "own".into(),
+        smtp_host: "smtp.example.test".into(),
+        smtp_port: "587".into(),
+        smtp_protection: "starttls".into(),
+        smtp_auth: "smtp".into(),
+        smtp_mechanism: "standard".into(),
+        ..Default::default()
+    }
+}
+
+async fn admin_settings(db: &DatabaseConnection) {
+    domain::mailserver::save(
+        db,
+        &secrets(),
+        &Actor::system(),
+        &domain::mailserver::Input {
+            preset: "custom".into(),
+            pop_host: "pop.company.test".into(),
+            pop_port: "110".into(),
+            pop_protection: "none".into(),
+            smtp_host: "smtp.company.test".into(),
+            smtp_port: "587".into(),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "smtp".into(),
+            smtp_mechanism: "standard".into(),
+            auth_user: "notice@company.test".into(),
+            password: "pw".into(),
+            timeout_secs: "10".into(),
+            from_mode: "company".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+const ADMIN: Who = Who {
+    user_id: 0,
+    admin: true,
+};
+
+#[tokio::test]
+async fn the_form_reports_every_bad_field() {
+    let mut i = own("会社");
+    i.name = " ".into();
+    i.email = "yamada@".into();
+    i.pop_host = "pop example".into();
+    i.pop_port = "70000".into();
+    i.pop_password.clear();
+    i.pop_auth = "xoauth2".into();
+    i.timeout_secs = "0".into();
+    i.leave_days = "-1".into();
+    i.smtp_auth = "xoauth2".into();
+    assert_eq!(
+        codes(webmail::check(&i, false)),
+        vec![
+            ("name", Code::Required),
+            ("email", Code::InvalidEmail),
+            ("pop_host", Code::InvalidHost),
+            ("pop_port", Code::InvalidPort),
+            ("pop_password", Code::Required),
+            ("pop_auth", Code::OAuthFirst),
+            ("timeout_secs", Code::Range { min: 1, max: 300 }),
+            ("leave_days", Code::Range { min: 0, max: 3650 }),
+            ("smtp_auth", Code::OAuthFirst),
+        ]
+    );
+    // A stored password stands in for an empty field; a pasted URL is
+    // reduced to its host.
+    let mut ok = own("会社");
+    ok.pop_password.clear();
+    ok.pop_host = "https://pop.example.test/login".into();
+    let v = webmail::check(&ok, true).unwrap();
+    assert_eq!(v.pop_host, "pop.example.test");
+    assert_eq!(v.leave_days, Some(14));
+    // Shared sources need no host of their own.
+    let mut shared = own("会社");
+    shared.recv_source = "admin".into();
+    shared.pop_host.clear();
+    shared.send_source = "webmail".into();
+    shared.smtp_host.clear();
+    assert!(webmail::check(&shared, false).is_ok());
+}
+
+#[tokio::test]
+async fn accounts_keep_rules_on_both_databases() {
+    for (backend, db) in common::both().await {
+        let s = secrets();
+        let sys = Actor::system();
+        let yamada = common::user(
+            &db,
+            "yamada",
+            "山田",
+            Some("yamada@example.test"),
+            "ja",
+            "user",
+        )
+        .await;
+        let other = common::user(&db, "sato", "佐藤", None, "ja", "user").await;
+        let me = Who {
+            user_id: yamada.id,
+            admin: false,
+        };
+
+        // A shared source that nobody has set up is refused at its field.
+        let mut via_admin = own("会社");
+        via_admin.recv_source = "admin".into();
+        via_admin.send_source = "admin".into();
+        assert_eq!(
+            codes(webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin).await),
+            vec![
+                ("recv_source", Code::NotConfigured),
+                ("send_source", Code::NotConfigured)
+            ],
+            "{backend}"
+        );
+        assert!(
+            account::Entity::find().all(&db).await.unwrap().is_empty(),
+            "{backend}: nothing half-saved"
+        );
+        admin_settings(&db).await;
+        let first = webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin)
+            .await
+            .unwrap();
+        assert!(
+            first.is_default,
+            "{backend}: the first account is the default"
+        );
+        assert_ne!(
+            first.pop_password_sealed.as_deref(),
+            Some("secret-1"),
+            "{backend}: sealed"
+        );
+
+        // The user may not manage accounts until webmail is enabled for them.
+        assert!(matches!(
+            webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await,
+            Err(Error::Forbidden)
+        ));
+        webmail::set_enabled(&db, &sys, &[yamada.id], true)
+            .await
+            .unwrap();
+        let second = webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人"))
+            .await
+            .unwrap();
+        assert!(!second.is_default);
+        // Same name twice is refused.
+        assert_eq!(
+            codes(webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await),
+            vec![("name", Code::Duplicate)],
+            "{backend}"
+        );
+        // Someone else's accounts: neither through their ID nor by account ID.
+        assert!(matches!(
+            webmail::save_account(&db, &s, &sys, me, other.id, None, &own("x")).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            webmail::account_for(
+                &db,
+                Who {
+                    user_id: other.id,
+                    admin: false
+                },
+                second.id
+            )
+            .await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            webmail::save_account(&db, &s, &sys, me, yamada.id, Some(999_999), &own("x")).await,
+            Err(Error::NotFound)
+        ));
+
+        // An empty password keeps the stored one; a new one replaces it.
+        let mut edit = AccountInput::of(&second);
+        edit.pop_password.clear();
+        edit.display_name = "山田（個人）".into();
+        let kept = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
+            .await
+            .unwrap();
+        assert_eq!(
+            kept.pop_password_sealed, second.pop_password_sealed,
+            "{backend}"
+        );
+        assert_eq!(kept.display_name, "山田（個人）");
+        edit.pop_password = "secret-2".into();
+        let changed = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
+            .await
+            .unwrap();
+        assert_ne!(changed.pop_password_sealed, second.pop_password_sealed);
+        let login = domain::mailbox::pop_login(&db, &s, &changed).await.unwrap();
+        assert_eq!(login.password, "secret-2");
+        assert_eq!((login.host.as_str(), login.port), ("pop.example.test", 995));
+        // The admin source resolves to the admin's server, the account's ID.
+        let shared = domain::mailbox::pop_login(&db, &s, &first).await.unwrap();
+        assert_eq!(
+            (shared.host.as_str(), shared.port),
+            ("pop.company.test", 110)
+        );
+        assert_eq!(shared.user, "yamada");
+
+        // 通常使用するアカウント moves; deleting the default hands it on.
+        webmail::set_default(&db, me, yamada.id, second.id)
+            .await
+            .unwrap();
+        let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
+        assert_eq!(
+            list.iter()
+                .map(|a| (a.name.as_str(), a.is_default))
+                .collect::<Vec<_>>(),
+            vec![("個人", true), ("会社", false)],
+            "{backend}"
+        );
+        webmail::delete_account(&db, &sys, me, yamada.id, second.id)
+            .await
+            .unwrap();
+        let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert!(
+            list[0].is_default,
+            "{backend}: the remaining account became the default"
+        );
+
+        // The admin may forbid users to edit their own accounts.
+        webmail::save_settings(&db, &sys, false, "10")
+            .await
+            .unwrap();
+        assert!(matches!(
+            webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("三つ目")).await,
+            Err(Error::Forbidden)
+        ));
+        assert_eq!(
+            codes(webmail::save_settings(&db, &sys, true, "0").await),
+            vec![("receive_interval_min", Code::Range { min: 1, max: 1440 })]
+        );
+        assert_eq!(
+            webmail::settings(&db).await.unwrap().receive_interval_min,
+            10
+        );
+
+        // 利用させない takes the user out of background receiving.
+        let due = domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(due, vec![first.id], "{backend}");
+        webmail::set_enabled(&db, &sys, &[yamada.id], false)
+            .await
+            .unwrap();
+        assert!(
+            domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let rows = webmail::user_rows(&db, None).await.unwrap();
+        let row = rows.iter().find(|r| r.user_id == yamada.id).unwrap();
+        assert_eq!(
+            (row.enabled, row.account.as_deref(), row.accounts),
+            (false, Some("会社"), 1)
+        );
+        assert_eq!(
+            codes(webmail::set_quota(&db, &sys, yamada.id, "0").await),
+            vec![(
+                "quota_mb",
+                Code::Range {
+                    min: 1,
+                    max: 1_000_000
+                }
+            )]
+        );
+        assert_eq!(
+            webmail::set_quota(&db, &sys, yamada.id, "50")
+                .await
+                .unwrap(),
+            Some(50)
+        );
+    }
+}

@@ -1,0 +1,105 @@
+// ウェブメール (POP): the admin enables webmail for a user and adds an account
+// that uses 管理者設定 (the admin's POP3 server, set in 03-mail-server); the
+// user presses 受信, follows the progress bar, then reads the list. Mail is
+// put into the real Dovecot through the real Postfix first.
+import { test, expect, hydrated, login, logout, ADMIN_NEW_PASSWORD, USER } from "./common";
+import { fetchAll } from "./pop3";
+import { deliver } from "./smtp";
+
+const port = (name: string) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run scripts/test.sh`);
+  return Number(v);
+};
+const FRANK = { address: "frank@example.test", password: "frankpass" };
+const COUNT = 150;
+
+test("the admin enables webmail and adds an account; the user receives with a progress bar", async ({ page }) => {
+  test.setTimeout(120_000);
+  const marker = `wm-${Date.now()}`;
+  await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password, { dele: true });
+  await deliver(
+    port("MS_SMTP_PORT"),
+    FRANK.address,
+    Array.from({ length: COUNT }, (_, i) => ({
+      subject: `便りの受信テスト ${marker} #${String(i).padStart(3, "0")}`,
+      body: "受信の進み具合を確かめる本文です。\n".repeat(200 + ((i * 37) % 600)),
+    })),
+  );
+  await expect
+    .poll(async () => (await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password)).length, { timeout: 30_000 })
+    .toBe(COUNT);
+
+  // ウェブメール > 機能管理 > アカウント設定: 利用させる for 山田.
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await page.goto("/admin/webmail/users");
+  await hydrated(page);
+  const row = page.locator(`[data-testid=webmail-user][data-login="${USER.login}"]`);
+  await expect(row.getByTestId("webmail-use")).toHaveText("利用しない");
+  await row.getByTestId(`pick-${USER.login}`).check();
+  await page.getByTestId("enable").click();
+  await expect(row.getByTestId("webmail-use")).toHaveText("利用する");
+
+  // The user's accounts: アカウントの追加 with 管理者設定 for both servers.
+  await row.getByTestId("user-accounts-link").click();
+  await expect(page.getByTestId("no-accounts")).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("account-add").click();
+  await expect(page.getByTestId("account-form")).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByTestId("form-owner")).toHaveText(USER.name);
+  await expect(page.getByTestId("recv_source-admin")).toBeChecked();
+  await expect(page.getByTestId("own-pop")).toBeHidden();
+  // A bad address is refused at its field, in Japanese, and nothing is saved.
+  await page.getByTestId("f-name").fill("会社");
+  await page.getByTestId("f-email").fill("frank@");
+  await page.getByTestId("f-pop-user").fill(FRANK.address);
+  await page.getByTestId("f-pop-password").fill(FRANK.password);
+  await page.getByTestId("account-save").click();
+  await expect(page.getByTestId("error-email")).toContainText("メールアドレスの形式が正しくありません");
+  await page.getByTestId("f-email").fill(FRANK.address);
+  // 個別に設定する reveals the server fields; back to 管理者設定.
+  await page.getByTestId("recv_source-own").check();
+  await expect(page.getByTestId("own-pop")).toBeVisible();
+  await page.getByTestId("recv_source-admin").check();
+  await page.getByTestId("f-log-receive-on").check();
+  await page.getByTestId("f-pop-password").fill(FRANK.password);
+  await page.getByTestId("account-save").click();
+  const account = page.locator("[data-testid=account-row][data-name=会社]");
+  await expect(account).toBeVisible();
+  await expect(account.getByTestId("default-mark")).toBeVisible();
+  // The password never comes back to the browser.
+  expect(await page.content()).not.toContain(FRANK.password);
+  await logout(page);
+
+  // The user: ウェブメール, 受信, the progress bar, then the messages.
+  await login(page, USER.login, USER.newPassword);
+  await page.getByTestId("nav-webmail").click();
+  await expect(page.getByTestId("no-messages")).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("receive").click();
+  await expect(page.getByTestId("receive-bar")).toBeVisible();
+  await expect(page.getByTestId("receive-count")).toHaveText(new RegExp(`^\\d+ / ${COUNT}$`), { timeout: 30_000 });
+  await expect(page.getByTestId("receive-progress")).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId("message-row")).toHaveCount(100);
+  await expect(page.getByTestId("message-subject").first()).toContainText(`便りの受信テスト ${marker}`);
+  await expect(page.getByTestId("last-received")).not.toHaveText("未受信");
+  await expect(page.getByTestId("receive-error")).toHaveCount(0);
+  // Not left on the server: Dovecot's mailbox is empty now.
+  expect(await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password)).toHaveLength(0);
+
+  // 受信時のログ: the dialogue, with the password masked.
+  await page.getByTestId("account-log").first().click();
+  const log = page.getByTestId("receive-log");
+  await expect(log).toContainText("USER frank@example.test");
+  await expect(log).toContainText("PASS ********");
+  await expect(log).not.toContainText(FRANK.password);
+});
+
+test("another user's account is not theirs to see", async ({ page }) => {
+  await login(page, USER.login, USER.newPassword);
+  const res = await page.request.post("/api/account_log", { form: { id: "999999" } });
+  expect(res.status()).toBe(404);
+  const admin = await page.request.post("/api/webmail_users", { form: {} });
+  expect(admin.status()).toBe(403);
+});
