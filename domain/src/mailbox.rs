@@ -481,11 +481,11 @@ async fn receive_held(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Received> {
     let quota = room_left(db, acc.user_id).await?;
-    if let Some((left, limit_mb)) = quota {
-        if left <= 0 {
-            // Not even connecting: the mail stays on the server.
-            return Err(Error::QuotaFull { limit_mb });
-        }
+    if let Some((left, limit_mb)) = quota
+        && left <= 0
+    {
+        // Not even connecting: the mail stays on the server.
+        return Err(Error::QuotaFull { limit_mb });
     }
     let mut room = quota.map(|(left, _)| left);
     let login = pop_login(db, secrets, acc).await?;
@@ -622,10 +622,8 @@ async fn receive_held(
                 .await?;
         }
     }
-    if full {
-        if let Some((_, limit_mb)) = quota {
-            return Err(Error::QuotaFull { limit_mb });
-        }
+    if full && let Some((_, limit_mb)) = quota {
+        return Err(Error::QuotaFull { limit_mb });
     }
     Ok(out)
 }

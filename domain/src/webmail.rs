@@ -783,19 +783,18 @@ pub async fn delete_account(
         return Err(Error::Busy);
     }
     account::Entity::delete_by_id(id).exec(&txn).await?;
-    if a.is_default {
-        if let Some(next) = account::Entity::find()
+    if a.is_default
+        && let Some(next) = account::Entity::find()
             .filter(account::Column::UserId.eq(owner))
             .order_by_asc(account::Column::Id)
             .one(&txn)
             .await?
-        {
-            account::Entity::update_many()
-                .col_expr(account::Column::IsDefault, Expr::value(true))
-                .filter(account::Column::Id.eq(next.id))
-                .exec(&txn)
-                .await?;
-        }
+    {
+        account::Entity::update_many()
+            .col_expr(account::Column::IsDefault, Expr::value(true))
+            .filter(account::Column::Id.eq(next.id))
+            .exec(&txn)
+            .await?;
     }
     audit::record(
         &txn,

@@ -311,6 +311,8 @@ pub fn AccountFormPage() -> impl IntoView {
     }
 }
 
+type Label = fn(&'static crate::i18n_webmail::WebmailTexts) -> &'static str;
+
 /// A radio choice of where a server's settings come from.
 fn source_radios(
     name: &'static str,
@@ -320,11 +322,7 @@ fn source_radios(
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
-    let choices: [(
-        &'static str,
-        fn(&'static crate::i18n_webmail::WebmailTexts) -> &'static str,
-        String,
-    ); 3] = [
+    let choices: [(&'static str, Label, String); 3] = [
         ("admin", |t| t.src_admin, admin),
         ("webmail", |t| t.src_webmail, webmail),
         ("own", |t| t.src_own, String::new()),
