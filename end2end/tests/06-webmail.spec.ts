@@ -32,6 +32,7 @@ test("the admin enables webmail and adds an account; the user receives with a pr
 
   // ウェブメール > 機能管理 > アカウント設定: 利用させる for 山田.
   await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
   await page.goto("/admin/webmail/users");
   await hydrated(page);
   const row = page.locator(`[data-testid=webmail-user][data-login="${USER.login}"]`);
@@ -52,7 +53,7 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   await expect(page.getByTestId("own-pop")).toBeHidden();
   // A bad address is refused at its field, in Japanese, and nothing is saved.
   await page.getByTestId("f-name").fill("会社");
-  await page.getByTestId("f-email").fill("frank@");
+  await page.getByTestId("f-email").fill("frank@example");
   await page.getByTestId("f-pop-user").fill(FRANK.address);
   await page.getByTestId("f-pop-password").fill(FRANK.password);
   await page.getByTestId("account-save").click();
@@ -74,6 +75,7 @@ test("the admin enables webmail and adds an account; the user receives with a pr
 
   // The user: ウェブメール, 受信, the progress bar, then the messages.
   await login(page, USER.login, USER.newPassword);
+  await expect(page.getByTestId("welcome")).toBeVisible();
   await page.getByTestId("nav-webmail").click();
   await expect(page.getByTestId("no-messages")).toBeVisible();
   await hydrated(page);
@@ -98,6 +100,7 @@ test("the admin enables webmail and adds an account; the user receives with a pr
 
 test("another user's account is not theirs to see", async ({ page }) => {
   await login(page, USER.login, USER.newPassword);
+  await expect(page.getByTestId("welcome")).toBeVisible();
   const res = await page.request.post("/api/account_log", { form: { id: "999999" } });
   expect(res.status()).toBe(404);
   const admin = await page.request.post("/api/webmail_users", { form: {} });

@@ -332,7 +332,7 @@ fn source_radios(
             {choices.into_iter().map(|(value, label, server)| {
                 let shows_server = value != "own";
                 view! {
-                    <label>
+                    <label class="check">
                         <input type="radio" name=name value=value checked=current.get_untracked() == value
                             on:change=move |_| current.set(value.to_owned())
                             data-testid=format!("{name}-{value}") />
@@ -396,8 +396,8 @@ fn AccountForm(f: AccountFormDto) -> impl IntoView {
     let yes_no = move |name: &'static str, on: bool, testid: &'static str| {
         view! {
             <span class="radio-inline">
-                <label><input type="radio" name=name value="" checked=!on data-testid=format!("{testid}-off") />{move || t().log_off}</label>
-                <label><input type="radio" name=name value="on" checked=on data-testid=format!("{testid}-on") />{move || t().log_on}</label>
+                <label class="check"><input type="radio" name=name value="" checked=!on data-testid=format!("{testid}-off") />{move || t().log_off}</label>
+                <label class="check"><input type="radio" name=name value="on" checked=on data-testid=format!("{testid}-on") />{move || t().log_on}</label>
             </span>
         }
     };
@@ -445,9 +445,9 @@ fn AccountForm(f: AccountFormDto) -> impl IntoView {
                 <FieldMsg err field="pop_password" />
                 <fieldset class="radio-group">
                     <legend>{move || t().f_auth}</legend>
-                    <label><input type="radio" name="pop_auth" value="standard" checked=f.pop_auth != "apop" data-testid="f-auth-standard" />{move || t().auth_standard}</label>
-                    <label><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
-                    <label class="muted"><input type="radio" name="pop_auth" value="xoauth2" disabled />{move || t().auth_xoauth2}</label>
+                    <label class="check"><input type="radio" name="pop_auth" value="standard" checked=f.pop_auth != "apop" data-testid="f-auth-standard" />{move || t().auth_standard}</label>
+                    <label class="check"><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
+                    <label class="check muted"><input type="radio" name="pop_auth" value="xoauth2" disabled />{move || t().auth_xoauth2}</label>
                 </fieldset>
                 <FieldMsg err field="pop_auth" />
                 <label>{move || t().f_timeout}

@@ -1,0 +1,270 @@
+//! Receiving throughput from the project's real Dovecot into the store,
+//! next to a raw POP3 RETR loop over the same mailbox in the same run.
+//!
+//! Run with `scripts/bench-receive.sh` (starts the mail stack, builds in
+//! release). A mailbox of N messages of mixed sizes (2–200 KB, log-uniform,
+//! Japanese and English, fixed seed) is written straight into the bench
+//! user's Maildir. Each round, alternating: the raw loop (login, UIDL, RETR
+//! every message, bytes counted and dropped), then `domain::mailbox::receive`
+//! into a fresh SQLite store (UIDL diff, RETR, parse, index, store in
+//! batches, with "leave on server" so the mailbox stays for the next round).
+//! Reported: messages/s and MB/s of both and the ratio (Tayori / raw).
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USER: &str = "bench@example.test";
+const PASS: &str = "benchpass";
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run scripts/bench-receive.sh"))
+}
+
+fn num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A small deterministic generator (xorshift): the same mailbox every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut out = String::with_capacity(s.len() + s.len() / 76 * 2);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && i % 76 == 0 {
+            out.push_str("\r\n");
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One message of about `size` bytes: Japanese (UTF-8, base64) or English
+/// (plain) text, with a Japanese or English subject.
+fn message(i: usize, size: usize, japanese: bool) -> Vec<u8> {
+    let (subject, line) = if japanese {
+        (
+            format!("=?UTF-8?B?{}?=", b64(format!("受信ベンチ #{i} 月次報告").as_bytes())),
+            "今月の売上と来月の予定について報告します。詳細は添付をご覧ください。\n",
+        )
+    } else {
+        (
+            format!("Receive bench #{i} monthly report"),
+            "Here is the report for this month and the plan for the next one.\n",
+        )
+    };
+    let mut m = format!(
+        "From: Bench <bench-sender@example.test>\r\nTo: <{USER}>\r\nSubject: {subject}\r\n\
+Date: Sat, 28 Nov 2026 09:00:00 +0900\r\nMessage-ID: <bench-{i}@example.test>\r\nMIME-Version: 1.0\r\n"
+    )
+    .into_bytes();
+    let header_len = m.len() + 80;
+    let want = size.saturating_sub(header_len).max(64);
+    if japanese {
+        // base64 grows text by 4/3 (plus line ends).
+        let raw_len = want * 3 / 4;
+        let body: String = line.repeat(raw_len / line.len() + 1);
+        let mut cut = raw_len.min(body.len());
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        m.extend_from_slice(
+            b"Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        );
+        m.extend_from_slice(b64(&body.as_bytes()[..cut]).as_bytes());
+    } else {
+        m.extend_from_slice(b"Content-Type: text/plain; charset=US-ASCII\r\n\r\n");
+        let body = line.replace('\n', "\r\n").repeat(want / line.len() + 1);
+        m.extend_from_slice(&body.as_bytes()[..want.min(body.len())]);
+    }
+    m.extend_from_slice(b"\r\n");
+    m
+}
+
+/// Writes the mailbox straight into the bench user's Maildir (as Postfix's
+/// local delivery would), owned like the directory, after emptying it and
+/// Dovecot's index of it.
+fn fill(maildir: &Path, n: usize) -> (usize, u64) {
+    let meta = std::fs::metadata(maildir).expect("bench Maildir (is MAILSTACK_DIR right?)");
+    let (uid, gid) = (meta.uid(), meta.gid());
+    for sub in ["cur", "new", "tmp"] {
+        let d = maildir.join(sub);
+        for e in std::fs::read_dir(&d).expect("maildir").flatten() {
+            std::fs::remove_file(e.path()).expect("empty the maildir");
+        }
+    }
+    for e in std::fs::read_dir(maildir).expect("maildir").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("dovecot") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let mut rng = Rng(0x7a70_2026_1128);
+    let mut bytes = 0u64;
+    for i in 0..n {
+        // Log-uniform between 2 KB and 200 KB: many small, some large.
+        let size = (2048.0 * (100f64).powf(rng.unit())) as usize;
+        let m = message(i, size, i % 3 != 2);
+        bytes += m.len() as u64;
+        let name = format!("{}.B{i}.bench", 1_790_000_000 + i);
+        let tmp = maildir.join("tmp").join(&name);
+        let mut f = std::fs::File::create(&tmp).expect("write message");
+        f.write_all(&m).expect("write message");
+        drop(f);
+        std::os::unix::fs::chown(&tmp, Some(uid), Some(gid)).expect("chown");
+        std::fs::rename(&tmp, maildir.join("new").join(&name)).expect("deliver");
+    }
+    (n, bytes)
+}
+
+fn login() -> mail::pop3::PopLogin {
+    mail::pop3::PopLogin {
+        host: env("MS_HOST"),
+        port: env("MS_POP3_PORT").parse().expect("port"),
+        protection: mail::presets::Protection::None,
+        user: USER.into(),
+        password: PASS.into(),
+        apop: false,
+        timeout: Duration::from_secs(60),
+    }
+}
+
+/// The reference: one session, UIDL, then RETR of every message in turn.
+async fn raw_loop() -> (Duration, usize, u64) {
+    let start = Instant::now();
+    let mut c = mail::pop3::open(&login(), None).await.expect("POP3");
+    let list = c.uidl().await.expect("UIDL");
+    let mut bytes = 0u64;
+    for (n, _) in &list {
+        bytes += c.retr(*n).await.expect("RETR").len() as u64;
+    }
+    c.quit().await.expect("QUIT");
+    (start.elapsed(), list.len(), bytes)
+}
+
+async fn tayori(round: usize, base: &Path) -> (Duration, usize, u64) {
+    let dir = base.join(format!("store-{round}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = domain::db::connect(&domain::db::sqlite_url(&dir))
+        .await
+        .expect("sqlite");
+    let key = format!("{}=", "A".repeat(43));
+    let secrets = Arc::new(domain::secrets::SecretBox::load_or_create(&dir, Some(&key)).expect("key"));
+    let user = support::user(&db, "bench", "ベンチ", Some(USER), "ja").await;
+    let l = login();
+    let acc = domain::mailbox::create_account(
+        &db,
+        &secrets,
+        &domain::mailbox::NewAccount {
+            user_id: user.id,
+            name: "bench".into(),
+            display_name: "ベンチ".into(),
+            email: USER.into(),
+            pop_host: l.host,
+            pop_port: l.port,
+            pop_protection: l.protection,
+            pop_user: l.user,
+            pop_password: l.password,
+            pop_apop: false,
+            timeout_secs: 60,
+            leave_on_server: true,
+            leave_days: None,
+        },
+    )
+    .await
+    .expect("account");
+    let start = Instant::now();
+    let r = domain::mailbox::receive(&db, &secrets, acc.id, "bench", None, &mut |_, _| {})
+        .await
+        .expect("receive");
+    let took = start.elapsed();
+    let bytes = domain::mailbox::usage(&db, user.id).await.expect("usage") as u64;
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+    (took, r.stored, bytes)
+}
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+fn rate(d: Duration, n: usize, bytes: u64) -> (f64, f64) {
+    let s = d.as_secs_f64().max(1e-9);
+    (n as f64 / s, bytes as f64 / 1e6 / s)
+}
+
+#[tokio::main]
+async fn main() {
+    let n = num("BENCH_MESSAGES", 10_000);
+    let rounds = num("BENCH_ROUNDS", 2);
+    let maildir: PathBuf = PathBuf::from(env("MAILSTACK_DIR"))
+        .join("mail/example.test/bench/Maildir");
+    let t = Instant::now();
+    let (count, bytes) = fill(&maildir, n);
+    println!(
+        "mailbox: {count} messages, {:.1} MB (2–200 KB, log-uniform), written in {:.1} s",
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    // Dovecot indexes the new mailbox on first login; not part of either side.
+    let t = Instant::now();
+    let mut c = mail::pop3::open(&login(), None).await.expect("POP3");
+    let listed = c.uidl().await.expect("UIDL").len();
+    c.quit().await.expect("QUIT");
+    assert_eq!(listed, count, "Dovecot lists every message written");
+    println!("Dovecot indexed it in {:.1} s", t.elapsed().as_secs_f64());
+
+    let base = std::env::temp_dir().join(format!("tayori_rbench_{}", std::process::id()));
+    let (mut raw_t, mut raw_n, mut raw_b) = (Duration::ZERO, 0, 0u64);
+    let (mut our_t, mut our_n, mut our_b) = (Duration::ZERO, 0, 0u64);
+    for round in 0..rounds {
+        let (d, k, b) = raw_loop().await;
+        assert_eq!(k, count);
+        let (rm, rb) = rate(d, k, b);
+        let (d2, k2, b2) = tayori(round, &base).await;
+        assert_eq!(k2, count, "every message stored");
+        assert_eq!(b2, b, "the store holds exactly the bytes RETR gave");
+        let (tm, tb) = rate(d2, k2, b2);
+        println!(
+            "round {}: raw RETR loop {:.0} msg/s {:.1} MB/s ({:.2} s) | Tayori receive {:.0} msg/s {:.1} MB/s ({:.2} s) | ratio {:.2}",
+            round + 1,
+            rm,
+            rb,
+            d.as_secs_f64(),
+            tm,
+            tb,
+            d2.as_secs_f64(),
+            tm / rm
+        );
+        raw_t += d;
+        raw_n += k;
+        raw_b += b;
+        our_t += d2;
+        our_n += k2;
+        our_b += b2;
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    let (rm, rb) = rate(raw_t, raw_n, raw_b);
+    let (tm, tb) = rate(our_t, our_n, our_b);
+    println!(
+        "total: raw {rm:.0} msg/s {rb:.1} MB/s | Tayori {tm:.0} msg/s {tb:.1} MB/s | ratio {:.2} (goal ≥ 0.5)",
+        tm / rm
+    );
+}
