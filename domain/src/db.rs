@@ -18,6 +18,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
         .sqlx_logging(false);
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DatabaseBackend::Sqlite {
+        // 16 KB pages: received mail is large blobs, which span a quarter
+        // as many overflow pages (a quarter faster to store than with the
+        // 4 KB default). Takes effect only on a new, empty database, and
+        // must come before WAL, which fixes the page size.
+        db.execute_unprepared("PRAGMA page_size=16384").await?;
         // WAL lets page renders read while a write commits; the file setting
         // persists, so doing it on every start is cheap and idempotent.
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;

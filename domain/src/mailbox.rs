@@ -144,8 +144,11 @@ pub use account::Model as Account;
 
 pub(crate) const SECRET_LABEL: &str = "mail_account.pop_password";
 pub const INBOX: &str = "inbox";
-/// Messages stored per transaction while receiving.
-const BATCH: usize = 20;
+/// A receive stores in batches of at most this many messages or bytes
+/// (whichever comes first), one transaction each: fewer commits (each one
+/// reaches the disk) while a cut connection costs at most one batch again.
+const BATCH: usize = 100;
+const BATCH_BYTES: u64 = 8 << 20;
 /// How long a receive may hold its account before another may take over.
 const LEASE: Duration = Duration::from_secs(300);
 
@@ -397,67 +400,116 @@ pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
 /// transaction, with the progress and the lease moved on in it too (a
 /// receive that lost its lease stores nothing more). Stops early when the
 /// quota is reached; returns the UIDLs stored.
+/// A fetched message with what the list and the search need from it.
+type Parsed = (String, Vec<u8>, mail::mime::Summary, String);
+
+/// Parses a fetched batch on a blocking thread: CPU work that runs while
+/// the next batch arrives and the previous one is written.
+fn parse_batch(batch: Vec<(String, Vec<u8>)>) -> tokio::task::JoinHandle<Vec<Parsed>> {
+    tokio::task::spawn_blocking(move || {
+        batch
+            .into_iter()
+            .map(|(u, raw)| {
+                let s = mail::mime::summary(&raw);
+                let text = mail::mime::index_text(&raw);
+                (u, raw, s, text)
+            })
+            .collect()
+    })
+}
+
 async fn store_batch(
     db: &DatabaseConnection,
     acc: &Account,
     owner: &str,
-    batch: Vec<(String, Vec<u8>)>,
+    batch: Vec<Parsed>,
     room: &mut Option<i64>,
     done_before: usize,
 ) -> Result<(Vec<String>, bool)> {
     let now = chrono::Utc::now();
     let mut full = false;
     let mut fitting = Vec::with_capacity(batch.len());
-    for (u, raw) in batch {
+    for m in batch {
         if let Some(left) = room {
-            if (raw.len() as i64) > *left {
+            if (m.1.len() as i64) > *left {
                 full = true;
                 break;
             }
-            *left -= raw.len() as i64;
+            *left -= m.1.len() as i64;
         }
-        let s = mail::mime::summary(&raw);
-        let text = mail::mime::index_text(&raw);
-        fitting.push((u, raw, s, text));
+        fitting.push(m);
     }
+    let stored = fitting.len();
+    let mut uidls = Vec::with_capacity(stored);
     let txn = db.begin().await?;
-    for (u, raw, s, text) in &fitting {
-        let m = message::ActiveModel {
+    // Three multi-row statements per batch rather than three per message;
+    // `exec_without_returning`, so no stored message is read back.
+    let mut texts: HashMap<String, String> = HashMap::with_capacity(stored);
+    let mut rows = Vec::with_capacity(stored);
+    for (u, raw, s, text) in fitting {
+        texts.insert(u.clone(), text);
+        uidls.push(u.clone());
+        rows.push(message::ActiveModel {
             account_id: Set(acc.id),
-            uidl: Set(u.clone()),
+            uidl: Set(u),
             folder: Set(INBOX.into()),
             size: Set(raw.len().min(i32::MAX as usize) as i32),
-            raw: Set(raw.clone()),
-            subject: Set(s.subject.clone()),
-            from_addr: Set(s.from.clone()),
+            raw: Set(raw),
+            subject: Set(s.subject),
+            from_addr: Set(s.from),
             sent_at: Set(s.date),
-            message_id: Set(s.message_id.clone()),
+            message_id: Set(s.message_id),
             received_at: Set(now),
             seen: Set(false),
             ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        index::ActiveModel {
-            message_id: Set(m.id),
-            account_id: Set(acc.id),
-            body: Set(text.clone()),
-        }
-        .insert(&txn)
-        .await?;
-        uidl::ActiveModel {
+        });
+    }
+    if !rows.is_empty() {
+        // IDs only grow: what is above the largest one now is this batch's
+        // (an older message may carry the same UIDL if the server reused it).
+        let before: Option<i64> = message::Entity::find()
+            .select_only()
+            .column_as(message::Column::Id.max(), "max")
+            .into_tuple()
+            .one(&txn)
+            .await?
+            .flatten();
+        message::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        let ids: Vec<(i64, String)> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::Uidl)
+            .filter(message::Column::Id.gt(before.unwrap_or(0)))
+            .filter(message::Column::AccountId.eq(acc.id))
+            .filter(message::Column::Uidl.is_in(uidls.clone()))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let index_rows = ids.into_iter().filter_map(|(id, u)| {
+            texts.remove(&u).map(|body| index::ActiveModel {
+                message_id: Set(id),
+                account_id: Set(acc.id),
+                body: Set(body),
+            })
+        });
+        index::Entity::insert_many(index_rows)
+            .exec_without_returning(&txn)
+            .await?;
+        uidl::Entity::insert_many(uidls.iter().map(|u| uidl::ActiveModel {
             account_id: Set(acc.id),
             uidl: Set(u.clone()),
             received_at: Set(now),
-        }
-        .insert(&txn)
+        }))
+        .exec_without_returning(&txn)
         .await?;
     }
     let until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(5));
     let held = account::Entity::update_many()
         .col_expr(
             account::Column::ProgressDone,
-            Expr::value((done_before + fitting.len()) as i32),
+            Expr::value((done_before + stored) as i32),
         )
         .col_expr(account::Column::ReceivingUntil, Expr::value(until))
         .filter(account::Column::Id.eq(acc.id))
@@ -468,7 +520,7 @@ async fn store_batch(
         return Err(Error::Busy);
     }
     txn.commit().await?;
-    Ok((fitting.into_iter().map(|(u, ..)| u).collect(), full))
+    Ok((uidls, full))
 }
 
 async fn receive_held(
@@ -501,6 +553,12 @@ async fn receive_held(
         Err(e) => return Err(remote(e)),
     };
     let listing = c.uidl().await.map_err(remote)?;
+    // Sizes shape the batches; a server without LIST gets count-only ones.
+    let sizes: HashMap<u32, u64> = match c.list().await {
+        Ok(l) => l.into_iter().collect(),
+        Err(mail::pop3::Pop3Error::Refused { .. }) => HashMap::new(),
+        Err(e) => return Err(remote(e)),
+    };
     let known: HashMap<String, chrono::DateTime<chrono::Utc>> = uidl::Entity::find()
         .filter(uidl::Column::AccountId.eq(acc.id))
         .all(db)
@@ -528,8 +586,25 @@ async fn receive_held(
     // The next batch is fetched while the previous one is being stored, so
     // the network and the disk work at the same time.
     let mut stored_now: HashSet<String> = HashSet::new();
-    let mut chunks = fresh.chunks(BATCH);
-    let mut pending: Option<Vec<(String, Vec<u8>)>> = None;
+    let mut batches: Vec<Vec<&(u32, String)>> = Vec::new();
+    let mut bytes = 0u64;
+    for m in fresh {
+        let size = sizes.get(&m.0).copied().unwrap_or(0);
+        match batches.last_mut() {
+            Some(b) if b.len() < BATCH && bytes + size <= BATCH_BYTES => {
+                b.push(m);
+                bytes += size;
+            }
+            _ => {
+                batches.push(vec![m]);
+                bytes = size;
+            }
+        }
+    }
+    let mut chunks = batches.iter();
+    // Three stages at once: batch k arrives, batch k-1 is parsed (a
+    // blocking thread, started as soon as it arrived), batch k-2 is written.
+    let mut pending: Option<tokio::task::JoinHandle<Vec<Parsed>>> = None;
     let mut full = false;
     loop {
         let next = if full { None } else { chunks.next() };
@@ -541,13 +616,13 @@ async fn receive_held(
                 Some(chunk) => {
                     let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
                     let raws = c.retr_many(&numbers, pipelined).await?;
-                    Ok(Some(
+                    Ok(Some(parse_batch(
                         chunk
                             .iter()
                             .map(|(_, u)| u.clone())
                             .zip(raws)
                             .collect::<Vec<_>>(),
-                    ))
+                    )))
                 }
                 None => Ok(None),
             }
@@ -557,9 +632,12 @@ async fn receive_held(
         let room_ref = &mut room;
         let store = async move {
             match batch {
-                Some(b) => store_batch(db, acc, owner, b, room_ref, done_before)
-                    .await
-                    .map(Some),
+                Some(parsing) => {
+                    let b = parsing.await.map_err(|e| Error::Internal(e.to_string()))?;
+                    store_batch(db, acc, owner, b, room_ref, done_before)
+                        .await
+                        .map(Some)
+                }
                 None => Ok(None),
             }
         };
@@ -574,7 +652,9 @@ async fn receive_held(
         pending = fetched.map_err(remote)?;
         if full {
             // Fetched but not stored: it stays on the server.
-            pending = None;
+            if let Some(p) = pending.take() {
+                p.abort();
+            }
         }
     }
 
@@ -681,12 +761,12 @@ pub async fn rebuild_index(
                 .exec(&txn)
                 .await?;
             index::Entity::delete_by_id(m.id).exec(&txn).await?;
-            index::ActiveModel {
+            index::Entity::insert(index::ActiveModel {
                 message_id: Set(m.id),
                 account_id: Set(m.account_id),
                 body: Set(mail::mime::index_text(&m.raw)),
-            }
-            .insert(&txn)
+            })
+            .exec_without_returning(&txn)
             .await?;
         }
         txn.commit().await?;

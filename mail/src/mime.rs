@@ -38,8 +38,11 @@ pub fn summary(raw: &[u8]) -> Summary {
     }
 }
 
-/// Longest searchable text kept per message (characters).
-const INDEX_MAX: usize = 100_000;
+/// Searchable text kept per message, in bytes (about 10,000 Japanese
+/// characters): the headers and the start of the text, where what people
+/// search for lives; long tails are mostly quoted history and logs, and
+/// would double what a receive writes.
+pub const INDEX_MAX: usize = 32 * 1024;
 
 /// The searchable text of a message: subject, the From/To/Cc names and
 /// addresses, and the text of its body parts (HTML reduced to text),
@@ -67,15 +70,22 @@ pub fn index_text(raw: &[u8]) -> String {
             out.push_str(&t);
         }
     }
+    // Cut before lower-casing (no need to fold what is dropped), and again
+    // after, as folding may lengthen a few characters.
+    cut_at(&mut out, INDEX_MAX);
     let mut text = out.to_lowercase();
-    if text.len() > INDEX_MAX {
-        let mut cut = INDEX_MAX;
-        while !text.is_char_boundary(cut) {
+    cut_at(&mut text, INDEX_MAX);
+    text
+}
+
+fn cut_at(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
             cut -= 1;
         }
-        text.truncate(cut);
+        s.truncate(cut);
     }
-    text
 }
 
 #[cfg(test)]
@@ -111,6 +121,13 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\
         assert!(t.contains("bob@example.test"), "{t}");
         assert!(t.contains("こんにちは hello"), "{t}");
         assert_eq!(index_text(b""), "");
+        let long = format!("Subject: x\r\n\r\n{}", "長い本文".repeat(20_000));
+        let t = index_text(long.as_bytes());
+        assert!(
+            t.len() <= INDEX_MAX && t.len() > INDEX_MAX - 4,
+            "{}",
+            t.len()
+        );
     }
 
     #[test]

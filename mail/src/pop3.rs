@@ -34,6 +34,8 @@ impl Pop3Error {
 /// Longest line we accept; RFC 1939 allows 512 octets for responses, but
 /// message content lines can be much longer in practice.
 const MAX_LINE: usize = 1 << 20;
+/// Large reads: a receive moves megabytes, a few syscalls per message.
+const READ_BUFFER: usize = 64 * 1024;
 
 pub struct Client<S> {
     stream: BufReader<S>,
@@ -104,7 +106,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Reads the greeting.
     pub async fn start(stream: S, timeout: Duration) -> Result<Self, Pop3Error> {
         let mut c = Client {
-            stream: BufReader::new(stream),
+            stream: BufReader::with_capacity(READ_BUFFER, stream),
             timeout,
             greeting: String::new(),
             log: None,
@@ -178,24 +180,62 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// Reads a multi-line body up to the lone ".", undoing dot-stuffing and
-    /// restoring CRLF line ends.
+    /// restoring CRLF line ends. Works on the buffered chunks rather than
+    /// line by line, with the timeout applying to each wait for more data
+    /// (so a slow but steady download never times out, and a large message
+    /// costs a few timers, not one per line). Lines may be of any length:
+    /// a message with an over-long line must still arrive.
     async fn multiline(&mut self, command: &'static str) -> Result<Vec<u8>, Pop3Error> {
         let mut out = Vec::new();
+        // The start of a line whose end has not arrived yet.
+        let mut carry: Vec<u8> = Vec::new();
         loop {
-            let line = self.read_line(command).await?;
-            if line == b"." {
+            let timeout = self.timeout;
+            let chunk = tokio::time::timeout(timeout, self.stream.fill_buf())
+                .await
+                .map_err(|_| Pop3Error::Timeout(timeout, command))?
+                .map_err(|e| Pop3Error::Io(e, command))?;
+            if chunk.is_empty() {
+                return Err(Pop3Error::Closed(command));
+            }
+            let mut used = 0;
+            let mut done = false;
+            while let Some(pos) = chunk[used..].iter().position(|&b| b == b'\n') {
+                let end = used + pos + 1;
+                let line: &[u8] = if carry.is_empty() {
+                    &chunk[used..end]
+                } else {
+                    carry.extend_from_slice(&chunk[used..end]);
+                    &carry
+                };
+                used = end;
+                let mut content = line;
+                while let [rest @ .., b'\n' | b'\r'] = content {
+                    content = rest;
+                }
+                if content == b"." {
+                    done = true;
+                    break;
+                }
+                let content = content
+                    .strip_prefix(b".")
+                    .filter(|c| c.starts_with(b"."))
+                    .unwrap_or(content);
+                out.extend_from_slice(content);
+                out.extend_from_slice(b"\r\n");
+                carry.clear();
+            }
+            if !done {
+                carry.extend_from_slice(&chunk[used..]);
+                used = chunk.len();
+            }
+            self.stream.consume(used);
+            if done {
                 if let Some(log) = &self.log {
                     log.push("S:", &format!("<{} bytes>", out.len()));
                 }
                 return Ok(out);
             }
-            let content = if line.starts_with(b"..") {
-                &line[1..]
-            } else {
-                &line[..]
-            };
-            out.extend_from_slice(content);
-            out.extend_from_slice(b"\r\n");
         }
     }
 
@@ -520,7 +560,7 @@ pub async fn diagnose(
             };
             report(StepKind::StartTls, true, info.summary());
             let c = Client {
-                stream: BufReader::new(tls),
+                stream: BufReader::with_capacity(READ_BUFFER, tls),
                 timeout: l.timeout,
                 greeting,
                 log: None,
@@ -589,7 +629,7 @@ pub async fn open_logged(
             let (tls, _) = handshake(tcp, l.protection == Protection::StartTlsNoVerify).await?;
             // The greeting (and its APOP timestamp) came before STLS.
             Client {
-                stream: BufReader::new(Box::new(tls) as Box<dyn Stream>),
+                stream: BufReader::with_capacity(READ_BUFFER, Box::new(tls) as Box<dyn Stream>),
                 timeout: l.timeout,
                 greeting,
                 log: None,

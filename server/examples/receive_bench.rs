@@ -62,7 +62,10 @@ fn b64(bytes: &[u8]) -> String {
 fn message(i: usize, size: usize, japanese: bool) -> Vec<u8> {
     let (subject, line) = if japanese {
         (
-            format!("=?UTF-8?B?{}?=", b64(format!("受信ベンチ #{i} 月次報告").as_bytes())),
+            format!(
+                "=?UTF-8?B?{}?=",
+                b64(format!("受信ベンチ #{i} 月次報告").as_bytes())
+            ),
             "今月の売上と来月の予定について報告します。詳細は添付をご覧ください。\n",
         )
     } else {
@@ -167,7 +170,8 @@ async fn tayori(round: usize, base: &Path) -> (Duration, usize, u64) {
         .await
         .expect("sqlite");
     let key = format!("{}=", "A".repeat(43));
-    let secrets = Arc::new(domain::secrets::SecretBox::load_or_create(&dir, Some(&key)).expect("key"));
+    let secrets =
+        Arc::new(domain::secrets::SecretBox::load_or_create(&dir, Some(&key)).expect("key"));
     let user = support::user(&db, "bench", "ベンチ", Some(USER), "ja").await;
     let l = login();
     let acc = domain::mailbox::create_account(
@@ -214,8 +218,8 @@ fn rate(d: Duration, n: usize, bytes: u64) -> (f64, f64) {
 async fn main() {
     let n = num("BENCH_MESSAGES", 10_000);
     let rounds = num("BENCH_ROUNDS", 2);
-    let maildir: PathBuf = PathBuf::from(env("MAILSTACK_DIR"))
-        .join("mail/example.test/bench/Maildir");
+    let maildir: PathBuf =
+        PathBuf::from(env("MAILSTACK_DIR")).join("mail/example.test/bench/Maildir");
     let t = Instant::now();
     let (count, bytes) = fill(&maildir, n);
     println!(

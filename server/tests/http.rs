@@ -1025,3 +1025,172 @@ async fn schedule_functions_check_the_caller_and_take_checkbox_lists() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn webmail_functions_check_the_caller_and_hide_other_accounts() {
+    for backend in BACKENDS {
+        let app = TestApp::new(backend, false).await;
+        let admin = app.admin().await;
+        let mut cookies = Vec::new();
+        for login in ["sato", "kato"] {
+            let r = app
+                .call(
+                    "create_user",
+                    &[
+                        ("login_id", login),
+                        ("name", login),
+                        ("email", &format!("{login}@example.test")),
+                        ("role", "user"),
+                        ("password", "first-pass-1"),
+                        ("organisation", ""),
+                        ("language", "ja"),
+                    ],
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+            let c = app.login(login, "first-pass-1").await;
+            app.call(
+                "change_password",
+                &[
+                    ("current", "first-pass-1"),
+                    ("new_password", "second-pass-2"),
+                    ("confirm", "second-pass-2"),
+                ],
+                Some(&c),
+            )
+            .await;
+            cookies.push(c);
+        }
+        let (sato_c, kato_c) = (&cookies[0], &cookies[1]);
+        let id_of = |login: &'static str| {
+            let db = app.db.clone();
+            async move {
+                domain::users::find_by_login(&db, login)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let (sato, kato) = (id_of("sato").await, id_of("kato").await);
+
+        // Signed out: 401 everywhere; users: 403 from the admin's functions.
+        for f in [
+            "webmail_users",
+            "mail_home",
+            "receive_status",
+            "account_log",
+            "import_accounts",
+            "optimize_index",
+        ] {
+            let r = app.call(f, &[("account", "1"), ("id", "1")], None).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
+        }
+        for f in [
+            "webmail_users",
+            "webmail_enable",
+            "set_mail_quota",
+            "get_webmail_settings",
+            "import_accounts",
+            "optimize_index",
+            "index_status",
+        ] {
+            let r = app
+                .call(f, &[("user_id", "1"), ("data", "")], Some(sato_c))
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+        }
+        let r = app
+            .send(
+                Request::get("/admin/webmail/export.csv")
+                    .header(header::COOKIE, sato_c.as_str())
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: export");
+
+        // The admin enables both (checkboxes as user_ids[]) and adds an
+        // account for sato with its own server.
+        let (s, k) = (sato.to_string(), kato.to_string());
+        let form = [("enable", "on"), ("user_ids[]", &s), ("user_ids[]", &k)];
+        let r = app.call("webmail_enable", &form, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let account = [
+            ("owner", s.as_str()),
+            ("name", "会社"),
+            ("email", "sato@example.test"),
+            ("recv_source", "own"),
+            ("pop_host", "pop.example.test"),
+            ("pop_port", "110"),
+            ("pop_protection", "none"),
+            ("pop_user", "sato"),
+            ("pop_password", "pop-secret-9"),
+            ("timeout_secs", "30"),
+            ("send_source", "own"),
+            ("smtp_host", "smtp.example.test"),
+            ("smtp_port", "587"),
+            ("smtp_protection", "starttls"),
+            ("smtp_auth", "smtp"),
+        ];
+        let r = app.call("save_account", &account, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let id: String = r.body.trim().to_owned();
+
+        // A bad field is a 422 naming it; nothing is added.
+        let mut bad = account.to_vec();
+        bad[2] = ("email", "sato@");
+        let r = app.call("save_account", &bad, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(r.body.contains("\"field\":\"email\""), "{}", r.body);
+
+        // Its owner sees it, never its password.
+        let r = app.call("account_form", &[("id", &id)], Some(sato_c)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        assert!(!r.body.contains("pop-secret-9"), "{}", r.body);
+        assert!(r.body.contains("\"pop_password_set\":true"), "{}", r.body);
+        let r = app.call("mail_home", &[], Some(sato_c)).await;
+        assert!(r.body.contains("会社"), "{}", r.body);
+
+        // Another user cannot read, receive, change or delete it by its ID.
+        for (f, form) in [
+            ("account_form", vec![("id", id.as_str())]),
+            ("account_log", vec![("id", id.as_str())]),
+            ("receive_status", vec![("account", id.as_str())]),
+            ("receive_now", vec![("account", id.as_str())]),
+            ("mail_home", vec![("account", id.as_str())]),
+            ("user_accounts", vec![("user_id", s.as_str())]),
+        ] {
+            let r = app.call(f, &form, Some(kato_c)).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
+        }
+        for (f, form) in [
+            (
+                "delete_account",
+                vec![("owner", s.as_str()), ("id", id.as_str())],
+            ),
+            (
+                "set_default_account",
+                vec![("owner", s.as_str()), ("id", id.as_str())],
+            ),
+        ] {
+            let r = app.call(f, &form, Some(kato_c)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+        }
+        let mut theirs = account.to_vec();
+        theirs.push(("id", &id));
+        let r = app.call("save_account", &theirs, Some(kato_c)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: {}", r.body);
+        // Posting it as one's own account with sato's ID finds nothing.
+        theirs[0] = ("owner", &k);
+        let r = app.call("save_account", &theirs, Some(kato_c)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+        assert_eq!(
+            domain::webmail::accounts_of(&app.db, sato).await.unwrap()[0].pop_user,
+            "sato",
+            "{backend}: unchanged"
+        );
+        let _ = kato;
+    }
+}
