@@ -33,6 +33,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// `sqlite://<dir>/tayori.db?mode=rwc` for a data directory.
+pub fn sqlite_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("tayori.db").display())
+}
+
 #[cfg(test)]
 mod tests {
     #[tokio::test]
@@ -54,9 +59,4 @@ mod tests {
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// `sqlite://<dir>/tayori.db?mode=rwc` for a data directory.
-pub fn sqlite_url(data_dir: &std::path::Path) -> String {
-    format!("sqlite://{}?mode=rwc", data_dir.join("tayori.db").display())
 }

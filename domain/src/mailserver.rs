@@ -201,7 +201,7 @@ pub fn check_host(checks: &mut Checks, field: &'static str, value: &str, require
     host
 }
 
-fn check_port(checks: &mut Checks, field: &'static str, value: &str) -> u16 {
+pub(crate) fn check_port(checks: &mut Checks, field: &'static str, value: &str) -> u16 {
     match value.trim().parse::<u16>() {
         Ok(p) if p > 0 => p,
         _ if value.trim().is_empty() => {

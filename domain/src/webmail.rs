@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::mailbox::{self, Account, account};
-use crate::mailserver::{Scope, check_host};
+use crate::mailserver::{Scope, check_host, check_port as port};
 use crate::secrets::SecretBox;
 use crate::users::entity as users;
 use crate::validate::{Checks, is_email};
@@ -424,20 +424,6 @@ fn source(c: &mut Checks, field: &'static str, v: &str) -> &'static str {
         _ => {
             c.push(field, Code::Required);
             "admin"
-        }
-    }
-}
-
-fn port(c: &mut Checks, field: &'static str, v: &str) -> u16 {
-    match v.trim().parse::<u16>() {
-        Ok(p) if p > 0 => p,
-        _ if v.trim().is_empty() => {
-            c.push(field, Code::Required);
-            0
-        }
-        _ => {
-            c.push(field, Code::InvalidPort);
-            0
         }
     }
 }

@@ -15,32 +15,25 @@ use crate::mail_api::{MailServerDto, SaveMailServer, SendTestMail, get_mail_serv
 
 #[component]
 pub fn MailServerPage() -> impl IntoView {
-    let lang = use_lang();
-    let data = Resource::new(|| (), |_| get_mail_server(String::new()));
-    view! {
-        <AdminFrame title=|t| t.mail.title>
-            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(dto) => view! { <MailServerForm dto /> }.into_any(),
-                        Err(e) => view! {
-                            <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </AdminFrame>
-    }
+    view! { <ServerSettingsPage title=|t| t.mail.title scope="" /> }
 }
 
 /// ウェブメールのメールサーバー設定: the same form on webmail's own row,
 /// without the notification part (accounts bring their own credentials).
 #[component]
 pub fn WebmailServerPage() -> impl IntoView {
+    view! { <ServerSettingsPage title=|t| t.wm.webmail_server scope="webmail" /> }
+}
+
+#[component]
+fn ServerSettingsPage(
+    title: fn(&'static crate::i18n::Catalogue) -> &'static str,
+    scope: &'static str,
+) -> impl IntoView {
     let lang = use_lang();
-    let data = Resource::new(|| (), |_| get_mail_server("webmail".into()));
+    let data = Resource::new(|| (), move |_| get_mail_server(scope.into()));
     view! {
-        <AdminFrame title=|t| t.wm.webmail_server>
+        <AdminFrame title>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
