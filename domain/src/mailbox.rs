@@ -85,7 +85,6 @@ pub mod message {
         pub account_id: i32,
         pub uidl: String,
         pub folder: String,
-        pub raw: Vec<u8>,
         pub size: i32,
         pub subject: String,
         pub from_addr: String,
@@ -112,6 +111,25 @@ pub mod uidl {
         #[sea_orm(primary_key, auto_increment = false)]
         pub uidl: String,
         pub received_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The raw messages, apart from the list's columns (a page of the list never
+/// reads them).
+pub mod body {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_bodies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: i64,
+        pub raw: Vec<u8>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -442,19 +460,17 @@ async fn store_batch(
     let stored = fitting.len();
     let mut uidls = Vec::with_capacity(stored);
     let txn = db.begin().await?;
-    // Three multi-row statements per batch rather than three per message;
+    // Four multi-row statements per batch rather than four per message;
     // `exec_without_returning`, so no stored message is read back.
-    let mut texts: HashMap<String, String> = HashMap::with_capacity(stored);
+    let mut parts: HashMap<String, (Vec<u8>, String)> = HashMap::with_capacity(stored);
     let mut rows = Vec::with_capacity(stored);
     for (u, raw, s, text) in fitting {
-        texts.insert(u.clone(), text);
         uidls.push(u.clone());
         rows.push(message::ActiveModel {
             account_id: Set(acc.id),
-            uidl: Set(u),
+            uidl: Set(u.clone()),
             folder: Set(INBOX.into()),
             size: Set(raw.len().min(i32::MAX as usize) as i32),
-            raw: Set(raw),
             subject: Set(s.subject),
             from_addr: Set(s.from),
             sent_at: Set(s.date),
@@ -463,6 +479,7 @@ async fn store_batch(
             seen: Set(false),
             ..Default::default()
         });
+        parts.insert(u, (raw, text));
     }
     if !rows.is_empty() {
         // IDs only grow: what is above the largest one now is this batch's
@@ -487,13 +504,28 @@ async fn store_batch(
             .into_tuple()
             .all(&txn)
             .await?;
-        let index_rows = ids.into_iter().filter_map(|(id, u)| {
-            texts.remove(&u).map(|body| index::ActiveModel {
-                message_id: Set(id),
-                account_id: Set(acc.id),
-                body: Set(body),
-            })
-        });
+        let mut bodies = Vec::with_capacity(ids.len());
+        let mut index_rows = Vec::with_capacity(ids.len());
+        for (id, u) in ids {
+            if let Some((raw, text)) = parts.remove(&u) {
+                bodies.push(body::ActiveModel {
+                    message_id: Set(id),
+                    raw: Set(raw),
+                });
+                index_rows.push(index::ActiveModel {
+                    message_id: Set(id),
+                    account_id: Set(acc.id),
+                    body: Set(text),
+                });
+            }
+        }
+        if !parts.is_empty() {
+            // Every message inserted above must be found again by its UIDL.
+            return Err(Error::Internal("stored messages not found by UIDL".into()));
+        }
+        body::Entity::insert_many(bodies)
+            .exec_without_returning(&txn)
+            .await?;
         index::Entity::insert_many(index_rows)
             .exec_without_returning(&txn)
             .await?;
@@ -709,17 +741,38 @@ async fn receive_held(
 }
 
 /// The newest messages of a folder (keyset pagination comes with the list).
-pub async fn latest(
-    db: &DatabaseConnection,
-    account_id: i32,
-    limit: u64,
-) -> Result<Vec<message::Model>> {
+/// A line of the message list: never the raw message, which a page of the
+/// list must not read.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct ListRow {
+    pub id: i64,
+    pub subject: String,
+    pub from_addr: String,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub size: i32,
+    pub seen: bool,
+}
+
+pub async fn latest(db: &DatabaseConnection, account_id: i32, limit: u64) -> Result<Vec<ListRow>> {
+    use message::Column as C;
     Ok(message::Entity::find()
-        .filter(message::Column::AccountId.eq(account_id))
-        .filter(message::Column::Folder.eq(INBOX))
-        .order_by_desc(message::Column::ReceivedAt)
-        .order_by_desc(message::Column::Id)
+        .select_only()
+        .columns([
+            C::Id,
+            C::Subject,
+            C::FromAddr,
+            C::SentAt,
+            C::ReceivedAt,
+            C::Size,
+            C::Seen,
+        ])
+        .filter(C::AccountId.eq(account_id))
+        .filter(C::Folder.eq(INBOX))
+        .order_by_desc(C::ReceivedAt)
+        .order_by_desc(C::Id)
         .limit(limit)
+        .into_model::<ListRow>()
         .all(db)
         .await?)
 }
@@ -741,30 +794,43 @@ pub async fn rebuild_index(
     loop {
         // Keyset pages: cost the same at any depth, and new mail arriving
         // meanwhile is indexed by its own receive.
-        let page = message::Entity::find()
+        let page: Vec<(i64, i32)> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::AccountId)
             .filter(message::Column::Id.gt(after))
             .order_by_asc(message::Column::Id)
             .limit(200)
+            .into_tuple()
             .all(db)
             .await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.0;
+        let raws: HashMap<i64, Vec<u8>> = body::Entity::find()
+            .filter(body::Column::MessageId.is_in(page.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| (b.message_id, b.raw))
+            .collect();
         let txn = db.begin().await?;
-        for m in &page {
-            let s = mail::mime::summary(&m.raw);
+        for (id, account_id) in &page {
+            let Some(raw) = raws.get(id) else { continue };
+            let m = (id, account_id, raw);
+            let s = mail::mime::summary(m.2);
             message::Entity::update_many()
                 .col_expr(message::Column::Subject, Expr::value(s.subject))
                 .col_expr(message::Column::FromAddr, Expr::value(s.from))
                 .col_expr(message::Column::SentAt, Expr::value(s.date))
                 .col_expr(message::Column::MessageId, Expr::value(s.message_id))
-                .filter(message::Column::Id.eq(m.id))
+                .filter(message::Column::Id.eq(*m.0))
                 .exec(&txn)
                 .await?;
-            index::Entity::delete_by_id(m.id).exec(&txn).await?;
+            index::Entity::delete_by_id(*m.0).exec(&txn).await?;
             index::Entity::insert(index::ActiveModel {
-                message_id: Set(m.id),
-                account_id: Set(m.account_id),
-                body: Set(mail::mime::index_text(&m.raw)),
+                message_id: Set(*m.0),
+                account_id: Set(*m.1),
+                body: Set(mail::mime::index_text(m.2)),
             })
             .exec_without_returning(&txn)
             .await?;

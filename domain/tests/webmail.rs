@@ -316,3 +316,56 @@ async fn accounts_keep_rules_on_both_databases() {
         );
     }
 }
+
+/// Moving the raw messages to their own table keeps every stored message,
+/// byte for byte, on both databases.
+#[tokio::test]
+async fn the_upgrade_moves_stored_mail_to_its_own_table() {
+    use migrations::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let sqlite_dir = std::env::temp_dir().join(format!("tayori_upgrade_{}", std::process::id()));
+    std::fs::create_dir_all(&sqlite_dir).unwrap();
+    let pg = common::postgres().await;
+    let pg_url = common::postgres_url_of(&pg).await;
+    drop(pg);
+    for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
+        let db = domain::db::connect(&url).await.unwrap();
+        // Back to the schema before webmail administration, with mail in it.
+        migrations::Migrator::down(&db, Some(1)).await.unwrap();
+        let raw = "Subject: 移行\r\n\r\n本文\r\n".as_bytes();
+        let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let blob = if url.starts_with("sqlite") {
+            format!("x'{hex}'")
+        } else {
+            format!("'\\x{hex}'::bytea")
+        };
+        let now = "'2026-11-28 00:00:00+00:00'";
+        for sql in [
+            format!(
+                "INSERT INTO users (login_id, name, role, password_hash, must_change_password, disabled, language, created_at, updated_at) \
+                 VALUES ('old', '旧', 'user', '-', false, false, 'ja', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO mail_accounts (user_id, name, display_name, email, pop_host, pop_port, pop_protection, pop_user, pop_apop, timeout_secs, leave_on_server, log_receive, is_default, created_at, updated_at) \
+                 SELECT id, '会社', '', 'old@example.test', 'h', 110, 'none', 'u', false, 10, false, false, true, {now}, {now} FROM users WHERE login_id = 'old'"
+            ),
+            format!(
+                "INSERT INTO mail_messages (account_id, uidl, folder, raw, size, subject, from_addr, received_at, seen) \
+                 SELECT id, 'u1', 'inbox', {blob}, {}, '移行', '', {now}, false FROM mail_accounts",
+                raw.len()
+            ),
+        ] {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+        migrations::Migrator::up(&db, None).await.unwrap();
+        let bodies = domain::mailbox::body::Entity::find()
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(bodies.len(), 1, "{url}");
+        assert_eq!(bodies[0].raw, raw, "{url}");
+        let list = domain::mailbox::latest(&db, 1, 10).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].subject, "移行");
+    }
+}

@@ -55,6 +55,14 @@ enum MailIndex {
 enum MailMessages {
     Table,
     Id,
+    Raw,
+}
+
+#[derive(DeriveIden)]
+enum MailBodies {
+    Table,
+    MessageId,
+    Raw,
 }
 
 fn add(table: impl IntoIden, col: &mut ColumnDef) -> TableAlterStatement {
@@ -154,6 +162,47 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        // The raw message moves to a table of its own: a row holding a large
+        // blob before the list's columns makes SQLite walk the blob's
+        // overflow pages to read a subject, so a page of the list would
+        // read every message on it.
+        use MailBodies as B;
+        manager
+            .create_table(
+                Table::create()
+                    .table(B::Table)
+                    .col(
+                        ColumnDef::new(B::MessageId)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(B::Raw).binary().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_mail_body_message")
+                            .from(B::Table, B::MessageId)
+                            .to(MailMessages::Table, MailMessages::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO mail_bodies (message_id, raw) SELECT id, raw FROM mail_messages",
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(MailMessages::Table)
+                    .drop_column(MailMessages::Raw)
+                    .to_owned(),
+            )
+            .await?;
+
         use MailIndex as I;
         manager
             .create_table(
@@ -193,6 +242,23 @@ impl MigrationTrait for Migration {
         use MailAccounts as A;
         manager
             .drop_table(Table::drop().table(MailIndex::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(MailMessages::Table)
+                    .add_column(ColumnDef::new(MailMessages::Raw).binary().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE mail_messages SET raw = (SELECT raw FROM mail_bodies WHERE message_id = mail_messages.id)",
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(MailBodies::Table).to_owned())
             .await?;
         manager
             .drop_table(Table::drop().table(WebmailSettings::Table).to_owned())

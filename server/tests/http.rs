@@ -1084,7 +1084,9 @@ async fn webmail_functions_check_the_caller_and_hide_other_accounts() {
             "import_accounts",
             "optimize_index",
         ] {
-            let r = app.call(f, &[("account", "1"), ("id", "1")], None).await;
+            let r = app
+                .call(f, &[("account", "1"), ("id", "1"), ("data", "")], None)
+                .await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
         }
         for f in [
