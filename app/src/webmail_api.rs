@@ -654,6 +654,10 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
         // Admins may look at others' accounts, not receive their mail.
         return Err(fail(AppError::NotFound));
     }
+    if !caller.user.webmail_enabled {
+        // Admins too receive only once webmail is enabled for them.
+        return Err(fail(AppError::Forbidden));
+    }
     spawn_receive(&state, account);
     redirect_form_post(&format!("/mail?account={account}"));
     let mut dto = receive_dto(&a).await;

@@ -136,3 +136,105 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\
         assert_eq!(summary(b""), Summary::default());
     }
 }
+
+/// A message as the reading pane shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reading {
+    pub subject: String,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
+    /// The plain text (an HTML-only message reduced to text).
+    pub text: String,
+    /// The HTML part as sent, unsanitised: never shown without cleaning.
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attachment {
+    /// The decoded file name (RFC 2231 `filename*`, RFC 2047 words, or
+    /// raw bytes in the message's charset); empty when none was given.
+    pub name: String,
+    pub content_type: String,
+    pub size: usize,
+    /// A forwarded message (message/rfc822), readable in its turn.
+    pub message: Option<Box<Reading>>,
+}
+
+fn names(a: Option<&mail_parser::Address>) -> Vec<String> {
+    a.map(|a| {
+        a.iter()
+            .map(|x| match (x.name(), x.address()) {
+                (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+                (None, Some(addr)) => addr.to_owned(),
+                (Some(n), None) => n.to_owned(),
+                (None, None) => String::new(),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn reading_of(m: &mail_parser::Message) -> Reading {
+    use mail_parser::{MimeHeaders, PartType};
+    let text = (0..m.text_body.len())
+        .filter_map(|i| m.body_text(i))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let html = (!m.html_body.is_empty())
+        .then(|| m.body_html(0).map(|h| h.into_owned()))
+        .flatten()
+        // mail-parser converts a text-only message to HTML; only a real
+        // HTML part counts.
+        .filter(|_| {
+            m.html_body.iter().any(|&i| {
+                matches!(
+                    m.parts.get(i as usize).map(|p| &p.body),
+                    Some(PartType::Html(_))
+                )
+            })
+        });
+    let attachments = m
+        .attachments()
+        .map(|p| Attachment {
+            name: p.attachment_name().unwrap_or_default().to_owned(),
+            content_type: p
+                .content_type()
+                .map(|c| match c.subtype() {
+                    Some(s) => format!("{}/{s}", c.ctype()),
+                    None => c.ctype().to_owned(),
+                })
+                .unwrap_or_default(),
+            size: p.len(),
+            message: p.message().map(|inner| Box::new(reading_of(inner))),
+        })
+        .collect();
+    Reading {
+        subject: m.subject().unwrap_or_default().to_owned(),
+        from: names(m.from()),
+        to: names(m.to()),
+        cc: names(m.cc()),
+        date: m
+            .date()
+            .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
+        text,
+        html,
+        attachments,
+    }
+}
+
+/// Reads a stored message for display. Legacy Japanese mail decodes as
+/// Japanese mail clients do: ISO-2022-JP with the NEC and IBM extensions
+/// (①, ㈱) and half-width kana, Shift_JIS as CP932, EUC-JP; encoded words
+/// in any of them. Malformed input gives what could be read, never a panic.
+pub fn read(raw: &[u8]) -> Reading {
+    match mail_parser::MessageParser::default().parse(raw) {
+        Some(m) => reading_of(&m),
+        None => Reading {
+            text: String::from_utf8_lossy(raw).into_owned(),
+            ..Default::default()
+        },
+    }
+}
