@@ -308,27 +308,10 @@ pub fn AdminNav() -> impl IntoView {
     }
 }
 
-/// Standard base64 of a file read in the browser (the import uploads it as
-/// text inside a server function call).
-pub fn base64_encode(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// A checkbox as a form posts it: present ("on") when checked; "true" from
+/// a hydrated form's serialisation.
+pub fn is_on(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|v| v == "on" || v == "true")
 }
 
 /// Waits in the browser (polling a running job); returns at once on the
@@ -345,16 +328,4 @@ pub async fn sleep_ms(ms: i32) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = ms;
-}
-
-#[cfg(test)]
-mod base64_tests {
-    #[test]
-    fn matches_the_standard_alphabet_and_padding() {
-        assert_eq!(super::base64_encode(b""), "");
-        assert_eq!(super::base64_encode(b"f"), "Zg==");
-        assert_eq!(super::base64_encode(b"fo"), "Zm8=");
-        assert_eq!(super::base64_encode(b"foo"), "Zm9v");
-        assert_eq!(super::base64_encode("便り".as_bytes()), "5L6/44KK");
-    }
 }

@@ -137,7 +137,7 @@ pub async fn save_mail_server(
         auth_user,
         password,
         timeout_secs,
-        notify_enabled: notify_enabled.is_some_and(|v| v == "on" || v == "true"),
+        notify_enabled: crate::components::is_on(&notify_enabled),
         from_mode,
         from_custom,
         notify_charset,

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{Need, done, require};
+#[cfg(feature = "ssr")]
+use crate::components::is_on;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -428,11 +430,6 @@ impl From<domain::schedule::Saved> for SavedDto {
             }),
         }
     }
-}
-
-#[cfg(feature = "ssr")]
-fn is_on(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|v| v == "on" || v == "true")
 }
 
 /// 予定の追加 (no `id`) or 予定の編集. Participants come as `user_ids[]` and

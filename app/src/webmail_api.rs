@@ -180,17 +180,17 @@ mod imp {
         }
     }
 
-    pub async fn local_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-        let Some(t) = t else {
-            return String::new();
-        };
-        let Ok(state) = crate::auth::state() else {
-            return String::new();
-        };
-        let tz = domain::locale::time_zone(&state.db)
+    /// The installation's time zone, read once per request: every time
+    /// on a page is shown in it.
+    pub async fn zone(db: &domain::DatabaseConnection) -> chrono_tz::Tz {
+        domain::locale::time_zone(db)
             .await
-            .unwrap_or(chrono_tz::Asia::Tokyo);
-        t.with_timezone(&tz).format("%Y/%m/%d %H:%M").to_string()
+            .unwrap_or(chrono_tz::Asia::Tokyo)
+    }
+
+    pub fn local_time(tz: chrono_tz::Tz, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+        t.map(|t| t.with_timezone(&tz).format("%Y/%m/%d %H:%M").to_string())
+            .unwrap_or_default()
     }
 
     pub async fn server_of(
@@ -210,6 +210,7 @@ mod imp {
 
     pub async fn row(
         db: &domain::DatabaseConnection,
+        tz: chrono_tz::Tz,
         a: &domain::mailbox::Account,
     ) -> AccountRowDto {
         AccountRowDto {
@@ -218,24 +219,30 @@ mod imp {
             email: a.email.clone(),
             server: server_of(db, a).await,
             is_default: a.is_default,
-            last_received: local_time(a.last_received_at).await,
+            last_received: local_time(tz, a.last_received_at),
             last_error: a.last_error.clone().unwrap_or_default(),
         }
     }
 
-    pub async fn receive_dto(a: &domain::mailbox::Account) -> ReceiveDto {
+    /// Where a plain form post about `owner`'s accounts lands: the admin's
+    /// page of that user, or the user's own アカウント設定.
+    pub fn accounts_page(w: Who, owner: i32) -> String {
+        if w.admin && owner != w.user_id {
+            format!("/admin/webmail/users/{owner}")
+        } else {
+            "/mail/accounts".to_owned()
+        }
+    }
+
+    pub fn receive_dto(tz: chrono_tz::Tz, a: &domain::mailbox::Account) -> ReceiveDto {
         let s = domain::webmail::receive_state(a);
         ReceiveDto {
             running: s.running,
             done: s.done,
             total: s.total,
-            last_received: local_time(s.last_received_at).await,
+            last_received: local_time(tz, s.last_received_at),
             last_error: s.last_error.unwrap_or_default(),
         }
-    }
-
-    pub fn on(v: &Option<String>) -> bool {
-        v.as_deref().is_some_and(|v| v == "on" || v == "true")
     }
 
     /// Starts a receive of the account in the background; the page follows
@@ -263,6 +270,8 @@ mod imp {
 }
 
 #[cfg(feature = "ssr")]
+use crate::components::is_on;
+#[cfg(feature = "ssr")]
 use imp::*;
 
 #[server(prefix = "/api", endpoint = "webmail_users")]
@@ -275,6 +284,7 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
         .map(|o| (o.id, o.name))
         .collect();
     let rows = done(domain::webmail::user_rows(&state.db, org).await)?;
+    let tz = zone(&state.db).await;
     let mut users = Vec::with_capacity(rows.len());
     for r in rows {
         users.push(UserRowDto {
@@ -284,7 +294,7 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
             enabled: r.enabled,
             account: r.account.unwrap_or_default(),
             accounts: r.accounts,
-            last_received: local_time(r.last_received_at).await,
+            last_received: local_time(tz, r.last_received_at),
             last_error: r.last_error.unwrap_or_default(),
         });
     }
@@ -320,9 +330,10 @@ pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
     let may_edit = domain::webmail::may_manage(&state.db, w, user_id)
         .await
         .is_ok();
+    let tz = zone(&state.db).await;
     let mut accounts = Vec::new();
     for a in done(domain::webmail::accounts_of(&state.db, user_id).await)? {
-        accounts.push(row(&state.db, &a).await);
+        accounts.push(row(&state.db, tz, &a).await);
     }
     Ok(UserAccountsDto {
         user_id,
@@ -471,8 +482,8 @@ pub async fn save_account(
         name,
         display_name,
         email,
-        log_receive: on(&log_receive),
-        log_send: on(&log_send),
+        log_receive: is_on(&log_receive),
+        log_send: is_on(&log_send),
         recv_source,
         pop_host,
         pop_port,
@@ -481,7 +492,7 @@ pub async fn save_account(
         pop_password,
         pop_auth,
         timeout_secs,
-        leave_on_server: on(&leave_on_server),
+        leave_on_server: is_on(&leave_on_server),
         leave_days,
         send_source,
         smtp_host,
@@ -505,11 +516,7 @@ pub async fn save_account(
         )
         .await,
     )?;
-    redirect_form_post(&if w.admin && owner != w.user_id {
-        format!("/admin/webmail/users/{owner}")
-    } else {
-        "/mail/accounts".to_owned()
-    });
+    redirect_form_post(&accounts_page(w, owner));
     Ok(saved.id)
 }
 
@@ -519,11 +526,7 @@ pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
     let state = crate::auth::state()?;
     let w = who(&caller);
     done(domain::webmail::delete_account(&state.db, &caller.actor(), w, owner, id).await)?;
-    redirect_form_post(&if w.admin && owner != w.user_id {
-        format!("/admin/webmail/users/{owner}")
-    } else {
-        "/mail/accounts".to_owned()
-    });
+    redirect_form_post(&accounts_page(w, owner));
     Ok(())
 }
 
@@ -534,11 +537,7 @@ pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
     let state = crate::auth::state()?;
     let w = who(&caller);
     done(domain::webmail::set_default(&state.db, w, owner, id).await)?;
-    redirect_form_post(&if w.admin && owner != w.user_id {
-        format!("/admin/webmail/users/{owner}")
-    } else {
-        "/mail/accounts".to_owned()
-    });
+    redirect_form_post(&accounts_page(w, owner));
     Ok(())
 }
 
@@ -576,7 +575,7 @@ pub async fn save_webmail_settings(
         domain::webmail::save_settings(
             &state.db,
             &caller.actor(),
-            on(&allow_user_edit),
+            is_on(&allow_user_edit),
             &receive_interval_min,
         )
         .await,
@@ -606,20 +605,21 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
         ),
         None => all.first(),
     };
+    let tz = zone(&state.db).await;
     let mut accounts = Vec::with_capacity(all.len());
     for a in &all {
-        accounts.push(row(&state.db, a).await);
+        accounts.push(row(&state.db, tz, a).await);
     }
     let mut messages = Vec::new();
     let mut st = ReceiveDto::default();
     if let Some(a) = chosen {
-        st = receive_dto(a).await;
+        st = receive_dto(tz, a);
         for m in done(domain::mailbox::latest(&state.db, a.id, 100).await)? {
             messages.push(MessageRowDto {
                 id: m.id,
                 from: m.from_addr,
                 subject: m.subject,
-                date: local_time(m.sent_at.or(Some(m.received_at))).await,
+                date: local_time(tz, m.sent_at.or(Some(m.received_at))),
                 size: m.size,
                 seen: m.seen,
             });
@@ -660,7 +660,7 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
     }
     spawn_receive(&state, account);
     redirect_form_post(&format!("/mail?account={account}"));
-    let mut dto = receive_dto(&a).await;
+    let mut dto = receive_dto(zone(&state.db).await, &a);
     dto.running = true;
     dto.done = 0;
     dto.total = 0;
@@ -672,7 +672,7 @@ pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
     let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
-    Ok(receive_dto(&a).await)
+    Ok(receive_dto(zone(&state.db).await, &a))
 }
 
 /// 受信時のログ / 送信時のログ: for the account's owner and admins.
@@ -761,12 +761,13 @@ pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
 #[server(prefix = "/api", endpoint = "index_status")]
 pub async fn index_status() -> Result<IndexJobDto, AppError> {
     require(Need::Admin).await?;
+    let state = crate::auth::state()?;
     let s = crate::state::index_job().snapshot();
     Ok(IndexJobDto {
         running: s.running,
         done: s.done,
         total: s.total,
-        finished_at: local_time(s.finished_at).await,
+        finished_at: local_time(zone(&state.db).await, s.finished_at),
         error: s.error.unwrap_or_default(),
     })
 }

@@ -56,7 +56,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn row(self) -> i32 {
+    pub(crate) fn row(self) -> i32 {
         match self {
             Scope::Admin => 1,
             Scope::Webmail => 2,

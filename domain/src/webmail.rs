@@ -214,10 +214,16 @@ pub async fn user_rows(db: &DatabaseConnection, org: Option<i32>) -> Result<Vec<
                 .await?,
         );
     }
+    // Grouped once: a page of many users must not scan every account for
+    // each of them.
+    let mut by_user: std::collections::HashMap<i32, Vec<&Account>> = Default::default();
+    for a in &accounts {
+        by_user.entry(a.user_id).or_default().push(a);
+    }
     Ok(people
         .into_iter()
         .map(|u| {
-            let mine: Vec<&Account> = accounts.iter().filter(|a| a.user_id == u.id).collect();
+            let mine = by_user.remove(&u.id).unwrap_or_default();
             let first = mine.first();
             UserRow {
                 user_id: u.id,
@@ -601,12 +607,9 @@ async fn check_with_db<C: sea_orm::ConnectionTrait>(
         if src == "own" {
             continue;
         }
-        let row = crate::mailserver::entity::Entity::find_by_id(match Scope::parse(src) {
-            Scope::Admin => 1,
-            Scope::Webmail => 2,
-        })
-        .one(conn)
-        .await?;
+        let row = crate::mailserver::entity::Entity::find_by_id(Scope::parse(src).row())
+            .one(conn)
+            .await?;
         let set_up = row.is_some_and(|r| {
             if pop {
                 !r.pop_host.is_empty()

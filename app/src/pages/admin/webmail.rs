@@ -216,7 +216,8 @@ pub fn WebmailImportPage() -> impl IntoView {
                     return;
                 };
                 let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                data.set(crate::components::base64_encode(&bytes));
+                use base64::Engine;
+                data.set(base64::engine::general_purpose::STANDARD.encode(&bytes));
             });
         }
     };
