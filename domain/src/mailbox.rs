@@ -19,6 +19,9 @@ use sea_orm::{
 use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
+pub mod search;
+pub mod view;
+
 pub mod account {
     use sea_orm::entity::prelude::*;
 
@@ -92,6 +95,10 @@ pub mod message {
         pub message_id: Option<String>,
         pub received_at: DateTimeUtc,
         pub seen: bool,
+        pub flagged: bool,
+        pub has_attachment: bool,
+        /// The first recipients, for 送信済み and 下書き.
+        pub to_addr: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -419,7 +426,7 @@ pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
 /// receive that lost its lease stores nothing more). Stops early when the
 /// quota is reached; returns the UIDLs stored.
 /// A fetched message with what the list and the search need from it.
-type Parsed = (String, Vec<u8>, mail::mime::Summary, String);
+type Parsed = (String, Vec<u8>, mail::mime::Digest);
 
 /// Parses a fetched batch on a blocking thread: CPU work that runs while
 /// the next batch arrives and the previous one is written.
@@ -428,12 +435,135 @@ fn parse_batch(batch: Vec<(String, Vec<u8>)>) -> tokio::task::JoinHandle<Vec<Par
         batch
             .into_iter()
             .map(|(u, raw)| {
-                let s = mail::mime::summary(&raw);
-                let text = mail::mime::index_text(&raw);
-                (u, raw, s, text)
+                let d = mail::mime::digest(&raw);
+                (u, raw, d)
             })
             .collect()
     })
+}
+
+/// Stores parsed messages in `folder` (four multi-row statements, plus the
+/// search pieces, rather than several per message; nothing is read back
+/// but the new IDs). Returns `(ID, UIDL)` of each.
+async fn insert_parsed<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    account_id: i32,
+    folder: &str,
+    batch: Vec<Parsed>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(i64, String)>> {
+    let mut parts: HashMap<String, (Vec<u8>, String)> = HashMap::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut uidls = Vec::with_capacity(batch.len());
+    for (u, raw, d) in batch {
+        let s = d.summary;
+        uidls.push(u.clone());
+        rows.push(message::ActiveModel {
+            account_id: Set(account_id),
+            uidl: Set(u.clone()),
+            folder: Set(folder.into()),
+            size: Set(raw.len().min(i32::MAX as usize) as i32),
+            subject: Set(s.subject),
+            from_addr: Set(s.from),
+            sent_at: Set(s.date),
+            message_id: Set(s.message_id),
+            received_at: Set(now),
+            seen: Set(folder != INBOX),
+            flagged: Set(false),
+            has_attachment: Set(d.has_attachment),
+            to_addr: Set(d.to),
+            ..Default::default()
+        });
+        parts.insert(u, (raw, d.text));
+    }
+    // IDs only grow: what is above the largest one now is this batch's (an
+    // older message may carry the same UIDL if the server reused it).
+    let before: Option<i64> = message::Entity::find()
+        .select_only()
+        .column_as(message::Column::Id.max(), "max")
+        .into_tuple()
+        .one(txn)
+        .await?
+        .flatten();
+    message::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    let ids: Vec<(i64, String)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .column(message::Column::Uidl)
+        .filter(message::Column::Id.gt(before.unwrap_or(0)))
+        .filter(message::Column::AccountId.eq(account_id))
+        .filter(message::Column::Uidl.is_in(uidls))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut bodies = Vec::with_capacity(ids.len());
+    let mut index_rows = Vec::with_capacity(ids.len());
+    let mut texts = Vec::with_capacity(ids.len());
+    for (id, u) in &ids {
+        if let Some((raw, text)) = parts.remove(u) {
+            bodies.push(body::ActiveModel {
+                message_id: Set(*id),
+                raw: Set(raw),
+            });
+            texts.push((*id, text.clone()));
+            index_rows.push(index::ActiveModel {
+                message_id: Set(*id),
+                account_id: Set(account_id),
+                body: Set(text),
+            });
+        }
+    }
+    if !parts.is_empty() {
+        // Every message inserted above must be found again by its UIDL.
+        return Err(Error::Internal("stored messages not found by UIDL".into()));
+    }
+    body::Entity::insert_many(bodies)
+        .exec_without_returning(txn)
+        .await?;
+    index::Entity::insert_many(index_rows)
+        .exec_without_returning(txn)
+        .await?;
+    let pieces: Vec<(i64, &str)> = texts.iter().map(|(i, t)| (*i, t.as_str())).collect();
+    search::index(txn, &pieces).await?;
+    Ok(ids)
+}
+
+/// Stores messages that did not come by POP3 (a sent copy, a draft, an
+/// imported mailbox) in a folder of the account, in one transaction, the
+/// same way a receive stores mail. Returns their IDs in the given order.
+pub async fn store(
+    db: &DatabaseConnection,
+    account_id: i32,
+    folder: &str,
+    raws: Vec<Vec<u8>>,
+) -> Result<Vec<i64>> {
+    if raws.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tag = format!("local-{:016x}", rand::random::<u64>());
+    let parsed: Vec<Parsed> = tokio::task::spawn_blocking(move || {
+        raws.into_iter()
+            .enumerate()
+            .map(|(n, raw)| {
+                let d = mail::mime::digest(&raw);
+                (format!("{tag}-{n}"), raw, d)
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let order: Vec<String> = parsed.iter().map(|p| p.0.clone()).collect();
+    let txn = db.begin().await?;
+    let ids: HashMap<String, i64> =
+        insert_parsed(&txn, account_id, folder, parsed, chrono::Utc::now())
+            .await?
+            .into_iter()
+            .map(|(id, u)| (u, id))
+            .collect();
+    txn.commit().await?;
+    Ok(order.iter().filter_map(|u| ids.get(u).copied()).collect())
 }
 
 async fn store_batch(
@@ -458,77 +588,10 @@ async fn store_batch(
         fitting.push(m);
     }
     let stored = fitting.len();
-    let mut uidls = Vec::with_capacity(stored);
+    let uidls: Vec<String> = fitting.iter().map(|m| m.0.clone()).collect();
     let txn = db.begin().await?;
-    // Four multi-row statements per batch rather than four per message;
-    // `exec_without_returning`, so no stored message is read back.
-    let mut parts: HashMap<String, (Vec<u8>, String)> = HashMap::with_capacity(stored);
-    let mut rows = Vec::with_capacity(stored);
-    for (u, raw, s, text) in fitting {
-        uidls.push(u.clone());
-        rows.push(message::ActiveModel {
-            account_id: Set(acc.id),
-            uidl: Set(u.clone()),
-            folder: Set(INBOX.into()),
-            size: Set(raw.len().min(i32::MAX as usize) as i32),
-            subject: Set(s.subject),
-            from_addr: Set(s.from),
-            sent_at: Set(s.date),
-            message_id: Set(s.message_id),
-            received_at: Set(now),
-            seen: Set(false),
-            ..Default::default()
-        });
-        parts.insert(u, (raw, text));
-    }
-    if !rows.is_empty() {
-        // IDs only grow: what is above the largest one now is this batch's
-        // (an older message may carry the same UIDL if the server reused it).
-        let before: Option<i64> = message::Entity::find()
-            .select_only()
-            .column_as(message::Column::Id.max(), "max")
-            .into_tuple()
-            .one(&txn)
-            .await?
-            .flatten();
-        message::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-        let ids: Vec<(i64, String)> = message::Entity::find()
-            .select_only()
-            .column(message::Column::Id)
-            .column(message::Column::Uidl)
-            .filter(message::Column::Id.gt(before.unwrap_or(0)))
-            .filter(message::Column::AccountId.eq(acc.id))
-            .filter(message::Column::Uidl.is_in(uidls.clone()))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        let mut bodies = Vec::with_capacity(ids.len());
-        let mut index_rows = Vec::with_capacity(ids.len());
-        for (id, u) in ids {
-            if let Some((raw, text)) = parts.remove(&u) {
-                bodies.push(body::ActiveModel {
-                    message_id: Set(id),
-                    raw: Set(raw),
-                });
-                index_rows.push(index::ActiveModel {
-                    message_id: Set(id),
-                    account_id: Set(acc.id),
-                    body: Set(text),
-                });
-            }
-        }
-        if !parts.is_empty() {
-            // Every message inserted above must be found again by its UIDL.
-            return Err(Error::Internal("stored messages not found by UIDL".into()));
-        }
-        body::Entity::insert_many(bodies)
-            .exec_without_returning(&txn)
-            .await?;
-        index::Entity::insert_many(index_rows)
-            .exec_without_returning(&txn)
-            .await?;
+    if !fitting.is_empty() {
+        insert_parsed(&txn, acc.id, INBOX, fitting, now).await?;
         uidl::Entity::insert_many(uidls.iter().map(|u| uidl::ActiveModel {
             account_id: Set(acc.id),
             uidl: Set(u.clone()),
@@ -769,7 +832,6 @@ pub async fn latest(db: &DatabaseConnection, account_id: i32, limit: u64) -> Res
         ])
         .filter(C::AccountId.eq(account_id))
         .filter(C::Folder.eq(INBOX))
-        .order_by_desc(C::ReceivedAt)
         .order_by_desc(C::Id)
         .limit(limit)
         .into_model::<ListRow>()
@@ -814,27 +876,38 @@ pub async fn rebuild_index(
             .map(|b| (b.message_id, b.raw))
             .collect();
         let txn = db.begin().await?;
+        let mut texts: Vec<(i64, String)> = Vec::with_capacity(page.len());
+        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        search::unindex(&txn, &ids).await?;
         for (id, account_id) in &page {
             let Some(raw) = raws.get(id) else { continue };
-            let m = (id, account_id, raw);
-            let s = mail::mime::summary(m.2);
+            let d = mail::mime::digest(raw);
+            let s = d.summary;
             message::Entity::update_many()
                 .col_expr(message::Column::Subject, Expr::value(s.subject))
                 .col_expr(message::Column::FromAddr, Expr::value(s.from))
                 .col_expr(message::Column::SentAt, Expr::value(s.date))
                 .col_expr(message::Column::MessageId, Expr::value(s.message_id))
-                .filter(message::Column::Id.eq(*m.0))
+                .col_expr(message::Column::ToAddr, Expr::value(d.to))
+                .col_expr(
+                    message::Column::HasAttachment,
+                    Expr::value(d.has_attachment),
+                )
+                .filter(message::Column::Id.eq(*id))
                 .exec(&txn)
                 .await?;
-            index::Entity::delete_by_id(*m.0).exec(&txn).await?;
+            index::Entity::delete_by_id(*id).exec(&txn).await?;
             index::Entity::insert(index::ActiveModel {
-                message_id: Set(*m.0),
-                account_id: Set(*m.1),
-                body: Set(mail::mime::index_text(m.2)),
+                message_id: Set(*id),
+                account_id: Set(*account_id),
+                body: Set(d.text.clone()),
             })
             .exec_without_returning(&txn)
             .await?;
+            texts.push((*id, d.text));
         }
+        let pieces: Vec<(i64, &str)> = texts.iter().map(|(i, t)| (*i, t.as_str())).collect();
+        search::index(&txn, &pieces).await?;
         txn.commit().await?;
         done += page.len() as u64;
         progress(done, total);
@@ -849,6 +922,15 @@ pub async fn rebuild_index(
         .filter(index::Column::MessageId.not_in_subquery(orphans))
         .exec(db)
         .await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // Pieces of messages that are gone, then one merged index.
+        db.execute_unprepared(
+            "DELETE FROM mail_fts WHERE rowid NOT IN (SELECT id FROM mail_messages)",
+        )
+        .await?;
+        db.execute_unprepared("INSERT INTO mail_fts (mail_fts) VALUES ('optimize')")
+            .await?;
+    }
     let compact = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE mail_index",
         _ => "VACUUM",

@@ -168,10 +168,7 @@ async fn owner(db: &domain::DatabaseConnection) -> User {
     common::user(db, "dave", "デイブ", Some(USER), "ja", "user").await
 }
 
-fn secrets() -> domain::secrets::SecretBox {
-    let key = format!("{}=", "A".repeat(43));
-    domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&key)).unwrap()
-}
+use common::secrets;
 
 async fn account(
     db: &domain::DatabaseConnection,

@@ -15,6 +15,8 @@ pub mod net;
 #[cfg(feature = "net")]
 pub mod pop3;
 #[cfg(feature = "net")]
+pub mod search;
+#[cfg(feature = "net")]
 pub mod smtp;
 #[cfg(feature = "net")]
 pub mod tls;

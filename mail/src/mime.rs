@@ -14,18 +14,26 @@ pub struct Summary {
 }
 
 pub fn summary(raw: &[u8]) -> Summary {
-    let Some(m) = mail_parser::MessageParser::default().parse_headers(raw) else {
-        return Summary::default();
-    };
+    match mail_parser::MessageParser::default().parse_headers(raw) {
+        Some(m) => summary_of(&m),
+        None => Summary::default(),
+    }
+}
+
+fn address_text(a: &mail_parser::Addr) -> String {
+    match (a.name(), a.address()) {
+        (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+        (None, Some(addr)) => addr.to_owned(),
+        (Some(n), None) => n.to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+fn summary_of(m: &mail_parser::Message) -> Summary {
     let from = m
         .from()
         .and_then(|a| a.first())
-        .map(|a| match (a.name(), a.address()) {
-            (Some(n), Some(addr)) => format!("{n} <{addr}>"),
-            (None, Some(addr)) => addr.to_owned(),
-            (Some(n), None) => n.to_owned(),
-            (None, None) => String::new(),
-        })
+        .map(address_text)
         .unwrap_or_default();
     let date = m
         .date()
@@ -38,6 +46,32 @@ pub fn summary(raw: &[u8]) -> Summary {
     }
 }
 
+/// Everything a receive derives from a message, from one parse: the list's
+/// fields and the search text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Digest {
+    pub summary: Summary,
+    /// The first recipients, as the 送信済み list shows them.
+    pub to: String,
+    pub has_attachment: bool,
+    /// See [`index_text`].
+    pub text: String,
+}
+
+pub fn digest(raw: &[u8]) -> Digest {
+    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
+        return Digest::default();
+    };
+    let mut to: String = names(m.to()).join(", ");
+    cut_at(&mut to, 1000);
+    Digest {
+        summary: summary_of(&m),
+        to,
+        has_attachment: m.attachment_count() > 0,
+        text: text_of(&m),
+    }
+}
+
 /// Searchable text kept per message, in bytes (about 10,000 Japanese
 /// characters): the headers and the start of the text, where what people
 /// search for lives; long tails are mostly quoted history and logs, and
@@ -46,11 +80,16 @@ pub const INDEX_MAX: usize = 32 * 1024;
 
 /// The searchable text of a message: subject, the From/To/Cc names and
 /// addresses, and the text of its body parts (HTML reduced to text),
-/// lower-cased so that a search need not fold case at query time.
+/// normalized as a search query is ([`crate::search::normalize`]: case
+/// and full-width forms folded) so that a search compares it as it is.
 pub fn index_text(raw: &[u8]) -> String {
-    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
-        return String::new();
-    };
+    match mail_parser::MessageParser::default().parse(raw) {
+        Some(m) => text_of(&m),
+        None => String::new(),
+    }
+}
+
+fn text_of(m: &mail_parser::Message) -> String {
     let mut out = String::new();
     out.push_str(m.subject().unwrap_or_default());
     for addrs in [m.from(), m.to(), m.cc()].into_iter().flatten() {
@@ -70,10 +109,10 @@ pub fn index_text(raw: &[u8]) -> String {
             out.push_str(&t);
         }
     }
-    // Cut before lower-casing (no need to fold what is dropped), and again
+    // Cut before folding (no need to fold what is dropped), and again
     // after, as folding may lengthen a few characters.
     cut_at(&mut out, INDEX_MAX);
-    let mut text = out.to_lowercase();
+    let mut text = crate::search::normalize(&out);
     cut_at(&mut text, INDEX_MAX);
     text
 }
@@ -164,17 +203,8 @@ pub struct Attachment {
 }
 
 fn names(a: Option<&mail_parser::Address>) -> Vec<String> {
-    a.map(|a| {
-        a.iter()
-            .map(|x| match (x.name(), x.address()) {
-                (Some(n), Some(addr)) => format!("{n} <{addr}>"),
-                (None, Some(addr)) => addr.to_owned(),
-                (Some(n), None) => n.to_owned(),
-                (None, None) => String::new(),
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+    a.map(|a| a.iter().map(address_text).collect())
+        .unwrap_or_default()
 }
 
 fn reading_of(m: &mail_parser::Message) -> Reading {

@@ -10,6 +10,7 @@ mod m20261127_000004_create_schedule;
 mod m20261127_000005_create_mail_store;
 mod m20261127_000006_add_receive_log;
 mod m20261128_000007_webmail_accounts;
+mod m20261128_000008_create_mail_folders;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_mail_store::Migration),
             Box::new(m20261127_000006_add_receive_log::Migration),
             Box::new(m20261128_000007_webmail_accounts::Migration),
+            Box::new(m20261128_000008_create_mail_folders::Migration),
         ]
     }
 }

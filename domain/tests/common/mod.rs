@@ -91,3 +91,9 @@ pub async fn user(
     .await
     .expect("user")
 }
+
+/// A fixed key (32 zero bytes in base64), never the one of a real install.
+pub fn secrets() -> domain::secrets::SecretBox {
+    let key = format!("{}=", "A".repeat(43));
+    domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&key)).expect("key")
+}
