@@ -112,16 +112,6 @@ pub struct ReceiveDto {
     pub last_error: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageRowDto {
-    pub id: i64,
-    pub from: String,
-    pub subject: String,
-    pub date: String,
-    pub size: i32,
-    pub seen: bool,
-}
-
 /// The webmail's first screen: the accounts, the chosen one's state and its
 /// newest messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +120,6 @@ pub struct MailHomeDto {
     pub accounts: Vec<AccountRowDto>,
     pub account: Option<i32>,
     pub state: ReceiveDto,
-    pub messages: Vec<MessageRowDto>,
     pub may_edit: bool,
     pub used_bytes: i64,
     pub quota_mb: String,
@@ -169,7 +158,7 @@ pub struct IndexJobDto {
 }
 
 #[cfg(feature = "ssr")]
-mod imp {
+pub(crate) mod imp {
     use super::*;
     use domain::webmail::Who;
 
@@ -610,27 +599,12 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
     for a in &all {
         accounts.push(row(&state.db, tz, a).await);
     }
-    let mut messages = Vec::new();
-    let mut st = ReceiveDto::default();
-    if let Some(a) = chosen {
-        st = receive_dto(tz, a);
-        for m in done(domain::mailbox::latest(&state.db, a.id, 100).await)? {
-            messages.push(MessageRowDto {
-                id: m.id,
-                from: m.from_addr,
-                subject: m.subject,
-                date: local_time(tz, m.sent_at.or(Some(m.received_at))),
-                size: m.size,
-                seen: m.seen,
-            });
-        }
-    }
+    let st = chosen.map(|a| receive_dto(tz, a)).unwrap_or_default();
     Ok(MailHomeDto {
         enabled: true,
         accounts,
         account: chosen.map(|a| a.id),
         state: st,
-        messages,
         may_edit: domain::webmail::may_manage(&state.db, w, w.user_id)
             .await
             .is_ok(),

@@ -803,42 +803,6 @@ async fn receive_held(
     Ok(out)
 }
 
-/// The newest messages of a folder (keyset pagination comes with the list).
-/// A line of the message list: never the raw message, which a page of the
-/// list must not read.
-#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
-pub struct ListRow {
-    pub id: i64,
-    pub subject: String,
-    pub from_addr: String,
-    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub received_at: chrono::DateTime<chrono::Utc>,
-    pub size: i32,
-    pub seen: bool,
-}
-
-pub async fn latest(db: &DatabaseConnection, account_id: i32, limit: u64) -> Result<Vec<ListRow>> {
-    use message::Column as C;
-    Ok(message::Entity::find()
-        .select_only()
-        .columns([
-            C::Id,
-            C::Subject,
-            C::FromAddr,
-            C::SentAt,
-            C::ReceivedAt,
-            C::Size,
-            C::Seen,
-        ])
-        .filter(C::AccountId.eq(account_id))
-        .filter(C::Folder.eq(INBOX))
-        .order_by_desc(C::Id)
-        .limit(limit)
-        .into_model::<ListRow>()
-        .all(db)
-        .await?)
-}
-
 /// メール索引の最適化: derives every message's list fields and search text
 /// again from its stored raw bytes (a newer parser reads old mail better),
 /// drops index rows whose message is gone, then compacts the database.
@@ -928,9 +892,8 @@ pub async fn rebuild_index(
             "DELETE FROM mail_fts WHERE rowid NOT IN (SELECT id FROM mail_messages)",
         )
         .await?;
-        db.execute_unprepared("INSERT INTO mail_fts (mail_fts) VALUES ('optimize')")
-            .await?;
     }
+    search::optimize(db).await?;
     let compact = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE mail_index",
         _ => "VACUUM",

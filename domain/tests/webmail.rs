@@ -362,7 +362,17 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
             .unwrap();
         assert_eq!(bodies.len(), 1, "{url}");
         assert_eq!(bodies[0].raw, raw, "{url}");
-        let list = domain::mailbox::latest(&db, 1, 10).await.unwrap();
+        let (list, _) = domain::mailbox::view::page(
+            &db,
+            1,
+            domain::mailbox::INBOX,
+            domain::mailbox::view::Sort::Date,
+            true,
+            None,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].subject, "移行");
     }

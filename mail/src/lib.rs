@@ -9,6 +9,8 @@ pub mod presets;
 #[cfg(feature = "net")]
 pub mod compose;
 #[cfg(feature = "net")]
+pub mod html;
+#[cfg(feature = "net")]
 pub mod mime;
 #[cfg(feature = "net")]
 pub mod net;

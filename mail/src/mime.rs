@@ -268,3 +268,58 @@ pub fn read(raw: &[u8]) -> Reading {
         },
     }
 }
+
+/// An attachment's bytes, as downloaded: (decoded file name, content type,
+/// contents). `n` counts as [`Reading::attachments`] does.
+pub fn attachment(raw: &[u8], n: usize) -> Option<(String, String, Vec<u8>)> {
+    use mail_parser::MimeHeaders;
+    let m = mail_parser::MessageParser::default().parse(raw)?;
+    let p = m.attachment(u32::try_from(n).ok()?)?;
+    let ctype = p
+        .content_type()
+        .map(|c| match c.subtype() {
+            Some(s) => format!("{}/{s}", c.ctype()),
+            None => c.ctype().to_owned(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".into());
+    Some((
+        p.attachment_name().unwrap_or_default().to_owned(),
+        ctype,
+        p.contents().to_vec(),
+    ))
+}
+
+/// The inline images of a message by Content-ID, as data: URIs for the
+/// HTML view (at most `max` bytes of them, so a huge image cannot bloat
+/// the page).
+pub fn inline_images(raw: &[u8], max: usize) -> std::collections::HashMap<String, String> {
+    use base64::Engine;
+    use mail_parser::MimeHeaders;
+    let mut out = std::collections::HashMap::new();
+    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
+        return out;
+    };
+    let mut left = max;
+    for p in &m.parts {
+        let (Some(id), Some(ct)) = (p.content_id(), p.content_type()) else {
+            continue;
+        };
+        let sub = ct.subtype().unwrap_or_default().to_ascii_lowercase();
+        if !ct.ctype().eq_ignore_ascii_case("image") || sub.contains("svg") {
+            continue;
+        }
+        let bytes = p.contents();
+        if bytes.len() > left {
+            continue;
+        }
+        left -= bytes.len();
+        out.insert(
+            id.trim_matches(['<', '>']).to_owned(),
+            format!(
+                "data:image/{sub};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            ),
+        );
+    }
+    out
+}

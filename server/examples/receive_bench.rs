@@ -30,32 +30,8 @@ fn num(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A small deterministic generator (xorshift): the same mailbox every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    let s = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let mut out = String::with_capacity(s.len() + s.len() / 76 * 2);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && i % 76 == 0 {
-            out.push_str("\r\n");
-        }
-        out.push(c);
-    }
-    out
-}
+mod bench_util;
+use bench_util::{Rng, b64};
 
 /// One message of about `size` bytes: Japanese (UTF-8, base64) or English
 /// (plain) text, with a Japanese or English subject.

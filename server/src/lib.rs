@@ -4,6 +4,7 @@
 pub mod config;
 pub mod dispatch;
 pub mod export;
+pub mod mailparts;
 pub mod mailtest;
 pub mod receiving;
 
@@ -143,7 +144,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A route that sets its own (the mail view, framed by our page) keeps it.
+    if !h.contains_key(X_FRAME_OPTIONS) {
+        h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     res
 }
@@ -156,6 +160,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/mail_server/test", post(mailtest::connection_test))
         .route("/admin/webmail/export.csv", get(export::accounts_csv))
+        .route("/mail/message/{id}/html", get(mailparts::html))
+        .route(
+            "/mail/message/{id}/attachment/{n}",
+            get(mailparts::attachment),
+        )
+        .route("/mail/message/{id}/source", get(mailparts::source))
         .route("/api/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(
             &state,

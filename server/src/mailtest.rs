@@ -99,7 +99,9 @@ fn line(v: serde_json::Value) -> Result<Bytes, Infallible> {
 }
 
 /// Checks that the caller is a signed-in administrator.
-pub(crate) async fn admin_only(
+/// The signed-in user of a plain HTTP route (not a server function): 401
+/// without a session, 403 while the password must still be changed.
+pub(crate) async fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<domain::users::User, Response> {
@@ -116,10 +118,22 @@ pub(crate) async fn admin_only(
             axum::Json(json!("Unauthenticated")),
         )
             .into_response()),
-        Some(u) if !u.is_admin() || u.must_change_password => {
+        Some(u) if u.must_change_password => {
             Err((StatusCode::FORBIDDEN, axum::Json(json!("Forbidden"))).into_response())
         }
         Some(u) => Ok(u),
+    }
+}
+
+pub(crate) async fn admin_only(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<domain::users::User, Response> {
+    match signed_in(state, headers).await? {
+        u if !u.is_admin() => {
+            Err((StatusCode::FORBIDDEN, axum::Json(json!("Forbidden"))).into_response())
+        }
+        u => Ok(u),
     }
 }
 

@@ -1193,6 +1193,174 @@ async fn webmail_functions_check_the_caller_and_hide_other_accounts() {
             "sato",
             "{backend}: unchanged"
         );
+
+        // Mail in sato's account: an HTML message with a Japanese-named
+        // attachment. Only sato reads it, by function or by URL.
+        let raw = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.test>\r\nTo: sato@example.test\r\n\
+Subject: =?UTF-8?B?6KaL56mN44KK?=\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n\
+Content-Type: text/html; charset=UTF-8\r\n\r\n<p onclick=\"x()\">本文</p><script>alert(1)</script><img src=\"https://tracker.test/p.gif\">\r\n\
+--b1\r\nContent-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
+        let account_id: i32 = id.parse().unwrap();
+        let msg = domain::mailbox::store(
+            &app.db,
+            account_id,
+            domain::mailbox::INBOX,
+            vec![raw.as_bytes().to_vec()],
+        )
+        .await
+        .unwrap()[0];
+        let m = msg.to_string();
+        let get = |path: String, cookie: Option<&String>| {
+            let mut b = Request::get(path);
+            if let Some(c) = cookie {
+                b = b.header(header::COOKIE, c.as_str());
+            }
+            app.send(b.body(Body::empty()).unwrap())
+        };
+        let r = app
+            .call("mail_list", &[("account", &id)], Some(sato_c))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        assert!(r.body.contains("見積り"), "{}", r.body);
+        assert!(r.body.contains("\"attach\":true"), "{}", r.body);
+        let r = app.call("read_message", &[("id", &m)], Some(sato_c)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        assert!(
+            r.body.contains("見積書.pdf") && r.body.contains("\"remote_images\":1"),
+            "{}",
+            r.body
+        );
+        let r = get(format!("/mail/message/{m}/html"), Some(sato_c)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}");
+        let csp = r
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("sandbox")
+                && csp.contains("img-src data:;"),
+            "{csp}"
+        );
+        assert!(
+            r.body.contains("本文")
+                && !r.body.contains("<script")
+                && !r.body.contains("onclick")
+                && !r.body.contains("tracker.test"),
+            "{}",
+            r.body
+        );
+        let r = get(format!("/mail/message/{m}/html?images=1"), Some(sato_c)).await;
+        assert!(r.body.contains("https://tracker.test/p.gif"), "{}", r.body);
+        let r = get(format!("/mail/message/{m}/attachment/0"), Some(sato_c)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}");
+        let cd = r
+            .headers
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            cd.contains("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf"),
+            "{cd}"
+        );
+        assert!(r.body.starts_with("%PDF-1.4"), "{}", r.body);
+        let r = get(format!("/mail/message/{m}/source"), Some(sato_c)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}");
+
+        // kato, with an account of his own, and the admin get nothing of it.
+        let mut katos = account.to_vec();
+        katos[0] = ("owner", &k);
+        let r = app.call("save_account", &katos, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let kato_account = r.body.trim().to_owned();
+        for c in [kato_c, &admin] {
+            for path in [
+                format!("/mail/message/{m}/html"),
+                format!("/mail/message/{m}/attachment/0"),
+                format!("/mail/message/{m}/source"),
+            ] {
+                let r = get(path.clone(), Some(c)).await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {path}");
+            }
+            for (f, form) in [
+                ("read_message", vec![("id", m.as_str())]),
+                ("allow_images", vec![("id", m.as_str())]),
+                ("mail_list", vec![("account", id.as_str())]),
+                (
+                    "mail_action",
+                    vec![
+                        ("account", id.as_str()),
+                        ("ids[]", m.as_str()),
+                        ("action", "delete"),
+                    ],
+                ),
+                (
+                    "mail_folder",
+                    vec![("account", id.as_str()), ("name", "盗み見")],
+                ),
+            ] {
+                let r = app.call(f, &form, Some(c)).await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
+            }
+        }
+        // Through his own account, sato's message IDs change nothing.
+        for action in ["delete", "read", "flag"] {
+            let r = app
+                .call(
+                    "mail_action",
+                    &[
+                        ("account", &kato_account),
+                        ("ids[]", &m),
+                        ("action", action),
+                    ],
+                    Some(kato_c),
+                )
+                .await;
+            assert_eq!(
+                (r.status, r.body.trim()),
+                (StatusCode::OK, "0"),
+                "{backend} {action}"
+            );
+        }
+        let r = app
+            .call(
+                "mail_action",
+                &[
+                    ("account", &kato_account),
+                    ("ids[]", &m),
+                    ("action", "move"),
+                    ("target", "trash"),
+                ],
+                Some(kato_c),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body.trim()),
+            (StatusCode::OK, "0"),
+            "{backend} move"
+        );
+        let (row, _) = domain::mailbox::view::message(&app.db, account_id, msg)
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.folder.as_str(), row.flagged),
+            ("inbox", false),
+            "{backend}: untouched"
+        );
+        // Signed out: the sign-in page (as every page under /mail), or 401.
+        let r = get(format!("/mail/message/{m}/html"), None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+        assert!(!r.body.contains("本文"), "{}", r.body);
+        let r = app.call("read_message", &[("id", &m)], None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend}");
         let _ = kato;
     }
 }

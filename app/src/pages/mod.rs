@@ -3,6 +3,7 @@ mod admin;
 mod help;
 mod home;
 mod login;
+pub mod mailview;
 mod schedule;
 pub mod webmail;
 

@@ -106,7 +106,6 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <div class="mail-toolbar">
-            <h1>{move || t().inbox}</h1>
             <form method="get" action="/mail" class="inline-form" data-testid="account-switch">
                 <select name="account" onchange="this.form.submit()" data-testid="account-select"
                     inner_html=options_html(options, &account.to_string())></select>
@@ -141,35 +140,7 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
         <p class="muted">{move || t().last_received} ": "
             <span data-testid="last-received">{move || { let s = state.get(); if s.last_received.is_empty() { t().never.to_owned() } else { s.last_received } }}</span>
         </p>
-        {if h.messages.is_empty() {
-            view! { <p class="muted" data-testid="no-messages">{move || t().no_messages}</p> }.into_any()
-        } else {
-            view! {
-                <div class="table-scroll">
-                <table class="list message-list" data-testid="message-list">
-                    <thead><tr>
-                        <th>{move || t().col_from}</th>
-                        <th>{move || t().col_subject}</th>
-                        <th>{move || t().col_date}</th>
-                        <th class="num">{move || t().col_size}</th>
-                    </tr></thead>
-                    <tbody>
-                        {h.messages.into_iter().map(|m| {
-                            let subject = if m.subject.is_empty() { None } else { Some(m.subject.clone()) };
-                            view! {
-                                <tr class=if m.seen { "" } else { "unread" } data-testid="message-row">
-                                    <td>{m.from.clone()}</td>
-                                    <td data-testid="message-subject">{move || subject.clone().unwrap_or_else(|| t().no_subject.to_owned())}</td>
-                                    <td>{m.date.clone()}</td>
-                                    <td class="num">{size_text(m.size.into())}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                </div>
-            }.into_any()
-        }}
+        <crate::pages::mailview::MailView account refresh />
     }
     .into_any()
 }

@@ -76,53 +76,53 @@ fn user_key(id: i32) -> String {
     format!("f{id}")
 }
 
+/// Unread counts stop here (shown as 「999+」): a count costs the same
+/// however much unread mail a folder holds.
+pub const UNREAD_CAP: i64 = 1000;
+
 /// The folder pane: the system folders, then the user's by name, each
-/// with its unread count (from the index of unread rows only).
+/// with its unread count (from the index of unread rows only, at most
+/// [`UNREAD_CAP`]).
 pub async fn folders(db: &DatabaseConnection, account_id: i32) -> Result<Vec<Folder>> {
-    let sql = match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            "SELECT folder, COUNT(*) AS n FROM mail_messages WHERE account_id = $1 AND NOT seen GROUP BY folder"
-        }
-        _ => {
-            "SELECT folder, COUNT(*) AS n FROM mail_messages WHERE account_id = ? AND NOT seen GROUP BY folder"
-        }
-    };
-    let counts: std::collections::HashMap<String, i64> = db
-        .query_all_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            [account_id.into()],
-        ))
-        .await?
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                r.try_get::<String>("", "folder").ok()?,
-                r.try_get::<i64>("", "n").ok()?,
-            ))
-        })
-        .collect();
-    let mut out: Vec<Folder> = SYSTEM
-        .iter()
-        .map(|k| Folder {
-            key: (*k).to_owned(),
-            name: None,
-            unread: counts.get(*k).copied().unwrap_or(0),
-        })
-        .collect();
     let mut own = folder::Entity::find()
         .filter(folder::Column::AccountId.eq(account_id))
         .all(db)
         .await?;
     own.sort_by(|a, b| a.name.cmp(&b.name));
-    out.extend(own.into_iter().map(|f| {
-        let key = user_key(f.id);
-        Folder {
-            unread: counts.get(&key).copied().unwrap_or(0),
-            key,
+    let mut out: Vec<Folder> = SYSTEM
+        .iter()
+        .map(|k| Folder {
+            key: (*k).to_owned(),
+            name: None,
+            unread: 0,
+        })
+        .chain(own.into_iter().map(|f| Folder {
+            key: user_key(f.id),
             name: Some(f.name),
+            unread: 0,
+        }))
+        .collect();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM mail_messages WHERE account_id = $1 AND folder = $2 AND NOT seen LIMIT $3) AS u"
         }
-    }));
+        _ => {
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM mail_messages WHERE account_id = ? AND folder = ? AND NOT seen LIMIT ?) AS u"
+        }
+    };
+    for f in &mut out {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [account_id.into(), f.key.clone().into(), UNREAD_CAP.into()],
+            ))
+            .await?;
+        f.unread = row
+            .and_then(|r| r.try_get::<i64>("", "n").ok())
+            .unwrap_or(0);
+    }
     Ok(out)
 }
 

@@ -1,0 +1,357 @@
+//! Server functions of the webmail itself: a folder's page or a search,
+//! reading a message, marking / moving / deleting, folders. Each one works
+//! only on the caller's own accounts (`view::mine`): another user's
+//! message, folder or account ID answers 404, also for admins.
+#![allow(clippy::too_many_arguments)]
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{Need, done, fail, redirect_form_post, require};
+use crate::error::AppError;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderDto {
+    pub key: String,
+    /// A user folder's name; empty for the system folders (named by key).
+    pub name: String,
+    pub unread: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowDto {
+    pub id: i64,
+    pub folder: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub date: String,
+    pub size: i32,
+    pub seen: bool,
+    pub flagged: bool,
+    pub attach: bool,
+}
+
+/// A page of a folder or of a search.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListDto {
+    pub folders: Vec<FolderDto>,
+    pub rows: Vec<RowDto>,
+    /// Where the next page starts (`after` / `aid` of the URL); empty when
+    /// this is the last page.
+    pub next_key: String,
+    pub next_id: i64,
+    /// The normalized search terms, for highlighting.
+    pub terms: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentDto {
+    pub index: usize,
+    pub name: String,
+    pub content_type: String,
+    pub size: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadingDto {
+    pub subject: String,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub date: String,
+    pub text: String,
+    pub attachments: Vec<AttachmentDto>,
+    pub forwarded: Vec<ReadingDto>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDto {
+    pub id: i64,
+    pub account: i32,
+    pub folder: String,
+    pub flagged: bool,
+    pub reading: ReadingDto,
+    pub has_html: bool,
+    pub remote_images: usize,
+    /// The sender is on the reader's 「常に表示」 list.
+    pub images_always: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use super::*;
+    use domain::mailbox::view;
+
+    pub fn row_dto(tz: chrono_tz::Tz, r: view::Row) -> RowDto {
+        RowDto {
+            id: r.id,
+            date: crate::webmail_api::imp::local_time(tz, r.sent_at.or(Some(r.received_at))),
+            folder: r.folder,
+            from: r.from_addr,
+            to: r.to_addr,
+            subject: r.subject,
+            size: r.size,
+            seen: r.seen,
+            flagged: r.flagged,
+            attach: r.has_attachment,
+        }
+    }
+
+    /// 「2026年11月28日(土) 10:00」 / 「Sat 2026-11-28 10:00」.
+    pub fn long_date(
+        tz: chrono_tz::Tz,
+        t: Option<chrono::DateTime<chrono::Utc>>,
+        ja: bool,
+    ) -> String {
+        use chrono::Datelike;
+        let Some(t) = t.map(|t| t.with_timezone(&tz)) else {
+            return String::new();
+        };
+        if ja {
+            let wd = ["月", "火", "水", "木", "金", "土", "日"]
+                [t.weekday().num_days_from_monday() as usize];
+            format!("{}({wd}) {}", t.format("%Y年%-m月%-d日"), t.format("%H:%M"))
+        } else {
+            t.format("%a %Y-%m-%d %H:%M").to_string()
+        }
+    }
+
+    pub fn reading_dto(tz: chrono_tz::Tz, r: mail::mime::Reading, ja: bool) -> ReadingDto {
+        let mut forwarded = Vec::new();
+        let mut attachments = Vec::new();
+        for (index, a) in r.attachments.into_iter().enumerate() {
+            if let Some(m) = a.message {
+                forwarded.push(reading_dto(tz, *m, ja));
+            }
+            attachments.push(AttachmentDto {
+                index,
+                name: a.name,
+                content_type: a.content_type,
+                size: a.size,
+            });
+        }
+        ReadingDto {
+            subject: r.subject,
+            from: r.from,
+            to: r.to,
+            cc: r.cc,
+            date: long_date(tz, r.date, ja),
+            text: r.text,
+            attachments,
+            forwarded,
+        }
+    }
+
+    /// The caller's account (own, webmail enabled), or 404 / 403.
+    pub async fn mine(
+        account: i32,
+    ) -> Result<(domain::users::User, crate::state::AppState), AppError> {
+        let caller = require(Need::User).await?;
+        let state = crate::auth::state()?;
+        done(view::mine(&state.db, caller.user.id, account).await)?;
+        Ok((caller.user, state))
+    }
+}
+
+/// A page of a folder (`folder`, in `sort` order) or, when `q` is given, of
+/// a search (this folder, or every folder when `scope` is "all").
+#[server(prefix = "/api", endpoint = "mail_list")]
+pub async fn mail_list(
+    account: i32,
+    #[server(default)] folder: String,
+    #[server(default)] sort: String,
+    #[server(default)] asc: bool,
+    #[server(default)] after: String,
+    #[server(default)] aid: i64,
+    #[server(default)] q: String,
+    #[server(default)] scope: String,
+) -> Result<ListDto, AppError> {
+    use domain::mailbox::{search, view};
+    let (_, state) = imp::mine(account).await?;
+    let folder = if folder.is_empty() {
+        domain::mailbox::INBOX.to_owned()
+    } else {
+        folder
+    };
+    done(view::check_folder(&state.db, account, &folder).await)?;
+    let tz = crate::webmail_api::imp::zone(&state.db).await;
+    let folders = done(view::folders(&state.db, account).await)?
+        .into_iter()
+        .map(|f| FolderDto {
+            key: f.key,
+            name: f.name.unwrap_or_default(),
+            unread: f.unread,
+        })
+        .collect();
+    const PAGE: u64 = 50;
+    if !q.trim().is_empty() {
+        let scope = (scope != "all").then_some(folder.as_str());
+        let found = done(
+            search::search(
+                &state.db,
+                account,
+                scope,
+                &q,
+                (aid > 0).then_some(aid),
+                PAGE,
+            )
+            .await,
+        )?;
+        return Ok(ListDto {
+            folders,
+            rows: found
+                .rows
+                .into_iter()
+                .map(|r| imp::row_dto(tz, r))
+                .collect(),
+            next_key: String::new(),
+            next_id: found.before.unwrap_or(0),
+            terms: found.terms,
+        });
+    }
+    let sort = view::Sort::parse(&sort);
+    let cursor = (aid > 0).then_some(view::Cursor {
+        key: after,
+        id: aid,
+    });
+    let (rows, next) = done(
+        view::page(
+            &state.db,
+            account,
+            &folder,
+            sort,
+            !asc,
+            cursor.as_ref(),
+            PAGE,
+        )
+        .await,
+    )?;
+    let (next_key, next_id) = next.map(|c| (c.key, c.id)).unwrap_or_default();
+    Ok(ListDto {
+        folders,
+        rows: rows.into_iter().map(|r| imp::row_dto(tz, r)).collect(),
+        next_key,
+        next_id,
+        terms: Vec::new(),
+    })
+}
+
+/// Opens a message (and marks it read).
+#[server(prefix = "/api", endpoint = "read_message")]
+pub async fn read_message(id: i64) -> Result<MessageDto, AppError> {
+    use domain::mailbox::view;
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
+    let (row, raw) = done(view::message(&state.db, account, id).await)?;
+    if !row.seen {
+        done(view::mark(&state.db, account, &[id], view::Mark::Read).await)?;
+    }
+    let always = done(
+        view::images_always(&state.db, caller.user.id, &sender_address(&row.from_addr)).await,
+    )?;
+    let tz = crate::webmail_api::imp::zone(&state.db).await;
+    let (reading, remote) = tokio::task::spawn_blocking(move || {
+        let r = mail::mime::read(&raw);
+        let remote = r
+            .html
+            .as_deref()
+            .map(|h| mail::html::clean(h, &Default::default(), false).remote_images)
+            .unwrap_or(0);
+        (r, remote)
+    })
+    .await
+    .map_err(|_| fail(AppError::Internal))?;
+    Ok(MessageDto {
+        id,
+        account,
+        folder: row.folder,
+        flagged: row.flagged,
+        has_html: reading.html.is_some(),
+        remote_images: remote,
+        images_always: always,
+        reading: imp::reading_dto(tz, reading, caller.user.language != "en"),
+    })
+}
+
+/// The address inside `名前 <address>`, lower-cased.
+pub fn sender_address(from: &str) -> String {
+    let a = match (from.rfind('<'), from.rfind('>')) {
+        (Some(s), Some(e)) if s < e => &from[s + 1..e],
+        _ => from,
+    };
+    a.trim().to_lowercase()
+}
+
+/// 「常に表示」: remote images of this message's sender are shown from now on.
+#[server(prefix = "/api", endpoint = "allow_images")]
+pub async fn allow_images(id: i64) -> Result<(), AppError> {
+    use domain::mailbox::view;
+    let caller = require(Need::User).await?;
+    let state = crate::auth::state()?;
+    let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
+    let (row, _) = done(view::message(&state.db, account, id).await)?;
+    done(view::allow_images_from(&state.db, caller.user.id, &sender_address(&row.from_addr)).await)
+}
+
+/// 既読 / 未読 / フラグ / 移動 / 削除 on the selected messages. As a plain
+/// form it returns to the folder it came from.
+#[server(prefix = "/api", endpoint = "mail_action")]
+pub async fn mail_action(
+    account: i32,
+    #[server(default)] ids: Vec<i64>,
+    action: String,
+    #[server(default)] target: String,
+    #[server(default)] back: String,
+) -> Result<u64, AppError> {
+    use domain::mailbox::view;
+    let (_, state) = imp::mine(account).await?;
+    let n = match action.as_str() {
+        "read" => view::mark(&state.db, account, &ids, view::Mark::Read).await,
+        "unread" => view::mark(&state.db, account, &ids, view::Mark::Unread).await,
+        "flag" => view::mark(&state.db, account, &ids, view::Mark::Flag).await,
+        "unflag" => view::mark(&state.db, account, &ids, view::Mark::Unflag).await,
+        "move" => view::move_to(&state.db, account, &ids, &target).await,
+        "delete" => view::delete(&state.db, account, &ids).await,
+        "empty_trash" => view::empty_trash(&state.db, account).await,
+        _ => Err(domain::Error::field("action", domain::Code::Unsupported)),
+    };
+    let n = done(n)?;
+    redirect_form_post(&back_to(&back, account));
+    Ok(n)
+}
+
+/// Only a path of the webmail may be where a form returns.
+#[cfg(feature = "ssr")]
+fn back_to(back: &str, account: i32) -> String {
+    if back.starts_with("/mail") && !back.starts_with("//") {
+        back.to_owned()
+    } else {
+        format!("/mail?account={account}")
+    }
+}
+
+/// フォルダの作成 / 名前の変更 / 削除: `key` empty creates.
+#[server(prefix = "/api", endpoint = "mail_folder")]
+pub async fn mail_folder(
+    account: i32,
+    #[server(default)] key: String,
+    #[server(default)] name: String,
+    #[server(default)] delete: bool,
+    #[server(default)] back: String,
+) -> Result<String, AppError> {
+    use domain::mailbox::view;
+    let (_, state) = imp::mine(account).await?;
+    let key = if key.is_empty() {
+        done(view::create_folder(&state.db, account, &name).await)?
+    } else if delete {
+        done(view::delete_folder(&state.db, account, &key).await)?;
+        domain::mailbox::INBOX.to_owned()
+    } else {
+        done(view::rename_folder(&state.db, account, &key, &name).await)?;
+        key
+    };
+    redirect_form_post(&back_to(&back, account));
+    Ok(key)
+}

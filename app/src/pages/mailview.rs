@@ -1,0 +1,713 @@
+//! The webmail proper: folder pane, a page of the list (or of a search),
+//! and the reading pane, driven by the URL (`folder`, `sort`, `asc`,
+//! `after`/`aid` for the page, `q`/`scope` for a search, `m` for the open
+//! message), so every state is a link that also works without JavaScript.
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::i18n::use_lang;
+use crate::mailview_api::*;
+
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// The parts of `text` with the search terms marked (case folded for
+/// ASCII only, as the terms are normalized).
+fn marked(text: &str, terms: &[String]) -> Vec<(String, bool)> {
+    let lower = text.to_lowercase();
+    if terms.is_empty() || lower.len() != text.len() {
+        return vec![(text.to_owned(), false)];
+    }
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for t in terms.iter().filter(|t| !t.is_empty()) {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(t.as_str()) {
+            spans.push((from + i, from + i + t.len()));
+            from += i + t.len();
+        }
+    }
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e) in spans {
+        if s < at {
+            continue;
+        }
+        if s > at {
+            out.push((text[at..s].to_owned(), false));
+        }
+        out.push((text[s..e].to_owned(), true));
+        at = e;
+    }
+    if at < text.len() {
+        out.push((text[at..].to_owned(), false));
+    }
+    out
+}
+
+fn marked_view(text: String, terms: &[String]) -> impl IntoView + use<> {
+    marked(&text, terms)
+        .into_iter()
+        .map(|(s, hit)| {
+            if hit {
+                view! { <mark>{s}</mark> }.into_any()
+            } else {
+                s.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// Plain text with its http(s) links made clickable.
+fn linkified(text: &str) -> impl IntoView + use<> {
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
+        let (before, from) = rest.split_at(i);
+        let end = from
+            .find(|c: char| c.is_whitespace() || "<>\"'）」』、。".contains(c) || !c.is_ascii())
+            .unwrap_or(from.len());
+        let url = &from[..end];
+        let url = url.trim_end_matches(['.', ',', ')', ';', ':']);
+        let after = &from[url.len()..];
+        parts.push((before.to_owned(), false));
+        parts.push((url.to_owned(), true));
+        rest = after;
+        if url.is_empty() {
+            break;
+        }
+    }
+    parts.push((rest.to_owned(), false));
+    parts
+        .into_iter()
+        .map(|(s, link)| {
+            if link {
+                let href = s.clone();
+                view! { <a href=href target="_blank" rel="noopener noreferrer">{s}</a> }
+                    .into_any()
+            } else {
+                s.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// The URL of the mail view with some parameters changed; a change of
+/// folder, order or search starts at the first page.
+fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
+    let resets_page = set
+        .iter()
+        .any(|(k, _)| matches!(*k, "folder" | "sort" | "asc" | "q" | "scope"));
+    let mut out: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+        .filter(|(k, _)| !(resets_page && matches!(k.as_str(), "after" | "aid" | "m")))
+        .cloned()
+        .collect();
+    out.extend(
+        set.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| ((*k).to_owned(), v.clone())),
+    );
+    let query: Vec<String> = out
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", urlencoding(&v)))
+        .collect();
+    format!("/mail?{}", query.join("&"))
+}
+
+fn urlencoding(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn folder_label(t: &crate::i18n_mailview::MailViewTexts, f: &FolderDto) -> String {
+    match f.key.as_str() {
+        "inbox" => t.inbox.to_owned(),
+        "sent" => t.sent.to_owned(),
+        "drafts" => t.drafts.to_owned(),
+        "trash" => t.trash.to_owned(),
+        _ => f.name.clone(),
+    }
+}
+
+#[component]
+pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    let q = use_query_map();
+    let get = move |k: &str| q.read().get(k).unwrap_or_default();
+    let params = move || -> Vec<(String, String)> {
+        let m = q.read();
+        [
+            "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m",
+        ]
+        .iter()
+        .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    };
+    let list = Resource::new(
+        move || {
+            (
+                get("folder"),
+                get("sort"),
+                get("asc") == "1",
+                get("after"),
+                get("aid").parse::<i64>().unwrap_or(0),
+                get("q"),
+                get("scope"),
+                refresh.get(),
+            )
+        },
+        move |(folder, sort, asc, after, aid, query, scope, _)| {
+            mail_list(account, folder, sort, asc, after, aid, query, scope)
+        },
+    );
+    let open = move || get("m").parse::<i64>().ok();
+    let message = Resource::new(
+        move || (open(), refresh.get()),
+        |(m, _)| async move {
+            match m {
+                Some(id) => Some(read_message(id).await),
+                None => None,
+            }
+        },
+    );
+    let selected = RwSignal::new(HashSet::<i64>::new());
+    let action_err = RwSignal::new(None::<crate::error::AppError>);
+    let navigate = use_navigate();
+    // Runs an action on messages, then reloads what shows them.
+    let act = move |ids: Vec<i64>, action: &'static str, target: String| {
+        action_err.set(None);
+        leptos::task::spawn_local(async move {
+            match mail_action(account, ids, action.to_owned(), target, String::new()).await {
+                Ok(_) => {
+                    selected.set(HashSet::new());
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => action_err.set(Some(e)),
+            }
+        });
+    };
+    // Keyboard: j / k next and previous, Enter opens the first, Delete, /.
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = navigate.clone();
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            use wasm_bindgen::JsCast;
+            let typing = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            let ids: Vec<i64> = list
+                .get_untracked()
+                .and_then(|r| r.ok())
+                .map(|l| l.rows.iter().map(|r| r.id).collect())
+                .unwrap_or_default();
+            let cur = open().and_then(|m| ids.iter().position(|&i| i == m));
+            let go = |id: i64| {
+                let p = params_untracked(q);
+                navigate(&mail_href(&p, &[("m", id.to_string())]), Default::default());
+            };
+            match ev.key().as_str() {
+                "j" => {
+                    let next = cur.map_or(0, |c| (c + 1).min(ids.len().saturating_sub(1)));
+                    if let Some(&id) = ids.get(next) {
+                        go(id);
+                    }
+                }
+                "k" => {
+                    if let Some(&id) = ids.get(cur.map_or(0, |c| c.saturating_sub(1))) {
+                        go(id);
+                    }
+                }
+                "Enter" if cur.is_none() => {
+                    if let Some(&id) = ids.first() {
+                        go(id);
+                    }
+                }
+                "Delete" => {
+                    if let (Some(c), Some(m)) = (cur, open()) {
+                        let after = ids
+                            .get(c + 1)
+                            .or_else(|| c.checked_sub(1).and_then(|p| ids.get(p)))
+                            .copied();
+                        act(vec![m], "delete", String::new());
+                        let p = params_untracked(q);
+                        navigate(
+                            &mail_href(
+                                &p,
+                                &[("m", after.map(|i| i.to_string()).unwrap_or_default())],
+                            ),
+                            Default::default(),
+                        );
+                    }
+                }
+                "/" => {
+                    ev.prevent_default();
+                    if let Some(el) = document()
+                        .get_element_by_id("mail-search")
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                }
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    let _ = &navigate;
+    view! {
+        <div class="mail-view" class:reading=move || open().is_some()>
+            <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    let l = match list.await {
+                        Ok(l) => l,
+                        Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                    };
+                    let p = params();
+                    let folder = { let f = get("folder"); if f.is_empty() { "inbox".to_owned() } else { f } };
+                    let query = get("q");
+                    let searching = !query.trim().is_empty();
+                    view! {
+                        <FolderPane account folders=l.folders.clone() current=folder.clone() params=p.clone() />
+                        <ListPane account l folder searching query params=p selected act action_err />
+                    }.into_any()
+                })}
+            </Transition>
+            <section class="reading-pane" data-testid="reading-pane">
+                <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                    {move || Suspend::new(async move {
+                        match message.await {
+                            None => view! { <p class="muted pick">{move || t().pick_message}</p> }.into_any(),
+                            Some(Err(e)) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                            Some(Ok(m)) => view! { <Reading m params=params() act /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn params_untracked(q: Memo<leptos_router::params::ParamsMap>) -> Vec<(String, String)> {
+    let m = q.get_untracked();
+    [
+        "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m",
+    ]
+    .iter()
+    .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
+    .filter(|(_, v)| !v.is_empty())
+    .collect()
+}
+
+#[component]
+fn FolderPane(
+    account: i32,
+    folders: Vec<FolderDto>,
+    current: String,
+    params: Vec<(String, String)>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    let back = mail_href(&params, &[]);
+    let user_folder = folders
+        .iter()
+        .find(|f| f.key == current && !f.name.is_empty())
+        .cloned();
+    view! {
+        <nav class="folder-pane" data-testid="folder-pane">
+            <ul>
+                {folders.into_iter().map(|f| {
+                    let href = mail_href(&params, &[("folder", f.key.clone()), ("q", String::new())]);
+                    let active = f.key == current;
+                    let unread = match f.unread {
+                        0 => String::new(),
+                        n if n >= 1000 => "999+".to_owned(),
+                        n => n.to_string(),
+                    };
+                    let key = f.key.clone();
+                    view! {
+                        <li class:active=active>
+                            <a href=href data-testid=format!("folder-{key}") data-folder=key.clone()>
+                                <span class="folder-name">{move || folder_label(t(), &f)}</span>
+                                {(!unread.is_empty()).then(|| view! { <span class="badge" data-testid="unread-count">{unread}</span> })}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <form method="post" action="/api/mail_folder" class="folder-new">
+                <input type="hidden" name="account" value=account />
+                <input type="hidden" name="back" value=back.clone() />
+                <input name="name" maxlength="100" placeholder=move || t().new_folder data-testid="new-folder-name" />
+                <button type="submit" data-testid="new-folder">{move || t().create}</button>
+            </form>
+            {user_folder.map(|f| view! {
+                <form method="post" action="/api/mail_folder" class="folder-edit">
+                    <input type="hidden" name="account" value=account />
+                    <input type="hidden" name="key" value=f.key.clone() />
+                    <input type="hidden" name="back" value=back.clone() />
+                    <input name="name" maxlength="100" value=f.name.clone() data-testid="folder-rename-name" />
+                    <button type="submit" data-testid="folder-rename">{move || t().rename}</button>
+                    <button type="submit" name="delete" value="true" class="danger" data-testid="folder-delete">{move || t().delete_folder}</button>
+                </form>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+fn ListPane(
+    account: i32,
+    l: ListDto,
+    folder: String,
+    searching: bool,
+    query: String,
+    params: Vec<(String, String)>,
+    selected: RwSignal<HashSet<i64>>,
+    act: impl Fn(Vec<i64>, &'static str, String) + Copy + Send + Sync + 'static,
+    action_err: RwSignal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    let q = use_query_map();
+    let get = move |k: &str| q.read_untracked().get(k).unwrap_or_default();
+    let back = mail_href(&params, &[]);
+    let addressed = folder == "sent" || folder == "drafts";
+    let terms = l.terms.clone();
+    let folders_for_move = l.folders.clone();
+    let next = (l.next_id > 0).then(|| {
+        if searching {
+            mail_href(
+                &params,
+                &[("aid", l.next_id.to_string()), ("m", String::new())],
+            )
+        } else {
+            mail_href(
+                &params,
+                &[
+                    ("after", l.next_key.clone()),
+                    ("aid", l.next_id.to_string()),
+                    ("m", String::new()),
+                ],
+            )
+        }
+    });
+    let first = (!get("aid").is_empty())
+        .then(|| mail_href(&params, &[("after", String::new()), ("aid", String::new())]));
+    let pending = StoredValue::new("read");
+    let target = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
+        let action = pending.get_value();
+        if ids.is_empty() && action != "empty_trash" {
+            action_err.set(Some(crate::error::AppError::Invalid(vec![
+                crate::error::FieldErr {
+                    field: "ids".into(),
+                    code: "required".into(),
+                    param: None,
+                },
+            ])));
+            return;
+        }
+        act(ids, action, target.get_untracked());
+    };
+    let sort = get("sort");
+    let asc = get("asc") == "1";
+    let sort_params = params.clone();
+    let sort_link = move |key: &'static str| {
+        let same = (if sort.is_empty() {
+            "date"
+        } else {
+            sort.as_str()
+        }) == key;
+        mail_href(
+            &sort_params,
+            &[
+                ("sort", key.to_owned()),
+                (
+                    "asc",
+                    if same && !asc {
+                        "1".into()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ],
+        )
+    };
+    let rows_empty = l.rows.is_empty();
+    let scope_all = get("scope") == "all";
+    view! {
+        <section class="list-pane" data-testid="list-pane">
+            <form method="get" action="/mail" class="mail-search" role="search">
+                <input type="hidden" name="account" value=account />
+                <input type="hidden" name="folder" value=folder.clone() />
+                <input type="search" id="mail-search" name="q" value=query.clone() placeholder=move || t().search_placeholder data-testid="search-input" />
+                <select name="scope" data-testid="search-scope">
+                    <option value="" selected=!scope_all>{move || t().this_folder}</option>
+                    <option value="all" selected=scope_all>{move || t().all_folders}</option>
+                </select>
+                <button type="submit" data-testid="search">{move || t().search}</button>
+            </form>
+            <form method="post" action="/api/mail_action" id="list-form" class="list-actions" on:submit=submit>
+                <input type="hidden" name="account" value=account />
+                <input type="hidden" name="back" value=back />
+                <button type="submit" name="action" value="read" on:click=move |_| pending.set_value("read") data-testid="mark-read">{move || t().mark_read}</button>
+                <button type="submit" name="action" value="unread" on:click=move |_| pending.set_value("unread") data-testid="mark-unread">{move || t().mark_unread}</button>
+                <button type="submit" name="action" value="flag" on:click=move |_| pending.set_value("flag") data-testid="mark-flag">{move || t().flag}</button>
+                <button type="submit" name="action" value="delete" class="danger" on:click=move |_| pending.set_value("delete") data-testid="delete-selected">{move || t().delete}</button>
+                <select name="target" data-testid="move-target" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">{move || t().move_to}</option>
+                    {folders_for_move.into_iter().map(|f| {
+                        let key = f.key.clone();
+                        view! { <option value=key>{move || folder_label(t(), &f)}</option> }
+                    }).collect_view()}
+                </select>
+                <button type="submit" name="action" value="move" on:click=move |_| pending.set_value("move") data-testid="move">{move || t().move_to}</button>
+                {(folder == "trash").then(|| view! {
+                    <button type="submit" name="action" value="empty_trash" class="danger" data-testid="empty-trash"
+                        on:click=move |ev| {
+                            pending.set_value("empty_trash");
+                            if !window().confirm_with_message(t().empty_trash_confirm).unwrap_or(false) { ev.prevent_default(); }
+                        }>{move || t().empty_trash}</button>
+                })}
+            </form>
+            <crate::components::FormMsg err=Signal::derive(move || action_err.get()) />
+            {searching.then(|| view! { <p class="muted" data-testid="search-results">{move || t().hits} ": " {query.clone()}</p> })}
+            {if rows_empty {
+                view! { <p class="muted" data-testid="no-messages">{move || if searching { t().no_hits } else { lang.get().t().wm.no_messages }}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="list message-list" data-testid="message-list">
+                        <thead><tr>
+                            <th class="pick"></th>
+                            <th class="mark"></th>
+                            <th><a href=sort_link("from") data-testid="sort-from">{move || if addressed { t().col_to } else { t().by_from }}</a></th>
+                            <th><a href=sort_link("subject") data-testid="sort-subject">{move || t().by_subject}</a></th>
+                            <th><a href=sort_link("date") data-testid="sort-date">{move || t().by_date}</a></th>
+                            <th class="num"><a href=sort_link("size") data-testid="sort-size">{move || t().by_size}</a></th>
+                        </tr></thead>
+                        <tbody>
+                            {l.rows.into_iter().map(|r| {
+                                let id = r.id;
+                                let href = mail_href(&params, &[("m", id.to_string())]);
+                                let who = if addressed { r.to.clone() } else { r.from.clone() };
+                                let subject = r.subject.clone();
+                                let terms = terms.clone();
+                                let open_now = move || q.read().get("m").and_then(|m| m.parse::<i64>().ok()) == Some(id);
+                                view! {
+                                    <tr class:unread=!r.seen class:open=open_now data-testid="message-row" data-id=id>
+                                        <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick"
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                            } /></td>
+                                        <td class="mark">
+                                            {r.flagged.then(|| view! { <span class="flag" title=move || t().flag_mark data-testid="flagged">"★"</span> })}
+                                            {r.attach.then(|| view! { <span class="clip" title=move || t().attach_mark data-testid="has-attachment">"📎"</span> })}
+                                        </td>
+                                        <td class="who">{marked_view(who, &terms)}</td>
+                                        <td class="subject"><a href=href data-testid="message-subject">{
+                                            if subject.is_empty() { lang.get_untracked().t().wm.no_subject.to_owned().into_any() } else { marked_view(subject, &terms).into_any() }
+                                        }</a></td>
+                                        <td class="date">{r.date.clone()}</td>
+                                        <td class="num">{size_text(r.size.into())}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <p class="pager">
+                {first.map(|h| view! { <a href=h data-testid="first-page">{move || t().first_page}</a> })}
+                {next.map(|h| view! { <a href=h data-testid="next-page">{move || t().next_page}</a> })}
+            </p>
+            <p class="muted keys">{move || t().keys_help}</p>
+        </section>
+    }
+}
+
+#[component]
+fn Reading(
+    m: MessageDto,
+    params: Vec<(String, String)>,
+    act: impl Fn(Vec<i64>, &'static str, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    let id = m.id;
+    let close = mail_href(&params, &[("m", String::new())]);
+    let images = RwSignal::new(m.images_always);
+    let always_done = RwSignal::new(false);
+    let frame_src = move || {
+        if images.get() {
+            format!("/mail/message/{id}/html?images=1")
+        } else {
+            format!("/mail/message/{id}/html")
+        }
+    };
+    let remote = m.remote_images;
+    let has_html = m.has_html;
+    let flagged = m.flagged;
+    let r = m.reading;
+    view! {
+        <article class="message" data-testid="message" data-id=id>
+            <div class="message-tools">
+                <a href=close class="close" data-testid="close-message">{move || t().close}</a>
+                <button type="button" on:click=move |_| act(vec![id], "unread", String::new()) data-testid="message-unread">{move || t().mark_unread}</button>
+                <button type="button" on:click=move |_| act(vec![id], if flagged { "unflag" } else { "flag" }, String::new()) data-testid="message-flag">
+                    {move || if flagged { t().unflag } else { t().flag }}
+                </button>
+                <button type="button" class="danger" on:click=move |_| act(vec![id], "delete", String::new()) data-testid="message-delete">{move || t().delete}</button>
+                <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
+            </div>
+            <ReadingBody r=r.clone() id top=true />
+            {(has_html && remote > 0).then(|| view! {
+                <div class="notice images-bar" data-testid="images-bar" class:hidden=move || images.get()>
+                    <span>{move || t().remote_blocked}</span>
+                    <button type="button" on:click=move |_| images.set(true) data-testid="show-images">{move || t().show_images}</button>
+                    <button type="button" data-testid="always-images" on:click=move |_| {
+                        images.set(true);
+                        leptos::task::spawn_local(async move {
+                            if allow_images(id).await.is_ok() { always_done.set(true); }
+                        });
+                    }>{move || t().always_show}</button>
+                </div>
+                <p class="muted" class:hidden=move || !always_done.get() data-testid="images-always-set">{move || t().images_always_set}</p>
+            })}
+            {if has_html {
+                view! {
+                    <iframe class="mail-html" title="mail" data-testid="mail-html" src=frame_src
+                        sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer"></iframe>
+                }.into_any()
+            } else {
+                view! { <pre class="mail-text" data-testid="mail-text">{if r.text.is_empty() { t().no_text.to_owned().into_any() } else { linkified(&r.text).into_any() }}</pre> }.into_any()
+            }}
+            <Attachments r=r.clone() id />
+            {r.forwarded.into_iter().map(|f| view! {
+                <section class="forwarded" data-testid="forwarded">
+                    <h3>{move || t().forwarded}</h3>
+                    <ReadingBody r=f.clone() id top=false />
+                    <pre class="mail-text">{linkified(&f.text)}</pre>
+                </section>
+            }).collect_view()}
+        </article>
+    }
+}
+
+#[component]
+fn ReadingBody(r: ReadingDto, id: i64, top: bool) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    let _ = id;
+    let subject = if r.subject.is_empty() {
+        lang.get_untracked().t().wm.no_subject.to_owned()
+    } else {
+        r.subject.clone()
+    };
+    let line = |label: &'static str, v: Vec<String>, tid: &'static str| {
+        (!v.is_empty())
+            .then(|| view! { <tr><th>{label}</th><td data-testid=tid>{v.join(", ")}</td></tr> })
+    };
+    view! {
+        {if top { view! { <h2 data-testid="message-title">{subject}</h2> }.into_any() } else { view! { <h4>{subject}</h4> }.into_any() }}
+        <table class="message-head">
+            {line(t().from, r.from.clone(), if top { "message-from" } else { "fwd-from" })}
+            {line(t().to, r.to.clone(), if top { "message-to" } else { "fwd-to" })}
+            {line(t().cc, r.cc.clone(), if top { "message-cc" } else { "fwd-cc" })}
+            {(!r.date.is_empty()).then(|| view! { <tr><th>{move || t().date}</th><td data-testid=if top { "message-date" } else { "fwd-date" }>{r.date.clone()}</td></tr> })}
+        </table>
+    }
+}
+
+#[component]
+fn Attachments(r: ReadingDto, id: i64) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().mv;
+    (!r.attachments.is_empty()).then(|| view! {
+        <section class="attachments" data-testid="attachments">
+            <h3>{move || t().attachments}</h3>
+            <ul>
+                {r.attachments.into_iter().map(|a| {
+                    let name = if a.name.is_empty() { a.content_type.clone() } else { a.name.clone() };
+                    view! {
+                        <li data-testid="attachment">
+                            <a href=format!("/mail/message/{id}/attachment/{}", a.index) download=name.clone() data-testid="attachment-link">{name.clone()}</a>
+                            " " <span class="muted">{size_text(a.size as i64)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_marked() {
+        let parts = marked("定例会議 Meeting", &["会議".into(), "meet".into()]);
+        assert_eq!(
+            parts,
+            vec![
+                ("定例".into(), false),
+                ("会議".into(), true),
+                (" ".into(), false),
+                ("Meet".into(), true),
+                ("ing".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_folder_or_search_starts_at_the_first_page() {
+        let p = vec![
+            ("account".to_owned(), "3".to_owned()),
+            ("aid".to_owned(), "99".to_owned()),
+            ("m".to_owned(), "7".to_owned()),
+        ];
+        assert_eq!(
+            mail_href(&p, &[("folder", "sent".into())]),
+            "/mail?account=3&folder=sent"
+        );
+        assert_eq!(
+            mail_href(&p, &[("m", "8".into())]),
+            "/mail?account=3&aid=99&m=8"
+        );
+        assert_eq!(
+            mail_href(&p, &[("q", "会議".into())]),
+            "/mail?account=3&q=%E4%BC%9A%E8%AD%B0"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! HTML mail made safe to show: an allow-list sanitiser (ammonia) that
+//! keeps the layout of ordinary mail (tables, fonts, inline styles) and
+//! drops everything active (scripts, event handlers, forms, frames, base,
+//! meta refresh, SVG, javascript: links). Remote images are removed unless
+//! the reader asked for them; inline `cid:` images become data: URIs. The
+//! page that shows the result adds a sandbox and a Content-Security-Policy,
+//! a second wall should anything slip through here.
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The cleaned HTML and how many remote images it refers to (shown or not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cleaned {
+    pub html: String,
+    pub remote_images: usize,
+}
+
+/// `inline`: the message's inline parts by Content-ID (without <>), as
+/// (content type, data: URI).
+pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) -> Cleaned {
+    let remote = Arc::new(AtomicUsize::new(0));
+    let counter = remote.clone();
+    let inline = inline.clone();
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["font", "center"].iter())
+        .add_generic_attributes(
+            [
+                "style",
+                "align",
+                "valign",
+                "bgcolor",
+                "width",
+                "height",
+                "border",
+                "color",
+                "cellpadding",
+                "cellspacing",
+                "dir",
+                "class",
+            ]
+            .iter(),
+        )
+        .add_tag_attributes("font", ["face", "size", "color"].iter())
+        .add_tag_attributes("td", ["colspan", "rowspan", "nowrap"].iter())
+        .add_tag_attributes("th", ["colspan", "rowspan", "nowrap"].iter())
+        .url_schemes(HashSet::from(["http", "https", "mailto", "cid", "data"]))
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .strip_comments(true)
+        .attribute_filter(move |tag, attr, value| {
+            let v = value.trim();
+            let lower = v.to_ascii_lowercase();
+            if attr == "style" {
+                // url() and old IE expressions load or run things.
+                return if lower.contains("url(")
+                    || lower.contains("expression")
+                    || lower.contains("@import")
+                {
+                    if lower.contains("url(")
+                        && (lower.contains("http:")
+                            || lower.contains("https:")
+                            || lower.contains("//"))
+                    {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                    None
+                } else {
+                    Some(Cow::Borrowed(value))
+                };
+            }
+            let is_src = tag == "img" && attr == "src";
+            if lower.starts_with("cid:") {
+                return if is_src {
+                    inline
+                        .get(v[4..].trim_matches(['<', '>']))
+                        .map(|uri| Cow::Owned(uri.clone()))
+                } else {
+                    None
+                };
+            }
+            if lower.starts_with("data:") {
+                let image =
+                    lower.starts_with("data:image/") && !lower.starts_with("data:image/svg");
+                return (is_src && image).then_some(Cow::Borrowed(value));
+            }
+            if is_src && (lower.starts_with("http:") || lower.starts_with("https:")) {
+                counter.fetch_add(1, Ordering::Relaxed);
+                return show_remote.then_some(Cow::Borrowed(value));
+            }
+            if tag == "img" && (attr == "srcset" || attr == "background") {
+                return None;
+            }
+            Some(Cow::Borrowed(value))
+        });
+    let html = b.clean(html).to_string();
+    Cleaned {
+        html,
+        remote_images: remote.load(Ordering::Relaxed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(h: &str, show: bool) -> Cleaned {
+        let mut inline = HashMap::new();
+        inline.insert(
+            "logo@x".to_owned(),
+            "data:image/png;base64,iVBOR".to_owned(),
+        );
+        clean(h, &inline, show)
+    }
+
+    #[test]
+    fn active_content_is_dropped() {
+        let hostile = r#"<script>alert(1)</script><p onclick="alert(2)" style="color:red">本文</p>
+<a href="javascript:alert(3)">x</a><svg onload="alert(4)"><script>alert(5)</script></svg>
+<form action="https://evil.test/"><input name="p"></form><base href="https://evil.test/">
+<meta http-equiv="refresh" content="0;url=https://evil.test/"><iframe src="https://evil.test/"></iframe>
+<object data="https://evil.test/x"></object><div style="background:url(https://evil.test/t.gif)">bg</div>
+<style>@import url(https://evil.test/a.css); body{background:url(https://evil.test/b.gif)}</style>
+<img src="https://evil.test/pixel.gif" width="1" height="1"><img src="cid:logo@x"><img src="cid:missing">
+<a href="https://example.test/page">link</a><link rel="stylesheet" href="https://evil.test/c.css">"#;
+        let c = run(hostile, false);
+        let h = c.html.to_ascii_lowercase();
+        for bad in [
+            "<script",
+            "onclick",
+            "javascript:",
+            "<svg",
+            "onload",
+            "<form",
+            "<input",
+            "<base",
+            "<meta",
+            "<iframe",
+            "<object",
+            "evil.test",
+            "<style",
+            "<link",
+            "@import",
+        ] {
+            assert!(!h.contains(bad), "{bad} survived: {}", c.html);
+        }
+        assert!(c.html.contains("本文"));
+        assert!(c.html.contains("color:red"));
+        assert!(
+            c.html.contains(r#"src="data:image/png;base64,iVBOR""#),
+            "{}",
+            c.html
+        );
+        assert!(c.html.contains(r#"href="https://example.test/page""#));
+        assert!(c.html.contains(r#"target="_blank""#));
+        assert!(c.html.contains("noopener"));
+        assert_eq!(c.remote_images, 2, "the pixel and the background");
+    }
+
+    #[test]
+    fn remote_images_only_when_asked() {
+        let h = r#"<p>news</p><img src="https://news.test/a.png" alt="a"><img src="http://news.test/b.png">"#;
+        let blocked = run(h, false);
+        assert!(!blocked.html.contains("news.test"), "{}", blocked.html);
+        assert_eq!(blocked.remote_images, 2);
+        let shown = run(h, true);
+        assert!(shown.html.contains(r#"src="https://news.test/a.png""#));
+        assert_eq!(shown.remote_images, 2);
+    }
+
+    #[test]
+    fn svg_data_images_and_relative_urls_are_dropped() {
+        let c = run(
+            r#"<img src="data:image/svg+xml;base64,PHN2Zz4="><a href="/admin">x</a><img src="//evil.test/x.gif">"#,
+            false,
+        );
+        assert!(!c.html.contains("svg"), "{}", c.html);
+        assert!(!c.html.contains("/admin"), "{}", c.html);
+        assert!(!c.html.contains("evil.test"), "{}", c.html);
+    }
+}
