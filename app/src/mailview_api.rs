@@ -86,7 +86,7 @@ mod imp {
     pub fn row_dto(tz: chrono_tz::Tz, r: view::Row) -> RowDto {
         RowDto {
             id: r.id,
-            date: crate::webmail_api::imp::local_time(tz, r.sent_at.or(Some(r.received_at))),
+            date: short_date(tz, r.sent_at.or(Some(r.received_at))),
             folder: r.folder,
             from: r.from_addr,
             to: r.to_addr,
@@ -95,6 +95,19 @@ mod imp {
             seen: r.seen,
             flagged: r.flagged,
             attach: r.has_attachment,
+        }
+    }
+
+    /// The list's date: 「11/28 10:00」 this year, 「2025/11/28」 before.
+    pub fn short_date(tz: chrono_tz::Tz, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+        use chrono::Datelike;
+        let Some(t) = t.map(|t| t.with_timezone(&tz)) else {
+            return String::new();
+        };
+        if t.year() == chrono::Utc::now().with_timezone(&tz).year() {
+            t.format("%m/%d %H:%M").to_string()
+        } else {
+            t.format("%Y/%m/%d").to_string()
         }
     }
 
@@ -241,8 +254,8 @@ pub async fn mail_list(
 #[server(prefix = "/api", endpoint = "read_message")]
 pub async fn read_message(id: i64) -> Result<MessageDto, AppError> {
     use domain::mailbox::view;
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
     let (row, raw) = done(view::message(&state.db, account, id).await)?;
     if !row.seen {
@@ -288,8 +301,8 @@ pub fn sender_address(from: &str) -> String {
 #[server(prefix = "/api", endpoint = "allow_images")]
 pub async fn allow_images(id: i64) -> Result<(), AppError> {
     use domain::mailbox::view;
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
     let (row, _) = done(view::message(&state.db, account, id).await)?;
     done(view::allow_images_from(&state.db, caller.user.id, &sender_address(&row.from_addr)).await)

@@ -83,8 +83,17 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   await expect(page.getByTestId("receive-bar")).toBeVisible();
   await expect(page.getByTestId("receive-count")).toHaveText(new RegExp(`^\\d+ / ${COUNT}$`), { timeout: 30_000 });
   await expect(page.getByTestId("receive-progress")).toBeHidden({ timeout: 60_000 });
-  await expect(page.getByTestId("message-row")).toHaveCount(100);
-  await expect(page.getByTestId("message-subject").first()).toContainText(`便りの受信テスト ${marker}`);
+  // Pages of 50, newest first: #149 on top, three pages in all.
+  await expect(page.getByTestId("message-row")).toHaveCount(50);
+  await expect(page.getByTestId("message-subject").first()).toContainText(`便りの受信テスト ${marker} #149`);
+  await expect(page.getByTestId("folder-inbox").getByTestId("unread-count")).toHaveText("150");
+  await page.getByTestId("next-page").click();
+  await expect(page.getByTestId("message-subject").first()).toContainText(`#099`);
+  await page.getByTestId("next-page").click();
+  await expect(page.getByTestId("message-subject").last()).toContainText(`#000`);
+  await expect(page.getByTestId("next-page")).toHaveCount(0);
+  await page.getByTestId("first-page").click();
+  await expect(page.getByTestId("message-subject").first()).toContainText(`#149`);
   await expect(page.getByTestId("last-received")).not.toHaveText("未受信");
   await expect(page.getByTestId("receive-error")).toHaveCount(0);
   // Not left on the server: Dovecot's mailbox is empty now.

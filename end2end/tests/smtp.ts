@@ -3,6 +3,24 @@
 import { Socket } from "node:net";
 
 export async function deliver(port: number, to: string, messages: { subject: string; body: string }[]): Promise<void> {
+  await deliverRaw(
+    port,
+    to,
+    messages.map((m) => {
+      const subject = `=?UTF-8?B?${Buffer.from(m.subject, "utf8").toString("base64")}?=`;
+      const body = Buffer.from(m.body, "utf8").toString("base64").replace(/.{76}/g, "$&\r\n");
+      return Buffer.from(
+        `From: =?UTF-8?B?${Buffer.from("ボブ").toString("base64")}?= <bob@example.test>\r\nTo: <${to}>\r\n` +
+          `Subject: ${subject}\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\n` +
+          `Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}\r\n`,
+        "utf8",
+      );
+    }),
+  );
+}
+
+/** Delivers whole messages as given (bytes, lines ending in CRLF). */
+export async function deliverRaw(port: number, to: string, messages: Buffer[]): Promise<void> {
   const sock = new Socket();
   let buf = "";
   sock.on("data", (d) => (buf += d.toString("utf8")));
@@ -25,19 +43,16 @@ export async function deliver(port: number, to: string, messages: { subject: str
   sock.write("EHLO e2e.test\r\n");
   await reply();
   for (const m of messages) {
-    const subject = `=?UTF-8?B?${Buffer.from(m.subject, "utf8").toString("base64")}?=`;
-    const body = Buffer.from(m.body, "utf8").toString("base64").replace(/.{76}/g, "$&\r\n");
     sock.write(`MAIL FROM:<bob@example.test>\r\n`);
     await reply();
     sock.write(`RCPT TO:<${to}>\r\n`);
     await reply();
     sock.write("DATA\r\n");
     await reply();
-    sock.write(
-      `From: =?UTF-8?B?${Buffer.from("ボブ").toString("base64")}?= <bob@example.test>\r\nTo: <${to}>\r\n` +
-        `Subject: ${subject}\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\n` +
-        `Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}\r\n.\r\n`,
-    );
+    // Dot-stuffing: a line that starts with "." gets another.
+    const stuffed = m.toString("latin1").replace(/(^|\r\n)\./g, "$1..");
+    sock.write(Buffer.from(stuffed.endsWith("\r\n") ? stuffed : stuffed + "\r\n", "latin1"));
+    sock.write(".\r\n");
     await reply();
   }
   sock.write("QUIT\r\n");

@@ -95,8 +95,7 @@ fn linkified(text: &str) -> impl IntoView + use<> {
         .map(|(s, link)| {
             if link {
                 let href = s.clone();
-                view! { <a href=href target="_blank" rel="noopener noreferrer">{s}</a> }
-                    .into_any()
+                view! { <a href=href target="_blank" rel="noopener noreferrer">{s}</a> }.into_any()
             } else {
                 s.into_any()
             }
@@ -184,16 +183,18 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
         },
     );
     let open = move || get("m").parse::<i64>().ok();
-    let message = Resource::new(
-        move || (open(), refresh.get()),
-        |(m, _)| async move {
-            match m {
-                Some(id) => Some(read_message(id).await),
-                None => None,
-            }
-        },
-    );
+    // Not reloaded by actions: opening marks read, so 未読にする would be
+    // undone by reading the message again.
+    let message = Resource::new(open, |m| async move {
+        match m {
+            Some(id) => Some(read_message(id).await),
+            None => None,
+        }
+    });
     let selected = RwSignal::new(HashSet::<i64>::new());
+    // Messages opened since the list was loaded: read now, without
+    // reloading the list.
+    let read_now = RwSignal::new(HashSet::<i64>::new());
     let action_err = RwSignal::new(None::<crate::error::AppError>);
     let navigate = use_navigate();
     // Runs an action on messages, then reloads what shows them.
@@ -203,6 +204,7 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
             match mail_action(account, ids, action.to_owned(), target, String::new()).await {
                 Ok(_) => {
                     selected.set(HashSet::new());
+                    read_now.set(HashSet::new());
                     refresh.update(|n| *n += 1);
                 }
                 Err(e) => action_err.set(Some(e)),
@@ -295,7 +297,7 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
                     let searching = !query.trim().is_empty();
                     view! {
                         <FolderPane account folders=l.folders.clone() current=folder.clone() params=p.clone() />
-                        <ListPane account l folder searching query params=p selected act action_err />
+                        <ListPane account l folder searching query params=p selected read_now act action_err />
                     }.into_any()
                 })}
             </Transition>
@@ -305,7 +307,10 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
                         match message.await {
                             None => view! { <p class="muted pick">{move || t().pick_message}</p> }.into_any(),
                             Some(Err(e)) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
-                            Some(Ok(m)) => view! { <Reading m params=params() act /> }.into_any(),
+                            Some(Ok(m)) => {
+                                read_now.update(|s| { s.insert(m.id); });
+                                view! { <Reading m params=params() act /> }.into_any()
+                            }
                         }
                     })}
                 </Transition>
@@ -391,6 +396,7 @@ fn ListPane(
     query: String,
     params: Vec<(String, String)>,
     selected: RwSignal<HashSet<i64>>,
+    read_now: RwSignal<HashSet<i64>>,
     act: impl Fn(Vec<i64>, &'static str, String) + Copy + Send + Sync + 'static,
     action_err: RwSignal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
@@ -518,13 +524,14 @@ fn ListPane(
                         <tbody>
                             {l.rows.into_iter().map(|r| {
                                 let id = r.id;
+                                let seen = r.seen;
                                 let href = mail_href(&params, &[("m", id.to_string())]);
                                 let who = if addressed { r.to.clone() } else { r.from.clone() };
                                 let subject = r.subject.clone();
                                 let terms = terms.clone();
                                 let open_now = move || q.read().get("m").and_then(|m| m.parse::<i64>().ok()) == Some(id);
                                 view! {
-                                    <tr class:unread=!r.seen class:open=open_now data-testid="message-row" data-id=id>
+                                    <tr class:unread=move || !seen && !read_now.get().contains(&id) class:open=open_now data-testid="message-row" data-id=id>
                                         <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick"
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
@@ -577,17 +584,25 @@ fn Reading(
     };
     let remote = m.remote_images;
     let has_html = m.has_html;
-    let flagged = m.flagged;
+    let flagged = RwSignal::new(m.flagged);
+    let navigate = use_navigate();
+    let close_to = close.clone();
+    let leave = move || navigate(&close_to, Default::default());
+    let leave2 = leave.clone();
     let r = m.reading;
     view! {
         <article class="message" data-testid="message" data-id=id>
             <div class="message-tools">
                 <a href=close class="close" data-testid="close-message">{move || t().close}</a>
-                <button type="button" on:click=move |_| act(vec![id], "unread", String::new()) data-testid="message-unread">{move || t().mark_unread}</button>
-                <button type="button" on:click=move |_| act(vec![id], if flagged { "unflag" } else { "flag" }, String::new()) data-testid="message-flag">
-                    {move || if flagged { t().unflag } else { t().flag }}
+                <button type="button" on:click=move |_| { act(vec![id], "unread", String::new()); leave(); } data-testid="message-unread">{move || t().mark_unread}</button>
+                <button type="button" on:click=move |_| {
+                    let on = flagged.get_untracked();
+                    act(vec![id], if on { "unflag" } else { "flag" }, String::new());
+                    flagged.set(!on);
+                } data-testid="message-flag">
+                    {move || if flagged.get() { t().unflag } else { t().flag }}
                 </button>
-                <button type="button" class="danger" on:click=move |_| act(vec![id], "delete", String::new()) data-testid="message-delete">{move || t().delete}</button>
+                <button type="button" class="danger" on:click=move |_| { act(vec![id], "delete", String::new()); leave2(); } data-testid="message-delete">{move || t().delete}</button>
                 <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
             </div>
             <ReadingBody r=r.clone() id top=true />
