@@ -82,7 +82,7 @@ TAYORI_ADMIN_PASSWORD=$(sed -n 's/.*one-time password: *//p' "$WORK/server-first
 [ -n "$TAYORI_ADMIN_PASSWORD" ] || { echo "the first start printed no admin password" >&2; cat "$WORK/server-first.log" >&2; exit 1; }
 export TAYORI_ADMIN_PASSWORD BASE_URL="http://127.0.0.1:$PORT"
 (cd end2end && npx playwright test tests/01-first-start.spec.ts tests/03-mail-server.spec.ts \
-  tests/04-without-javascript.spec.ts tests/05-schedule.spec.ts tests/06-webmail.spec.ts tests/07-mail-reading.spec.ts)
+  tests/04-without-javascript.spec.ts tests/05-schedule.spec.ts tests/06-webmail.spec.ts tests/07-mail-reading.spec.ts tests/08-compose.spec.ts)
 
 step "end-to-end: after a restart on the same data directory"
 stop_server

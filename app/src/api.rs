@@ -158,8 +158,8 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "set_language")]
 pub async fn set_language(language: String) -> Result<(), AppError> {
-    let caller = require(Need::SignedIn).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::SignedIn).await?;
     done(domain::users::set_language(&state.db, caller.user.id, &language).await)?;
     let parts = crate::auth::parts().await?;
     crate::auth::set_cookie(crate::auth::lang_cookie(
@@ -175,8 +175,8 @@ pub async fn change_password(
     new_password: String,
     confirm: String,
 ) -> Result<(), AppError> {
-    let caller = require(Need::SignedIn).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::SignedIn).await?;
     done(
         domain::users::change_own_password(
             &state.db,
@@ -197,8 +197,8 @@ pub async fn change_password(
 #[server(prefix = "/api", endpoint = "list_orgs")]
 pub async fn list_orgs() -> Result<Vec<OrgDto>, AppError> {
     // Everyone signed in may see the organisation tree (it is the directory).
-    require(Need::User).await?;
     let state = crate::auth::state()?;
+    require(Need::User).await?;
     let orgs = done(domain::orgs::list(&state.db).await)?;
     Ok(orgs
         .into_iter()
@@ -212,31 +212,31 @@ pub async fn list_orgs() -> Result<Vec<OrgDto>, AppError> {
 
 #[server(prefix = "/api", endpoint = "create_org")]
 pub async fn create_org(name: String, parent: String) -> Result<i32, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let parent = opt_id("parent_id", &parent)?;
     Ok(done(domain::orgs::create(&state.db, &caller.actor(), &name, parent).await)?.id)
 }
 
 #[server(prefix = "/api", endpoint = "rename_org")]
 pub async fn rename_org(id: i32, name: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::orgs::rename(&state.db, &caller.actor(), id, &name).await).map(|_| ())
 }
 
 #[server(prefix = "/api", endpoint = "move_org")]
 pub async fn move_org(id: i32, parent: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let parent = opt_id("parent_id", &parent)?;
     done(domain::orgs::move_to(&state.db, &caller.actor(), id, parent).await).map(|_| ())
 }
 
 #[server(prefix = "/api", endpoint = "delete_org")]
 pub async fn delete_org(id: i32) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::orgs::delete(&state.db, &caller.actor(), id).await)
 }
 
@@ -245,8 +245,8 @@ pub async fn delete_org(id: i32) -> Result<(), AppError> {
 /// `org`: "" = all, "none" = without organisation, else an organisation id.
 #[server(prefix = "/api", endpoint = "list_users")]
 pub async fn list_users(org: String) -> Result<Vec<UserDto>, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let filter = match org.trim() {
         "" => None,
         "none" => Some(None),
@@ -258,8 +258,8 @@ pub async fn list_users(org: String) -> Result<Vec<UserDto>, AppError> {
 
 #[server(prefix = "/api", endpoint = "get_user")]
 pub async fn get_user(id: i32) -> Result<UserDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     done(domain::users::get(&state.db, id).await).map(UserDto::from)
 }
 
@@ -274,8 +274,8 @@ pub async fn create_user(
     organisation: String,
     language: String,
 ) -> Result<i32, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let input = domain::users::NewUser {
         login_id,
         name,
@@ -300,8 +300,8 @@ pub async fn update_user(
     language: String,
     disabled: Option<String>,
 ) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let input = domain::users::UserUpdate {
         name,
         email,
@@ -315,8 +315,8 @@ pub async fn update_user(
 
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(id: i32, password: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::users::reset_password(&state.db, &caller.actor(), id, &password).await)
 }
 
@@ -324,8 +324,8 @@ pub async fn reset_password(id: i32, password: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "get_company")]
 pub async fn get_company() -> Result<CompanyDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let c = done(domain::company::get(&state.db).await)?;
     Ok(CompanyDto {
         name: c.name,
@@ -335,7 +335,7 @@ pub async fn get_company() -> Result<CompanyDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_company")]
 pub async fn save_company(name: String, email: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::company::save(&state.db, &caller.actor(), &name, &email).await).map(|_| ())
 }

@@ -329,3 +329,12 @@ pub async fn sleep_ms(ms: i32) {
     #[cfg(not(feature = "hydrate"))]
     let _ = ms;
 }
+
+/// The contents of a file the user picked, read in the browser.
+#[cfg(feature = "hydrate")]
+pub async fn file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
+}

@@ -112,7 +112,7 @@ pub static MV_JA: MailViewTexts = MailViewTexts {
     unread_mark: "未読",
     flag_mark: "フラグ",
     attach_mark: "添付あり",
-    keys_help: "j / k: 前後のメール　Enter: 開く　Delete: 削除　/: 検索",
+    keys_help: "j / k: 前後のメール　Enter: 開く　r: 返信　a: 全員に返信　f: 転送　Delete: 削除　/: 検索",
 };
 
 pub static MV_EN: MailViewTexts = MailViewTexts {
@@ -169,5 +169,5 @@ pub static MV_EN: MailViewTexts = MailViewTexts {
     unread_mark: "Unread",
     flag_mark: "Flagged",
     attach_mark: "Has attachments",
-    keys_help: "j / k: next / previous  Enter: open  Delete: delete  /: search",
+    keys_help: "j / k: next / previous  Enter: open  r: reply  a: reply all  f: forward  Delete: delete  /: search",
 };

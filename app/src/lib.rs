@@ -5,8 +5,10 @@
 
 pub mod api;
 pub mod components;
+pub mod compose_api;
 pub mod error;
 pub mod i18n;
+pub mod i18n_compose;
 pub mod i18n_mail;
 pub mod i18n_mailview;
 pub mod i18n_sched;
@@ -135,6 +137,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/schedule/entry/:id") view=ScheduleEntryPage ssr=SsrMode::Async />
                         <Route path=path!("/memos") view=MemosPage ssr=SsrMode::Async />
                         <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/compose") view=crate::pages::compose::ComposePage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts") view=MyAccountsPage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts/new") view=AccountFormPage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts/:id") view=AccountFormPage ssr=SsrMode::Async />

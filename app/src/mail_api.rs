@@ -91,8 +91,8 @@ impl MailServerDto {
 
 #[server(prefix = "/api", endpoint = "get_mail_server")]
 pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailServerDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let scope = domain::mailserver::Scope::parse(&scope);
     let view = done(domain::mailserver::view_scoped(&state.db, scope).await)?;
     let mut dto = MailServerDto::load(view, &state).await?;
@@ -121,8 +121,8 @@ pub async fn save_mail_server(
     #[server(default)] notify_charset: String,
     #[server(default)] scope: String,
 ) -> Result<MailServerDto, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let input = domain::mailserver::Input {
         preset,
         pop_host,
@@ -157,8 +157,8 @@ pub async fn save_mail_server(
 #[server(prefix = "/api", endpoint = "send_test_mail")]
 pub async fn send_test_mail(to: String) -> Result<String, AppError> {
     use domain::{Code, Error};
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let to = to.trim().to_owned();
     if !domain::validate::is_email(&to) {
         return Err(fail(Error::field("to", Code::InvalidEmail).into()));

@@ -160,8 +160,8 @@ mod imp {
     pub async fn mine(
         account: i32,
     ) -> Result<(domain::users::User, crate::state::AppState), AppError> {
-        let caller = require(Need::User).await?;
         let state = crate::auth::state()?;
+        let caller = require(Need::User).await?;
         done(view::mine(&state.db, caller.user.id, account).await)?;
         Ok((caller.user, state))
     }
@@ -286,6 +286,15 @@ pub async fn read_message(id: i64) -> Result<MessageDto, AppError> {
         images_always: always,
         reading: imp::reading_dto(tz, reading, caller.user.language != "en"),
     })
+}
+
+/// A message's date as the reading pane shows it (Japanese form).
+#[cfg(feature = "ssr")]
+pub async fn long_date_of(
+    db: &domain::DatabaseConnection,
+    t: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    imp::long_date(crate::webmail_api::imp::zone(db).await, t, true)
 }
 
 /// The address inside `名前 <address>`, lower-cased.

@@ -123,8 +123,8 @@ pub async fn schedule_calendar(
     org: Option<i32>,
 ) -> Result<Calendar, AppError> {
     use chrono::{Datelike, Duration, NaiveDate};
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let lang = caller.user.language.clone();
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
@@ -336,8 +336,8 @@ async fn form_choices(
 /// the first participant.
 #[server(prefix = "/api", endpoint = "schedule_new_form")]
 pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let d = domain::schedule::parse_date(&date).unwrap_or(today);
@@ -357,8 +357,8 @@ pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
 
 #[server(prefix = "/api", endpoint = "schedule_entry")]
 pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let d = done(domain::schedule::get(&state.db, id, &caller.user).await)?;
     let e = &d.entry;
@@ -450,8 +450,8 @@ pub async fn save_schedule_entry(
     #[server(default)] user_ids: Vec<i32>,
     #[server(default)] org_ids: Vec<i32>,
 ) -> Result<SavedDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let input = domain::schedule::Input {
         title,
         place,
@@ -500,8 +500,8 @@ pub async fn delete_schedule_entry(
     id: i32,
     #[server(default)] skip_self: Option<String>,
 ) -> Result<SavedDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let saved = done(
         domain::schedule::delete(
             &state.db,
@@ -532,8 +532,8 @@ pub struct MemoDto {
 
 #[server(prefix = "/api", endpoint = "list_memos")]
 pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     Ok(
         done(domain::memos::list(&state.db, caller.user.id, 200).await)?
@@ -556,8 +556,8 @@ pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
 
 #[server(prefix = "/api", endpoint = "mark_memo_read")]
 pub async fn mark_memo_read(id: i64) -> Result<(), AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     done(domain::memos::mark_read(&state.db, caller.user.id, id).await)?;
     crate::auth::redirect_form_post("/memos");
     Ok(())
@@ -586,8 +586,8 @@ pub struct OutboxDto {
 
 #[server(prefix = "/api", endpoint = "list_outbox")]
 pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let filter = match status.as_str() {
         "queued" | "sending" | "sent" | "failed" => Some(status.as_str()),
@@ -623,8 +623,8 @@ pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto,
 
 #[server(prefix = "/api", endpoint = "resend_outbox")]
 pub async fn resend_outbox(id: i64) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::outbox::resend(&state.db, id).await)?;
     let _ = domain::audit::record(
         &state.db,
@@ -650,8 +650,8 @@ pub struct ScheduleSettingsDto {
 
 #[server(prefix = "/api", endpoint = "schedule_settings")]
 pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     Ok(ScheduleSettingsDto {
         titles: done(domain::schedule::titles(&state.db).await)?.join("\n"),
@@ -665,16 +665,16 @@ pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_schedule_titles")]
 pub async fn save_schedule_titles(titles: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::schedule::set_titles(&state.db, &caller.actor(), &titles).await)?;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "save_time_zone")]
 pub async fn save_time_zone(time_zone: String) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::locale::set_time_zone(&state.db, &caller.actor(), &time_zone).await)?;
     Ok(())
 }

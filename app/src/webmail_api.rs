@@ -265,8 +265,8 @@ use imp::*;
 
 #[server(prefix = "/api", endpoint = "webmail_users")]
 pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let org = org.trim().parse::<i32>().ok();
     let orgs = done(domain::orgs::list(&state.db).await)?
         .into_iter()
@@ -297,8 +297,8 @@ pub async fn webmail_enable(
     #[server(default)] enable: String,
     #[server(default)] org: String,
 ) -> Result<u64, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let n = done(
         domain::webmail::set_enabled(&state.db, &caller.actor(), &user_ids, enable == "on").await,
     )?;
@@ -309,8 +309,8 @@ pub async fn webmail_enable(
 /// A user's accounts: the admin's view of anyone, a user's of themselves.
 #[server(prefix = "/api", endpoint = "user_accounts")]
 pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let w = who(&caller);
     if !w.admin && w.user_id != user_id {
         return Err(fail(AppError::NotFound));
@@ -343,8 +343,8 @@ pub async fn account_form(
     #[server(default)] id: Option<i32>,
     #[server(default)] owner: Option<i32>,
 ) -> Result<AccountFormDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let w = who(&caller);
     let (owner, input, pop_set, smtp_set) = match id {
         Some(id) => {
@@ -465,8 +465,8 @@ pub async fn save_account(
     #[server(default)] smtp_user: String,
     #[server(default)] smtp_password: String,
 ) -> Result<i32, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let input = domain::webmail::AccountInput {
         name,
         display_name,
@@ -511,8 +511,8 @@ pub async fn save_account(
 
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let w = who(&caller);
     done(domain::webmail::delete_account(&state.db, &caller.actor(), w, owner, id).await)?;
     redirect_form_post(&accounts_page(w, owner));
@@ -522,8 +522,8 @@ pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
 /// 通常使用するアカウントの変更.
 #[server(prefix = "/api", endpoint = "set_default_account")]
 pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let w = who(&caller);
     done(domain::webmail::set_default(&state.db, w, owner, id).await)?;
     redirect_form_post(&accounts_page(w, owner));
@@ -535,8 +535,8 @@ pub async fn set_mail_quota(
     user_id: i32,
     #[server(default)] quota_mb: String,
 ) -> Result<(), AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     done(domain::webmail::set_quota(&state.db, &caller.actor(), user_id, &quota_mb).await)?;
     redirect_form_post(&format!("/admin/webmail/users/{user_id}"));
     Ok(())
@@ -544,8 +544,8 @@ pub async fn set_mail_quota(
 
 #[server(prefix = "/api", endpoint = "get_webmail_settings")]
 pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let s = done(domain::webmail::settings(&state.db).await)?;
     Ok(WebmailSettingsDto {
         allow_user_edit: s.allow_user_edit,
@@ -558,8 +558,8 @@ pub async fn save_webmail_settings(
     #[server(default)] allow_user_edit: Option<String>,
     #[server(default)] receive_interval_min: String,
 ) -> Result<WebmailSettingsDto, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let s = done(
         domain::webmail::save_settings(
             &state.db,
@@ -579,8 +579,8 @@ pub async fn save_webmail_settings(
 /// one unless `account` names another) and its newest messages.
 #[server(prefix = "/api", endpoint = "mail_home")]
 pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHomeDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let w = who(&caller);
     if !caller.user.webmail_enabled {
         return Ok(MailHomeDto::default());
@@ -621,8 +621,8 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
 /// 「受信」: starts receiving the account now.
 #[server(prefix = "/api", endpoint = "receive_now")]
 pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
     if a.user_id != caller.user.id {
         // Admins may look at others' accounts, not receive their mail.
@@ -643,8 +643,8 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "receive_status")]
 pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
     Ok(receive_dto(zone(&state.db).await, &a))
 }
@@ -652,8 +652,8 @@ pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
 /// 受信時のログ / 送信時のログ: for the account's owner and admins.
 #[server(prefix = "/api", endpoint = "account_log")]
 pub async fn account_log(id: i32) -> Result<AccountLogDto, AppError> {
-    let caller = require(Need::User).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), id).await)?;
     Ok(AccountLogDto {
         account: a.name,
@@ -673,8 +673,8 @@ pub async fn import_accounts(
     #[server(default)] commit: bool,
 ) -> Result<ImportDto, AppError> {
     use base64::Engine;
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|_| {
@@ -715,8 +715,8 @@ pub async fn import_accounts(
 /// Starts メール索引の最適化 (one job per process at a time).
 #[server(prefix = "/api", endpoint = "optimize_index")]
 pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
-    let caller = require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    let caller = require(Need::Admin).await?;
     let job = crate::state::index_job();
     if job.start() {
         let db = state.db.clone();
@@ -734,8 +734,8 @@ pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "index_status")]
 pub async fn index_status() -> Result<IndexJobDto, AppError> {
-    require(Need::Admin).await?;
     let state = crate::auth::state()?;
+    require(Need::Admin).await?;
     let s = crate::state::index_job().snapshot();
     Ok(IndexJobDto {
         running: s.running,

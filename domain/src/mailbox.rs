@@ -20,6 +20,7 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
 pub mod search;
+pub mod send;
 pub mod view;
 
 pub mod account {

@@ -41,7 +41,7 @@ pub mod settings {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-const SMTP_SECRET_LABEL: &str = "mail_account.smtp_password";
+pub(crate) const SMTP_SECRET_LABEL: &str = "mail_account.smtp_password";
 
 /// ウェブメール設定.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,6 @@ mod common;
 
 use domain::mailbox::{self, NewAccount, search, view};
 use mail::presets::Protection;
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 
 use common::secrets;
 
@@ -13,15 +12,7 @@ async fn owner(
     db: &domain::DatabaseConnection,
     login: &str,
 ) -> (domain::users::User, mailbox::Account) {
-    let u = common::user(db, login, "山田", None, "ja", "user").await;
-    let mut m = <domain::users::entity::Entity as sea_orm::EntityTrait>::find_by_id(u.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    m.webmail_enabled = Set(true);
-    m.update(db).await.unwrap();
+    let u = common::webmail_user(db, login, "山田").await;
     let a = mailbox::create_account(
         db,
         &secrets(),

@@ -104,16 +104,83 @@ pub fn is_safe_address(addr: &str) -> bool {
 }
 
 pub fn render(d: &Draft<'_>) -> Result<Rendered, ComposeError> {
-    for a in [&d.from.addr, &d.to.addr] {
-        if !is_safe_address(a) {
-            return Err(ComposeError::InvalidAddress(a.clone()));
+    render_mail(&Outgoing {
+        from: d.from,
+        to: std::slice::from_ref(d.to),
+        cc: &[],
+        subject: d.subject,
+        body: d.body,
+        date: d.date,
+        charset: d.charset,
+        attachments: &[],
+        in_reply_to: None,
+        references: &[],
+        // Replies to a notification should not loop between auto-responders.
+        auto_submitted: true,
+    })
+}
+
+/// A file sent with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A message a person writes: several recipients, attachments, a reply's
+/// references. Bcc recipients go only into the envelope, never here.
+pub struct Outgoing<'a> {
+    pub from: &'a Mailbox,
+    pub to: &'a [Mailbox],
+    pub cc: &'a [Mailbox],
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub date: chrono::DateTime<chrono::FixedOffset>,
+    pub charset: Charset,
+    pub attachments: &'a [Attachment],
+    /// Message-IDs with their angle brackets.
+    pub in_reply_to: Option<&'a str>,
+    pub references: &'a [String],
+    pub auto_submitted: bool,
+}
+
+fn is_safe_msgid(id: &str) -> bool {
+    id.starts_with('<')
+        && id.ends_with('>')
+        && id.len() <= 250
+        && id.bytes().all(|b| (0x21..0x7f).contains(&b))
+}
+
+fn safe_content_type(ct: &str) -> String {
+    let ct = ct.trim().to_ascii_lowercase();
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    match ct.split_once('/') {
+        Some((t, s)) if ok(t) && ok(s) => ct,
+        _ => "application/octet-stream".into(),
+    }
+}
+
+pub fn render_mail(d: &Outgoing<'_>) -> Result<Rendered, ComposeError> {
+    for a in std::iter::once(d.from).chain(d.to).chain(d.cc) {
+        if !is_safe_address(&a.addr) {
+            return Err(ComposeError::InvalidAddress(a.addr.clone()));
         }
     }
+    let names = std::iter::once(d.from)
+        .chain(d.to)
+        .chain(d.cc)
+        .map(|m| m.name.as_str());
     let charset = match d.charset {
         Charset::Iso2022Jp
-            if [d.subject, d.body, &d.from.name, &d.to.name]
-                .iter()
-                .all(|t| fits_iso2022jp(t)) =>
+            if [d.subject, d.body]
+                .into_iter()
+                .chain(names)
+                .all(fits_iso2022jp) =>
         {
             Charset::Iso2022Jp
         }
@@ -122,35 +189,86 @@ pub fn render(d: &Draft<'_>) -> Result<Rendered, ComposeError> {
     let domain = d.from.addr.rsplit_once('@').map(|(_, h)| h).unwrap_or("");
     let message_id = format!("<{}@{}>", random_token(), domain);
 
-    let mut m = String::with_capacity(d.body.len() * 2 + 512);
+    let size: usize = d
+        .attachments
+        .iter()
+        .map(|a| a.data.len() * 4 / 3 + 256)
+        .sum();
+    let mut m = String::with_capacity(d.body.len() * 2 + size + 1024);
     header(&mut m, "Date", &d.date.to_rfc2822());
     header(&mut m, "From", &mailbox(d.from, charset));
-    header(&mut m, "To", &mailbox(d.to, charset));
+    let list = |l: &[Mailbox]| {
+        l.iter()
+            .map(|x| mailbox(x, charset))
+            .collect::<Vec<_>>()
+            .join(",\r\n ")
+    };
+    if !d.to.is_empty() {
+        header(&mut m, "To", &list(d.to));
+    }
+    if !d.cc.is_empty() {
+        header(&mut m, "Cc", &list(d.cc));
+    }
     header(&mut m, "Subject", &unstructured(d.subject, charset, 9));
     header(&mut m, "Message-ID", &message_id);
+    if let Some(r) = d.in_reply_to.filter(|r| is_safe_msgid(r)) {
+        header(&mut m, "In-Reply-To", r);
+    }
+    let refs: Vec<&str> = d
+        .references
+        .iter()
+        .map(String::as_str)
+        .filter(|r| is_safe_msgid(r))
+        .collect();
+    if !refs.is_empty() {
+        header(&mut m, "References", &refs.join("\r\n "));
+    }
     header(&mut m, "MIME-Version", "1.0");
-    // Replies to a notification should not loop between auto-responders.
-    header(&mut m, "Auto-Submitted", "auto-generated");
+    if d.auto_submitted {
+        header(&mut m, "Auto-Submitted", "auto-generated");
+    }
+    if d.attachments.is_empty() {
+        text_part(&mut m, d.body, charset);
+    } else {
+        let boundary = format!("=_tayori_{}", random_token());
+        header(
+            &mut m,
+            "Content-Type",
+            &format!("multipart/mixed; boundary=\"{boundary}\""),
+        );
+        m.push_str("\r\n");
+        m.push_str(&format!("--{boundary}\r\n"));
+        text_part(&mut m, d.body, charset);
+        for a in d.attachments {
+            m.push_str(&format!("--{boundary}\r\n"));
+            attachment_part(&mut m, a, charset);
+        }
+        m.push_str(&format!("--{boundary}--\r\n"));
+    }
+    Ok(Rendered {
+        message: m,
+        message_id,
+        charset,
+    })
+}
+
+/// The text part's headers and body.
+fn text_part(m: &mut String, body: &str, charset: Charset) {
     header(
-        &mut m,
+        m,
         "Content-Type",
         &format!("text/plain; charset={}", charset.mime_name()),
     );
     match charset {
         Charset::Utf8 => {
-            header(&mut m, "Content-Transfer-Encoding", "base64");
+            header(m, "Content-Transfer-Encoding", "base64");
             m.push_str("\r\n");
-            let text = normalise_newlines(d.body);
-            let encoded = B64.encode(text.as_bytes());
-            for chunk in encoded.as_bytes().chunks(76) {
-                m.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-                m.push_str("\r\n");
-            }
+            base64_lines(m, normalise_newlines(body).as_bytes());
         }
         Charset::Iso2022Jp => {
-            header(&mut m, "Content-Transfer-Encoding", "7bit");
+            header(m, "Content-Transfer-Encoding", "7bit");
             m.push_str("\r\n");
-            for line in normalise_newlines(d.body).split("\r\n") {
+            for line in normalise_newlines(body).split("\r\n") {
                 for piece in split_chars(line, 300) {
                     // Each line is encoded on its own, so it starts and ends
                     // in ASCII as RFC 1468 requires; a long line is broken
@@ -161,11 +279,83 @@ pub fn render(d: &Draft<'_>) -> Result<Rendered, ComposeError> {
             }
         }
     }
-    Ok(Rendered {
-        message: m,
-        message_id,
-        charset,
-    })
+}
+
+fn base64_lines(m: &mut String, data: &[u8]) {
+    let encoded = B64.encode(data);
+    for chunk in encoded.as_bytes().chunks(76) {
+        m.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        m.push_str("\r\n");
+    }
+}
+
+/// An attachment with its name twice: RFC 2231 `filename*` in the
+/// disposition (split into numbered pieces at character boundaries, so no
+/// line grows long and each piece decodes on its own) for current clients,
+/// and one RFC 2047 word in the type's `name` for older Japanese ones that
+/// read only that. The disposition carries no second, plain `filename`:
+/// some readers would join the two.
+fn attachment_part(m: &mut String, a: &Attachment, charset: Charset) {
+    let name = one_line(&a.name).replace(['/', '\\'], "_");
+    let name = if name.is_empty() {
+        "attachment".to_owned()
+    } else {
+        name
+    };
+    let legacy = if is_plain(&name) && !name.contains('"') {
+        name.clone()
+    } else {
+        let bytes = encode_bytes(&name, charset);
+        if bytes.len() <= 600 {
+            format!("=?{}?B?{}?=", charset.mime_name(), B64.encode(bytes))
+        } else {
+            encoded_words(&name, charset)
+        }
+    };
+    header(
+        m,
+        "Content-Type",
+        &format!(
+            "{};\r\n name=\"{legacy}\"",
+            safe_content_type(&a.content_type)
+        ),
+    );
+    let pct = |c: char| {
+        let mut buf = [0u8; 4];
+        c.encode_utf8(&mut buf)
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    let mut pieces: Vec<String> = vec![String::new()];
+    for c in name.chars() {
+        let e = pct(c);
+        if pieces.last().is_some_and(|p| p.len() + e.len() > 60) {
+            pieces.push(String::new());
+        }
+        if let Some(p) = pieces.last_mut() {
+            p.push_str(&e);
+        }
+    }
+    let mut disposition = "attachment".to_owned();
+    if pieces.len() == 1 {
+        disposition.push_str(&format!(";\r\n filename*=UTF-8''{}", pieces[0]));
+    } else {
+        for (i, p) in pieces.iter().enumerate() {
+            let lead = if i == 0 { "UTF-8''" } else { "" };
+            disposition.push_str(&format!(";\r\n filename*{i}*={lead}{p}"));
+        }
+    }
+    header(m, "Content-Disposition", &disposition);
+    header(m, "Content-Transfer-Encoding", "base64");
+    m.push_str("\r\n");
+    base64_lines(m, &a.data);
 }
 
 fn header(m: &mut String, name: &str, value: &str) {
@@ -353,6 +543,62 @@ fn random_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_message_with_japanese_attachments_reads_back() {
+        let from = Mailbox::new("山田 太郎", "yamada@example.test");
+        let to = [
+            Mailbox::new("佐藤", "sato@example.test"),
+            Mailbox::new("", "bob@example.test"),
+        ];
+        let cc = [Mailbox::new("鈴木", "suzuki@example.test")];
+        let long = format!("{}.pdf", "とても長い名前の見積書".repeat(12));
+        let files = [
+            Attachment {
+                name: "見積書.pdf".into(),
+                content_type: "application/pdf".into(),
+                data: b"%PDF-1.4 x".to_vec(),
+            },
+            Attachment {
+                name: long.clone(),
+                content_type: "bad type\r\nX: y".into(),
+                data: vec![0, 1, 2, 255],
+            },
+        ];
+        for charset in [Charset::Utf8, Charset::Iso2022Jp] {
+            let r = render_mail(&Outgoing {
+                from: &from,
+                to: &to,
+                cc: &cc,
+                subject: "お見積りの件",
+                body: "お世話になっております。\n見積書を添付します。",
+                date: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+09:00")
+                    .expect("date"),
+                charset,
+                attachments: &files,
+                in_reply_to: Some("<orig@example.test>"),
+                references: &["<orig@example.test>".into(), "bad\r\nX: y".into()],
+                auto_submitted: false,
+            })
+            .expect("render");
+            assert_eq!(r.charset, charset);
+            assert!(r.message.lines().all(|l| l.len() <= 998), "a line too long");
+            assert!(!r.message.contains("X: y"), "{}", r.message);
+            assert!(!r.message.contains("Auto-Submitted"));
+            let m = crate::mime::read(r.message.as_bytes());
+            assert_eq!(m.subject, "お見積りの件");
+            assert_eq!(m.to, ["佐藤 <sato@example.test>", "bob@example.test"]);
+            assert_eq!(m.cc, ["鈴木 <suzuki@example.test>"]);
+            assert!(m.text.contains("見積書を添付します。"), "{}", m.text);
+            let names: Vec<&str> = m.attachments.iter().map(|a| a.name.as_str()).collect();
+            assert_eq!(names, ["見積書.pdf", long.as_str()], "{charset:?}");
+            assert_eq!(m.attachments[1].content_type, "application/octet-stream");
+            let (_, _, data) =
+                crate::mime::attachment(r.message.as_bytes(), 1).expect("attachment");
+            assert_eq!(data, vec![0, 1, 2, 255]);
+            assert!(r.message.contains("In-Reply-To: <orig@example.test>"));
+        }
+    }
 
     fn draft<'a>(
         from: &'a Mailbox,

@@ -323,3 +323,25 @@ pub fn inline_images(raw: &[u8], max: usize) -> std::collections::HashMap<String
     }
     out
 }
+
+/// What a reply to this message carries: In-Reply-To (its Message-ID) and
+/// References (its References, then its Message-ID), with angle brackets.
+pub fn references(raw: &[u8]) -> (Option<String>, Vec<String>) {
+    let Some(m) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return (None, Vec::new());
+    };
+    let id = m.message_id().map(|i| format!("<{i}>"));
+    let mut refs: Vec<String> = match m.references() {
+        mail_parser::HeaderValue::Text(t) => vec![format!("<{t}>")],
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| format!("<{t}>")).collect(),
+        _ => Vec::new(),
+    };
+    // A long thread keeps its first message and the latest ones.
+    if refs.len() > 20 {
+        let tail = refs.split_off(refs.len() - 19);
+        refs.truncate(1);
+        refs.extend(tail);
+    }
+    refs.extend(id.clone());
+    (id, refs)
+}

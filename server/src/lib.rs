@@ -166,7 +166,13 @@ pub fn router(state: AppState) -> Router {
             get(mailparts::attachment),
         )
         .route("/mail/message/{id}/source", get(mailparts::source))
-        .route("/api/{*fn_name}", post(server_fns).get(server_fns))
+        // Room for 送信 with 20 MB of attachments in base64.
+        .route(
+            "/api/{*fn_name}",
+            post(server_fns)
+                .get(server_fns)
+                .layer(axum::extract::DefaultBodyLimit::max(48 << 20)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1311,6 +1311,48 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
                 assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
             }
         }
+        // Nor through 作成: sato's message as a draft, reply or forward of
+        // kato's account, or sato's account itself.
+        for mode in ["draft", "reply", "forward", "forward_attach"] {
+            let r = app
+                .call(
+                    "compose_form",
+                    &[("account", &kato_account), ("mode", mode), ("id", &m)],
+                    Some(kato_c),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{backend} {mode}: {}",
+                r.body
+            );
+        }
+        let r = app
+            .call("compose_form", &[("account", &id)], Some(kato_c))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+        for (account, carry) in [(id.as_str(), "0"), (kato_account.as_str(), m.as_str())] {
+            let body = format!(
+                r#"{{"account":{account},"to":"kato@example.test","subject":"x","carry":{carry},"draft_only":true}}"#
+            );
+            let r = app
+                .send(
+                    Request::post("/api/send_mail")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header(header::ACCEPT, "application/json")
+                        .header(header::COOKIE, kato_c.as_str())
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{backend} send_mail {account}/{carry}: {}",
+                r.body
+            );
+        }
         // Through his own account, sato's message IDs change nothing.
         for action in ["delete", "read", "flag"] {
             let r = app

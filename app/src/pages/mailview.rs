@@ -124,7 +124,11 @@ fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
         .into_iter()
         .map(|(k, v)| format!("{k}={}", urlencoding(&v)))
         .collect();
-    format!("/mail?{}", query.join("&"))
+    if query.is_empty() {
+        "/mail".to_owned()
+    } else {
+        format!("/mail?{}", query.join("&"))
+    }
 }
 
 fn urlencoding(s: &str) -> String {
@@ -268,6 +272,19 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
                         );
                     }
                 }
+                key @ ("r" | "a" | "f") => {
+                    if let Some(m) = open() {
+                        let mode = match key {
+                            "r" => "reply",
+                            "a" => "reply_all",
+                            _ => "forward",
+                        };
+                        navigate(
+                            &format!("/mail/compose?account={account}&mode={mode}&id={m}"),
+                            Default::default(),
+                        );
+                    }
+                }
                 "/" => {
                     ev.prevent_default();
                     if let Some(el) = document()
@@ -284,6 +301,7 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
     }
     let _ = &navigate;
     view! {
+        {move || (get("sent") == "1").then(|| view! { <p class="notice" data-testid="sent-notice">{lang.get().t().cp.sent}</p> })}
         <div class="mail-view" class:reading=move || open().is_some()>
             <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
@@ -406,6 +424,7 @@ fn ListPane(
     let get = move |k: &str| q.read_untracked().get(k).unwrap_or_default();
     let back = mail_href(&params, &[]);
     let addressed = folder == "sent" || folder == "drafts";
+    let folder_is_drafts = folder == "drafts";
     let terms = l.terms.clone();
     let folders_for_move = l.folders.clone();
     let next = (l.next_id > 0).then(|| {
@@ -525,7 +544,11 @@ fn ListPane(
                             {l.rows.into_iter().map(|r| {
                                 let id = r.id;
                                 let seen = r.seen;
-                                let href = mail_href(&params, &[("m", id.to_string())]);
+                                let href = if folder_is_drafts {
+                                    format!("/mail/compose?account={account}&mode=draft&id={id}")
+                                } else {
+                                    mail_href(&params, &[("m", id.to_string())])
+                                };
                                 let who = if addressed { r.to.clone() } else { r.from.clone() };
                                 let subject = r.subject.clone();
                                 let terms = terms.clone();
@@ -572,6 +595,7 @@ fn Reading(
     let lang = use_lang();
     let t = move || lang.get().t().mv;
     let id = m.id;
+    let account = m.account;
     let close = mail_href(&params, &[("m", String::new())]);
     let images = RwSignal::new(m.images_always);
     let always_done = RwSignal::new(false);
@@ -603,6 +627,10 @@ fn Reading(
                     {move || if flagged.get() { t().unflag } else { t().flag }}
                 </button>
                 <button type="button" class="danger" on:click=move |_| { act(vec![id], "delete", String::new()); leave2(); } data-testid="message-delete">{move || t().delete}</button>
+                <a href=format!("/mail/compose?account={account}&mode=reply&id={id}") class="button" data-testid="reply">{move || lang.get().t().cp.reply}</a>
+                <a href=format!("/mail/compose?account={account}&mode=reply_all&id={id}") class="button" data-testid="reply-all">{move || lang.get().t().cp.reply_all}</a>
+                <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp.forward}</a>
+                <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp.forward_attach}</a>
                 <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
             </div>
             <ReadingBody r=r.clone() id top=true />

@@ -1,5 +1,6 @@
 //! One module per screen.
 mod admin;
+pub mod compose;
 mod help;
 mod home;
 mod login;

@@ -117,6 +117,7 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
                     {move || if state.get().running { t().receiving } else { t().receive }}
                 </button>
             </form>
+            <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
             <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
             <span class="muted" data-testid="usage">{move || t().used} ": " {size_text(h.used_bytes)} {quota.clone()}</span>

@@ -97,3 +97,17 @@ pub fn secrets() -> domain::secrets::SecretBox {
     let key = format!("{}=", "A".repeat(43));
     domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&key)).expect("key")
 }
+
+/// A user with webmail enabled (利用させる).
+pub async fn webmail_user(db: &DatabaseConnection, login: &str, name: &str) -> domain::users::User {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let u = user(db, login, name, None, "ja", "user").await;
+    let mut m = domain::users::entity::Entity::find_by_id(u.id)
+        .one(db)
+        .await
+        .expect("user")
+        .expect("user")
+        .into_active_model();
+    m.webmail_enabled = Set(true);
+    m.update(db).await.expect("enable webmail")
+}

@@ -211,11 +211,9 @@ pub fn WebmailImportPage() -> impl IntoView {
             };
             result.set(None);
             leptos::task::spawn_local(async move {
-                let Ok(buf) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await
-                else {
+                let Some(bytes) = crate::components::file_bytes(&file).await else {
                     return;
                 };
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
                 use base64::Engine;
                 data.set(base64::engine::general_purpose::STANDARD.encode(&bytes));
             });

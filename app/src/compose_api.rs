@@ -1,0 +1,307 @@
+//! Server functions of 作成 / 返信 / 全員に返信 / 転送: the form filled for
+//! the chosen mode, 送信 through the account's server, 下書き保存, and
+//! address completion. Only the account's owner may use them.
+#![allow(clippy::too_many_arguments)]
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{Need, done, fail, require};
+use crate::error::AppError;
+
+/// A file picked in the form, as sent from the browser.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadDto {
+    pub name: String,
+    pub content_type: String,
+    /// The contents in base64.
+    pub data: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComposeDto {
+    pub account: i32,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub body: String,
+    pub charset: String,
+    pub reply_to: i64,
+    pub draft: i64,
+    /// Attachments carried over from this message (a draft, or one being
+    /// forwarded): names and sizes.
+    pub carry: i64,
+    pub carry_whole: bool,
+    pub carried: Vec<(String, usize)>,
+    /// Completion: the user directory and past correspondents.
+    pub book: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendDto {
+    pub sent: bool,
+    /// The server's reply (sent) or its refusal (not sent).
+    pub reply: String,
+    pub draft: i64,
+}
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use super::*;
+    use domain::mailbox::view;
+
+    /// `> ` before every line, as mail clients quote.
+    pub fn quoted(text: &str) -> String {
+        text.lines().map(|l| format!("> {l}\n")).collect()
+    }
+
+    pub fn prefixed(subject: &str, prefix: &str) -> String {
+        let s = subject.trim();
+        let lower = s.to_ascii_lowercase();
+        if lower.starts_with(&prefix.to_ascii_lowercase()) {
+            s.to_owned()
+        } else {
+            format!("{prefix} {s}")
+        }
+    }
+
+    /// Addresses for completion: colleagues with a work address, then
+    /// whoever wrote to this account recently.
+    pub async fn book(db: &domain::DatabaseConnection, account: i32) -> Vec<String> {
+        let mut out: Vec<String> = domain::users::list(db, None)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .filter_map(|u| u.email.map(|e| format!("{} <{e}>", u.name)))
+            .collect();
+        if let Ok((rows, _)) = view::page(
+            db,
+            account,
+            domain::mailbox::INBOX,
+            view::Sort::Date,
+            true,
+            None,
+            300,
+        )
+        .await
+        {
+            for r in rows {
+                if !r.from_addr.is_empty() && !out.contains(&r.from_addr) {
+                    out.push(r.from_addr);
+                }
+            }
+        }
+        out.truncate(1000);
+        out
+    }
+
+    pub fn uploads(files: Vec<UploadDto>) -> Result<Vec<mail::compose::Attachment>, AppError> {
+        use base64::Engine;
+        files
+            .into_iter()
+            .map(|f| {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(f.data.trim())
+                    .map_err(|_| {
+                        fail(AppError::Invalid(vec![crate::error::FieldErr {
+                            field: "attachments".into(),
+                            code: "required".into(),
+                            param: None,
+                        }]))
+                    })?;
+                Ok(mail::compose::Attachment {
+                    name: f.name,
+                    content_type: if f.content_type.is_empty() {
+                        "application/octet-stream".into()
+                    } else {
+                        f.content_type
+                    },
+                    data,
+                })
+            })
+            .collect()
+    }
+
+    /// The attachments a draft or a forwarded message brings along.
+    pub async fn carried(
+        db: &domain::DatabaseConnection,
+        account: i32,
+        carry: i64,
+        whole: bool,
+    ) -> Result<Vec<mail::compose::Attachment>, AppError> {
+        if carry <= 0 {
+            return Ok(Vec::new());
+        }
+        let (row, raw) = done(view::message(db, account, carry).await)?;
+        if whole {
+            let name = if row.subject.trim().is_empty() {
+                "message".to_owned()
+            } else {
+                row.subject.clone()
+            };
+            return Ok(vec![mail::compose::Attachment {
+                name: format!("{name}.eml"),
+                content_type: "message/rfc822".into(),
+                data: raw,
+            }]);
+        }
+        let n = mail::mime::read(&raw).attachments.len();
+        Ok((0..n)
+            .filter_map(|i| mail::mime::attachment(&raw, i))
+            .map(|(name, content_type, data)| mail::compose::Attachment {
+                name,
+                content_type,
+                data,
+            })
+            .collect())
+    }
+}
+
+/// The form for `mode`: "new", "reply", "reply_all", "forward" (inline),
+/// "forward_attach" (as an attachment) or "draft" (`id` is the message).
+#[server(prefix = "/api", endpoint = "compose_form")]
+pub async fn compose_form(
+    account: i32,
+    #[server(default)] mode: String,
+    #[server(default)] id: i64,
+) -> Result<ComposeDto, AppError> {
+    use domain::mailbox::view;
+    let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
+    let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
+    let mut f = ComposeDto {
+        account,
+        from: format!("{} <{}>", acc.display_name, acc.email),
+        charset: "utf-8".into(),
+        ..Default::default()
+    };
+    if mode != "new" && id > 0 {
+        let (row, raw) = done(view::message(&state.db, account, id).await)?;
+        let r = mail::mime::read(&raw);
+        let me = acc.email.to_lowercase();
+        let not_me = |a: &String| !a.to_lowercase().contains(&me);
+        let header = format!(
+            "\n\n-----Original Message-----\nFrom: {}\nDate: {}\nSubject: {}\n\n",
+            r.from.join(", "),
+            crate::mailview_api::long_date_of(&state.db, r.date).await,
+            r.subject
+        );
+        match mode.as_str() {
+            "reply" | "reply_all" => {
+                f.to = r.from.join(", ");
+                if mode == "reply_all" {
+                    f.to = r
+                        .from
+                        .iter()
+                        .chain(r.to.iter().filter(|a| not_me(a)))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    f.cc =
+                        r.cc.iter()
+                            .filter(|a| not_me(a))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                }
+                f.subject = imp::prefixed(&r.subject, "Re:");
+                f.body = format!("{header}{}", imp::quoted(&r.text));
+                f.reply_to = id;
+            }
+            "forward" => {
+                f.subject = imp::prefixed(&r.subject, "Fw:");
+                f.body = format!("{header}{}", r.text);
+                f.carry = id;
+                f.carried = r
+                    .attachments
+                    .iter()
+                    .map(|a| (a.name.clone(), a.size))
+                    .collect();
+            }
+            "forward_attach" => {
+                f.subject = imp::prefixed(&r.subject, "Fw:");
+                f.carry = id;
+                f.carry_whole = true;
+                f.carried = vec![(format!("{}.eml", r.subject), raw.len())];
+            }
+            "draft" if row.folder == view::DRAFTS => {
+                f.to = r.to.join(", ");
+                f.cc = r.cc.join(", ");
+                f.subject = r.subject.clone();
+                f.body = r.text.clone();
+                f.draft = id;
+                f.carry = id;
+                f.carried = r
+                    .attachments
+                    .iter()
+                    .map(|a| (a.name.clone(), a.size))
+                    .collect();
+            }
+            _ => return Err(fail(AppError::NotFound)),
+        }
+    }
+    f.book = imp::book(&state.db, account).await;
+    Ok(f)
+}
+
+/// 送信 (`draft_only` false) or 下書き保存 (true).
+// JSON: the files are a list of structures, which a URL-encoded form
+// carries poorly.
+#[server(prefix = "/api", endpoint = "send_mail", input = leptos::server_fn::codec::Json)]
+pub async fn send_mail(
+    account: i32,
+    #[server(default)] to: String,
+    #[server(default)] cc: String,
+    #[server(default)] bcc: String,
+    #[server(default)] subject: String,
+    #[server(default)] body: String,
+    #[server(default)] charset: String,
+    #[server(default)] reply_to: i64,
+    #[server(default)] draft: i64,
+    #[server(default)] carry: i64,
+    #[server(default)] carry_whole: bool,
+    #[server(default)] files: Vec<UploadDto>,
+    #[server(default)] draft_only: bool,
+) -> Result<SendDto, AppError> {
+    use domain::mailbox::{send, view};
+    let state = crate::auth::state()?;
+    let caller = require(Need::User).await?;
+    let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
+    let mut attachments = imp::carried(&state.db, account, carry, carry_whole).await?;
+    attachments.extend(imp::uploads(files)?);
+    let c = send::Compose {
+        to,
+        cc,
+        bcc,
+        subject,
+        body,
+        charset,
+        attachments,
+        reply_to: (reply_to > 0).then_some(reply_to),
+        draft: (draft > 0).then_some(draft),
+    };
+    if draft_only {
+        let id = done(send::save_draft(&state.db, &acc, &c).await)?;
+        return Ok(SendDto {
+            sent: false,
+            reply: String::new(),
+            draft: id,
+        });
+    }
+    let extra = state.extra_ca_pem.as_deref().cloned();
+    match done(send::send(&state.db, &state.secrets, &acc, &c, extra).await)? {
+        Ok(s) => Ok(SendDto {
+            sent: true,
+            reply: s.reply,
+            draft: 0,
+        }),
+        Err(n) => Ok(SendDto {
+            sent: false,
+            reply: n.error,
+            draft: n.draft,
+        }),
+    }
+}

@@ -1,0 +1,379 @@
+//! 送信 from the webmail: a message written by the account's owner goes
+//! out through the account's sending server (管理者設定 / ウェブメールの設定
+//! / its own) with the account's 送信時の認証; a copy is kept in 送信済み.
+//! When the server refuses, its reply is the error and the message stays
+//! in 下書き, so nothing written is lost. 送信時のログ records the dialogue
+//! with credentials masked.
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::view::{DRAFTS, SENT};
+use super::{Account, account};
+use crate::error::Code;
+use crate::secrets::SecretBox;
+use crate::{Error, Result};
+use mail::compose::{Attachment, Mailbox};
+
+/// Attachments of one message may add up to this much.
+pub const ATTACHMENTS_MAX: usize = 20 << 20;
+/// 送信時のログ keeps the last dialogue up to this size.
+const LOG_MAX: usize = 64 * 1024;
+
+/// What the compose form sends.
+#[derive(Clone, Debug, Default)]
+pub struct Compose {
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub body: String,
+    /// "utf-8" (default) or "iso-2022-jp".
+    pub charset: String,
+    pub attachments: Vec<Attachment>,
+    /// The message answered (its In-Reply-To / References).
+    pub reply_to: Option<i64>,
+    /// The draft this message was written in: replaced when saved again,
+    /// deleted once sent.
+    pub draft: Option<i64>,
+}
+
+/// An address list as people type it: `名前 <a@example.jp>`, bare
+/// addresses, separated by commas (also 、), semicolons or new lines;
+/// quoted names may contain commas.
+pub fn addresses(field: &'static str, s: &str) -> Result<Vec<Mailbox>> {
+    let mut items = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            ',' | ';' | '\n' | '\r' | '、' if !quoted => items.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    items.push(cur);
+    let mut out = Vec::new();
+    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        let (name, addr) = match (item.rfind('<'), item.rfind('>')) {
+            (Some(a), Some(b)) if a < b => (
+                item[..a].trim().trim_matches('"').trim(),
+                item[a + 1..b].trim(),
+            ),
+            _ => ("", item),
+        };
+        if !crate::validate::is_email(addr) || !mail::compose::is_safe_address(addr) {
+            return Err(Error::field(field, Code::InvalidEmail));
+        }
+        out.push(Mailbox::new(name, addr));
+    }
+    Ok(out)
+}
+
+struct Parts {
+    to: Vec<Mailbox>,
+    cc: Vec<Mailbox>,
+    bcc: Vec<Mailbox>,
+}
+
+fn check(c: &Compose, sending: bool) -> Result<Parts> {
+    let mut errors = Vec::new();
+    let mut list = |field: &'static str, s: &str| match addresses(field, s) {
+        Ok(l) => l,
+        Err(Error::Invalid(mut e)) => {
+            errors.append(&mut e);
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    };
+    let p = Parts {
+        to: list("to", &c.to),
+        cc: list("cc", &c.cc),
+        bcc: list("bcc", &c.bcc),
+    };
+    if sending && errors.is_empty() && p.to.is_empty() && p.cc.is_empty() && p.bcc.is_empty() {
+        errors.push(crate::error::FieldError::new("to", Code::Required));
+    }
+    if c.subject.chars().count() > 998 {
+        errors.push(crate::error::FieldError::new(
+            "subject",
+            Code::TooLong { max: 998 },
+        ));
+    }
+    let size: usize = c.attachments.iter().map(|a| a.data.len()).sum();
+    if size > ATTACHMENTS_MAX {
+        errors.push(crate::error::FieldError::new(
+            "attachments",
+            Code::TooLong {
+                max: (ATTACHMENTS_MAX >> 20) as u32,
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(p)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+async fn render(
+    db: &DatabaseConnection,
+    acc: &Account,
+    c: &Compose,
+    p: &Parts,
+) -> Result<mail::compose::Rendered> {
+    let (in_reply_to, references) = match c.reply_to {
+        Some(id) => {
+            let (row, raw) = super::view::message(db, acc.id, id).await?;
+            let _ = row;
+            let orig = mail::mime::references(&raw);
+            (orig.0, orig.1)
+        }
+        None => (None, Vec::new()),
+    };
+    let from = Mailbox::new(acc.display_name.clone(), acc.email.clone());
+    let tz = crate::locale::time_zone(db)
+        .await
+        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let now = chrono::Utc::now().with_timezone(&tz).fixed_offset();
+    mail::compose::render_mail(&mail::compose::Outgoing {
+        from: &from,
+        to: &p.to,
+        cc: &p.cc,
+        subject: &c.subject,
+        body: &c.body,
+        date: now,
+        charset: mail::compose::Charset::parse(&c.charset).unwrap_or(mail::compose::Charset::Utf8),
+        attachments: &c.attachments,
+        in_reply_to: in_reply_to.as_deref(),
+        references: &references,
+        auto_submitted: false,
+    })
+    .map_err(|_| Error::field("from", Code::InvalidEmail))
+}
+
+/// Stores the message as a draft, replacing the one it was written in.
+async fn keep_draft(
+    db: &DatabaseConnection,
+    acc: &Account,
+    raw: Vec<u8>,
+    old: Option<i64>,
+) -> Result<i64> {
+    let id = super::store(db, acc.id, DRAFTS, vec![raw])
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| Error::Internal("draft not stored".into()))?;
+    if let Some(old) = old {
+        purge_draft(db, acc.id, old).await?;
+    }
+    Ok(id)
+}
+
+async fn purge_draft(db: &DatabaseConnection, account_id: i32, id: i64) -> Result<()> {
+    let (row, _) = match super::view::message(db, account_id, id).await {
+        Ok(x) => x,
+        Err(Error::NotFound) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if row.folder == DRAFTS {
+        // Into ごみ箱 and out of it: a draft is replaced, not kept twice.
+        super::view::move_to(db, account_id, &[id], super::view::TRASH).await?;
+        super::view::delete(db, account_id, &[id]).await?;
+    }
+    Ok(())
+}
+
+/// 下書き保存 (also the automatic one): returns the draft's ID.
+pub async fn save_draft(db: &DatabaseConnection, acc: &Account, c: &Compose) -> Result<i64> {
+    let p = check(c, false)?;
+    let r = render(db, acc, c, &p).await?;
+    keep_draft(db, acc, r.message.into_bytes(), c.draft).await
+}
+
+/// The account's sending server and credentials.
+pub async fn smtp_settings(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    extra_ca_pem: Option<Vec<u8>>,
+) -> Result<mail::smtp::SmtpSettings> {
+    use mail::presets::{Protection, SmtpMechanism};
+    use mail::smtp::SmtpAuth;
+    let (host, port, protection) = match acc.send_source.as_str() {
+        src @ ("admin" | "webmail") => {
+            let v =
+                crate::mailserver::view_scoped(db, crate::mailserver::Scope::parse(src)).await?;
+            if v.settings.smtp_host.is_empty() {
+                return Err(Error::NotConfigured);
+            }
+            (
+                v.settings.smtp_host,
+                v.settings.smtp_port,
+                v.settings.smtp_protection,
+            )
+        }
+        _ => (
+            acc.smtp_host.clone(),
+            acc.smtp_port as u16,
+            Protection::parse(&acc.smtp_protection).unwrap_or(Protection::StartTls),
+        ),
+    };
+    let timeout = std::time::Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
+    let auth = match acc.smtp_auth.as_str() {
+        "none" => SmtpAuth::None,
+        "pop-before-smtp" => SmtpAuth::PopBeforeSmtp(super::pop_login(db, secrets, acc).await?),
+        _ => {
+            let (user, password) = match &acc.smtp_password_sealed {
+                Some(sealed) if !acc.smtp_user.is_empty() => (
+                    acc.smtp_user.clone(),
+                    secrets.open(crate::webmail::SMTP_SECRET_LABEL, sealed)?,
+                ),
+                _ => {
+                    let pop = super::pop_login(db, secrets, acc).await?;
+                    let user = if acc.smtp_user.is_empty() {
+                        pop.user
+                    } else {
+                        acc.smtp_user.clone()
+                    };
+                    (user, pop.password)
+                }
+            };
+            SmtpAuth::Smtp {
+                mechanism: SmtpMechanism::parse(&acc.smtp_mechanism)
+                    .unwrap_or(SmtpMechanism::Standard),
+                user,
+                password,
+            }
+        }
+    };
+    Ok(mail::smtp::SmtpSettings {
+        host,
+        port,
+        protection,
+        auth,
+        timeout,
+        extra_ca_pem,
+        helo_name: "tayori".into(),
+    })
+}
+
+/// What a send did.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// The copy in 送信済み.
+    pub id: i64,
+    /// The server's reply to the message.
+    pub reply: String,
+}
+
+/// Why a send failed, with the draft the message was kept in.
+#[derive(Clone, Debug)]
+pub struct NotSent {
+    pub error: String,
+    pub draft: i64,
+}
+
+/// 送信. Field errors come back as `Err`; a server that refuses gives
+/// `Ok(Err(NotSent))` with its reply, the message kept in 下書き.
+pub async fn send(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    c: &Compose,
+    extra_ca_pem: Option<Vec<u8>>,
+) -> Result<std::result::Result<Sent, NotSent>> {
+    let p = check(c, true)?;
+    let r = render(db, acc, c, &p).await?;
+    let raw = r.message.into_bytes();
+    let rcpts: Vec<String> =
+        p.to.iter()
+            .chain(&p.cc)
+            .chain(&p.bcc)
+            .map(|m| m.addr.clone())
+            .collect();
+    let settings = smtp_settings(db, secrets, acc, extra_ca_pem).await?;
+    let data = raw.clone();
+    let from = acc.email.clone();
+    let outcome = async {
+        let mut s = mail::smtp::open(&settings, &mut |_| {}).await?;
+        let sent = s.send(&from, &rcpts, &data).await;
+        let transcript = s.transcript().lines.clone();
+        let _ = s.quit().await;
+        Ok::<_, mail::smtp::SmtpError>((sent, transcript))
+    }
+    .await;
+    let (result, lines) = match outcome {
+        Ok((sent, lines)) => (sent.map_err(|e| e.to_string()), lines),
+        Err(e) => (Err(e.to_string()), vec![format!("-- {e}")]),
+    };
+    if acc.log_send {
+        let mut log = String::new();
+        for l in lines.iter().rev() {
+            if log.len() + l.len() + 1 > LOG_MAX {
+                break;
+            }
+            log.insert_str(0, &format!("{l}\n"));
+        }
+        account::Entity::update_many()
+            .col_expr(account::Column::SendLog, Expr::value(log))
+            .filter(account::Column::Id.eq(acc.id))
+            .exec(db)
+            .await?;
+    }
+    match result {
+        Ok(reply) => {
+            let id = super::store(db, acc.id, SENT, vec![raw])
+                .await?
+                .first()
+                .copied()
+                .ok_or_else(|| Error::Internal("sent copy not stored".into()))?;
+            if let Some(d) = c.draft {
+                purge_draft(db, acc.id, d).await?;
+            }
+            Ok(Ok(Sent {
+                id,
+                reply: reply.text(),
+            }))
+        }
+        Err(error) => {
+            let draft = keep_draft(db, acc, raw, c.draft).await?;
+            Ok(Err(NotSent { error, draft }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_lists_as_people_type_them() {
+        let l = addresses(
+            "to",
+            "山田 <yamada@example.test>、bob@example.test; \"Sato, Ichiro\" <sato@example.test>\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = l
+            .iter()
+            .map(|m| (m.name.as_str(), m.addr.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("山田", "yamada@example.test"),
+                ("", "bob@example.test"),
+                ("Sato, Ichiro", "sato@example.test")
+            ]
+        );
+        assert!(addresses("cc", "").unwrap().is_empty());
+        let e = addresses("cc", "ok@example.test, broken@").unwrap_err();
+        assert!(
+            matches!(e, Error::Invalid(ref v) if v[0].field == "cc"),
+            "{e:?}"
+        );
+        assert!(addresses("to", "a@example.test\r\nBcc: x@example.test").is_err());
+    }
+}

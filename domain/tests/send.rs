@@ -1,0 +1,265 @@
+//! 送信 through the real Postfix (submission, STARTTLS, SMTP AUTH) and back
+//! through the real Dovecot with the POP engine: a Japanese subject, text
+//! and attachment name come back identical, in UTF-8 and in ISO-2022-JP;
+//! a copy is in 送信済み; the log masks the password; a refused recipient
+//! keeps the message in 下書き with the server's reply.
+mod common;
+
+use common::secrets;
+use domain::mailbox::{self, send, view};
+use mail::presets::Protection;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
+    })
+}
+
+async fn account(
+    db: &domain::DatabaseConnection,
+    login: &str,
+    address: &str,
+    password: &str,
+) -> mailbox::Account {
+    let u = common::webmail_user(db, login, login).await;
+    let a = mailbox::create_account(
+        db,
+        &secrets(),
+        &mailbox::NewAccount {
+            user_id: u.id,
+            name: "会社".into(),
+            display_name: "山田 太郎".into(),
+            email: address.into(),
+            pop_host: env("MS_HOST"),
+            pop_port: env("MS_POP3_PORT").parse().unwrap(),
+            pop_protection: Protection::None,
+            pop_user: address.into(),
+            pop_password: password.into(),
+            pop_apop: false,
+            timeout_secs: 20,
+            leave_on_server: false,
+            leave_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    // Sending: the submission port, STARTTLS, SMTP AUTH with the receiving
+    // user ID and password; 送信時のログ on.
+    let mut am = a.into_active_model();
+    am.send_source = Set("own".into());
+    am.smtp_host = Set(env("MS_HOST"));
+    am.smtp_port = Set(env("MS_SUBMISSION_PORT").parse().unwrap());
+    am.smtp_protection = Set("starttls".into());
+    am.smtp_auth = Set("smtp".into());
+    am.smtp_mechanism = Set("standard".into());
+    am.log_send = Set(true);
+    am.update(db).await.unwrap()
+}
+
+fn ca() -> Option<Vec<u8>> {
+    Some(std::fs::read(env("MS_CA_PEM")).unwrap())
+}
+
+#[tokio::test]
+async fn japanese_mail_goes_out_and_comes_back_identical() {
+    let db = common::sqlite().await;
+    let grace = account(&db, "grace", "grace@example.test", "gracepass").await;
+    let heidi = account(&db, "heidi", "heidi@example.test", "heidipass").await;
+    // Heidi's mailbox starts empty.
+    mailbox::receive(&db, &secrets(), heidi.id, "t", None, &mut |_, _| {})
+        .await
+        .unwrap();
+    let before = view::page(
+        &db,
+        heidi.id,
+        mailbox::INBOX,
+        view::Sort::Date,
+        true,
+        None,
+        1000,
+    )
+    .await
+    .unwrap()
+    .0
+    .len();
+    let pdf: Vec<u8> = (0..100_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    for charset in ["utf-8", "iso-2022-jp"] {
+        let subject = format!("お見積りの件（{charset}）");
+        let body = "山田様\n\nお世話になっております。\n見積書を添付いたします。\n〜よろしくお願いいたします〜\n".to_owned();
+        let c = send::Compose {
+            to: "ハイジ <heidi@example.test>".into(),
+            subject: subject.clone(),
+            body: body.clone(),
+            charset: charset.into(),
+            attachments: vec![mail::compose::Attachment {
+                name: "見積書（最終版）.pdf".into(),
+                content_type: "application/pdf".into(),
+                data: pdf.clone(),
+            }],
+            ..Default::default()
+        };
+        let sent = send::send(&db, &secrets(), &grace, &c, ca()).await.unwrap();
+        let sent = sent.unwrap_or_else(|n| panic!("{charset}: not sent: {}", n.error));
+        assert!(sent.reply.starts_with("250"), "{}", sent.reply);
+        // The copy in 送信済み.
+        let (row, raw) = view::message(&db, grace.id, sent.id).await.unwrap();
+        assert_eq!(
+            (row.folder.as_str(), row.subject.as_str()),
+            (view::SENT, subject.as_str())
+        );
+        assert!(row.has_attachment);
+        assert!(
+            String::from_utf8_lossy(&raw).contains(if charset == "utf-8" {
+                "UTF-8"
+            } else {
+                "ISO-2022-JP"
+            })
+        );
+        // Back through Dovecot with the POP engine.
+        let mut found = None;
+        for _ in 0..50 {
+            mailbox::receive(&db, &secrets(), heidi.id, "t", None, &mut |_, _| {})
+                .await
+                .unwrap();
+            let rows = view::page(
+                &db,
+                heidi.id,
+                mailbox::INBOX,
+                view::Sort::Date,
+                true,
+                None,
+                100,
+            )
+            .await
+            .unwrap()
+            .0;
+            if let Some(r) = rows.into_iter().find(|r| r.subject == subject) {
+                found = Some(r.id);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let id = found.unwrap_or_else(|| panic!("{charset}: never arrived"));
+        let (_, raw) = view::message(&db, heidi.id, id).await.unwrap();
+        let r = mail::mime::read(&raw);
+        assert_eq!(r.subject, subject);
+        assert_eq!(r.from, ["山田 太郎 <grace@example.test>"]);
+        assert_eq!(r.to, ["ハイジ <heidi@example.test>"]);
+        // JIS has one code for 〜 and ～; it reads back in the form browsers'
+        // ISO-2022-JP decoders give (～), everything else as written.
+        let expected = if charset == "utf-8" {
+            body.clone()
+        } else {
+            body.replace('〜', "～")
+        };
+        assert_eq!(
+            r.text.replace("\r\n", "\n").trim_end(),
+            expected.trim_end(),
+            "{charset}"
+        );
+        assert_eq!(r.attachments.len(), 1);
+        assert_eq!(r.attachments[0].name, "見積書（最終版）.pdf");
+        let (_, _, data) = mail::mime::attachment(&raw, 0).unwrap();
+        assert!(data == pdf, "{charset}: the attachment changed on the way");
+    }
+    let after = view::page(
+        &db,
+        heidi.id,
+        mailbox::INBOX,
+        view::Sort::Date,
+        true,
+        None,
+        1000,
+    )
+    .await
+    .unwrap()
+    .0
+    .len();
+    assert_eq!(after, before + 2);
+    // 送信時のログ: the dialogue without the password.
+    let g = mailbox::account::Entity::find_by_id(grace.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let log = g.send_log.unwrap_or_default();
+    assert!(log.contains("AUTH") && log.contains("********"), "{log}");
+    assert!(!log.contains("gracepass"), "{log}");
+    use base64::Engine;
+    let plain = base64::engine::general_purpose::STANDARD.encode("\0grace@example.test\0gracepass");
+    assert!(!log.contains(&plain), "{log}");
+}
+
+#[tokio::test]
+async fn a_refused_recipient_keeps_the_message_as_a_draft() {
+    let db = common::sqlite().await;
+    let grace = account(&db, "grace2", "grace@example.test", "gracepass").await;
+    let c = send::Compose {
+        to: "nobody-here@example.test".into(),
+        subject: "届かない".into(),
+        body: "本文".into(),
+        ..Default::default()
+    };
+    let r = send::send(&db, &secrets(), &grace, &c, ca()).await.unwrap();
+    let n = r.expect_err("refused");
+    assert!(
+        n.error.contains("550") || n.error.contains("5.1.1"),
+        "{}",
+        n.error
+    );
+    let (row, _) = view::message(&db, grace.id, n.draft).await.unwrap();
+    assert_eq!(
+        (row.folder.as_str(), row.subject.as_str()),
+        (view::DRAFTS, "届かない")
+    );
+    // Sending again from the draft, to someone real, replaces it (to grace
+    // herself: heidi's mailbox belongs to the other test).
+    let c2 = send::Compose {
+        to: "grace@example.test".into(),
+        draft: Some(n.draft),
+        ..c
+    };
+    let sent = send::send(&db, &secrets(), &grace, &c2, ca())
+        .await
+        .unwrap()
+        .expect("sent");
+    assert!(matches!(
+        view::message(&db, grace.id, n.draft).await,
+        Err(domain::Error::NotFound)
+    ));
+    assert!(view::message(&db, grace.id, sent.id).await.is_ok());
+    // Bad input: at the field, nothing sent or kept.
+    let bad = send::Compose {
+        to: "heidi@".into(),
+        ..Default::default()
+    };
+    let e = send::send(&db, &secrets(), &grace, &bad, ca())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
+        "{e:?}"
+    );
+    let none = send::Compose::default();
+    let e = send::send(&db, &secrets(), &grace, &none, ca())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
+        "{e:?}"
+    );
+    let drafts = view::page(
+        &db,
+        grace.id,
+        view::DRAFTS,
+        view::Sort::Date,
+        true,
+        None,
+        10,
+    )
+    .await
+    .unwrap()
+    .0;
+    assert!(drafts.is_empty(), "{drafts:?}");
+}
