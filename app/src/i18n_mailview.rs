@@ -56,6 +56,8 @@ pub struct MailViewTexts {
     pub flag_mark: &'static str,
     pub attach_mark: &'static str,
     pub keys_help: &'static str,
+    pub charset: &'static str,
+    pub charset_auto: &'static str,
 }
 
 pub static MV_JA: MailViewTexts = MailViewTexts {
@@ -112,6 +114,8 @@ pub static MV_JA: MailViewTexts = MailViewTexts {
     unread_mark: "未読",
     flag_mark: "フラグ",
     attach_mark: "添付あり",
+    charset: "文字コードを指定して表示",
+    charset_auto: "文字コード：自動",
     keys_help: "j / k: 前後のメール　Enter: 開く　r: 返信　a: 全員に返信　f: 転送　Delete: 削除　/: 検索",
 };
 
@@ -169,5 +173,7 @@ pub static MV_EN: MailViewTexts = MailViewTexts {
     unread_mark: "Unread",
     flag_mark: "Flagged",
     attach_mark: "Has attachments",
+    charset: "View in another encoding",
+    charset_auto: "Encoding: automatic",
     keys_help: "j / k: next / previous  Enter: open  r: reply  a: reply all  f: forward  Delete: delete  /: search",
 };

@@ -252,7 +252,10 @@ pub async fn mail_list(
 
 /// Opens a message (and marks it read).
 #[server(prefix = "/api", endpoint = "read_message")]
-pub async fn read_message(id: i64) -> Result<MessageDto, AppError> {
+pub async fn read_message(
+    id: i64,
+    #[server(default)] charset: String,
+) -> Result<MessageDto, AppError> {
     use domain::mailbox::view;
     let state = crate::auth::state()?;
     let caller = require(Need::User).await?;
@@ -266,6 +269,12 @@ pub async fn read_message(id: i64) -> Result<MessageDto, AppError> {
     )?;
     let tz = crate::webmail_api::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
+        // 文字コードを指定して表示.
+        let raw = if charset.is_empty() {
+            raw
+        } else {
+            mail::mime::with_charset(&raw, &charset)
+        };
         let r = mail::mime::read(&raw);
         let remote = r
             .html

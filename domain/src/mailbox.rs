@@ -427,18 +427,24 @@ pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
 /// receive that lost its lease stores nothing more). Stops early when the
 /// quota is reached; returns the UIDLs stored.
 /// A fetched message with what the list and the search need from it.
-type Parsed = (String, Vec<u8>, mail::mime::Digest);
+/// The last field is the message's search pieces, in the form the database
+/// takes them (`search::pieces`).
+type Parsed = (String, Vec<u8>, mail::mime::Digest, String);
+
+/// Parses one message: list fields, search text and search pieces.
+fn parsed(uidl: String, raw: Vec<u8>, pg: bool) -> Parsed {
+    let d = mail::mime::digest(&raw);
+    let pieces = search::pieces(pg, &d.text);
+    (uidl, raw, d, pieces)
+}
 
 /// Parses a fetched batch on a blocking thread: CPU work that runs while
 /// the next batch arrives and the previous one is written.
-fn parse_batch(batch: Vec<(String, Vec<u8>)>) -> tokio::task::JoinHandle<Vec<Parsed>> {
+fn parse_batch(batch: Vec<(String, Vec<u8>)>, pg: bool) -> tokio::task::JoinHandle<Vec<Parsed>> {
     tokio::task::spawn_blocking(move || {
         batch
             .into_iter()
-            .map(|(u, raw)| {
-                let d = mail::mime::digest(&raw);
-                (u, raw, d)
-            })
+            .map(|(u, raw)| parsed(u, raw, pg))
             .collect()
     })
 }
@@ -453,10 +459,10 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     batch: Vec<Parsed>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<(i64, String)>> {
-    let mut parts: HashMap<String, (Vec<u8>, String)> = HashMap::with_capacity(batch.len());
+    let mut parts: HashMap<String, (Vec<u8>, String, String)> = HashMap::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     let mut uidls = Vec::with_capacity(batch.len());
-    for (u, raw, d) in batch {
+    for (u, raw, d, pieces) in batch {
         let s = d.summary;
         uidls.push(u.clone());
         rows.push(message::ActiveModel {
@@ -475,7 +481,7 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
             to_addr: Set(d.to),
             ..Default::default()
         });
-        parts.insert(u, (raw, d.text));
+        parts.insert(u, (raw, d.text, pieces));
     }
     // IDs only grow: what is above the largest one now is this batch's (an
     // older message may carry the same UIDL if the server reused it).
@@ -503,12 +509,12 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     let mut index_rows = Vec::with_capacity(ids.len());
     let mut texts = Vec::with_capacity(ids.len());
     for (id, u) in &ids {
-        if let Some((raw, text)) = parts.remove(u) {
+        if let Some((raw, text, pieces)) = parts.remove(u) {
             bodies.push(body::ActiveModel {
                 message_id: Set(*id),
                 raw: Set(raw),
             });
-            texts.push((*id, text.clone()));
+            texts.push((*id, pieces));
             index_rows.push(index::ActiveModel {
                 message_id: Set(*id),
                 account_id: Set(account_id),
@@ -526,8 +532,7 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     index::Entity::insert_many(index_rows)
         .exec_without_returning(txn)
         .await?;
-    let pieces: Vec<(i64, &str)> = texts.iter().map(|(i, t)| (*i, t.as_str())).collect();
-    search::index(txn, &pieces).await?;
+    search::index(txn, &texts).await?;
     Ok(ids)
 }
 
@@ -544,13 +549,11 @@ pub async fn store(
         return Ok(Vec::new());
     }
     let tag = format!("local-{:016x}", rand::random::<u64>());
+    let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     let parsed: Vec<Parsed> = tokio::task::spawn_blocking(move || {
         raws.into_iter()
             .enumerate()
-            .map(|(n, raw)| {
-                let d = mail::mime::digest(&raw);
-                (format!("{tag}-{n}"), raw, d)
-            })
+            .map(|(n, raw)| parsed(format!("{tag}-{n}"), raw, pg))
             .collect()
     })
     .await
@@ -628,6 +631,7 @@ async fn receive_held(
     log: Option<mail::pop3::Log>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Received> {
+    let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     let quota = room_left(db, acc.user_id).await?;
     if let Some((left, limit_mb)) = quota
         && left <= 0
@@ -718,6 +722,7 @@ async fn receive_held(
                             .map(|(_, u)| u.clone())
                             .zip(raws)
                             .collect::<Vec<_>>(),
+                        pg,
                     )))
                 }
                 None => Ok(None),
@@ -814,6 +819,7 @@ pub async fn rebuild_index(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<u64> {
     use sea_orm::{ConnectionTrait, PaginatorTrait};
+    let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     let total = message::Entity::find().count(db).await?;
     progress(0, total);
     let mut done = 0u64;
@@ -869,10 +875,9 @@ pub async fn rebuild_index(
             })
             .exec_without_returning(&txn)
             .await?;
-            texts.push((*id, d.text));
+            texts.push((*id, search::pieces(pg, &d.text)));
         }
-        let pieces: Vec<(i64, &str)> = texts.iter().map(|(i, t)| (*i, t.as_str())).collect();
-        search::index(&txn, &pieces).await?;
+        search::index(&txn, &texts).await?;
         txn.commit().await?;
         done += page.len() as u64;
         progress(done, total);

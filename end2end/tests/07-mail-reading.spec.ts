@@ -31,6 +31,17 @@ function iso2022jp(marker: string): Buffer {
   );
 }
 
+/** Shift_JIS text that says it is ISO-8859-1: readable only after 文字コードを指定して表示. */
+function mislabelled(marker: string): Buffer {
+  const head = Buffer.from(
+    `From: old@example.test${CRLF}To: ${FRANK.address}${CRLF}Subject: mislabelled ${marker}${CRLF}MIME-Version: 1.0${CRLF}` +
+      `Content-Type: text/plain; charset=ISO-8859-1${CRLF}Content-Transfer-Encoding: 8bit${CRLF}${CRLF}`,
+    "latin1",
+  );
+  // 日本語 in Shift_JIS.
+  return Buffer.concat([head, Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]), Buffer.from(CRLF, "latin1")]);
+}
+
 function hostile(tracker: string, marker: string): Buffer {
   const html = [
     `<html><head><base href="${tracker}/base/"><meta http-equiv="refresh" content="0;url=${tracker}/refresh">`,
@@ -95,10 +106,10 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
   try {
     const marker = `rd-${Date.now()}`;
     await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password, { dele: true });
-    await deliverRaw(port("MS_SMTP_PORT"), FRANK.address, [iso2022jp(marker), hostile(trackerUrl, marker), withAttachments(marker)]);
+    await deliverRaw(port("MS_SMTP_PORT"), FRANK.address, [iso2022jp(marker), hostile(trackerUrl, marker), withAttachments(marker), mislabelled(marker)]);
     await expect
       .poll(async () => (await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password)).length, { timeout: 30_000 })
-      .toBe(3);
+      .toBe(4);
 
     await login(page, USER.login, USER.newPassword);
     await expect(page.getByTestId("welcome")).toBeVisible();
@@ -117,6 +128,12 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
     await expect(page.getByTestId("mail-text").getByRole("link")).toHaveAttribute("href", "https://example.test/page");
     await expect(page.getByTestId("message-date")).toHaveText("2026年11月28日(土) 09:00");
     await expect(row(`会議 ${marker}`)).not.toHaveClass(/unread/);
+
+    // 文字コードを指定して表示: mislabelled Shift_JIS becomes readable.
+    await row(`mislabelled ${marker}`).getByTestId("message-subject").click();
+    await expect(page.getByTestId("mail-text")).not.toContainText("日本語");
+    await page.getByTestId("charset-select").selectOption("Shift_JIS");
+    await expect(page.getByTestId("mail-text")).toContainText("日本語");
 
     // Hostile HTML: nothing runs, nothing leaves before consent.
     await row(`お得なお知らせ ${marker}`).getByTestId("message-subject").click();

@@ -170,6 +170,20 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\
     }
 
     #[test]
+    fn a_wrong_charset_can_be_overridden() {
+        // Shift_JIS text labelled ISO-8859-1, and a message with no type.
+        let mut raw =
+            b"Subject: x\r\nContent-Type: text/plain; charset=\"iso-8859-1\"\r\n\r\n".to_vec();
+        raw.extend_from_slice(&[0x93, 0xfa, 0x96, 0x7b]); // 日本 in Shift_JIS
+        assert_ne!(read(&raw).text.trim(), "日本");
+        assert_eq!(read(&with_charset(&raw, "shift_jis")).text.trim(), "日本");
+        let mut bare = b"Subject: y\r\n\r\n".to_vec();
+        bare.extend_from_slice(&[0xc6, 0xfc, 0xcb, 0xdc]); // 日本 in EUC-JP
+        assert_eq!(read(&with_charset(&bare, "EUC-JP")).text.trim(), "日本");
+        assert_eq!(with_charset(&raw, "x-unknown"), raw);
+    }
+
+    #[test]
     fn garbage_is_stored_with_empty_fields() {
         assert_eq!(summary(b"\xff\xfe not a message"), Summary::default());
         assert_eq!(summary(b""), Summary::default());
@@ -344,4 +358,53 @@ pub fn references(raw: &[u8]) -> (Option<String>, Vec<String>) {
     }
     refs.extend(id.clone());
     (id, refs)
+}
+
+/// The charsets 「文字コードを指定して表示」 offers.
+pub const CHARSETS: [&str; 4] = ["ISO-2022-JP", "Shift_JIS", "EUC-JP", "UTF-8"];
+
+/// The message as if its text said it was in `charset` (for mail that
+/// names the wrong one, or none): every `charset=` parameter is replaced,
+/// and a message without a Content-Type gets one. Anything but the
+/// charsets offered leaves the message as it is.
+pub fn with_charset(raw: &[u8], charset: &str) -> Vec<u8> {
+    let Some(cs) = CHARSETS.iter().find(|c| c.eq_ignore_ascii_case(charset)) else {
+        return raw.to_vec();
+    };
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 2)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 1))
+        .unwrap_or(raw.len());
+    let has_type = raw[..head_end]
+        .split(|&b| b == b'\n')
+        .any(|l| l.len() > 13 && l[..13].eq_ignore_ascii_case(b"content-type:"));
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    if !has_type {
+        out.extend_from_slice(format!("Content-Type: text/plain; charset={cs}\r\n").as_bytes());
+    }
+    let mut i = 0;
+    let key = b"charset=";
+    while i < raw.len() {
+        if raw.len() - i >= key.len() && raw[i..i + key.len()].eq_ignore_ascii_case(key) {
+            out.extend_from_slice(key);
+            i += key.len();
+            let quoted = raw.get(i) == Some(&b'"');
+            if quoted {
+                i += 1;
+            }
+            while i < raw.len() && !matches!(raw[i], b'"' | b';' | b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            if quoted && raw.get(i) == Some(&b'"') {
+                i += 1;
+            }
+            out.extend_from_slice(cs.as_bytes());
+            continue;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
 }

@@ -13,7 +13,21 @@ use unicode_normalization::UnicodeNormalization;
 /// and half-width forms (ＡＢＣ, ﾃｽﾄ) and upper and lower case find each
 /// other.
 pub fn normalize(s: &str) -> String {
-    s.nfkc().flat_map(char::to_lowercase).collect()
+    // Fast path: ASCII, kana, ー, 、。 and the unified kanji are unchanged
+    // by NFKC and have no case but ASCII's; most Japanese mail is only that.
+    if s.chars().all(|c| {
+        c.is_ascii()
+            || matches!(c, '\u{3001}'..='\u{3002}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}' | '\u{4E00}'..='\u{9FFF}')
+    }) {
+        return s.to_ascii_lowercase();
+    }
+    // Most text is already in NFKC; the quick check skips the full pass,
+    // which would otherwise be a good part of storing received mail.
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s.to_lowercase()
+    } else {
+        s.nfkc().collect::<String>().to_lowercase()
+    }
 }
 
 /// Longer words are cut: long runs without spaces are base64, hashes and
@@ -30,7 +44,13 @@ enum Kind {
 fn kind(c: char) -> Kind {
     if c.is_ascii_alphanumeric() {
         Kind::Ascii
-    } else if !c.is_ascii() && c.is_alphanumeric() {
+    } else if c.is_ascii() {
+        Kind::Gap
+    } else if matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{4E00}'..='\u{9FFF}')
+    {
+        // Kana and kanji, most of Japanese text: no table lookup.
+        Kind::Wide
+    } else if c.is_alphanumeric() {
         Kind::Wide
     } else {
         Kind::Gap
@@ -63,61 +83,83 @@ fn cut(word: &str, max_chars: usize) -> &str {
 }
 
 /// The two-character pieces of a run (a run of one character is itself).
-fn pairs(run: &str, out: &mut impl FnMut(&str)) {
-    let idx: Vec<usize> = run
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([run.len()])
-        .collect();
-    if idx.len() <= 2 {
-        out(run);
+fn pairs<'a>(run: &'a str, out: &mut Vec<&'a str>) {
+    let mut starts = run.char_indices().map(|(i, _)| i);
+    let Some(mut a) = starts.next() else { return };
+    let Some(mut b) = starts.next() else {
+        out.push(run);
         return;
-    }
-    for w in idx.windows(3) {
-        out(&run[w[0]..w[2]]);
+    };
+    for c in starts.chain([run.len()]) {
+        out.push(&run[a..c]);
+        a = b;
+        b = c;
     }
 }
 
-/// The pieces of normalized text, separated by spaces (SQLite FTS5 with the
-/// `ascii` tokenizer splits them there and nowhere else).
+/// The distinct pieces of normalized text, separated by spaces (SQLite
+/// FTS5 with the `ascii` tokenizer splits them there and nowhere else).
+/// Each piece once: the index keeps no positions.
 pub fn fts_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut push = |p: &str| {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(p);
-    };
+    let mut pieces: Vec<&str> = Vec::with_capacity(text.len() / 2);
     for (k, run) in runs(text) {
         match k {
-            Kind::Ascii => push(cut(run, WORD_MAX)),
-            _ => pairs(run, &mut push),
+            Kind::Ascii => pieces.push(cut(run, WORD_MAX)),
+            _ => pairs(run, &mut pieces),
         }
     }
-    out
+    distinct(pieces).join(" ")
+}
+
+/// FNV-1a: pieces are short, and the standard hasher's resistance to
+/// chosen keys buys nothing for de-duplicating one message's pieces.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Each piece once, in the order first seen.
+fn distinct(pieces: Vec<&str>) -> Vec<&str> {
+    let mut seen: std::collections::HashSet<&str, std::hash::BuildHasherDefault<Fnv>> =
+        std::collections::HashSet::with_capacity_and_hasher(pieces.len() / 4, Default::default());
+    pieces.into_iter().filter(|p| seen.insert(p)).collect()
 }
 
 /// The distinct pieces of normalized text for PostgreSQL's array index,
 /// which has no prefix search: an ASCII word is stored with its prefixes.
 pub fn pg_grams(text: &str) -> Vec<String> {
-    let mut set = std::collections::BTreeSet::new();
+    let mut pieces: Vec<&str> = Vec::with_capacity(text.len() / 2);
     for (k, run) in runs(text) {
         match k {
             Kind::Ascii => {
                 let w = cut(run, WORD_MAX);
                 if w.len() == 1 {
-                    set.insert(w.to_owned());
+                    pieces.push(w);
                 }
                 for n in 2..=w.len() {
-                    set.insert(w[..n].to_owned());
+                    pieces.push(&w[..n]);
                 }
             }
-            _ => pairs(run, &mut |p| {
-                set.insert(p.to_owned());
-            }),
+            _ => pairs(run, &mut pieces),
         }
     }
-    set.into_iter().collect()
+    distinct(pieces).into_iter().map(str::to_owned).collect()
 }
 
 /// A search as the store runs it.
@@ -156,10 +198,14 @@ pub fn query(typed: &str) -> Option<Query> {
                 _ if run.chars().nth(1).is_none() => {
                     // One character: no piece holds it alone.
                 }
-                _ => pairs(run, &mut |p| {
-                    fts.push(format!("\"{p}\""));
-                    grams.push(p.to_owned());
-                }),
+                _ => {
+                    let mut ps = Vec::new();
+                    pairs(run, &mut ps);
+                    for p in ps {
+                        fts.push(format!("\"{p}\""));
+                        grams.push(p.to_owned());
+                    }
+                }
             }
         }
     }

@@ -76,7 +76,13 @@ pub async fn html(
         || view::images_always(&state.db, user.id, &address_of(&row.from_addr))
             .await
             .unwrap_or(false);
+    let charset = q.get("charset").cloned().unwrap_or_default();
     let cleaned = tokio::task::spawn_blocking(move || {
+        let raw = if charset.is_empty() {
+            raw
+        } else {
+            mail::mime::with_charset(&raw, &charset)
+        };
         let reading = mail::mime::read(&raw);
         let inline = mail::mime::inline_images(&raw, INLINE_MAX);
         reading.html.map(|h| mail::html::clean(&h, &inline, show))

@@ -106,6 +106,8 @@ fn linkified(text: &str) -> impl IntoView + use<> {
 /// The URL of the mail view with some parameters changed; a change of
 /// folder, order or search starts at the first page.
 fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
+    // Another message opens in its own charset.
+    let opens = set.iter().any(|(k, _)| *k == "m");
     let resets_page = set
         .iter()
         .any(|(k, _)| matches!(*k, "folder" | "sort" | "asc" | "q" | "scope"));
@@ -113,6 +115,7 @@ fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
         .iter()
         .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
         .filter(|(k, _)| !(resets_page && matches!(k.as_str(), "after" | "aid" | "m")))
+        .filter(|(k, _)| !((opens || resets_page) && k == "cs"))
         .cloned()
         .collect();
     out.extend(
@@ -143,6 +146,11 @@ fn urlencoding(s: &str) -> String {
     out
 }
 
+/// What the mail view keeps in its URL.
+const PARAMS: [&str; 10] = [
+    "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m", "cs",
+];
+
 fn folder_label(t: &crate::i18n_mailview::MailViewTexts, f: &FolderDto) -> String {
     match f.key.as_str() {
         "inbox" => t.inbox.to_owned(),
@@ -161,13 +169,11 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
     let get = move |k: &str| q.read().get(k).unwrap_or_default();
     let params = move || -> Vec<(String, String)> {
         let m = q.read();
-        [
-            "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m",
-        ]
-        .iter()
-        .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
+        PARAMS
+            .iter()
+            .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
     };
     let list = Resource::new(
         move || {
@@ -189,12 +195,15 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
     let open = move || get("m").parse::<i64>().ok();
     // Not reloaded by actions: opening marks read, so 未読にする would be
     // undone by reading the message again.
-    let message = Resource::new(open, |m| async move {
-        match m {
-            Some(id) => Some(read_message(id).await),
-            None => None,
-        }
-    });
+    let message = Resource::new(
+        move || (open(), get("cs")),
+        |(m, cs)| async move {
+            match m {
+                Some(id) => Some(read_message(id, cs).await),
+                None => None,
+            }
+        },
+    );
     let selected = RwSignal::new(HashSet::<i64>::new());
     // Messages opened since the list was loaded: read now, without
     // reloading the list.
@@ -340,13 +349,11 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 fn params_untracked(q: Memo<leptos_router::params::ParamsMap>) -> Vec<(String, String)> {
     let m = q.get_untracked();
-    [
-        "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m",
-    ]
-    .iter()
-    .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
-    .filter(|(_, v)| !v.is_empty())
-    .collect()
+    PARAMS
+        .iter()
+        .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 #[component]
@@ -599,12 +606,27 @@ fn Reading(
     let close = mail_href(&params, &[("m", String::new())]);
     let images = RwSignal::new(m.images_always);
     let always_done = RwSignal::new(false);
+    let cs = params
+        .iter()
+        .find(|(k, _)| k == "cs")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let cs_query = if cs.is_empty() {
+        String::new()
+    } else {
+        format!("&charset={}", urlencoding(&cs))
+    };
     let frame_src = move || {
-        if images.get() {
-            format!("/mail/message/{id}/html?images=1")
-        } else {
-            format!("/mail/message/{id}/html")
-        }
+        let images = if images.get() { "1" } else { "0" };
+        format!("/mail/message/{id}/html?images={images}{cs_query}")
+    };
+    let cs_params = params.clone();
+    let navigate_cs = use_navigate();
+    let pick_charset = move |ev: leptos::ev::Event| {
+        navigate_cs(
+            &mail_href(&cs_params, &[("cs", event_target_value(&ev))]),
+            Default::default(),
+        );
     };
     let remote = m.remote_images;
     let has_html = m.has_html;
@@ -632,6 +654,12 @@ fn Reading(
                 <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp.forward}</a>
                 <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp.forward_attach}</a>
                 <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
+                <select on:change=pick_charset title=move || t().charset data-testid="charset-select">
+                    <option value="" selected=cs.is_empty()>{move || t().charset_auto}</option>
+                    {["ISO-2022-JP", "Shift_JIS", "EUC-JP", "UTF-8"].into_iter().map(|c| view! {
+                        <option value=c selected=cs.eq_ignore_ascii_case(c)>{c}</option>
+                    }).collect_view()}
+                </select>
             </div>
             <ReadingBody r=r.clone() id top=true />
             {(has_html && remote > 0).then(|| view! {

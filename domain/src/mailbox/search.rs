@@ -7,9 +7,20 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, V
 use super::view::{Row, TRASH};
 use crate::Result;
 
-/// Writes the pieces of freshly stored messages: `(message ID, search
-/// text)`. One statement for the lot.
-pub(crate) async fn index<C: ConnectionTrait>(c: &C, rows: &[(i64, &str)]) -> Result<()> {
+/// A message's search pieces as the database takes them: FTS5 text on
+/// SQLite, the space-separated array elements on PostgreSQL. Computed
+/// where the message is parsed, off the thread that writes.
+pub(crate) fn pieces(pg: bool, text: &str) -> String {
+    if pg {
+        mail::search::pg_grams(text).join(" ")
+    } else {
+        mail::search::fts_text(text)
+    }
+}
+
+/// Writes the pieces of freshly stored messages: `(message ID, pieces)`.
+/// One statement for the lot.
+pub(crate) async fn index<C: ConnectionTrait>(c: &C, rows: &[(i64, String)]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -21,25 +32,25 @@ pub(crate) async fn index<C: ConnectionTrait>(c: &C, rows: &[(i64, &str)]) -> Re
             sql.push_str(
                 "UPDATE mail_index AS i SET grams = string_to_array(v.g, ' ') FROM (VALUES ",
             );
-            for (n, (id, text)) in rows.iter().enumerate() {
+            for (n, (id, pieces)) in rows.iter().enumerate() {
                 if n > 0 {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("(${}::bigint, ${}::text)", 2 * n + 1, 2 * n + 2));
                 values.push((*id).into());
-                values.push(mail::search::pg_grams(text).join(" ").into());
+                values.push(pieces.clone().into());
             }
             sql.push_str(") AS v(id, g) WHERE i.message_id = v.id");
         }
         _ => {
             sql.push_str("INSERT INTO mail_fts (rowid, grams) VALUES ");
-            for (n, (id, text)) in rows.iter().enumerate() {
+            for (n, (id, pieces)) in rows.iter().enumerate() {
                 if n > 0 {
                     sql.push_str(", ");
                 }
                 sql.push_str("(?, ?)");
                 values.push((*id).into());
-                values.push(mail::search::fts_text(text).into());
+                values.push(pieces.clone().into());
             }
         }
     }
