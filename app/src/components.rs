@@ -338,3 +338,13 @@ pub async fn file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {
         .ok()?;
     Some(js_sys::Uint8Array::new(&buf).to_vec())
 }
+
+/// A size as mail lists show it: 「12 KB」, 「1.5 MB」.
+pub fn size_text(bytes: impl Into<i64>) -> String {
+    let bytes: i64 = bytes.into();
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}

@@ -264,9 +264,7 @@ pub async fn read_message(
     if !row.seen {
         done(view::mark(&state.db, account, &[id], view::Mark::Read).await)?;
     }
-    let always = done(
-        view::images_always(&state.db, caller.user.id, &sender_address(&row.from_addr)).await,
-    )?;
+    let always = done(view::images_always(&state.db, caller.user.id, &row.from_addr).await)?;
     let tz = crate::webmail_api::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
         // 文字コードを指定して表示.
@@ -306,15 +304,6 @@ pub async fn long_date_of(
     imp::long_date(crate::webmail_api::imp::zone(db).await, t, true)
 }
 
-/// The address inside `名前 <address>`, lower-cased.
-pub fn sender_address(from: &str) -> String {
-    let a = match (from.rfind('<'), from.rfind('>')) {
-        (Some(s), Some(e)) if s < e => &from[s + 1..e],
-        _ => from,
-    };
-    a.trim().to_lowercase()
-}
-
 /// 「常に表示」: remote images of this message's sender are shown from now on.
 #[server(prefix = "/api", endpoint = "allow_images")]
 pub async fn allow_images(id: i64) -> Result<(), AppError> {
@@ -323,7 +312,7 @@ pub async fn allow_images(id: i64) -> Result<(), AppError> {
     let caller = require(Need::User).await?;
     let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
     let (row, _) = done(view::message(&state.db, account, id).await)?;
-    done(view::allow_images_from(&state.db, caller.user.id, &sender_address(&row.from_addr)).await)
+    done(view::allow_images_from(&state.db, caller.user.id, &row.from_addr).await)
 }
 
 /// 既読 / 未読 / フラグ / 移動 / 削除 on the selected messages. As a plain

@@ -38,15 +38,6 @@ async fn owned(
     }
 }
 
-/// The address inside `名前 <address>`, lower-cased.
-pub fn address_of(from: &str) -> String {
-    let a = match (from.rfind('<'), from.rfind('>')) {
-        (Some(s), Some(e)) if s < e => &from[s + 1..e],
-        _ => from,
-    };
-    a.trim().to_lowercase()
-}
-
 fn private(res: &mut Response) {
     let h = res.headers_mut();
     h.insert(
@@ -73,7 +64,7 @@ pub async fn html(
         Err(r) => return r,
     };
     let show = q.get("images").is_some_and(|v| v == "1")
-        || view::images_always(&state.db, user.id, &address_of(&row.from_addr))
+        || view::images_always(&state.db, user.id, &row.from_addr)
             .await
             .unwrap_or(false);
     let charset = q.get("charset").cloned().unwrap_or_default();
@@ -226,14 +217,5 @@ mod tests {
             "attachment; filename=\"a_b__.txt\"; filename*=UTF-8''a%22b%0D%0A.txt"
         );
         assert!(content_disposition("").contains("filename=\"attachment\""));
-    }
-
-    #[test]
-    fn the_sender_address_is_found() {
-        assert_eq!(
-            address_of("山田 <Yamada@Example.test>"),
-            "yamada@example.test"
-        );
-        assert_eq!(address_of("bob@example.test"), "bob@example.test");
     }
 }

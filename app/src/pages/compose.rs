@@ -9,14 +9,6 @@ use crate::components::{FieldMsg, FormMsg};
 use crate::compose_api::*;
 use crate::i18n::use_lang;
 
-fn size_text(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
-}
-
 #[component]
 pub fn ComposePage() -> impl IntoView {
     let lang = use_lang();
@@ -221,13 +213,13 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 <p class="hint">{move || t().limit}</p>
                 <ul class="attachments" data-testid="c-attachments">
                     {move || carried.get().into_iter().map(|(name, size)| view! {
-                        <li data-testid="c-attachment">{name} " " <span class="muted">{size_text(size)}</span>
+                        <li data-testid="c-attachment">{name} " " <span class="muted">{crate::components::size_text(size as i64)}</span>
                             " " <button type="button" class="link" on:click=move |_| carried.set(Vec::new())>{move || t().remove}</button></li>
                     }).collect_view()}
                     {move || files.get().into_iter().enumerate().map(|(i, f)| {
                         let size = f.data.len() / 4 * 3;
                         view! {
-                            <li data-testid="c-attachment">{f.name.clone()} " " <span class="muted">{size_text(size)}</span>
+                            <li data-testid="c-attachment">{f.name.clone()} " " <span class="muted">{crate::components::size_text(size as i64)}</span>
                                 " " <button type="button" class="link" on:click=move |_| files.update(|v| { if i < v.len() { v.remove(i); } })>{move || t().remove}</button></li>
                         }
                     }).collect_view()}

@@ -10,14 +10,6 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::i18n::use_lang;
 use crate::mailview_api::*;
 
-fn size_text(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
-}
-
 /// The parts of `text` with the search terms marked (case folded for
 /// ASCII only, as the terms are normalized).
 fn marked(text: &str, terms: &[String]) -> Vec<(String, bool)> {
@@ -576,7 +568,7 @@ fn ListPane(
                                             if subject.is_empty() { lang.get_untracked().t().wm.no_subject.to_owned().into_any() } else { marked_view(subject, &terms).into_any() }
                                         }</a></td>
                                         <td class="date">{r.date.clone()}</td>
-                                        <td class="num">{size_text(r.size.into())}</td>
+                                        <td class="num">{crate::components::size_text(r.size)}</td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -661,7 +653,7 @@ fn Reading(
                     }).collect_view()}
                 </select>
             </div>
-            <ReadingBody r=r.clone() id top=true />
+            <ReadingBody r=r.clone() top=true />
             {(has_html && remote > 0).then(|| view! {
                 <div class="notice images-bar" data-testid="images-bar" class:hidden=move || images.get()>
                     <span>{move || t().remote_blocked}</span>
@@ -687,7 +679,7 @@ fn Reading(
             {r.forwarded.into_iter().map(|f| view! {
                 <section class="forwarded" data-testid="forwarded">
                     <h3>{move || t().forwarded}</h3>
-                    <ReadingBody r=f.clone() id top=false />
+                    <ReadingBody r=f.clone() top=false />
                     <pre class="mail-text">{linkified(&f.text)}</pre>
                 </section>
             }).collect_view()}
@@ -696,10 +688,9 @@ fn Reading(
 }
 
 #[component]
-fn ReadingBody(r: ReadingDto, id: i64, top: bool) -> impl IntoView {
+fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
-    let _ = id;
     let subject = if r.subject.is_empty() {
         lang.get_untracked().t().wm.no_subject.to_owned()
     } else {
@@ -733,7 +724,7 @@ fn Attachments(r: ReadingDto, id: i64) -> impl IntoView {
                     view! {
                         <li data-testid="attachment">
                             <a href=format!("/mail/message/{id}/attachment/{}", a.index) download=name.clone() data-testid="attachment-link">{name.clone()}</a>
-                            " " <span class="muted">{size_text(a.size as i64)}</span>
+                            " " <span class="muted">{crate::components::size_text(a.size as i64)}</span>
                         </li>
                     }
                 }).collect_view()}

@@ -8,14 +8,6 @@ use crate::components::{FieldMsg, FormMsg, err_of, options_html};
 use crate::i18n::use_lang;
 use crate::webmail_api::*;
 
-fn size_text(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
-}
-
 /// The inbox of the chosen account, 「受信」 and the progress of a receive.
 #[component]
 pub fn MailPage() -> impl IntoView {
@@ -120,7 +112,7 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
             <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
             <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
-            <span class="muted" data-testid="usage">{move || t().used} ": " {size_text(h.used_bytes)} {quota.clone()}</span>
+            <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
         </div>
         {move || {
             let s = state.get();
@@ -174,7 +166,7 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
                 view! {
                     <h2 data-testid="accounts-owner">{d.name.clone()} {move || t().accounts_of}</h2>
                     {(!d.enabled).then(|| view! { <p class="notice" data-testid="webmail-off">{move || t().webmail_off}</p> })}
-                    <p class="muted" data-testid="usage">{move || t().used} ": " {size_text(d.used_bytes)} " / " {quota.clone()}</p>
+                    <p class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(d.used_bytes)} " / " {quota.clone()}</p>
                     {if d.accounts.is_empty() {
                         view! { <p class="muted" data-testid="no-accounts">{move || t().no_accounts}</p> }.into_any()
                     } else {

@@ -126,10 +126,8 @@ async fn render(
 ) -> Result<mail::compose::Rendered> {
     let (in_reply_to, references) = match c.reply_to {
         Some(id) => {
-            let (row, raw) = super::view::message(db, acc.id, id).await?;
-            let _ = row;
-            let orig = mail::mime::references(&raw);
-            (orig.0, orig.1)
+            let (_, raw) = super::view::message(db, acc.id, id).await?;
+            mail::mime::references(&raw)
         }
         None => (None, Vec::new()),
     };

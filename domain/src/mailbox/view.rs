@@ -131,11 +131,7 @@ pub async fn check_folder<C: ConnectionTrait>(c: &C, account_id: i32, key: &str)
     if SYSTEM.contains(&key) {
         return Ok(());
     }
-    let id: i32 = key
-        .strip_prefix('f')
-        .and_then(|n| n.parse().ok())
-        .ok_or(Error::NotFound)?;
-    folder::Entity::find_by_id(id)
+    folder::Entity::find_by_id(user_folder_id(key)?)
         .filter(folder::Column::AccountId.eq(account_id))
         .one(c)
         .await?
@@ -514,8 +510,19 @@ pub async fn account_of_message(db: &DatabaseConnection, user_id: i32, id: i64) 
     Ok(account_id)
 }
 
-/// Senders whose remote images are always shown (「常に表示」).
-pub async fn images_always(db: &DatabaseConnection, user_id: i32, sender: &str) -> Result<bool> {
+/// The address inside `名前 <address>` (or the text itself), lower-cased:
+/// how 「常に表示」 names a sender.
+pub fn sender_address(from: &str) -> String {
+    let a = match (from.rfind('<'), from.rfind('>')) {
+        (Some(s), Some(e)) if s < e => &from[s + 1..e],
+        _ => from,
+    };
+    a.trim().to_lowercase()
+}
+
+/// Whether remote images from this sender (a From text) are always shown
+/// (「常に表示」).
+pub async fn images_always(db: &DatabaseConnection, user_id: i32, from: &str) -> Result<bool> {
     let sql = match db.get_database_backend() {
         DatabaseBackend::Postgres => {
             "SELECT 1 AS x FROM mail_image_senders WHERE user_id = $1 AND sender = $2"
@@ -526,14 +533,14 @@ pub async fn images_always(db: &DatabaseConnection, user_id: i32, sender: &str) 
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
             sql,
-            [user_id.into(), sender.to_lowercase().into()],
+            [user_id.into(), sender_address(from).into()],
         ))
         .await?
         .is_some())
 }
 
-pub async fn allow_images_from(db: &DatabaseConnection, user_id: i32, sender: &str) -> Result<()> {
-    let sender = sender.trim().to_lowercase();
+pub async fn allow_images_from(db: &DatabaseConnection, user_id: i32, from: &str) -> Result<()> {
+    let sender = sender_address(from);
     if sender.is_empty() || sender.len() > 254 {
         return Err(Error::field("sender", Code::InvalidEmail));
     }
@@ -553,4 +560,19 @@ pub async fn allow_images_from(db: &DatabaseConnection, user_id: i32, sender: &s
     ))
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sender_address_is_found() {
+        assert_eq!(
+            super::sender_address("山田 <Yamada@Example.test>"),
+            "yamada@example.test"
+        );
+        assert_eq!(
+            super::sender_address("bob@example.test"),
+            "bob@example.test"
+        );
+    }
 }
