@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Need, done, fail, require};
 use crate::error::AppError;
 
-/// A file picked in the form, as sent from the browser.
+/// A file uploaded from the form (`POST /mail/upload`), as the server
+/// stored it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadDto {
+    pub id: i64,
     pub name: String,
-    pub content_type: String,
-    /// The contents in base64.
-    pub data: String,
+    pub size: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,8 @@ pub struct ComposeDto {
     pub carried: Vec<(String, usize)>,
     /// Completion: the user directory and past correspondents.
     pub book: Vec<String>,
+    /// What the attachments may add up to (ウェブメール設定), in MB.
+    pub max_mb: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,33 +98,6 @@ mod imp {
         }
         out.truncate(1000);
         out
-    }
-
-    pub fn uploads(files: Vec<UploadDto>) -> Result<Vec<mail::compose::Attachment>, AppError> {
-        use base64::Engine;
-        files
-            .into_iter()
-            .map(|f| {
-                let data = base64::engine::general_purpose::STANDARD
-                    .decode(f.data.trim())
-                    .map_err(|_| {
-                        fail(AppError::Invalid(vec![crate::error::FieldErr {
-                            field: "attachments".into(),
-                            code: "required".into(),
-                            param: None,
-                        }]))
-                    })?;
-                Ok(mail::compose::Attachment {
-                    name: f.name,
-                    content_type: if f.content_type.is_empty() {
-                        "application/octet-stream".into()
-                    } else {
-                        f.content_type
-                    },
-                    data,
-                })
-            })
-            .collect()
     }
 
     /// The attachments a draft or a forwarded message brings along.
@@ -244,12 +219,13 @@ pub async fn compose_form(
         }
     }
     f.book = imp::book(&state.db, account).await;
+    f.max_mb = done(domain::webmail::settings(&state.db).await)?.attachment_max_mb;
     Ok(f)
 }
 
 /// 送信 (`draft_only` false) or 下書き保存 (true).
-// JSON: the files are a list of structures, which a URL-encoded form
-// carries poorly.
+// JSON: the uploads are a list, which a URL-encoded form carries poorly.
+// The files themselves were uploaded one by one before (`/mail/upload`).
 #[server(prefix = "/api", endpoint = "send_mail", input = leptos::server_fn::codec::Json)]
 pub async fn send_mail(
     account: i32,
@@ -263,7 +239,7 @@ pub async fn send_mail(
     #[server(default)] draft: i64,
     #[server(default)] carry: i64,
     #[server(default)] carry_whole: bool,
-    #[server(default)] files: Vec<UploadDto>,
+    #[server(default)] uploads: Vec<i64>,
     #[server(default)] draft_only: bool,
 ) -> Result<SendDto, AppError> {
     use domain::mailbox::{send, view};
@@ -271,7 +247,9 @@ pub async fn send_mail(
     let caller = require(Need::User).await?;
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
     let mut attachments = imp::carried(&state.db, account, carry, carry_whole).await?;
-    attachments.extend(imp::uploads(files)?);
+    attachments.extend(done(
+        domain::mailbox::uploads::take(&state.db, caller.user.id, &uploads).await,
+    )?);
     let c = send::Compose {
         to,
         cc,
@@ -293,11 +271,15 @@ pub async fn send_mail(
     }
     let extra = state.extra_ca_pem.as_deref().cloned();
     match done(send::send(&state.db, &state.secrets, &acc, &c, extra).await)? {
-        Ok(s) => Ok(SendDto {
-            sent: true,
-            reply: s.reply,
-            draft: 0,
-        }),
+        Ok(s) => {
+            // Sent and stored in 送信済み: the files are in the copy there.
+            let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &uploads).await;
+            Ok(SendDto {
+                sent: true,
+                reply: s.reply,
+                draft: 0,
+            })
+        }
         Err(n) => Ok(SendDto {
             sent: false,
             reply: n.error,

@@ -204,6 +204,8 @@ impl Catalogue {
             ("invalid_host", false) => "This is not a valid server name.".into(),
             ("invalid_port", true) => "1〜65535 の数値で入力してください。".into(),
             ("invalid_port", false) => "Enter a number from 1 to 65535.".into(),
+            ("too_large", true) => format!("添付ファイルは合計 {n} MB までです。"),
+            ("too_large", false) => format!("Attachments may add up to {n} MB."),
             ("range", true) => format!("1〜{n} の数値で入力してください。"),
             ("range", false) => format!("Enter a number from 1 to {n}."),
             ("unsupported", true) => "選んだプロバイダーでは使用できません。".into(),

@@ -26,6 +26,8 @@ pub struct ComposeTexts {
     pub sent: &'static str,
     pub not_sent: &'static str,
     pub limit: &'static str,
+    pub uploading: &'static str,
+    pub upload_failed: &'static str,
     pub discard: &'static str,
 }
 
@@ -54,7 +56,9 @@ pub static CP_JA: ComposeTexts = ComposeTexts {
     draft_saved: "下書きを保存しました。",
     sent: "送信しました。",
     not_sent: "送信できませんでした。下書きに保存しています。サーバーの応答：",
-    limit: "添付ファイルは合計 20 MB までです。",
+    limit: "添付ファイルは合計 {n} MB までです。",
+    uploading: "アップロード中",
+    upload_failed: "アップロードできませんでした。",
     discard: "破棄",
 };
 
@@ -83,6 +87,8 @@ pub static CP_EN: ComposeTexts = ComposeTexts {
     draft_saved: "Draft saved.",
     sent: "Sent.",
     not_sent: "Not sent; kept in Drafts. The server said:",
-    limit: "Attachments may add up to 20 MB.",
+    limit: "Attachments may add up to {n} MB.",
+    uploading: "Uploading",
+    upload_failed: "The upload failed.",
     discard: "Discard",
 };

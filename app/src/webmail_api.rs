@@ -100,6 +100,7 @@ pub struct AccountFormDto {
 pub struct WebmailSettingsDto {
     pub allow_user_edit: bool,
     pub receive_interval_min: u32,
+    pub attachment_max_mb: u32,
 }
 
 /// 受信: how far the account's receive is.
@@ -550,6 +551,7 @@ pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
     Ok(WebmailSettingsDto {
         allow_user_edit: s.allow_user_edit,
         receive_interval_min: s.receive_interval_min,
+        attachment_max_mb: s.attachment_max_mb,
     })
 }
 
@@ -557,6 +559,7 @@ pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
 pub async fn save_webmail_settings(
     #[server(default)] allow_user_edit: Option<String>,
     #[server(default)] receive_interval_min: String,
+    #[server(default)] attachment_max_mb: String,
 ) -> Result<WebmailSettingsDto, AppError> {
     let state = crate::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -566,12 +569,14 @@ pub async fn save_webmail_settings(
             &caller.actor(),
             is_on(&allow_user_edit),
             &receive_interval_min,
+            &attachment_max_mb,
         )
         .await,
     )?;
     Ok(WebmailSettingsDto {
         allow_user_edit: s.allow_user_edit,
         receive_interval_min: s.receive_interval_min,
+        attachment_max_mb: s.attachment_max_mb,
     })
 }
 

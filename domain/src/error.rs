@@ -50,6 +50,10 @@ pub enum Code {
     ColumnCount {
         expected: u32,
     },
+    /// Files add up to more than the limit, in MB.
+    TooLarge {
+        max_mb: u32,
+    },
 }
 
 impl Code {
@@ -82,6 +86,7 @@ impl Code {
             Code::InvalidTimeZone => "invalid_time_zone",
             Code::NotConfigured => "not_configured",
             Code::ColumnCount { .. } => "column_count",
+            Code::TooLarge { .. } => "too_large",
         }
     }
 
@@ -92,6 +97,7 @@ impl Code {
             Code::TooShort { min } => Some(*min),
             Code::Range { max, .. } => Some(*max),
             Code::ColumnCount { expected } => Some(*expected),
+            Code::TooLarge { max_mb } => Some(*max_mb),
             _ => None,
         }
     }

@@ -21,6 +21,7 @@ use crate::{Error, Result};
 
 pub mod search;
 pub mod send;
+pub mod uploads;
 pub mod view;
 
 pub mod account {

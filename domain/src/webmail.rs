@@ -33,6 +33,7 @@ pub mod settings {
         pub allow_user_edit: bool,
         pub receive_interval_min: i32,
         pub updated_at: DateTimeUtc,
+        pub attachment_max_mb: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -50,14 +51,27 @@ pub struct Settings {
     pub allow_user_edit: bool,
     /// Background receiving of every account, in minutes.
     pub receive_interval_min: u32,
+    /// What the attachments of one message may add up to, in MB.
+    pub attachment_max_mb: u32,
 }
+
+/// The attachment limit an admin may choose, in MB: mail servers commonly
+/// refuse messages over 25–50 MB, and base64 adds a third on the way.
+pub const ATTACHMENT_MAX_MB: u32 = 100;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             allow_user_edit: true,
             receive_interval_min: 5,
+            attachment_max_mb: 20,
         }
+    }
+}
+
+impl Settings {
+    pub fn attachment_max_bytes(&self) -> usize {
+        (self.attachment_max_mb as usize) << 20
     }
 }
 
@@ -66,6 +80,7 @@ pub async fn settings(db: &DatabaseConnection) -> Result<Settings> {
         Some(m) => Settings {
             allow_user_edit: m.allow_user_edit,
             receive_interval_min: m.receive_interval_min.max(1) as u32,
+            attachment_max_mb: m.attachment_max_mb.clamp(1, ATTACHMENT_MAX_MB as i32) as u32,
         },
         None => Settings::default(),
     })
@@ -76,6 +91,7 @@ pub async fn save_settings(
     actor: &Actor,
     allow_user_edit: bool,
     receive_interval_min: &str,
+    attachment_max_mb: &str,
 ) -> Result<Settings> {
     let mut c = Checks::default();
     let interval = match receive_interval_min.trim().parse::<u32>() {
@@ -85,12 +101,26 @@ pub async fn save_settings(
             5
         }
     };
+    let max_mb = match attachment_max_mb.trim().parse::<u32>() {
+        Ok(m) if (1..=ATTACHMENT_MAX_MB).contains(&m) => m,
+        _ => {
+            c.push(
+                "attachment_max_mb",
+                Code::Range {
+                    min: 1,
+                    max: ATTACHMENT_MAX_MB,
+                },
+            );
+            20
+        }
+    };
     c.finish()?;
     let txn = db.begin().await?;
     let am = settings::ActiveModel {
         id: Set(1),
         allow_user_edit: Set(allow_user_edit),
         receive_interval_min: Set(interval as i32),
+        attachment_max_mb: Set(max_mb as i32),
         updated_at: Set(chrono::Utc::now()),
     };
     if settings::Entity::find_by_id(1).one(&txn).await?.is_some() {
@@ -103,13 +133,16 @@ pub async fn save_settings(
         actor,
         "webmail.settings",
         "webmail_settings",
-        &format!("allow_user_edit={allow_user_edit} interval_min={interval}"),
+        &format!(
+            "allow_user_edit={allow_user_edit} interval_min={interval} attachment_max_mb={max_mb}"
+        ),
     )
     .await?;
     txn.commit().await?;
     Ok(Settings {
         allow_user_edit,
         receive_interval_min: interval,
+        attachment_max_mb: max_mb,
     })
 }
 

@@ -259,7 +259,7 @@ async fn accounts_keep_rules_on_both_databases() {
         );
 
         // The admin may forbid users to edit their own accounts.
-        webmail::save_settings(&db, &sys, false, "10")
+        webmail::save_settings(&db, &sys, false, "10", "30")
             .await
             .unwrap();
         assert!(matches!(
@@ -267,12 +267,17 @@ async fn accounts_keep_rules_on_both_databases() {
             Err(Error::Forbidden)
         ));
         assert_eq!(
-            codes(webmail::save_settings(&db, &sys, true, "0").await),
-            vec![("receive_interval_min", Code::Range { min: 1, max: 1440 })]
+            codes(webmail::save_settings(&db, &sys, true, "0", "0").await),
+            vec![
+                ("receive_interval_min", Code::Range { min: 1, max: 1440 }),
+                ("attachment_max_mb", Code::Range { min: 1, max: 100 })
+            ]
         );
+        let kept = webmail::settings(&db).await.unwrap();
         assert_eq!(
-            webmail::settings(&db).await.unwrap().receive_interval_min,
-            10
+            (kept.receive_interval_min, kept.attachment_max_mb),
+            (10, 30),
+            "{backend}: a refused save changes nothing"
         );
 
         // 利用させない takes the user out of background receiving.
@@ -328,8 +333,8 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
     for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
         let db = domain::db::connect(&url).await.unwrap();
         // Back to the schema before webmail administration (and the
-        // folders that came after it), with mail in it.
-        migrations::Migrator::down(&db, Some(2)).await.unwrap();
+        // folders and uploads that came after it), with mail in it.
+        migrations::Migrator::down(&db, Some(3)).await.unwrap();
         let raw = "Subject: 移行\r\n\r\n本文\r\n".as_bytes();
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let blob = if url.starts_with("sqlite") {

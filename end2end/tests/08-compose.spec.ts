@@ -30,8 +30,29 @@ test("write, attach, send, receive it back, reply and keep drafts", async ({ pag
 
   // To a real one, with a Japanese-named file.
   await page.getByTestId("c-to").fill("山田 <frank@example.test>");
+  // Over the limit of ウェブメール設定 (20 MB): refused before a byte is sent.
+  await page.getByTestId("c-files").setInputFiles({ name: "大きすぎる.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(21 << 20) });
+  await expect(page.getByTestId("error-attachments")).toContainText("添付ファイルは合計 20 MB までです。");
+  await expect(page.getByTestId("c-attachment")).toHaveCount(0);
+  // On a slow line a file's progress shows and 送信 waits for it.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  const line = (uploadThroughput: number) =>
+    cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput });
+  await line(1 << 20);
+  await page.getByTestId("c-files").setInputFiles({ name: "資料.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(3 << 20, 7) });
+  await expect(page.getByTestId("c-upload-progress")).toBeVisible();
+  await expect(page.getByTestId("send")).toBeDisabled();
+  await expect(page.getByTestId("c-upload-progress")).toHaveAttribute("value", /^[1-9][0-9]?$/);
+  await expect(page.getByTestId("c-attachment")).toHaveAttribute("data-uploaded", "true", { timeout: 30_000 });
+  await expect(page.getByTestId("send")).toBeEnabled();
+  await line(-1);
+  await page.getByTestId("c-attachment").getByRole("button").click();
+  await expect(page.getByTestId("c-attachment")).toHaveCount(0);
+
   await page.getByTestId("c-files").setInputFiles({ name: "報告書（11月）.txt", mimeType: "text/plain", buffer: Buffer.from("売上は前年比 120％ です。\n", "utf8") });
   await expect(page.getByTestId("c-attachment")).toHaveCount(1);
+  await expect(page.getByTestId("c-attachment")).toHaveAttribute("data-uploaded", "true");
   await page.getByTestId("send").click();
   await expect(page.getByTestId("sent-notice")).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("folder-sent")).toHaveAttribute("data-folder", "sent");

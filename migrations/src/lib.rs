@@ -11,6 +11,7 @@ mod m20261127_000005_create_mail_store;
 mod m20261127_000006_add_receive_log;
 mod m20261128_000007_webmail_accounts;
 mod m20261128_000008_create_mail_folders;
+mod m20261128_000009_mail_uploads;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_add_receive_log::Migration),
             Box::new(m20261128_000007_webmail_accounts::Migration),
             Box::new(m20261128_000008_create_mail_folders::Migration),
+            Box::new(m20261128_000009_mail_uploads::Migration),
         ]
     }
 }

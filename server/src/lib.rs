@@ -7,6 +7,7 @@ pub mod export;
 pub mod mailparts;
 pub mod mailtest;
 pub mod receiving;
+pub mod uploads;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,7 +167,12 @@ pub fn router(state: AppState) -> Router {
             get(mailparts::attachment),
         )
         .route("/mail/message/{id}/source", get(mailparts::source))
-        // Room for 送信 with 20 MB of attachments in base64.
+        .route(
+            "/mail/upload",
+            post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(uploads::BODY_MAX)),
+        )
+        // Files come through /mail/upload; this is room for large forms
+        // (a CSV import in base64).
         .route(
             "/api/{*fn_name}",
             post(server_fns)

@@ -137,7 +137,7 @@ pub(crate) async fn admin_only(
     }
 }
 
-fn invalid(e: domain::Error) -> Response {
+pub(crate) fn invalid(e: domain::Error) -> Response {
     let body: app::error::AppError = e.into();
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }

@@ -1332,20 +1332,22 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
             .call("compose_form", &[("account", &id)], Some(kato_c))
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+        // send_mail takes JSON (its uploads are a list).
+        let send_mail_as_kato = |body: String| {
+            app.send(
+                Request::post("/api/send_mail")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::COOKIE, kato_c.as_str())
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+        };
         for (account, carry) in [(id.as_str(), "0"), (kato_account.as_str(), m.as_str())] {
             let body = format!(
                 r#"{{"account":{account},"to":"kato@example.test","subject":"x","carry":{carry},"draft_only":true}}"#
             );
-            let r = app
-                .send(
-                    Request::post("/api/send_mail")
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .header(header::ACCEPT, "application/json")
-                        .header(header::COOKIE, kato_c.as_str())
-                        .body(Body::from(body))
-                        .unwrap(),
-                )
-                .await;
+            let r = send_mail_as_kato(body).await;
             assert_eq!(
                 r.status,
                 StatusCode::NOT_FOUND,
@@ -1397,6 +1399,81 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
             ("inbox", false),
             "{backend}: untouched"
         );
+        // 添付ファイル: uploaded one by one, usable only by the uploader, under
+        // the admin's limit.
+        let upload = |account: String, cookie: Option<&str>, marked: bool, size: usize| {
+            let mut req = Request::post(format!(
+                "/mail/upload?account={account}&name=%E8%A6%8B%E7%A9%8D.txt"
+            ))
+            .header(header::CONTENT_TYPE, "text/plain");
+            if marked {
+                req = req.header("x-tayori-upload", "1");
+            }
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            app.send(req.body(Body::from(vec![b'a'; size])).unwrap())
+        };
+        let r = upload(id.clone(), Some(sato_c), false, 10).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{backend}: a form of another site"
+        );
+        let r = upload(id.clone(), None, true, 10).await;
+        assert_ne!(r.status, StatusCode::OK, "{backend}: signed out");
+        let r = upload(id.clone(), Some(kato_c), true, 10).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: sato's account");
+        let r = upload(id.clone(), Some(sato_c), true, 10).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        assert!(
+            r.body.contains("\"name\":\"見積.txt\"") && r.body.contains("\"size\":10"),
+            "{}",
+            r.body
+        );
+        let up: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let up = up["id"].as_i64().unwrap();
+        // kato cannot attach sato's file to his own draft.
+        let body = format!(
+            r#"{{"account":{kato_account},"to":"kato@example.test","subject":"x","uploads":[{up}],"draft_only":true}}"#
+        );
+        let r = send_mail_as_kato(body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+        // Over the limit of ウェブメール設定 (here 1 MB): refused, at the field.
+        let r = app
+            .call(
+                "save_webmail_settings",
+                &[("receive_interval_min", "5"), ("attachment_max_mb", "1")],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        let r = upload(id.clone(), Some(sato_c), true, (1 << 20) + 1).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{backend}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("attachments") && r.body.contains("too_large"),
+            "{}",
+            r.body
+        );
+        let r = app
+            .call(
+                "save_webmail_settings",
+                &[("receive_interval_min", "5"), ("attachment_max_mb", "101")],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}: {}",
+            r.body
+        );
+        assert!(r.body.contains("attachment_max_mb"), "{}", r.body);
         // Signed out: the sign-in page (as every page under /mail), or 401.
         let r = get(format!("/mail/message/{m}/html"), None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");

@@ -1,4 +1,5 @@
-//! 作成 / 返信 / 全員に返信 / 転送: the form, files picked from the disk,
+//! 作成 / 返信 / 全員に返信 / 転送: the form, files picked from the disk
+//! (each uploaded at once, with its progress, under the admin's limit),
 //! 送信 through the account's server, 下書き保存 by hand and every 30
 //! seconds while the text changes. A refused send shows the server's reply
 //! and keeps the message in 下書き.
@@ -8,6 +9,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::components::{FieldMsg, FormMsg};
 use crate::compose_api::*;
 use crate::i18n::use_lang;
+
+/// Keys of picked files, unique within the page.
+#[cfg(feature = "hydrate")]
+static NEXT_KEY: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
@@ -40,6 +45,60 @@ pub fn ComposePage() -> impl IntoView {
     }
 }
 
+/// A file picked in the form: uploading (`id` none), uploaded, or failed.
+#[derive(Clone, Debug, PartialEq)]
+struct Picked {
+    key: u32,
+    name: String,
+    size: i64,
+    percent: u32,
+    id: Option<i64>,
+    failed: bool,
+}
+
+/// Sends one file to `/mail/upload` with XMLHttpRequest, whose upload
+/// events give the progress (fetch has none). `done` gets the HTTP status
+/// and the response text.
+#[cfg(feature = "hydrate")]
+fn upload(
+    url: &str,
+    file: &web_sys::File,
+    progress: impl Fn(u32) + 'static,
+    done: impl FnOnce(u16, String) + 'static,
+) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let xhr = web_sys::XmlHttpRequest::new().ok()?;
+    xhr.open_with_async("POST", url, true).ok()?;
+    xhr.set_request_header("X-Tayori-Upload", "1").ok()?;
+    let ct = file.type_();
+    let ct = if ct.is_empty() {
+        "application/octet-stream"
+    } else {
+        &ct
+    };
+    xhr.set_request_header("Content-Type", ct).ok()?;
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                progress((e.loaded() / e.total() * 100.0).min(100.0) as u32);
+            }
+        });
+    let up = xhr.upload().ok()?;
+    up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    let x = xhr.clone();
+    let on_end = Closure::once_into_js(move || {
+        // The request is over: no more progress events can come.
+        up.set_onprogress(None);
+        drop(on_progress);
+        let status = x.status().unwrap_or(0);
+        let text = x.response_text().ok().flatten().unwrap_or_default();
+        done(status, text);
+    });
+    xhr.set_onloadend(Some(on_end.unchecked_ref()));
+    xhr.send_with_opt_blob(Some(file)).ok()
+}
+
 #[component]
 fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let lang = use_lang();
@@ -53,7 +112,10 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let charset = RwSignal::new(f.charset.clone());
     let draft = RwSignal::new(f.draft);
     let carried = RwSignal::new(f.carried.clone());
-    let files = RwSignal::new(Vec::<UploadDto>::new());
+    let files = RwSignal::new(Vec::<Picked>::new());
+    let max_mb = f.max_mb;
+    // 送信 and 下書き保存 wait until every picked file is on the server.
+    let uploading = Memo::new(move |_| files.read().iter().any(|p| p.id.is_none() && !p.failed));
     let busy = RwSignal::new(false);
     let err = RwSignal::new(None::<crate::error::AppError>);
     let notice = RwSignal::new(String::new());
@@ -84,7 +146,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 draft.get_untracked(),
                 keep_carry,
                 carry_whole,
-                files.get_untracked(),
+                files.get_untracked().iter().filter_map(|p| p.id).collect(),
                 draft_only,
             )
             .await;
@@ -123,7 +185,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                     }
                     continue;
                 }
-                if !busy.get_untracked() {
+                if !busy.get_untracked() && !uploading.get_untracked() {
                     submit(true);
                 }
             }
@@ -141,22 +203,76 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 return;
             };
             let Some(list) = input.files() else { return };
+            let too_large = || {
+                err.set(Some(crate::error::AppError::Invalid(vec![
+                    crate::error::FieldErr {
+                        field: "attachments".into(),
+                        code: "too_large".into(),
+                        param: Some(max_mb),
+                    },
+                ])))
+            };
             for i in 0..list.length() {
                 let Some(file) = list.get(i) else { continue };
-                leptos::task::spawn_local(async move {
-                    let Some(bytes) = crate::components::file_bytes(&file).await else {
-                        return;
-                    };
-                    use base64::Engine;
-                    files.update(|f| {
-                        f.push(UploadDto {
-                            name: file.name(),
-                            content_type: file.type_(),
-                            data: base64::engine::general_purpose::STANDARD.encode(&bytes),
-                        })
-                    });
-                    dirty.set(true);
+                // The limit is for the whole message: checked before a byte
+                // is sent (the server checks again).
+                let total: i64 = carried
+                    .get_untracked()
+                    .iter()
+                    .map(|(_, s)| *s as i64)
+                    .chain(
+                        files
+                            .get_untracked()
+                            .iter()
+                            .filter(|p| !p.failed)
+                            .map(|p| p.size),
+                    )
+                    .sum::<i64>()
+                    + file.size() as i64;
+                if total > (max_mb as i64) << 20 {
+                    too_large();
+                    continue;
+                }
+                err.set(None);
+                let key = NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                files.update(|v| {
+                    v.push(Picked {
+                        key,
+                        name: file.name(),
+                        size: file.size() as i64,
+                        percent: 0,
+                        id: None,
+                        failed: false,
+                    })
                 });
+                dirty.set(true);
+                let set = move |f: &dyn Fn(&mut Picked)| {
+                    files.update(|v| v.iter_mut().filter(|p| p.key == key).for_each(f))
+                };
+                let url = format!(
+                    "/mail/upload?account={account}&name={}",
+                    js_sys::encode_uri_component(&file.name())
+                );
+                let started = upload(
+                    &url,
+                    &file,
+                    move |pc| set(&|p| p.percent = pc),
+                    move |status, text| match (status, serde_json::from_str::<UploadDto>(&text)) {
+                        (200, Ok(u)) => set(&|p| {
+                            p.id = Some(u.id);
+                            p.percent = 100;
+                        }),
+                        _ => {
+                            set(&|p| p.failed = true);
+                            if let Ok(e) = serde_json::from_str::<crate::error::AppError>(&text) {
+                                err.set(Some(e));
+                            }
+                        }
+                    },
+                );
+                if started.is_none() {
+                    set(&|p| p.failed = true);
+                }
             }
             input.set_value("");
         }
@@ -210,19 +326,26 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 <label>{move || t().attachments}
                     <input type="file" multiple on:change=on_files data-testid="c-files" />
                 </label>
-                <p class="hint">{move || t().limit}</p>
+                <p class="hint">{move || t().limit.replace("{n}", &max_mb.to_string())}</p>
                 <ul class="attachments" data-testid="c-attachments">
                     {move || carried.get().into_iter().map(|(name, size)| view! {
                         <li data-testid="c-attachment">{name} " " <span class="muted">{crate::components::size_text(size as i64)}</span>
                             " " <button type="button" class="link" on:click=move |_| carried.set(Vec::new())>{move || t().remove}</button></li>
                     }).collect_view()}
-                    {move || files.get().into_iter().enumerate().map(|(i, f)| {
-                        let size = f.data.len() / 4 * 3;
-                        view! {
-                            <li data-testid="c-attachment">{f.name.clone()} " " <span class="muted">{crate::components::size_text(size as i64)}</span>
-                                " " <button type="button" class="link" on:click=move |_| files.update(|v| { if i < v.len() { v.remove(i); } })>{move || t().remove}</button></li>
-                        }
-                    }).collect_view()}
+                    <For each=move || files.get() key=|p| (p.key, p.percent, p.id, p.failed) let:p>
+                        <li data-testid="c-attachment" data-uploaded=p.id.is_some().to_string()>{p.name.clone()} " "
+                            <span class="muted">{crate::components::size_text(p.size)}</span> " "
+                            {match (p.id, p.failed) {
+                                (_, true) => view! { <span class="form-error" data-testid="c-upload-failed">{t().upload_failed}</span> }.into_any(),
+                                (None, false) => view! {
+                                    <progress max="100" value=p.percent data-testid="c-upload-progress"
+                                        aria-label=format!("{} {}%", t().uploading, p.percent)></progress>
+                                    <span class="muted">{format!(" {}%", p.percent)}</span>
+                                }.into_any(),
+                                (Some(_), false) => ().into_any(),
+                            }}
+                            " " <button type="button" class="link" on:click=move |_| files.update(|v| v.retain(|x| x.key != p.key))>{move || t().remove}</button></li>
+                    </For>
                 </ul>
                 <FieldMsg err=e field="attachments" />
             </div>
@@ -232,10 +355,10 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             })}
             {move || (!notice.get().is_empty()).then(|| view! { <p class="notice" data-testid="draft-saved">{notice.get()}</p> })}
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || busy.get() data-testid="send">
+                <button type="submit" class="primary" disabled=move || busy.get() || uploading.get() data-testid="send">
                     {move || if busy.get() { t().sending } else { t().send }}
                 </button>
-                <button type="button" disabled=move || busy.get() on:click=move |_| submit(true) data-testid="save-draft">{move || t().save_draft}</button>
+                <button type="button" disabled=move || busy.get() || uploading.get() on:click=move |_| submit(true) data-testid="save-draft">{move || t().save_draft}</button>
                 <a href=format!("/mail?account={account}") data-testid="discard">{move || t().discard}</a>
             </div>
         </form>

@@ -14,8 +14,6 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result};
 use mail::compose::{Attachment, Mailbox};
 
-/// Attachments of one message may add up to this much.
-pub const ATTACHMENTS_MAX: usize = 20 << 20;
 /// 送信時のログ keeps the last dialogue up to this size.
 const LOG_MAX: usize = 64 * 1024;
 
@@ -78,7 +76,12 @@ struct Parts {
     bcc: Vec<Mailbox>,
 }
 
-fn check(c: &Compose, sending: bool) -> Result<Parts> {
+/// The attachment limit of ウェブメール設定, in bytes.
+async fn attachments_max(db: &DatabaseConnection) -> Result<usize> {
+    Ok(crate::webmail::settings(db).await?.attachment_max_bytes())
+}
+
+fn check(c: &Compose, sending: bool, attachments_max: usize) -> Result<Parts> {
     let mut errors = Vec::new();
     let mut list = |field: &'static str, s: &str| match addresses(field, s) {
         Ok(l) => l,
@@ -103,11 +106,11 @@ fn check(c: &Compose, sending: bool) -> Result<Parts> {
         ));
     }
     let size: usize = c.attachments.iter().map(|a| a.data.len()).sum();
-    if size > ATTACHMENTS_MAX {
+    if size > attachments_max {
         errors.push(crate::error::FieldError::new(
             "attachments",
-            Code::TooLong {
-                max: (ATTACHMENTS_MAX >> 20) as u32,
+            Code::TooLarge {
+                max_mb: (attachments_max >> 20) as u32,
             },
         ));
     }
@@ -186,7 +189,7 @@ async fn purge_draft(db: &DatabaseConnection, account_id: i32, id: i64) -> Resul
 
 /// 下書き保存 (also the automatic one): returns the draft's ID.
 pub async fn save_draft(db: &DatabaseConnection, acc: &Account, c: &Compose) -> Result<i64> {
-    let p = check(c, false)?;
+    let p = check(c, false, attachments_max(db).await?)?;
     let r = render(db, acc, c, &p).await?;
     keep_draft(db, acc, r.message.into_bytes(), c.draft).await
 }
@@ -283,7 +286,7 @@ pub async fn send(
     c: &Compose,
     extra_ca_pem: Option<Vec<u8>>,
 ) -> Result<std::result::Result<Sent, NotSent>> {
-    let p = check(c, true)?;
+    let p = check(c, true, attachments_max(db).await?)?;
     let r = render(db, acc, c, &p).await?;
     let raw = r.message.into_bytes();
     let rcpts: Vec<String> =

@@ -43,6 +43,12 @@ pub fn WebmailAdminPage() -> impl IntoView {
                             </label>
                             <p class="hint">{move || t().interval_hint}</p>
                             <FieldMsg err field="receive_interval_min" />
+                            <label>
+                                {move || t().attachment_max}
+                                <input type="number" name="attachment_max_mb" min="1" max="100" value=s.attachment_max_mb data-testid="attachment-max" />
+                            </label>
+                            <p class="hint">{move || t().attachment_max_hint}</p>
+                            <FieldMsg err field="attachment_max_mb" />
                             <FormMsg err ok />
                             <button type="submit" class="primary" data-testid="webmail-settings-save">{move || t().save}</button>
                         </ActionForm>
