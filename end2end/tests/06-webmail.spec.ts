@@ -94,6 +94,10 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   await expect(page.getByTestId("next-page")).toHaveCount(0);
   await page.getByTestId("first-page").click();
   await expect(page.getByTestId("message-subject").first()).toContainText(`#149`);
+  // Opening one reads it: the count goes down without reloading the list.
+  await page.getByTestId("message-subject").first().click();
+  await expect(page.getByTestId("message-title")).toContainText(`#149`);
+  await expect(page.getByTestId("folder-inbox").getByTestId("unread-count")).toHaveText("149");
   await expect(page.getByTestId("last-received")).not.toHaveText("未受信");
   await expect(page.getByTestId("receive-error")).toHaveCount(0);
   // Not left on the server: Dovecot's mailbox is empty now.

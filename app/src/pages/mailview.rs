@@ -315,7 +315,8 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
                     let query = get("q");
                     let searching = !query.trim().is_empty();
                     view! {
-                        <FolderPane account folders=l.folders.clone() current=folder.clone() params=p.clone() />
+                        <FolderPane account folders=l.folders.clone() current=folder.clone() params=p.clone()
+                            unread_rows=l.rows.iter().filter(|r| !r.seen).map(|r| (r.id, r.folder.clone())).collect() read_now />
                         <ListPane account l folder searching query params=p selected read_now act action_err />
                     }.into_any()
                 })}
@@ -354,10 +355,16 @@ fn FolderPane(
     folders: Vec<FolderDto>,
     current: String,
     params: Vec<(String, String)>,
+    /// Unread messages of the shown page (ID, folder) and those opened
+    /// since it was loaded: the counts go down as messages are read,
+    /// without reloading the list.
+    unread_rows: Vec<(i64, String)>,
+    read_now: RwSignal<HashSet<i64>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
     let back = mail_href(&params, &[]);
+    let unread_rows = std::sync::Arc::new(unread_rows);
     let user_folder = folders
         .iter()
         .find(|f| f.key == current && !f.name.is_empty())
@@ -368,17 +375,24 @@ fn FolderPane(
                 {folders.into_iter().map(|f| {
                     let href = mail_href(&params, &[("folder", f.key.clone()), ("q", String::new())]);
                     let active = f.key == current;
-                    let unread = match f.unread {
-                        0 => String::new(),
-                        n if n >= 1000 => "999+".to_owned(),
-                        n => n.to_string(),
+                    let key = f.key.clone();
+                    let (rows, total) = (unread_rows.clone(), f.unread);
+                    let unread = move || {
+                        let read = read_now.with(|s| {
+                            rows.iter().filter(|(id, folder)| *folder == key && s.contains(id)).count() as i64
+                        });
+                        match total {
+                            n if n >= 1000 => "999+".to_owned(),
+                            n if n - read <= 0 => String::new(),
+                            n => (n - read).to_string(),
+                        }
                     };
                     let key = f.key.clone();
                     view! {
                         <li class:active=active>
                             <a href=href data-testid=format!("folder-{key}") data-folder=key.clone()>
                                 <span class="folder-name">{move || folder_label(t(), &f)}</span>
-                                {(!unread.is_empty()).then(|| view! { <span class="badge" data-testid="unread-count">{unread}</span> })}
+                                {move || { let n = unread(); (!n.is_empty()).then(|| view! { <span class="badge" data-testid="unread-count">{n}</span> }) }}
                             </a>
                         </li>
                     }
