@@ -27,6 +27,8 @@ pub struct ComposeDto {
     pub bcc: String,
     pub subject: String,
     pub body: String,
+    /// The HTML version (a draft written in HTML); empty for text.
+    pub html: String,
     pub charset: String,
     pub reply_to: i64,
     pub draft: i64,
@@ -207,6 +209,11 @@ pub async fn compose_form(
                 f.cc = r.cc.join(", ");
                 f.subject = r.subject.clone();
                 f.body = r.text.clone();
+                f.html = r
+                    .html
+                    .as_deref()
+                    .map(mail::html::outgoing)
+                    .unwrap_or_default();
                 f.draft = id;
                 f.carry = id;
                 f.carried = r
@@ -234,6 +241,7 @@ pub async fn send_mail(
     #[server(default)] bcc: String,
     #[server(default)] subject: String,
     #[server(default)] body: String,
+    #[server(default)] html: String,
     #[server(default)] charset: String,
     #[server(default)] reply_to: i64,
     #[server(default)] draft: i64,
@@ -256,6 +264,7 @@ pub async fn send_mail(
         bcc,
         subject,
         body,
+        html,
         charset,
         attachments,
         reply_to: (reply_to > 0).then_some(reply_to),

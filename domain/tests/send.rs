@@ -91,6 +91,13 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             to: "ハイジ <heidi@example.test>".into(),
             subject: subject.clone(),
             body: body.clone(),
+            // In UTF-8 also written in HTML (with a script the cleaning drops).
+            html: if charset == "utf-8" {
+                "<p>山田様</p><p><b>見積書</b>を添付いたします。<script>alert(1)</script></p>"
+                    .into()
+            } else {
+                String::new()
+            },
             charset: charset.into(),
             attachments: vec![mail::compose::Attachment {
                 name: "見積書（最終版）.pdf".into(),
@@ -158,6 +165,14 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             expected.trim_end(),
             "{charset}"
         );
+        match (charset, r.html.as_deref()) {
+            ("utf-8", Some(h)) => assert!(
+                h.contains("<b>見積書</b>を添付いたします。") && !h.contains("<script"),
+                "{h}"
+            ),
+            ("iso-2022-jp", None) => {}
+            (_, h) => panic!("{charset}: HTML part {h:?}"),
+        }
         assert_eq!(r.attachments.len(), 1);
         assert_eq!(r.attachments[0].name, "見積書（最終版）.pdf");
         let (_, _, data) = mail::mime::attachment(&raw, 0).unwrap();

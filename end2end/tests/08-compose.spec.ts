@@ -1,12 +1,13 @@
 // 作成 / 返信 / 下書き: 山田 writes from the account 06-webmail gave them
 // (sent through the admin's server, received back from the real Dovecot),
 // with a Japanese-named attachment; a refused recipient shows Postfix's
-// reply and keeps the message in 下書き; the reply form quotes.
+// reply and keeps the message in 下書き; the reply form quotes; a message
+// written in HTML goes out as text and HTML.
+import type { Page } from "@playwright/test";
 import { test, expect, hydrated, login, USER } from "./common";
 
-test("write, attach, send, receive it back, reply and keep drafts", async ({ page }) => {
-  test.setTimeout(120_000);
-  const marker = `cp-${Date.now()}`;
+// 山田 signs in and opens 作成 from the mail screen.
+async function openCompose(page: Page) {
   await login(page, USER.login, USER.newPassword);
   await expect(page.getByTestId("welcome")).toBeVisible();
   await page.goto("/mail");
@@ -14,6 +15,12 @@ test("write, attach, send, receive it back, reply and keep drafts", async ({ pag
   await page.getByTestId("compose").click();
   await expect(page.getByTestId("compose-form")).toBeVisible();
   await hydrated(page);
+}
+
+test("write, attach, send, receive it back, reply and keep drafts", async ({ page }) => {
+  test.setTimeout(120_000);
+  const marker = `cp-${Date.now()}`;
+  await openCompose(page);
   await expect(page.getByTestId("c-from")).toContainText("frank@example.test");
 
   // Bad input is refused at the field.
@@ -88,4 +95,45 @@ test("write, attach, send, receive it back, reply and keep drafts", async ({ pag
   await hydrated(page);
   await page.getByTestId("message-row").filter({ hasText: `Re: 便りから送信 ${marker}` }).getByTestId("message-subject").click();
   await expect(page.getByTestId("c-subject")).toHaveValue(`Re: 便りから送信 ${marker}`);
+});
+
+test("an HTML message: the toolbar formats, the draft keeps it, and it goes out as text and HTML", async ({ page }) => {
+  test.setTimeout(90_000);
+  const marker = `html-${Date.now()}`;
+  await openCompose(page);
+  await page.getByTestId("c-to").fill("山田 <frank@example.test>");
+  await page.getByTestId("c-subject").fill(`HTMLの報告 ${marker}`);
+  await page.getByTestId("c-body").fill("一行目 <b>ではない</b>\n二行目");
+
+  // Text → HTML keeps the lines (and shows markup typed as text as text).
+  await page.getByTestId("c-format").selectOption("html");
+  const editor = page.getByTestId("c-html");
+  await expect(editor).toBeVisible();
+  await expect(page.getByTestId("c-body")).toBeHidden();
+  await expect(editor).toContainText("一行目 <b>ではない</b>");
+  await expect(editor.locator("b")).toHaveCount(0);
+  await editor.click();
+  await page.keyboard.press("Control+A");
+  await page.getByTestId("c-bold").click();
+  await expect(editor.locator("b")).toContainText("一行目");
+
+  // The draft opens again in HTML, formatted.
+  await page.getByTestId("save-draft").click();
+  await expect(page.getByTestId("draft-saved")).toBeVisible();
+  await page.goto("/mail?folder=drafts");
+  await hydrated(page);
+  await page.getByTestId("message-row").filter({ hasText: marker }).getByTestId("message-subject").click();
+  await expect(page.getByTestId("compose-form")).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByTestId("c-format")).toHaveValue("html");
+  await expect(page.getByTestId("c-html").locator("b")).toContainText("二行目");
+
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("sent-notice")).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId("message-row").filter({ hasText: marker }).getByTestId("message-subject").click();
+  await expect(page.getByTestId("message-title")).toHaveText(`HTMLの報告 ${marker}`);
+  // Shown from its HTML part, in the sandboxed frame; the text part is there too.
+  const frame = page.frameLocator("[data-testid=mail-html]");
+  await expect(frame.locator("b")).toContainText("一行目 <b>ではない</b>");
+  await expect(frame.locator("script")).toHaveCount(0);
 });

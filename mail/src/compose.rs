@@ -117,6 +117,7 @@ pub fn render(d: &Draft<'_>) -> Result<Rendered, ComposeError> {
         references: &[],
         // Replies to a notification should not loop between auto-responders.
         auto_submitted: true,
+        html: None,
     })
 }
 
@@ -135,7 +136,11 @@ pub struct Outgoing<'a> {
     pub to: &'a [Mailbox],
     pub cc: &'a [Mailbox],
     pub subject: &'a str,
+    /// The text; with `html`, the plain alternative of it.
     pub body: &'a str,
+    /// An HTML version (already cleaned): the message becomes
+    /// multipart/alternative, text first, as readers pick the last they can show.
+    pub html: Option<&'a str>,
     pub date: chrono::DateTime<chrono::FixedOffset>,
     pub charset: Charset,
     pub attachments: &'a [Attachment],
@@ -228,7 +233,7 @@ pub fn render_mail(d: &Outgoing<'_>) -> Result<Rendered, ComposeError> {
         header(&mut m, "Auto-Submitted", "auto-generated");
     }
     if d.attachments.is_empty() {
-        text_part(&mut m, d.body, charset);
+        body_parts(&mut m, d.body, d.html, charset);
     } else {
         let boundary = format!("=_tayori_{}", random_token());
         header(
@@ -238,7 +243,7 @@ pub fn render_mail(d: &Outgoing<'_>) -> Result<Rendered, ComposeError> {
         );
         m.push_str("\r\n");
         m.push_str(&format!("--{boundary}\r\n"));
-        text_part(&mut m, d.body, charset);
+        body_parts(&mut m, d.body, d.html, charset);
         for a in d.attachments {
             m.push_str(&format!("--{boundary}\r\n"));
             attachment_part(&mut m, a, charset);
@@ -250,6 +255,33 @@ pub fn render_mail(d: &Outgoing<'_>) -> Result<Rendered, ComposeError> {
         message_id,
         charset,
     })
+}
+
+/// The text, or the text and its HTML version as alternatives.
+fn body_parts(m: &mut String, body: &str, html: Option<&str>, charset: Charset) {
+    let Some(html) = html else {
+        return text_part(m, body, charset);
+    };
+    let boundary = format!("=_tayori_alt_{}", random_token());
+    header(
+        m,
+        "Content-Type",
+        &format!("multipart/alternative; boundary=\"{boundary}\""),
+    );
+    m.push_str("\r\n");
+    m.push_str(&format!("--{boundary}\r\n"));
+    text_part(m, body, charset);
+    m.push_str(&format!("--{boundary}\r\n"));
+    // UTF-8 whatever the text's charset: the markup's characters need not
+    // fit JIS, and every reader that shows HTML reads UTF-8.
+    header(m, "Content-Type", "text/html; charset=UTF-8");
+    header(m, "Content-Transfer-Encoding", "base64");
+    m.push_str("\r\n");
+    let page = format!(
+        "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"></head><body>{html}</body></html>\r\n"
+    );
+    base64_lines(m, normalise_newlines(&page).as_bytes());
+    m.push_str(&format!("--{boundary}--\r\n"));
 }
 
 /// The text part's headers and body.
@@ -579,6 +611,7 @@ mod tests {
                 in_reply_to: Some("<orig@example.test>"),
                 references: &["<orig@example.test>".into(), "bad\r\nX: y".into()],
                 auto_submitted: false,
+                html: None,
             })
             .expect("render");
             assert_eq!(r.charset, charset);
@@ -597,6 +630,50 @@ mod tests {
                 crate::mime::attachment(r.message.as_bytes(), 1).expect("attachment");
             assert_eq!(data, vec![0, 1, 2, 255]);
             assert!(r.message.contains("In-Reply-To: <orig@example.test>"));
+        }
+    }
+
+    #[test]
+    fn an_html_message_carries_its_text_and_html_as_alternatives() {
+        let from = Mailbox::new("山田", "yamada@example.test");
+        let to = [Mailbox::new("佐藤", "sato@example.test")];
+        let file = [Attachment {
+            name: "議事録.txt".into(),
+            content_type: "text/plain".into(),
+            data: "決定事項".as_bytes().to_vec(),
+        }];
+        for (charset, attachments) in [(Charset::Utf8, &file[..]), (Charset::Iso2022Jp, &[][..])] {
+            let r = render_mail(&Outgoing {
+                from: &from,
+                to: &to,
+                cc: &[],
+                subject: "会議のお知らせ",
+                body: "明日は会議です。",
+                html: Some("<p>明日は<b>会議</b>です。①</p>"),
+                date: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+09:00")
+                    .expect("date"),
+                charset,
+                attachments,
+                in_reply_to: None,
+                references: &[],
+                auto_submitted: false,
+            })
+            .expect("render");
+            assert!(r.message.contains("multipart/alternative"), "{}", r.message);
+            let m = crate::mime::read(r.message.as_bytes());
+            assert!(
+                m.text.contains("明日は会議です。"),
+                "{charset:?}: {}",
+                m.text
+            );
+            let html = m.html.expect("an HTML part");
+            assert!(html.contains("<b>会議</b>です。①"), "{html}");
+            let names: Vec<&str> = m.attachments.iter().map(|a| a.name.as_str()).collect();
+            let expected: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+            assert_eq!(
+                names, expected,
+                "{charset:?}: the alternatives are no attachments"
+            );
         }
     }
 

@@ -102,6 +102,13 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
     }
 }
 
+/// HTML the user wrote in the compose form, made safe to send and to
+/// store: the same allow-list as for reading, with the writer's own
+/// remote images kept.
+pub fn outgoing(html: &str) -> String {
+    clean(html, &HashMap::new(), true).html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

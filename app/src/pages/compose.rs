@@ -109,6 +109,10 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let bcc = RwSignal::new(f.bcc.clone());
     let subject = RwSignal::new(f.subject.clone());
     let body = RwSignal::new(f.body.clone());
+    // HTML: the editor's markup, kept with its plain text in `body`.
+    let html = RwSignal::new(f.html.clone());
+    let html_mode = RwSignal::new(!f.html.is_empty());
+    let editor = NodeRef::<leptos::html::Div>::new();
     let charset = RwSignal::new(f.charset.clone());
     let draft = RwSignal::new(f.draft);
     let carried = RwSignal::new(f.carried.clone());
@@ -141,6 +145,11 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 bcc.get_untracked(),
                 subject.get_untracked(),
                 body.get_untracked(),
+                if html_mode.get_untracked() {
+                    html.get_untracked()
+                } else {
+                    String::new()
+                },
                 charset.get_untracked(),
                 reply_to,
                 draft.get_untracked(),
@@ -277,6 +286,59 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             input.set_value("");
         }
     };
+    // The editor's markup and its text go into the signals on every change.
+    let editor_changed = move || {
+        if let Some(el) = editor.get_untracked() {
+            html.set(el.inner_html());
+            body.set(el.inner_text());
+            dirty.set(true);
+        }
+    };
+    // Text → HTML keeps the lines; HTML → text keeps the editor's text.
+    let set_format = move |to_html: bool| {
+        if let Some(el) = editor.get_untracked() {
+            if to_html {
+                let escaped = body
+                    .get_untracked()
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('\n', "<br>");
+                el.set_inner_html(&escaped);
+                html.set(escaped);
+            } else {
+                body.set(el.inner_text());
+            }
+        }
+        html_mode.set(to_html);
+        dirty.set(true);
+    };
+    #[allow(unused_variables)]
+    let format_cmd = move |cmd: &'static str| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let value = if cmd == "createLink" {
+                match window().prompt_with_message(t().link_prompt).ok().flatten() {
+                    // The server's cleaning drops any other scheme too.
+                    Some(u)
+                        if ["https://", "http://", "mailto:"]
+                            .iter()
+                            .any(|p| u.trim().starts_with(p)) =>
+                    {
+                        u.trim().to_owned()
+                    }
+                    _ => return,
+                }
+            } else {
+                String::new()
+            };
+            if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+                let _ = doc.exec_command_with_show_ui_and_value(cmd, false, &value);
+            }
+            editor_changed();
+        }
+    };
     let e = Signal::derive(move || err.get());
     let book = f.book.clone();
     let title = match (f.reply_to > 0, f.carry > 0 && f.draft == 0) {
@@ -318,9 +380,30 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                 </select>
             </div>
             <div class="field">
+                <label for="f-format">{move || t().format}</label>
+                <select id="f-format" on:change=move |ev| set_format(event_target_value(&ev) == "html") data-testid="c-format">
+                    <option value="text" selected=!html_mode.get_untracked()>{move || t().format_text}</option>
+                    <option value="html" selected=html_mode.get_untracked()>{move || t().format_html}</option>
+                </select>
+            </div>
+            <div class="field">
                 <label for="f-body">{move || t().body}</label>
-                <textarea id="f-body" rows="16" prop:value=move || body.get()
+                <textarea id="f-body" rows="16" prop:value=move || body.get() style:display=move || if html_mode.get() { "none" } else { "" }
                     on:input=move |ev| { body.set(event_target_value(&ev)); dirty.set(true); } data-testid="c-body"></textarea>
+                <div class="html-compose" style:display=move || if html_mode.get() { "" } else { "none" }>
+                    <div class="html-toolbar" role="toolbar" data-testid="c-toolbar">
+                        {[("bold", t().bold, "B"), ("italic", t().italic, "I"), ("underline", t().underline, "U"),
+                          ("insertUnorderedList", t().bullets, "•"), ("insertOrderedList", t().numbers, "1."),
+                          ("createLink", t().link, t().link), ("removeFormat", t().plain, "✕")]
+                            .into_iter().map(|(cmd, label, mark)| view! {
+                                // mousedown would take the selection out of the editor.
+                                <button type="button" title=label aria-label=label class=format!("tb-{cmd}") data-testid=format!("c-{cmd}")
+                                    on:mousedown=|ev| ev.prevent_default() on:click=move |_| format_cmd(cmd)>{mark}</button>
+                            }).collect_view()}
+                    </div>
+                    <div class="html-editor" contenteditable="true" role="textbox" aria-multiline="true" node_ref=editor
+                        inner_html=f.html.clone() on:input=move |_| editor_changed() data-testid="c-html"></div>
+                </div>
             </div>
             <div class="field">
                 <label>{move || t().attachments}

@@ -25,6 +25,9 @@ pub struct Compose {
     pub bcc: String,
     pub subject: String,
     pub body: String,
+    /// The HTML version written in the editor (empty: a text message). It
+    /// is cleaned before it is sent or stored; `body` is its plain text.
+    pub html: String,
     /// "utf-8" (default) or "iso-2022-jp".
     pub charset: String,
     pub attachments: Vec<Attachment>,
@@ -135,6 +138,7 @@ async fn render(
         None => (None, Vec::new()),
     };
     let from = Mailbox::new(acc.display_name.clone(), acc.email.clone());
+    let html = (!c.html.trim().is_empty()).then(|| mail::html::outgoing(&c.html));
     let tz = crate::locale::time_zone(db)
         .await
         .unwrap_or(chrono_tz::Asia::Tokyo);
@@ -151,6 +155,7 @@ async fn render(
         in_reply_to: in_reply_to.as_deref(),
         references: &references,
         auto_submitted: false,
+        html: html.as_deref(),
     })
     .map_err(|_| Error::field("from", Code::InvalidEmail))
 }
