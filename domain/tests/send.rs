@@ -2,7 +2,8 @@
 //! through the real Dovecot with the POP engine: a Japanese subject, text
 //! and attachment name come back identical, in UTF-8 and in ISO-2022-JP;
 //! a copy is in 送信済み; the log masks the password; a refused recipient
-//! keeps the message in 下書き with the server's reply.
+//! keeps the message in 下書き with the server's reply; every sending mode
+//! an account can choose delivers.
 mod common;
 
 use common::secrets;
@@ -277,4 +278,93 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
     .unwrap()
     .0;
     assert!(drafts.is_empty(), "{drafts:?}");
+}
+
+/// Every way an account can send (its own server settings): SSL/TLS with
+/// its own SMTP credentials and each mechanism, STARTTLS, POP before SMTP,
+/// and no authentication where the server takes mail for its own domain.
+#[tokio::test]
+async fn every_sending_mode_of_an_account_delivers() {
+    let db = common::sqlite().await;
+    let grace = account(&db, "grace3", "grace@example.test", "gracepass").await;
+    let ivan = account(&db, "ivan", "ivan@example.test", "ivanpass").await;
+    let port = |name: &str| -> i32 { env(name).parse().unwrap() };
+    let modes = [
+        ("MS_SMTPS_PORT", "ssl", "smtp", "login", true),
+        ("MS_SMTPS_PORT", "ssl", "smtp", "plain", true),
+        ("MS_SUBMISSION_PORT", "starttls", "smtp", "cram-md5", false),
+        ("MS_SUBMISSION_PORT", "starttls", "smtp", "standard", false),
+        (
+            "MS_SMTP_POPB4_PORT",
+            "none",
+            "pop-before-smtp",
+            "standard",
+            false,
+        ),
+        ("MS_SMTP_NOTLS_PORT", "none", "none", "standard", false),
+    ];
+    let mut subjects = Vec::new();
+    for (i, (port_name, protection, auth, mechanism, own_credentials)) in
+        modes.into_iter().enumerate()
+    {
+        let mut am = grace.clone().into_active_model();
+        am.smtp_port = Set(port(port_name));
+        am.smtp_protection = Set(protection.into());
+        am.smtp_auth = Set(auth.into());
+        am.smtp_mechanism = Set(mechanism.into());
+        // Own SMTP credentials, or (empty) the receiving ones.
+        am.smtp_user = Set(if own_credentials {
+            "grace@example.test".into()
+        } else {
+            String::new()
+        });
+        am.smtp_password_sealed = Set(own_credentials.then(|| {
+            secrets()
+                .seal("mail_account.smtp_password", "gracepass")
+                .unwrap()
+        }));
+        let acc = am.update(&db).await.unwrap();
+        let subject = format!("送信方法 {i}: {port_name} {protection} {auth} {mechanism}");
+        let c = send::Compose {
+            to: "イワン <ivan@example.test>".into(),
+            subject: subject.clone(),
+            body: "届きましたか。".into(),
+            ..Default::default()
+        };
+        let sent = send::send(&db, &secrets(), &acc, &c, ca())
+            .await
+            .unwrap()
+            .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));
+        assert!(sent.reply.starts_with("250"), "{subject}: {}", sent.reply);
+        subjects.push(subject);
+    }
+    // Each arrives once, through Dovecot.
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        mailbox::receive(&db, &secrets(), ivan.id, "t", None, &mut |_, _| {})
+            .await
+            .unwrap();
+        got = view::page(
+            &db,
+            ivan.id,
+            mailbox::INBOX,
+            view::Sort::Date,
+            true,
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|r| r.subject)
+        .collect::<Vec<_>>();
+        if subjects.iter().all(|s| got.contains(s)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for s in &subjects {
+        assert_eq!(got.iter().filter(|g| *g == s).count(), 1, "{s}: {got:?}");
+    }
 }
