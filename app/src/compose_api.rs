@@ -209,10 +209,13 @@ pub async fn compose_form(
                 f.cc = r.cc.join(", ");
                 f.subject = r.subject.clone();
                 f.body = r.text.clone();
+                // The editor is part of our page, not a sandboxed frame:
+                // the draft's HTML goes in cleaned and without remote images
+                // (a message moved into 下書き could carry a tracker).
                 f.html = r
                     .html
                     .as_deref()
-                    .map(mail::html::outgoing)
+                    .map(|h| mail::html::clean(h, &Default::default(), false).html)
                     .unwrap_or_default();
                 f.draft = id;
                 f.carry = id;

@@ -1275,6 +1275,47 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
         let r = get(format!("/mail/message/{m}/source"), Some(sato_c)).await;
         assert_eq!(r.status, StatusCode::OK, "{backend}");
 
+        // Moved into 下書き and opened as a draft: the editor (part of our
+        // page, not the sandboxed frame) gets the HTML cleaned and without
+        // the remote image; then back to 受信箱 for the checks below.
+        for (target, open_as_draft) in [("drafts", true), ("inbox", false)] {
+            let r = app
+                .call(
+                    "mail_action",
+                    &[
+                        ("account", &id),
+                        ("ids[]", &m),
+                        ("action", "move"),
+                        ("target", target),
+                    ],
+                    Some(sato_c),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{backend} to {target}: {}",
+                r.body
+            );
+            if open_as_draft {
+                let r = app
+                    .call(
+                        "compose_form",
+                        &[("account", &id), ("mode", "draft"), ("id", &m)],
+                        Some(sato_c),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+                assert!(
+                    r.body.contains("本文")
+                        && !r.body.contains("tracker.test")
+                        && !r.body.contains("<script"),
+                    "{}",
+                    r.body
+                );
+            }
+        }
+
         // kato, with an account of his own, and the admin get nothing of it.
         let mut katos = account.to_vec();
         katos[0] = ("owner", &k);
