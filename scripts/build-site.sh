@@ -12,18 +12,30 @@ PKG=$SITE/pkg
 profile=wasm-release
 [ "${1:-}" = "--dev" ] && profile=dev
 
-cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
-  --target-dir=target/front --profile="$profile"
-outdir=$profile; [ "$profile" = dev ] && outdir=debug
-
 rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
-wasm-bindgen --target=web --no-typescript --out-name="$NAME" --out-dir="$PKG.tmp" \
-  "target/front/wasm32-unknown-unknown/$outdir/frontend.wasm"
+# Release: one bundle per area (app/src/pages/mod.rs), so a page loads only
+# the screens of its area; the server picks the one for each page. Dev: one
+# bundle of every screen, built once.
 if [ "$profile" = wasm-release ]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$PKG.tmp/${NAME}_bg.wasm" -o "$PKG.tmp/${NAME}_bg.wasm"
-  esbuild "$PKG.tmp/$NAME.js" --minify --format=esm --log-level=warning --outfile="$PKG.tmp/$NAME.min.js"
-  mv "$PKG.tmp/$NAME.min.js" "$PKG.tmp/$NAME.js"
+  bundles="core mail admin schedule"
+else
+  bundles=all
+fi
+for area in $bundles; do
+  if [ "$area" = all ]; then features=(); out=$NAME; else features=(--features "$area"); out=$NAME-$area; fi
+  cargo build --package=frontend --lib --target=wasm32-unknown-unknown \
+    --target-dir=target/front --profile="$profile" "${features[@]}"
+  outdir=$profile; [ "$profile" = dev ] && outdir=debug
+  wasm-bindgen --target=web --no-typescript --out-name="$out" --out-dir="$PKG.tmp" \
+    "target/front/wasm32-unknown-unknown/$outdir/frontend.wasm"
+  if [ "$profile" = wasm-release ]; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$PKG.tmp/${out}_bg.wasm" -o "$PKG.tmp/${out}_bg.wasm"
+    esbuild "$PKG.tmp/$out.js" --minify --format=esm --log-level=warning --outfile="$PKG.tmp/$out.min.js"
+    mv "$PKG.tmp/$out.min.js" "$PKG.tmp/$out.js"
+  fi
+done
+if [ "$profile" = wasm-release ]; then
   esbuild style/main.css --minify --log-level=warning --outfile="$PKG.tmp/$NAME.css"
 else
   cp style/main.css "$PKG.tmp/$NAME.css"

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Sizes of the release browser bundle (raw, gzip -9, brotli -q 11), per file
-# and for the first load (JS + wasm + CSS). Builds it first.
+# Sizes of the release browser bundles (raw, gzip -9, brotli -q 11): per
+# file, and the first load of a page of each area (its JS + wasm + the CSS).
+# Builds them first.
 # Usage: scripts/sizes.sh   (needs brotli: scripts/install-deps.sh test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-site.sh >/dev/null
-printf '%-18s %10s %10s %10s\n' file raw gzip brotli
-total_raw=0 total_gz=0 total_br=0
-for f in target/site/pkg/tayori.js target/site/pkg/tayori_bg.wasm target/site/pkg/tayori.css; do
-  raw=$(stat -c %s "$f"); gz=$(gzip -9c "$f" | wc -c); br=$(brotli -q 11 -c "$f" | wc -c)
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
-  printf '%-18s %10d %10d %10d\n' "$(basename "$f")" "$raw" "$gz" "$br"
+pkg=target/site/pkg
+row() { printf '%-28s %10s %10s %10s\n' "$@"; }
+sizes() { echo "$(stat -c %s "$1") $(gzip -9c "$1" | wc -c) $(brotli -q 11 -c "$1" | wc -c)"; }
+row file raw gzip brotli
+read -r css_raw css_gz css_br <<<"$(sizes "$pkg/tayori.css")"
+row tayori.css "$css_raw" "$css_gz" "$css_br"
+for area in core mail admin schedule; do
+  t_raw=$css_raw t_gz=$css_gz t_br=$css_br
+  for f in "$pkg/tayori-$area.js" "$pkg/tayori-${area}_bg.wasm"; do
+    read -r raw gz br <<<"$(sizes "$f")"
+    row "$(basename "$f")" "$raw" "$gz" "$br"
+    t_raw=$((t_raw + raw)) t_gz=$((t_gz + gz)) t_br=$((t_br + br))
+  done
+  row "first load: $area" "$t_raw" "$t_gz" "$t_br"
 done
-printf '%-18s %10d %10d %10d\n' "first load" "$total_raw" "$total_gz" "$total_br"
+echo "areas: core = /login / /password /help; mail = /mail…; admin = /admin…; schedule = /schedule… /memos"

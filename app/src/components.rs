@@ -348,3 +348,52 @@ pub fn size_text(bytes: impl Into<i64>) -> String {
         format!("{} KB", (bytes + 1023) / 1024)
     }
 }
+
+/// A screen this browser bundle leaves to another area's (see `pages`):
+/// the page is loaded from the server, which sends it with that bundle.
+#[component]
+pub fn Elsewhere() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        // Hydrating this would mean the server sent the wrong bundle for the
+        // page; loading it again would only loop.
+        let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
+        if !hydrating {
+            let loc = leptos_router::hooks::use_location();
+            let search = loc.search.get_untracked();
+            let hash = loc.hash.get_untracked();
+            let url = format!(
+                "{}{}{search}{}{hash}",
+                loc.pathname.get_untracked(),
+                if search.is_empty() { "" } else { "?" },
+                if hash.is_empty() || hash.starts_with('#') {
+                    ""
+                } else {
+                    "#"
+                },
+            );
+            // After the router has put the address into the history (it
+            // does so once the route has rendered): then the page replaces
+            // that entry, so 戻る returns to the page before.
+            set_timeout(
+                move || {
+                    let l = window().location();
+                    let here = format!(
+                        "{}{}{}",
+                        l.pathname().unwrap_or_default(),
+                        l.search().unwrap_or_default(),
+                        l.hash().unwrap_or_default()
+                    );
+                    let _ = if here == url {
+                        l.replace(&url)
+                    } else {
+                        l.assign(&url)
+                    };
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    }
+    let lang = crate::i18n::use_lang();
+    view! { <p class="muted" data-testid="elsewhere">{move || lang.get().t().loading}</p> }
+}

@@ -35,7 +35,8 @@ use crate::api::Me;
 use crate::i18n::Lang;
 use crate::pages::*;
 
-/// Name of the browser bundle: `/pkg/tayori.{js,wasm,css}`.
+/// Name of the browser bundle: `/pkg/tayori.{js,wasm,css}`, or one
+/// `tayori-<area>.{js,wasm}` per area (`area_of`) with the same CSS.
 pub const BUNDLE: &str = "tayori";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options=bundle_options(options) />
                 <MetaTags />
                 <script id=ME_SCRIPT_ID type="application/json" inner_html=me_json()></script>
             </head>
@@ -56,6 +57,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// The page's browser bundle: with split bundles (`split_bundles`, set by
+/// the server when the site has them) the one of the page's area, else the
+/// single bundle of every screen.
+fn bundle_options(options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    if SPLIT.get().copied().unwrap_or(false) {
+        let path = use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default();
+        let mut options = options;
+        options.output_name = format!("{BUNDLE}-{}", area_of(&path)).into();
+        return options;
+    }
+    options
+}
+
+/// Whether the site has one bundle per area (scripts/build-site.sh makes
+/// them for release; development builds have the single one).
+#[cfg(feature = "ssr")]
+pub static SPLIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// The area whose bundle hydrates `path`: it must agree with the `split`
+/// choices in `pages` (a page sent with the wrong bundle stays static).
+pub fn area_of(path: &str) -> &'static str {
+    let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
+    if under("/admin") {
+        "admin"
+    } else if under("/schedule") || under("/memos") {
+        "schedule"
+    } else if under("/mail") {
+        "mail"
+    } else {
+        "core"
+    }
+}
+
+/// Areas with their own bundle.
+pub const AREAS: [&str; 4] = ["core", "mail", "admin", "schedule"];
 
 /// The element that carries the signed-in user from the server's render to
 /// the browser, so both sides know it before rendering anything: no page
@@ -137,7 +177,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/schedule/entry/:id") view=ScheduleEntryPage ssr=SsrMode::Async />
                         <Route path=path!("/memos") view=MemosPage ssr=SsrMode::Async />
                         <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
-                        <Route path=path!("/mail/compose") view=crate::pages::compose::ComposePage ssr=SsrMode::Async />
+                        <Route path=path!("/mail/compose") view=ComposePage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts") view=MyAccountsPage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts/new") view=AccountFormPage ssr=SsrMode::Async />
                         <Route path=path!("/mail/accounts/:id") view=AccountFormPage ssr=SsrMode::Async />

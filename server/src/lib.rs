@@ -66,6 +66,12 @@ pub async fn build_state(
 
 /// Leptos options without cargo-leptos' environment: the bundle name is ours.
 pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    // One bundle per area when the site was built so (release builds).
+    let split = std::path::Path::new(site_root)
+        .join("pkg")
+        .join(format!("{}-core.js", app::BUNDLE))
+        .exists();
+    let _ = app::SPLIT.set(split);
     LeptosOptions::builder()
         .output_name(app::BUNDLE)
         .site_root(site_root)

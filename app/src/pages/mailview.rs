@@ -716,12 +716,14 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
     };
     view! {
         {if top { view! { <h2 data-testid="message-title">{subject}</h2> }.into_any() } else { view! { <h4>{subject}</h4> }.into_any() }}
-        <table class="message-head">
+        // With its <tbody> written out: the browser adds one to a bare
+        // <table><tr>, and hydration must find what the server sent.
+        <table class="message-head"><tbody>
             {line(t().from, r.from.clone(), if top { "message-from" } else { "fwd-from" })}
             {line(t().to, r.to.clone(), if top { "message-to" } else { "fwd-to" })}
             {line(t().cc, r.cc.clone(), if top { "message-cc" } else { "fwd-cc" })}
             {(!r.date.is_empty()).then(|| view! { <tr><th>{move || t().date}</th><td data-testid=if top { "message-date" } else { "fwd-date" }>{r.date.clone()}</td></tr> })}
-        </table>
+        </tbody></table>
     }
 }
 
