@@ -330,6 +330,13 @@ pub async fn sleep_ms(ms: i32) {
     let _ = ms;
 }
 
+/// The `<input>` an event came from (a file picker's change).
+#[cfg(feature = "hydrate")]
+pub fn event_input(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
+    use wasm_bindgen::JsCast;
+    ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()
+}
+
 /// The contents of a file the user picked, read in the browser.
 #[cfg(feature = "hydrate")]
 pub async fn file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {

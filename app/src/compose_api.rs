@@ -102,6 +102,14 @@ mod imp {
         out
     }
 
+    /// What the form shows of a message's attachments.
+    pub fn names_and_sizes(r: &mail::mime::Reading) -> Vec<(String, usize)> {
+        r.attachments
+            .iter()
+            .map(|a| (a.name.clone(), a.size))
+            .collect()
+    }
+
     /// The attachments a draft or a forwarded message brings along.
     pub async fn carried(
         db: &domain::DatabaseConnection,
@@ -192,11 +200,7 @@ pub async fn compose_form(
                 f.subject = imp::prefixed(&r.subject, "Fw:");
                 f.body = format!("{header}{}", r.text);
                 f.carry = id;
-                f.carried = r
-                    .attachments
-                    .iter()
-                    .map(|a| (a.name.clone(), a.size))
-                    .collect();
+                f.carried = imp::names_and_sizes(&r);
             }
             "forward_attach" => {
                 f.subject = imp::prefixed(&r.subject, "Fw:");
@@ -219,11 +223,7 @@ pub async fn compose_form(
                     .unwrap_or_default();
                 f.draft = id;
                 f.carry = id;
-                f.carried = r
-                    .attachments
-                    .iter()
-                    .map(|a| (a.name.clone(), a.size))
-                    .collect();
+                f.carried = imp::names_and_sizes(&r);
             }
             _ => return Err(fail(AppError::NotFound)),
         }

@@ -82,7 +82,10 @@ pub static SPLIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 /// The area whose bundle hydrates `path`: it must agree with the `split`
 /// choices in `pages` (a page sent with the wrong bundle stays static).
 pub fn area_of(path: &str) -> &'static str {
-    let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
+    let under = |p: &str| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
     if under("/admin") {
         "admin"
     } else if under("/schedule") || under("/memos") {

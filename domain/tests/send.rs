@@ -62,18 +62,11 @@ fn ca() -> Option<Vec<u8>> {
     Some(std::fs::read(env("MS_CA_PEM")).unwrap())
 }
 
-#[tokio::test]
-async fn japanese_mail_goes_out_and_comes_back_identical() {
-    let db = common::sqlite().await;
-    let grace = account(&db, "grace", "grace@example.test", "gracepass").await;
-    let heidi = account(&db, "heidi", "heidi@example.test", "heidipass").await;
-    // Heidi's mailbox starts empty.
-    mailbox::receive(&db, &secrets(), heidi.id, "t", None, &mut |_, _| {})
-        .await
-        .unwrap();
-    let before = view::page(
-        &db,
-        heidi.id,
+/// The account's 受信箱 as stored (up to 1,000 rows).
+async fn inbox(db: &domain::DatabaseConnection, account_id: i32) -> Vec<view::Row> {
+    view::page(
+        db,
+        account_id,
         mailbox::INBOX,
         view::Sort::Date,
         true,
@@ -83,7 +76,41 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
     .await
     .unwrap()
     .0
-    .len();
+}
+
+/// The account's 受信箱 after one receive.
+async fn received(db: &domain::DatabaseConnection, account_id: i32) -> Vec<view::Row> {
+    mailbox::receive(db, &secrets(), account_id, "t", None, &mut |_, _| {})
+        .await
+        .unwrap();
+    inbox(db, account_id).await
+}
+
+/// Receives until `done` holds for the 受信箱 (Postfix delivers on its own
+/// time), for at most 10 s; returns the last 受信箱 seen.
+async fn received_until(
+    db: &domain::DatabaseConnection,
+    account_id: i32,
+    done: impl Fn(&[view::Row]) -> bool,
+) -> Vec<view::Row> {
+    let mut rows = Vec::new();
+    for _ in 0..50 {
+        rows = received(db, account_id).await;
+        if done(&rows) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    rows
+}
+
+#[tokio::test]
+async fn japanese_mail_goes_out_and_comes_back_identical() {
+    let db = common::sqlite().await;
+    let grace = account(&db, "grace", "grace@example.test", "gracepass").await;
+    let heidi = account(&db, "heidi", "heidi@example.test", "heidipass").await;
+    // What Heidi's mailbox held before.
+    let before = received(&db, heidi.id).await.len();
     let pdf: Vec<u8> = (0..100_000u32).map(|i| (i * 7919 % 251) as u8).collect();
     for charset in ["utf-8", "iso-2022-jp"] {
         let subject = format!("お見積りの件（{charset}）");
@@ -125,29 +152,11 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             })
         );
         // Back through Dovecot with the POP engine.
-        let mut found = None;
-        for _ in 0..50 {
-            mailbox::receive(&db, &secrets(), heidi.id, "t", None, &mut |_, _| {})
-                .await
-                .unwrap();
-            let rows = view::page(
-                &db,
-                heidi.id,
-                mailbox::INBOX,
-                view::Sort::Date,
-                true,
-                None,
-                100,
-            )
-            .await
-            .unwrap()
-            .0;
-            if let Some(r) = rows.into_iter().find(|r| r.subject == subject) {
-                found = Some(r.id);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        let rows = received_until(&db, heidi.id, |rows| {
+            rows.iter().any(|r| r.subject == subject)
+        })
+        .await;
+        let found = rows.iter().find(|r| r.subject == subject).map(|r| r.id);
         let id = found.unwrap_or_else(|| panic!("{charset}: never arrived"));
         let (_, raw) = view::message(&db, heidi.id, id).await.unwrap();
         let r = mail::mime::read(&raw);
@@ -179,19 +188,7 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
         let (_, _, data) = mail::mime::attachment(&raw, 0).unwrap();
         assert!(data == pdf, "{charset}: the attachment changed on the way");
     }
-    let after = view::page(
-        &db,
-        heidi.id,
-        mailbox::INBOX,
-        view::Sort::Date,
-        true,
-        None,
-        1000,
-    )
-    .await
-    .unwrap()
-    .0
-    .len();
+    let after = inbox(&db, heidi.id).await.len();
     assert_eq!(after, before + 2);
     // 送信時のログ: the dialogue without the password.
     let g = mailbox::account::Entity::find_by_id(grace.id)
@@ -339,31 +336,15 @@ async fn every_sending_mode_of_an_account_delivers() {
         subjects.push(subject);
     }
     // Each arrives once, through Dovecot.
-    let mut got = Vec::new();
-    for _ in 0..50 {
-        mailbox::receive(&db, &secrets(), ivan.id, "t", None, &mut |_, _| {})
-            .await
-            .unwrap();
-        got = view::page(
-            &db,
-            ivan.id,
-            mailbox::INBOX,
-            view::Sort::Date,
-            true,
-            None,
-            100,
-        )
-        .await
-        .unwrap()
-        .0
-        .into_iter()
-        .map(|r| r.subject)
-        .collect::<Vec<_>>();
-        if subjects.iter().all(|s| got.contains(s)) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let got: Vec<String> = received_until(&db, ivan.id, |rows| {
+        subjects
+            .iter()
+            .all(|s| rows.iter().any(|r| &r.subject == s))
+    })
+    .await
+    .into_iter()
+    .map(|r| r.subject)
+    .collect();
     for s in &subjects {
         assert_eq!(got.iter().filter(|g| *g == s).count(), 1, "{s}: {got:?}");
     }

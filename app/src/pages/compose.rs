@@ -204,11 +204,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let on_files = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
+            let Some(input) = crate::components::event_input(&ev) else {
                 return;
             };
             let Some(list) = input.files() else { return };

@@ -205,11 +205,7 @@ pub fn WebmailImportPage() -> impl IntoView {
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
+            let Some(input) = crate::components::event_input(&ev) else {
                 return;
             };
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
