@@ -52,9 +52,10 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match domain::mailbox::uploads::put(&state.db, user.id, &name, content_type, body.to_vec())
-        .await
-    {
+    // Takes the body's buffer over when it is the only owner (the usual
+    // case) instead of copying up to the admin's limit once more.
+    let data = Vec::from(body);
+    match domain::mailbox::uploads::put(&state.db, user.id, &name, content_type, data).await {
         Ok(u) => axum::Json(app::compose_api::UploadDto {
             id: u.id,
             name: u.name,
