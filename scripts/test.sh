@@ -58,7 +58,9 @@ cargo test --workspace --exclude frontend
 
 step "browser bundle and server"
 scripts/build-site.sh
-cargo build -p server --bin tayori
+# The same feature set as the tests above (dev-dependencies included), so the
+# server binary they built is reused instead of compiling the screens again.
+cargo build --workspace --exclude frontend --all-targets
 
 # Receiving on demand only: the browser tests follow 受信 and its progress bar,
 # which a background pass could otherwise finish first (background receiving
