@@ -286,6 +286,7 @@ pub async fn create_user(
         language,
     };
     let user = done(domain::users::create(&state.db, &caller.actor(), input, true).await)?;
+    crate::auth::redirect_form_post("/admin/users");
     Ok(user.id)
 }
 

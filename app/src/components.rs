@@ -16,13 +16,38 @@ where
     Signal::derive(move || value.get().and_then(|r| r.err()))
 }
 
-/// Whether an action's last result was a success.
-pub fn ok_of<T, S>(value: S) -> Signal<bool>
+/// Whether an action's last result was a success: its value in an island,
+/// or, on a page the server renders after a plain form post, the `__ok`
+/// mark the server adds to the redirect back (see the server's
+/// `mark_success`).
+pub fn ok_of<S, T>(action: ServerAction<S>) -> Signal<bool>
 where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
     T: Clone + Send + Sync + 'static,
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
-    Signal::derive(move || matches!(value.get(), Some(Ok(_))))
+    let posted = posted_ok(S::PATH);
+    let value = action.value();
+    Signal::derive(move || posted || matches!(value.get(), Some(Ok(_))))
+}
+
+/// Whether this render follows a successful plain post to `path`.
+pub fn posted_ok(path: &str) -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.uri.query().map(str::to_owned))
+            .is_some_and(|q| {
+                q.split('&').any(|pair| {
+                    pair.strip_prefix("__ok=")
+                        .is_some_and(|v| v.replace("%2F", "/").replace("%2f", "/") == path)
+                })
+            })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// The message for one field, shown under it.

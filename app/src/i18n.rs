@@ -36,7 +36,24 @@ impl Lang {
 
 /// The current language, provided once by `App`.
 pub fn use_lang() -> Signal<Lang> {
-    use_context::<Signal<Lang>>().unwrap_or_else(|| Signal::stored(Lang::Ja))
+    use_context::<Signal<Lang>>().unwrap_or_else(|| Signal::stored(page_lang()))
+}
+
+/// The language the server rendered the page in: what an island uses (the
+/// page's context stays on the server).
+fn page_lang() -> Lang {
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .map(|code| Lang::from_code(&code))
+            .unwrap_or_default()
+    }
+    #[cfg(feature = "ssr")]
+    {
+        Lang::Ja
+    }
 }
 
 pub struct Catalogue {

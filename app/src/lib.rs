@@ -6,6 +6,8 @@
 pub mod api;
 pub mod components;
 pub mod compose_api;
+#[cfg(feature = "hydrate")]
+pub mod enhance;
 pub mod error;
 pub mod i18n;
 pub mod i18n_compose;
@@ -47,7 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options=bundle_options(options) />
+                <HydrationScripts options=bundle_options(options) islands=true />
                 <MetaTags />
                 <script id=ME_SCRIPT_ID type="application/json" inner_html=me_json()></script>
             </head>
@@ -130,12 +132,27 @@ fn me_json() -> String {
         .replace('<', "\\u003c")
 }
 
-/// `<html lang>` for the first response.
+/// `<html lang>`: the signed-in user's language, else `?lang=` (the sign-in
+/// page), as `LangProvider` decides. Islands read it from here.
 fn html_lang() -> &'static str {
-    initial_me()
-        .map(|m| Lang::from_code(&m.language))
-        .unwrap_or_default()
-        .code()
+    if let Some(me) = initial_me() {
+        return Lang::from_code(&me.language).code();
+    }
+    #[cfg(feature = "ssr")]
+    {
+        let query = use_context::<http::request::Parts>()
+            .and_then(|p| p.uri.query().map(str::to_owned))
+            .unwrap_or_default();
+        let code = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("lang="))
+            .unwrap_or_default();
+        Lang::from_code(code).code()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Lang::default().code()
+    }
 }
 
 #[component]
@@ -144,14 +161,6 @@ pub fn App() -> impl IntoView {
     // Known before the first render on both sides; a sign-in, sign-out or
     // language change loads a new page.
     provide_context(Signal::stored(initial_me()));
-
-    // Tests wait for this marker: effects run only in the browser, after
-    // hydration has attached every event handler.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE}.css") />

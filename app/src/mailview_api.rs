@@ -327,6 +327,12 @@ pub async fn mail_action(
 ) -> Result<u64, AppError> {
     use domain::mailbox::view;
     let (_, state) = imp::mine(account).await?;
+    if ids.is_empty() && action != "empty_trash" {
+        return Err(fail(AppError::from(domain::Error::field(
+            "ids",
+            domain::Code::Required,
+        ))));
+    }
     let n = match action.as_str() {
         "read" => view::mark(&state.db, account, &ids, view::Mark::Read).await,
         "unread" => view::mark(&state.db, account, &ids, view::Mark::Unread).await,

@@ -21,7 +21,8 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use http::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use http::StatusCode;
+use http::header::{self, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 
@@ -80,8 +81,46 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
         .build()
 }
 
-async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let path = req.uri().path().to_owned();
+    let referer = req.headers().get(header::REFERER).cloned();
+    let res = handle_server_fns_with_context(move || provide_context(state.clone()), req)
+        .await
+        .into_response();
+    mark_success(res, &path, referer)
+}
+
+/// A plain form post that succeeded goes back to its page like a refused
+/// one does; Leptos marks only the refusal (`__err`, `__path`). Adding
+/// `__ok=<function path>` lets that page say 「保存しました」 as the
+/// page would after a call from an island (`components::ok_of`).
+fn mark_success(mut res: Response, path: &str, referer: Option<HeaderValue>) -> Response {
+    let Some(back) = referer.as_ref().and_then(|r| r.to_str().ok()) else {
+        return res;
+    };
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok());
+    if res.status() != StatusCode::FOUND || location != Some(back) {
+        return res;
+    }
+    let Ok(mut url) = url::Url::parse(back) else {
+        return res;
+    };
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !matches!(k.as_ref(), "__ok" | "__err" | "__path"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("__ok", path);
+    if let Ok(v) = HeaderValue::from_str(url.as_str()) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
 }
 
 /// Paths anyone may load: the sign-in page, its assets and the server

@@ -2,10 +2,8 @@
 //! and the reading pane, driven by the URL (`folder`, `sort`, `asc`,
 //! `after`/`aid` for the page, `q`/`scope` for a search, `m` for the open
 //! message), so every state is a link that also works without JavaScript.
-use std::collections::HashSet;
-
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::i18n::use_lang;
 use crate::mailview_api::*;
@@ -154,13 +152,13 @@ fn folder_label(t: &crate::i18n_mailview::MailViewTexts, f: &FolderDto) -> Strin
 }
 
 #[component]
-pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
+pub fn MailView(account: i32) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
     let q = use_query_map();
-    let get = move |k: &str| q.read().get(k).unwrap_or_default();
-    let params = move || -> Vec<(String, String)> {
-        let m = q.read();
+    let get = move |k: &str| q.read_untracked().get(k).unwrap_or_default();
+    let params: Vec<(String, String)> = {
+        let m = q.read_untracked();
         PARAMS
             .iter()
             .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
@@ -168,8 +166,10 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
             .collect()
     };
     let list = Resource::new(
-        move || {
-            (
+        || (),
+        move |_| {
+            mail_list(
+                account,
                 get("folder"),
                 get("sort"),
                 get("asc") == "1",
@@ -177,176 +177,63 @@ pub fn MailView(account: i32, refresh: RwSignal<u32>) -> impl IntoView {
                 get("aid").parse::<i64>().unwrap_or(0),
                 get("q"),
                 get("scope"),
-                refresh.get(),
             )
         },
-        move |(folder, sort, asc, after, aid, query, scope, _)| {
-            mail_list(account, folder, sort, asc, after, aid, query, scope)
-        },
     );
-    let open = move || get("m").parse::<i64>().ok();
-    // Not reloaded by actions: opening marks read, so 未読にする would be
-    // undone by reading the message again.
+    let open = get("m").parse::<i64>().ok();
     let message = Resource::new(
-        move || (open(), get("cs")),
-        |(m, cs)| async move {
-            match m {
-                Some(id) => Some(read_message(id, cs).await),
+        || (),
+        move |_| async move {
+            match open {
+                Some(id) => Some(read_message(id, get("cs")).await),
                 None => None,
             }
         },
     );
-    let selected = RwSignal::new(HashSet::<i64>::new());
-    // Messages opened since the list was loaded: read now, without
-    // reloading the list.
-    let read_now = RwSignal::new(HashSet::<i64>::new());
-    let action_err = RwSignal::new(None::<crate::error::AppError>);
-    let navigate = use_navigate();
-    // Runs an action on messages, then reloads what shows them.
-    let act = move |ids: Vec<i64>, action: &'static str, target: String| {
-        action_err.set(None);
-        leptos::task::spawn_local(async move {
-            match mail_action(account, ids, action.to_owned(), target, String::new()).await {
-                Ok(_) => {
-                    selected.set(HashSet::new());
-                    read_now.set(HashSet::new());
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => action_err.set(Some(e)),
-            }
-        });
-    };
-    // Keyboard: j / k next and previous, Enter opens the first, Delete, /.
-    #[cfg(feature = "hydrate")]
-    {
-        let navigate = navigate.clone();
-        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            use wasm_bindgen::JsCast;
-            let typing = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-            if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-                return;
-            }
-            let ids: Vec<i64> = list
-                .get_untracked()
-                .and_then(|r| r.ok())
-                .map(|l| l.rows.iter().map(|r| r.id).collect())
-                .unwrap_or_default();
-            let cur = open().and_then(|m| ids.iter().position(|&i| i == m));
-            let go = |id: i64| {
-                let p = params_untracked(q);
-                navigate(&mail_href(&p, &[("m", id.to_string())]), Default::default());
-            };
-            match ev.key().as_str() {
-                "j" => {
-                    let next = cur.map_or(0, |c| (c + 1).min(ids.len().saturating_sub(1)));
-                    if let Some(&id) = ids.get(next) {
-                        go(id);
-                    }
-                }
-                "k" => {
-                    if let Some(&id) = ids.get(cur.map_or(0, |c| c.saturating_sub(1))) {
-                        go(id);
-                    }
-                }
-                "Enter" if cur.is_none() => {
-                    if let Some(&id) = ids.first() {
-                        go(id);
-                    }
-                }
-                "Delete" => {
-                    if let (Some(c), Some(m)) = (cur, open()) {
-                        let after = ids
-                            .get(c + 1)
-                            .or_else(|| c.checked_sub(1).and_then(|p| ids.get(p)))
-                            .copied();
-                        act(vec![m], "delete", String::new());
-                        let p = params_untracked(q);
-                        navigate(
-                            &mail_href(
-                                &p,
-                                &[("m", after.map(|i| i.to_string()).unwrap_or_default())],
-                            ),
-                            Default::default(),
-                        );
-                    }
-                }
-                key @ ("r" | "a" | "f") => {
-                    if let Some(m) = open() {
-                        let mode = match key {
-                            "r" => "reply",
-                            "a" => "reply_all",
-                            _ => "forward",
-                        };
-                        navigate(
-                            &format!("/mail/compose?account={account}&mode={mode}&id={m}"),
-                            Default::default(),
-                        );
-                    }
-                }
-                "/" => {
-                    ev.prevent_default();
-                    if let Some(el) = document()
-                        .get_element_by_id("mail-search")
-                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
-                        let _ = el.focus();
-                    }
-                }
-                _ => {}
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
-    let _ = &navigate;
+    let sent = get("sent") == "1";
     view! {
-        {move || (get("sent") == "1").then(|| view! { <p class="notice" data-testid="sent-notice">{lang.get().t().cp.sent}</p> })}
-        <div class="mail-view" class:reading=move || open().is_some()>
-            <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
-                {move || Suspend::new(async move {
-                    let l = match list.await {
-                        Ok(l) => l,
-                        Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
-                    };
-                    let p = params();
-                    let folder = { let f = get("folder"); if f.is_empty() { "inbox".to_owned() } else { f } };
-                    let query = get("q");
-                    let searching = !query.trim().is_empty();
-                    view! {
-                        <FolderPane account folders=l.folders.clone() current=folder.clone() params=p.clone()
-                            unread_rows=l.rows.iter().filter(|r| !r.seen).map(|r| (r.id, r.folder.clone())).collect() read_now />
-                        <ListPane account l folder searching query params=p selected read_now act action_err />
-                    }.into_any()
-                })}
-            </Transition>
-            <section class="reading-pane" data-testid="reading-pane">
-                <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
-                    {move || Suspend::new(async move {
-                        match message.await {
+        {sent.then(|| view! { <p class="notice" data-testid="sent-notice">{move || lang.get().t().cp.sent}</p> })}
+        <div class="mail-view" class:reading=open.is_some()>
+            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+                {move || {
+                    let params = params.clone();
+                    Suspend::new(async move {
+                        let l = match list.await {
+                            Ok(l) => l,
+                            Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
+                        };
+                        let m = message.await;
+                        let folder = { let f = get("folder"); if f.is_empty() { "inbox".to_owned() } else { f } };
+                        let query = get("q");
+                        let searching = !query.trim().is_empty();
+                        // The open message is read now, whether or not the
+                        // list was counted before reading marked it.
+                        let read_now: Option<(i64, String)> = open.and_then(|id| {
+                            l.rows.iter().find(|r| r.id == id && !r.seen).map(|r| (r.id, r.folder.clone()))
+                        });
+                        // Where 削除 (and the Delete key) goes: the next
+                        // message of the page, else the one before.
+                        let ids: Vec<i64> = l.rows.iter().map(|r| r.id).collect();
+                        let after_delete = open
+                            .and_then(|m| ids.iter().position(|&i| i == m))
+                            .and_then(|c| ids.get(c + 1).or_else(|| c.checked_sub(1).and_then(|p| ids.get(p))).copied())
+                            .map(|id| mail_href(&params, &[("m", id.to_string())]))
+                            .unwrap_or_else(|| mail_href(&params, &[("m", String::new())]));
+                        let reading = match m {
                             None => view! { <p class="muted pick">{move || t().pick_message}</p> }.into_any(),
                             Some(Err(e)) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
-                            Some(Ok(m)) => {
-                                read_now.update(|s| { s.insert(m.id); });
-                                view! { <Reading m params=params() act /> }.into_any()
-                            }
-                        }
-                    })}
-                </Transition>
-            </section>
+                            Some(Ok(m)) => view! { <Reading m params=params.clone() after_delete images=get("images") == "1" /> }.into_any(),
+                        };
+                        view! {
+                            <FolderPane account folders=l.folders.clone() current=folder.clone() params=params.clone() read_now=read_now.clone() />
+                            <ListPane account l folder searching query params=params.clone() open read_now=read_now.map(|(id, _)| id) />
+                            <section class="reading-pane" data-testid="reading-pane">{reading}</section>
+                        }.into_any()
+                    })
+                }}
+            </Suspense>
         </div>
     }
-}
-
-#[cfg(feature = "hydrate")]
-fn params_untracked(q: Memo<leptos_router::params::ParamsMap>) -> Vec<(String, String)> {
-    let m = q.get_untracked();
-    PARAMS
-        .iter()
-        .filter_map(|k| m.get(k).map(|v| ((*k).to_owned(), v)))
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
 }
 
 #[component]
@@ -355,16 +242,12 @@ fn FolderPane(
     folders: Vec<FolderDto>,
     current: String,
     params: Vec<(String, String)>,
-    /// Unread messages of the shown page (ID, folder) and those opened
-    /// since it was loaded: the counts go down as messages are read,
-    /// without reloading the list.
-    unread_rows: Vec<(i64, String)>,
-    read_now: RwSignal<HashSet<i64>>,
+    /// The open message (ID, folder) if the list still counted it unread.
+    read_now: Option<(i64, String)>,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
     let back = mail_href(&params, &[]);
-    let unread_rows = std::sync::Arc::new(unread_rows);
     let user_folder = folders
         .iter()
         .find(|f| f.key == current && !f.name.is_empty())
@@ -376,23 +259,18 @@ fn FolderPane(
                     let href = mail_href(&params, &[("folder", f.key.clone()), ("q", String::new())]);
                     let active = f.key == current;
                     let key = f.key.clone();
-                    let (rows, total) = (unread_rows.clone(), f.unread);
-                    let unread = move || {
-                        let read = read_now.with(|s| {
-                            rows.iter().filter(|(id, folder)| *folder == key && s.contains(id)).count() as i64
-                        });
-                        match total {
-                            n if n >= 1000 => "999+".to_owned(),
-                            n if n - read <= 0 => String::new(),
-                            n => (n - read).to_string(),
-                        }
+                    let read = read_now.as_ref().is_some_and(|(_, folder)| *folder == key) as i64;
+                    let unread = match f.unread {
+                        n if n >= 1000 => "999+".to_owned(),
+                        n if n - read <= 0 => String::new(),
+                        n => (n - read).to_string(),
                     };
                     let key = f.key.clone();
                     view! {
                         <li class:active=active>
                             <a href=href data-testid=format!("folder-{key}") data-folder=key.clone()>
                                 <span class="folder-name">{move || folder_label(t(), &f)}</span>
-                                {move || { let n = unread(); (!n.is_empty()).then(|| view! { <span class="badge" data-testid="unread-count">{n}</span> }) }}
+                                {(!unread.is_empty()).then(|| view! { <span class="badge" data-testid="unread-count">{unread}</span> })}
                             </a>
                         </li>
                     }
@@ -426,10 +304,8 @@ fn ListPane(
     searching: bool,
     query: String,
     params: Vec<(String, String)>,
-    selected: RwSignal<HashSet<i64>>,
-    read_now: RwSignal<HashSet<i64>>,
-    act: impl Fn(Vec<i64>, &'static str, String) + Copy + Send + Sync + 'static,
-    action_err: RwSignal<Option<crate::error::AppError>>,
+    open: Option<i64>,
+    read_now: Option<i64>,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
@@ -459,24 +335,12 @@ fn ListPane(
     });
     let first = (!get("aid").is_empty())
         .then(|| mail_href(&params, &[("after", String::new()), ("aid", String::new())]));
-    let pending = StoredValue::new("read");
-    let target = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
-        let action = pending.get_value();
-        if ids.is_empty() && action != "empty_trash" {
-            action_err.set(Some(crate::error::AppError::Invalid(vec![
-                crate::error::FieldErr {
-                    field: "ids".into(),
-                    code: "required".into(),
-                    param: None,
-                },
-            ])));
-            return;
-        }
-        act(ids, action, target.get_untracked());
-    };
+    let action = ServerAction::<MailAction>::new();
+    let action_err = crate::components::err_of(action.value());
+    let confirm_empty = format!(
+        "return confirm({})",
+        serde_json::to_string(t().empty_trash_confirm).unwrap_or_default()
+    );
     let sort = get("sort");
     let asc = get("asc") == "1";
     let sort_params = params.clone();
@@ -515,30 +379,27 @@ fn ListPane(
                 </select>
                 <button type="submit" data-testid="search">{move || t().search}</button>
             </form>
-            <form method="post" action="/api/mail_action" id="list-form" class="list-actions" on:submit=submit>
+            <form method="post" action="/api/mail_action" id="list-form" class="list-actions">
                 <input type="hidden" name="account" value=account />
                 <input type="hidden" name="back" value=back />
-                <button type="submit" name="action" value="read" on:click=move |_| pending.set_value("read") data-testid="mark-read">{move || t().mark_read}</button>
-                <button type="submit" name="action" value="unread" on:click=move |_| pending.set_value("unread") data-testid="mark-unread">{move || t().mark_unread}</button>
-                <button type="submit" name="action" value="flag" on:click=move |_| pending.set_value("flag") data-testid="mark-flag">{move || t().flag}</button>
-                <button type="submit" name="action" value="delete" class="danger" on:click=move |_| pending.set_value("delete") data-testid="delete-selected">{move || t().delete}</button>
-                <select name="target" data-testid="move-target" on:change=move |ev| target.set(event_target_value(&ev))>
+                <button type="submit" name="action" value="read" data-testid="mark-read">{move || t().mark_read}</button>
+                <button type="submit" name="action" value="unread" data-testid="mark-unread">{move || t().mark_unread}</button>
+                <button type="submit" name="action" value="flag" data-testid="mark-flag">{move || t().flag}</button>
+                <button type="submit" name="action" value="delete" class="danger" data-testid="delete-selected">{move || t().delete}</button>
+                <select name="target" data-testid="move-target">
                     <option value="">{move || t().move_to}</option>
                     {folders_for_move.into_iter().map(|f| {
                         let key = f.key.clone();
                         view! { <option value=key>{move || folder_label(t(), &f)}</option> }
                     }).collect_view()}
                 </select>
-                <button type="submit" name="action" value="move" on:click=move |_| pending.set_value("move") data-testid="move">{move || t().move_to}</button>
+                <button type="submit" name="action" value="move" data-testid="move">{move || t().move_to}</button>
                 {(folder == "trash").then(|| view! {
                     <button type="submit" name="action" value="empty_trash" class="danger" data-testid="empty-trash"
-                        on:click=move |ev| {
-                            pending.set_value("empty_trash");
-                            if !window().confirm_with_message(t().empty_trash_confirm).unwrap_or(false) { ev.prevent_default(); }
-                        }>{move || t().empty_trash}</button>
+                        onclick=confirm_empty.clone()>{move || t().empty_trash}</button>
                 })}
             </form>
-            <crate::components::FormMsg err=Signal::derive(move || action_err.get()) />
+            <crate::components::FormMsg err=action_err />
             {searching.then(|| view! { <p class="muted" data-testid="search-results">{move || t().hits} ": " {query.clone()}</p> })}
             {if rows_empty {
                 view! { <p class="muted" data-testid="no-messages">{move || if searching { t().no_hits } else { lang.get().t().wm.no_messages }}</p> }.into_any()
@@ -565,14 +426,10 @@ fn ListPane(
                                 let who = if addressed { r.to.clone() } else { r.from.clone() };
                                 let subject = r.subject.clone();
                                 let terms = terms.clone();
-                                let open_now = move || q.read().get("m").and_then(|m| m.parse::<i64>().ok()) == Some(id);
+                                let open_now = open == Some(id);
                                 view! {
-                                    <tr class:unread=move || !seen && !read_now.get().contains(&id) class:open=open_now data-testid="message-row" data-id=id>
-                                        <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick"
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
-                                            } /></td>
+                                    <tr class:unread=!seen && read_now != Some(id) class:open=open_now data-testid="message-row" data-id=id>
+                                        <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick" /></td>
                                         <td class="mark">
                                             {r.flagged.then(|| view! { <span class="flag" title=move || t().flag_mark data-testid="flagged">"★"</span> })}
                                             {r.attach.then(|| view! { <span class="clip" title=move || t().attach_mark data-testid="has-attachment">"📎"</span> })}
@@ -599,19 +456,46 @@ fn ListPane(
     }
 }
 
+/// One message action as a form: it posts, and the server sends the page
+/// back to `back`.
+fn action_form(
+    account: i32,
+    id: i64,
+    action: &'static str,
+    back: String,
+    label: impl IntoView + 'static,
+    class: &'static str,
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <form method="post" action="/api/mail_action" class="inline-form">
+            <input type="hidden" name="account" value=account />
+            <input type="hidden" name="ids[]" value=id />
+            <input type="hidden" name="action" value=action />
+            <input type="hidden" name="back" value=back />
+            <button type="submit" class=class data-testid=testid>{label}</button>
+        </form>
+    }
+}
+
 #[component]
 fn Reading(
     m: MessageDto,
     params: Vec<(String, String)>,
-    act: impl Fn(Vec<i64>, &'static str, String) + Copy + Send + Sync + 'static,
+    /// Where the page goes once this message is deleted.
+    after_delete: String,
+    /// 画像を表示 was pressed (`images=1` in the URL).
+    images: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
     let id = m.id;
     let account = m.account;
     let close = mail_href(&params, &[("m", String::new())]);
-    let images = RwSignal::new(m.images_always);
-    let always_done = RwSignal::new(false);
+    let here = mail_href(&params, &[]);
+    let always_done =
+        crate::components::posted_ok(<AllowImages as leptos::server_fn::ServerFn>::PATH);
+    let images = images || m.images_always || always_done;
     let cs = params
         .iter()
         .find(|(k, _)| k == "cs")
@@ -622,65 +506,52 @@ fn Reading(
     } else {
         format!("&charset={}", urlencoding(&cs))
     };
-    let frame_src = move || {
-        let images = if images.get() { "1" } else { "0" };
-        format!("/mail/message/{id}/html?images={images}{cs_query}")
-    };
-    let cs_params = params.clone();
-    let navigate_cs = use_navigate();
-    let pick_charset = move |ev: leptos::ev::Event| {
-        navigate_cs(
-            &mail_href(&cs_params, &[("cs", event_target_value(&ev))]),
-            Default::default(),
-        );
-    };
+    let frame_src = format!(
+        "/mail/message/{id}/html?images={}{cs_query}",
+        if images { "1" } else { "0" }
+    );
     let remote = m.remote_images;
     let has_html = m.has_html;
-    let flagged = RwSignal::new(m.flagged);
-    let navigate = use_navigate();
-    let close_to = close.clone();
-    let leave = move || navigate(&close_to, Default::default());
-    let leave2 = leave.clone();
+    let flagged = m.flagged;
     let r = m.reading;
+    let keep: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "cs").cloned().collect();
     view! {
         <article class="message" data-testid="message" data-id=id>
             <div class="message-tools">
-                <a href=close class="close" data-testid="close-message">{move || t().close}</a>
-                <button type="button" on:click=move |_| { act(vec![id], "unread", String::new()); leave(); } data-testid="message-unread">{move || t().mark_unread}</button>
-                <button type="button" on:click=move |_| {
-                    let on = flagged.get_untracked();
-                    act(vec![id], if on { "unflag" } else { "flag" }, String::new());
-                    flagged.set(!on);
-                } data-testid="message-flag">
-                    {move || if flagged.get() { t().unflag } else { t().flag }}
-                </button>
-                <button type="button" class="danger" on:click=move |_| { act(vec![id], "delete", String::new()); leave2(); } data-testid="message-delete">{move || t().delete}</button>
+                <a href=close.clone() class="close" data-testid="close-message">{move || t().close}</a>
+                {action_form(account, id, "unread", close, move || t().mark_unread, "", "message-unread")}
+                {action_form(account, id, if flagged { "unflag" } else { "flag" }, here.clone(),
+                    move || if flagged { t().unflag } else { t().flag }, "", "message-flag")}
+                {action_form(account, id, "delete", after_delete, move || t().delete, "danger", "message-delete")}
                 <a href=format!("/mail/compose?account={account}&mode=reply&id={id}") class="button" data-testid="reply">{move || lang.get().t().cp.reply}</a>
                 <a href=format!("/mail/compose?account={account}&mode=reply_all&id={id}") class="button" data-testid="reply-all">{move || lang.get().t().cp.reply_all}</a>
                 <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp.forward}</a>
                 <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp.forward_attach}</a>
                 <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
-                <select on:change=pick_charset title=move || t().charset data-testid="charset-select">
-                    <option value="" selected=cs.is_empty()>{move || t().charset_auto}</option>
-                    {["ISO-2022-JP", "Shift_JIS", "EUC-JP", "UTF-8"].into_iter().map(|c| view! {
-                        <option value=c selected=cs.eq_ignore_ascii_case(c)>{c}</option>
-                    }).collect_view()}
-                </select>
+                // 文字コードを指定して表示: the page again with `cs`.
+                <form method="get" action="/mail" class="inline-form">
+                    {keep.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                    <select name="cs" onchange="this.form.requestSubmit()" title=move || t().charset data-testid="charset-select">
+                        <option value="" selected=cs.is_empty()>{move || t().charset_auto}</option>
+                        {["ISO-2022-JP", "Shift_JIS", "EUC-JP", "UTF-8"].into_iter().map(|c| view! {
+                            <option value=c selected=cs.eq_ignore_ascii_case(c)>{c}</option>
+                        }).collect_view()}
+                    </select>
+                    <noscript><button type="submit">{move || t().charset}</button></noscript>
+                </form>
             </div>
             <ReadingBody r=r.clone() top=true />
-            {(has_html && remote > 0).then(|| view! {
-                <div class="notice images-bar" data-testid="images-bar" class:hidden=move || images.get()>
+            {(has_html && remote > 0 && !images).then(|| view! {
+                <div class="notice images-bar" data-testid="images-bar">
                     <span>{move || t().remote_blocked}</span>
-                    <button type="button" on:click=move |_| images.set(true) data-testid="show-images">{move || t().show_images}</button>
-                    <button type="button" data-testid="always-images" on:click=move |_| {
-                        images.set(true);
-                        leptos::task::spawn_local(async move {
-                            if allow_images(id).await.is_ok() { always_done.set(true); }
-                        });
-                    }>{move || t().always_show}</button>
+                    <a href=format!("{here}&images=1") class="button" data-testid="show-images">{move || t().show_images}</a>
+                    <form method="post" action="/api/allow_images" class="inline-form">
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" data-testid="always-images">{move || t().always_show}</button>
+                    </form>
                 </div>
-                <p class="muted" class:hidden=move || !always_done.get() data-testid="images-always-set">{move || t().images_always_set}</p>
             })}
+            {always_done.then(|| view! { <p class="muted" data-testid="images-always-set">{move || t().images_always_set}</p> })}
             {if has_html {
                 view! {
                     <iframe class="mail-html" title="mail" data-testid="mail-html" src=frame_src

@@ -14,29 +14,31 @@ pub fn MailPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
     let q = use_query_map();
-    let refresh = RwSignal::new(0u32);
-    let account = move || q.read().get("account").and_then(|v| v.parse::<i32>().ok());
-    let home = Resource::new(move || (account(), refresh.get()), |(a, _)| mail_home(a));
+    let account = q
+        .read_untracked()
+        .get("account")
+        .and_then(|v| v.parse::<i32>().ok());
+    let home = Resource::new(|| (), move |_| mail_home(account));
     view! {
         <section class="page mail-page">
-            <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
+            <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match home.await {
                         Ok(h) if !h.enabled => view! {
                             <h1>{move || t().mail_title}</h1>
                             <p class="notice" data-testid="webmail-disabled">{move || t().webmail_disabled}</p>
                         }.into_any(),
-                        Ok(h) => view! { <MailHome h refresh /> }.into_any(),
+                        Ok(h) => view! { <MailHome h /> }.into_any(),
                         Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
 
 #[component]
-fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
+fn MailHome(h: MailHomeDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
     let Some(account) = h.account else {
@@ -47,9 +49,44 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
         }
         .into_any();
     };
-    let state = RwSignal::new(h.state.clone());
+    let options = h
+        .accounts
+        .iter()
+        .map(|a| (a.id.to_string(), format!("{} <{}>", a.name, a.email)));
+    let quota = if h.quota_mb.is_empty() {
+        String::new()
+    } else {
+        format!(" / {} MB", h.quota_mb)
+    };
+    view! {
+        <div class="mail-toolbar">
+            <form method="get" action="/mail" class="inline-form" data-testid="account-switch">
+                <select name="account" onchange="this.form.requestSubmit()" data-testid="account-select"
+                    inner_html=options_html(options, &account.to_string())></select>
+                <noscript><button type="submit">{move || t().show}</button></noscript>
+            </form>
+            <Receive account state=h.state.clone() />
+            <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
+            <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
+            {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
+            <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
+        </div>
+        <crate::pages::mailview::MailView account />
+    }
+    .into_any()
+}
+
+/// 「受信」, the progress bar of a running receive (polled from the account
+/// row, so it works whichever process receives), its error and the time of
+/// the last one. When the receive ends the page is shown again with the new
+/// mail.
+#[island]
+fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let running_at_start = state.running;
+    let state = RwSignal::new(state);
     let err = RwSignal::new(None::<crate::error::AppError>);
-    // Follows a running receive until it ends, then reloads the list.
     let follow = move || {
         leptos::task::spawn_local(async move {
             loop {
@@ -59,7 +96,10 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
                         let running = s.running;
                         state.set(s);
                         if !running {
-                            refresh.update(|n| *n += 1);
+                            #[cfg(feature = "hydrate")]
+                            if let Ok(href) = window().location().href() {
+                                crate::enhance::visit(&href);
+                            }
                             break;
                         }
                     }
@@ -71,7 +111,7 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
             }
         });
     };
-    if h.state.running {
+    if running_at_start {
         Effect::new(move |_| follow());
     }
     let receive = move |ev: leptos::ev::SubmitEvent| {
@@ -87,40 +127,20 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
             }
         });
     };
-    let options = h
-        .accounts
-        .iter()
-        .map(|a| (a.id.to_string(), format!("{} <{}>", a.name, a.email)));
-    let quota = if h.quota_mb.is_empty() {
-        String::new()
-    } else {
-        format!(" / {} MB", h.quota_mb)
-    };
     view! {
-        <div class="mail-toolbar">
-            <form method="get" action="/mail" class="inline-form" data-testid="account-switch">
-                <select name="account" onchange="this.form.submit()" data-testid="account-select"
-                    inner_html=options_html(options, &account.to_string())></select>
-                <noscript><button type="submit">{move || t().show}</button></noscript>
-            </form>
-            <form method="post" action="/api/receive_now" on:submit=receive class="inline-form">
-                <input type="hidden" name="account" value=account />
-                <button type="submit" class="primary" data-testid="receive" disabled=move || state.get().running>
-                    {move || if state.get().running { t().receiving } else { t().receive }}
-                </button>
-            </form>
-            <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
-            <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
-            {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
-            <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
-        </div>
+        <form method="post" action="/api/receive_now" on:submit=receive class="inline-form">
+            <input type="hidden" name="account" value=account />
+            <button type="submit" class="primary" data-testid="receive" disabled=move || state.get().running>
+                {move || if state.get().running { t().receiving } else { t().receive }}
+            </button>
+        </form>
         {move || {
             let s = state.get();
             s.running.then(|| view! {
-                <div class="progress-line" data-testid="receive-progress">
+                <span class="progress-line" data-testid="receive-progress">
                     <progress max=s.total.max(1) value=s.done data-testid="receive-bar"></progress>
                     <span data-testid="receive-count">{s.done} " / " {s.total}</span>
-                </div>
+                </span>
             })
         }}
         {move || {
@@ -130,16 +150,12 @@ fn MailHome(h: MailHomeDto, refresh: RwSignal<u32>) -> impl IntoView {
             })
         }}
         <FormMsg err=Signal::derive(move || err.get()) />
-        <p class="muted">{move || t().last_received} ": "
+        <span class="muted">{move || t().last_received} ": "
             <span data-testid="last-received">{move || { let s = state.get(); if s.last_received.is_empty() { t().never.to_owned() } else { s.last_received } }}</span>
-        </p>
-        <crate::pages::mailview::MailView account refresh />
+        </span>
     }
-    .into_any()
 }
 
-/// A user's accounts with edit, delete and 通常使用するアカウント (the admin's
-/// page of a user, and a user's own アカウント設定).
 #[component]
 pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
     let lang = use_lang();
@@ -327,7 +343,7 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
     v
 }
 
-#[component]
+#[island]
 fn AccountForm(f: AccountFormDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;

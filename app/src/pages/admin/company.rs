@@ -13,7 +13,7 @@ pub fn CompanyPage() -> impl IntoView {
     let save = ServerAction::<SaveCompany>::new();
     let company = Resource::new(move || save.version().get(), |_| get_company());
     let err = err_of(save.value());
-    let ok = ok_of(save.value());
+    let ok = ok_of(save);
     view! {
         <AdminFrame title=|t| t.company_settings>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>

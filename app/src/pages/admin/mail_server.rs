@@ -84,7 +84,7 @@ impl PortField {
     }
 }
 
-#[component]
+#[island]
 fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let lang = use_lang();
     let m = move || lang.get().t().mail;
@@ -187,7 +187,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
             .or_else(|| pop_test.err.get())
             .or_else(|| save_err.get())
     });
-    let save_ok = ok_of(save.value());
+    let save_ok = ok_of(save);
 
     let section_class = move |n: u8| {
         move || {

@@ -35,7 +35,7 @@ pub fn OutboxPage() -> impl IntoView {
         |(status, _)| list_outbox(status),
     );
     let err = err_of(resend.value());
-    let ok = ok_of(resend.value());
+    let ok = ok_of(resend);
     view! {
         <AdminFrame title=|t| t.sched.outbox>
             <FormMsg err ok ok_text=|t| t.sched.resent />

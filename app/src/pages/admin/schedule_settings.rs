@@ -16,8 +16,8 @@ pub fn ScheduleSettingsPage() -> impl IntoView {
         move || (titles.version().get(), zone.version().get()),
         |_| get_schedule_settings(),
     );
-    let (t_err, t_ok) = (err_of(titles.value()), ok_of(titles.value()));
-    let (z_err, z_ok) = (err_of(zone.value()), ok_of(zone.value()));
+    let (t_err, t_ok) = (err_of(titles.value()), ok_of(titles));
+    let (z_err, z_ok) = (err_of(zone.value()), ok_of(zone));
     view! {
         <AdminFrame title=|t| t.sched.settings>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>

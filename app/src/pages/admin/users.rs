@@ -229,9 +229,9 @@ pub fn UserEditPage() -> impl IntoView {
         },
     );
     let err = err_of(update.value());
-    let ok = ok_of(update.value());
+    let ok = ok_of(update);
     let reset_err = err_of(reset.value());
-    let reset_ok = ok_of(reset.value());
+    let reset_ok = ok_of(reset);
     view! {
         <AdminFrame title=|t| t.user_edit>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>

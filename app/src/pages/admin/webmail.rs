@@ -18,7 +18,7 @@ pub fn WebmailAdminPage() -> impl IntoView {
     let t = move || lang.get().t().wm;
     let save = ServerAction::<SaveWebmailSettings>::new();
     let data = Resource::new(|| (), |_| get_webmail_settings());
-    let (err, ok) = (err_of(save.value()), ok_of(save.value()));
+    let (err, ok) = (err_of(save.value()), ok_of(save));
     view! {
         <AdminFrame title=|t| t.wm.admin_title>
             <ul class="link-list" data-testid="webmail-admin-links">
@@ -157,7 +157,7 @@ pub fn WebmailUserPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let quota = ServerAction::<SetMailQuota>::new();
-    let (q_err, q_ok) = (err_of(quota.value()), ok_of(quota.value()));
+    let (q_err, q_ok) = (err_of(quota.value()), ok_of(quota));
     view! {
         <AdminFrame title=|t| t.wm.accounts_admin>
             <p><a href="/admin/webmail/users">{move || t().back}</a></p>
