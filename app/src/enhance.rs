@@ -17,6 +17,17 @@ use web_sys::{
     SubmitEvent, SupportedType, Url, UrlSearchParams,
 };
 
+/// The latest move: an answer to an older one arrives too late to show.
+static LATEST: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn next_move() -> u32 {
+    LATEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+}
+
+fn is_latest(n: u32) -> bool {
+    LATEST.load(std::sync::atomic::Ordering::Relaxed) == n
+}
+
 /// Installs the listeners once per page load.
 pub fn install() {
     let Some(window) = web_sys::window() else {
@@ -138,19 +149,27 @@ fn on_submit(ev: SubmitEvent) {
         }
     };
     let typed = index.map(|i| (i, values_of(&form)));
+    let n = next_move();
     leptos::task::spawn_local(async move {
         let init = RequestInit::new();
         init.set_method("POST");
         init.set_body(&body);
-        show(request(&action.href(), &init).await, Nav::Push, typed);
+        let fetched = request(&action.href(), &init).await;
+        if is_latest(n) {
+            show(fetched, Nav::Push, typed);
+        }
     });
 }
 
 fn go(url: String, nav: Nav) {
+    let n = next_move();
     leptos::task::spawn_local(async move {
         let init = RequestInit::new();
         init.set_method("GET");
-        show(request(&url, &init).await, nav, None);
+        let fetched = request(&url, &init).await;
+        if is_latest(n) {
+            show(fetched, nav, None);
+        }
     });
 }
 

@@ -131,12 +131,15 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
 
     // 文字コードを指定して表示: mislabelled Shift_JIS becomes readable.
     await row(`mislabelled ${marker}`).getByTestId("message-subject").click();
+    // The page is fetched and put in place: wait for the message itself.
+    await expect(page.getByTestId("message-title")).toContainText("mislabelled");
     await expect(page.getByTestId("mail-text")).not.toContainText("日本語");
     await page.getByTestId("charset-select").selectOption("Shift_JIS");
     await expect(page.getByTestId("mail-text")).toContainText("日本語");
 
     // Hostile HTML: nothing runs, nothing leaves before consent.
     await row(`お得なお知らせ ${marker}`).getByTestId("message-subject").click();
+    await expect(page.getByTestId("message-title")).toContainText("お得なお知らせ");
     const frame = page.frameLocator("[data-testid=mail-html]");
     await expect(frame.getByText(`悪意のある本文 ${marker}`)).toBeVisible();
     await expect(page.getByTestId("images-bar")).toBeVisible();
@@ -158,6 +161,7 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
 
     // Attachments download under their Japanese names (RFC 2231 and RFC 2047).
     await row(`見積書の送付 ${marker}`).getByTestId("message-subject").click();
+    await expect(page.getByTestId("message-title")).toContainText("見積書の送付");
     await expect(page.getByTestId("attachment")).toHaveCount(2);
     const [pdf] = await Promise.all([page.waitForEvent("download"), page.getByTestId("attachment-link").first().click()]);
     expect(pdf.suggestedFilename()).toBe("見積書.pdf");

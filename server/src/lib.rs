@@ -81,12 +81,19 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
         .build()
 }
 
-async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Server functions answer under their own routes (see `router`): the mark
+/// of a successful form post is added around all of them here.
+async fn mark_form_posts(req: Request<Body>, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
     let path = req.uri().path().to_owned();
     let referer = req.headers().get(header::REFERER).cloned();
-    let res = handle_server_fns_with_context(move || provide_context(state.clone()), req)
-        .await
-        .into_response();
+    let res = next.run(req).await;
     mark_success(res, &path, referer)
 }
 
@@ -232,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), page_guard))
+        .layer(middleware::from_fn(mark_form_posts))
         .layer(middleware::from_fn(bad_arguments_are_400))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

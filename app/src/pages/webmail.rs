@@ -282,7 +282,7 @@ pub fn AccountFormPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(f) => view! { <AccountForm f /> }.into_any(),
+                        Ok(f) => view! { <AccountForm back=account_back(&f) f /> }.into_any(),
                         Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
                     }
                 })}
@@ -344,16 +344,16 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
 }
 
 #[island]
-fn AccountForm(f: AccountFormDto) -> impl IntoView {
+fn AccountForm(
+    f: AccountFormDto,
+    /// Where a saved account goes (decided by the server, which knows who
+    /// is asking: an island has no page context).
+    back: String,
+) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
     let save = ServerAction::<SaveAccount>::new();
     let err = err_of(save.value());
-    let back = if f.is_admin && q_owner_differs(&f) {
-        format!("/admin/webmail/users/{}", f.owner)
-    } else {
-        "/mail/accounts".to_owned()
-    };
     let back2 = back.clone();
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -492,10 +492,16 @@ fn AccountForm(f: AccountFormDto) -> impl IntoView {
 }
 
 /// The form is the admin's when they edit someone else's account.
-fn q_owner_differs(f: &AccountFormDto) -> bool {
-    crate::use_me()
+/// An admin editing someone else's account returns to that user's page.
+fn account_back(f: &AccountFormDto) -> String {
+    let other = crate::use_me()
         .get_untracked()
-        .is_some_and(|m| m.id != f.owner)
+        .is_some_and(|m| m.id != f.owner);
+    if f.is_admin && other {
+        format!("/admin/webmail/users/{}", f.owner)
+    } else {
+        "/mail/accounts".to_owned()
+    }
 }
 
 /// 受信時のログ / 送信時のログ of an account.
