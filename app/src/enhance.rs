@@ -350,9 +350,17 @@ fn clean_url(url: &str) -> String {
 }
 
 fn as_params(data: &FormData) -> Option<UrlSearchParams> {
-    // URLSearchParams takes the form data's pairs as they are.
-    let js: &JsValue = data.as_ref();
-    UrlSearchParams::new_with_str_sequence_sequence(js).ok()
+    // The form's pairs in order; a file (only in multipart forms, which
+    // are not sent this way) would be its name.
+    let params = UrlSearchParams::new().ok()?;
+    let entries = js_sys::try_iter(data.as_ref()).ok()??;
+    for entry in entries {
+        let pair = js_sys::Array::from(&entry.ok()?);
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let value = pair.get(1).as_string().unwrap_or_default();
+        params.append(&key, &value);
+    }
+    Some(params)
 }
 
 fn form_index(form: &HtmlFormElement) -> Option<u32> {
