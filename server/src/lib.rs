@@ -109,7 +109,10 @@ fn mark_success(mut res: Response, path: &str, referer: Option<HeaderValue>) -> 
         .headers()
         .get(header::LOCATION)
         .and_then(|l| l.to_str().ok());
-    if res.status() != StatusCode::FOUND || location != Some(back) {
+    // Leptos writes the page back with an empty query when it had none
+    // ("…/admin/company?").
+    let same = location.is_some_and(|l| l.trim_end_matches('?') == back.trim_end_matches('?'));
+    if res.status() != StatusCode::FOUND || !same {
         return res;
     }
     let Ok(mut url) = url::Url::parse(back) else {
