@@ -81,8 +81,9 @@ fn bundle_options(options: LeptosOptions) -> LeptosOptions {
 #[cfg(feature = "ssr")]
 pub static SPLIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// The area whose bundle hydrates `path`: it must agree with the `split`
-/// choices in `pages` (a page sent with the wrong bundle stays static).
+/// The area whose bundle runs the islands of `path`: it must agree with the
+/// `area-*` gates of the islands (see `pages`); a page sent with another
+/// area's bundle keeps its islands static.
 pub fn area_of(path: &str) -> &'static str {
     let under = |p: &str| {
         path.strip_prefix(p)
@@ -92,6 +93,10 @@ pub fn area_of(path: &str) -> &'static str {
         "admin"
     } else if under("/schedule") || under("/memos") {
         "schedule"
+    } else if under("/mail/compose") {
+        "compose"
+    } else if under("/mail/accounts") {
+        "accounts"
     } else if under("/mail") {
         "mail"
     } else {
@@ -100,7 +105,7 @@ pub fn area_of(path: &str) -> &'static str {
 }
 
 /// Areas with their own bundle.
-pub const AREAS: [&str; 4] = ["core", "mail", "admin", "schedule"];
+pub const AREAS: [&str; 6] = ["core", "mail", "compose", "accounts", "admin", "schedule"];
 
 /// The element that carries the signed-in user from the server's render to
 /// the browser, so both sides know it before rendering anything: no page

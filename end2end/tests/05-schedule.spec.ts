@@ -58,6 +58,12 @@ test("【テスト】: a schedule entry notifies the admin by mail", async ({ pa
   await page.getByTestId("start-time").fill("10:00");
   await page.getByTestId("end-date").fill("2026-12-01");
   await page.getByTestId("end-time").fill("11:00");
+  // 終日 turns the times off, and on again.
+  await page.getByTestId("all-day").check();
+  await expect(page.getByTestId("start-time")).toBeDisabled();
+  await expect(page.getByTestId("end-time")).toBeDisabled();
+  await page.getByTestId("all-day").uncheck();
+  await expect(page.getByTestId("start-time")).toBeEnabled();
   // 予定: ▼選択 puts a common title into the field; the admin then types.
   await page.getByTestId("title-choose").selectOption("会議");
   await expect(page.getByTestId("entry-title-input")).toHaveValue("会議");

@@ -4,7 +4,7 @@
 //! seconds while the text changes. A refused send shows the server's reply
 //! and keeps the message in 下書き.
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::components::{FieldMsg, FormMsg};
 use crate::compose_api::*;
@@ -99,7 +99,16 @@ fn upload(
     xhr.send_with_opt_blob(Some(file)).ok()
 }
 
-#[component]
+/// The form runs in the browser (uploads with progress, the editor, saving
+/// every 30 seconds); only the compose bundle carries it.
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-compose"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-compose")),
+    component
+)]
 fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().cp;
@@ -126,9 +135,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let refused = RwSignal::new(String::new());
     let dirty = RwSignal::new(false);
     let (reply_to, carry, carry_whole) = (f.reply_to, f.carry, f.carry_whole);
-    let navigate = use_navigate();
     let submit = move |draft_only: bool| {
-        let navigate = navigate.clone();
         busy.set(true);
         err.set(None);
         refused.set(String::new());
@@ -162,10 +169,8 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             busy.set(false);
             match r {
                 Ok(s) if s.sent => {
-                    navigate(
-                        &format!("/mail?account={account}&folder=sent&sent=1"),
-                        Default::default(),
-                    );
+                    #[cfg(feature = "hydrate")]
+                    crate::enhance::visit(&format!("/mail?account={account}&folder=sent&sent=1"));
                 }
                 Ok(s) => {
                     draft.set(s.draft);
@@ -180,11 +185,10 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             }
         });
     };
-    let submit2 = submit.clone();
+    let submit2 = submit;
     // 下書き保存 every 30 seconds while something changed.
     #[cfg(feature = "hydrate")]
     {
-        let submit = submit.clone();
         leptos::task::spawn_local(async move {
             loop {
                 crate::components::sleep_ms(30_000).await;

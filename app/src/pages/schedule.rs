@@ -111,7 +111,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                 <input type="hidden" name="date" value=c.days.first().map(|d| d.date.clone()).unwrap_or_default() />
                 <label>{move || t().org} " "
                     <select name="org" data-testid="org-select" inner_html=html
-                        onchange="this.form.submit()"></select>
+                        onchange="this.form.requestSubmit()"></select>
                 </label>
                 <noscript><button type="submit">"OK"</button></noscript>
             </form>
@@ -283,11 +283,6 @@ fn EntryDetail(f: EntryForm) -> impl IntoView {
     let t = move || lang.get().t().sched;
     let del = ServerAction::<DeleteScheduleEntry>::new();
     let del_err = err_of(del.value());
-    Effect::new(move |_| {
-        if matches!(del.value().get(), Some(Ok(_))) {
-            let _ = window().location().assign("/schedule?deleted=1");
-        }
-    });
     let id = f.id.unwrap_or_default();
     let may_edit = f.may_edit;
     view! {
@@ -330,25 +325,17 @@ fn EntryDetail(f: EntryForm) -> impl IntoView {
     }
 }
 
-/// The 予定の追加/編集 form; a plain HTML form before hydration.
+/// The 予定の追加/編集 form: a plain form (the server redirects to the
+/// saved entry); 終日 and ▼選択 act in the page through two inline
+/// handlers, so no bundle carries the form.
 #[component]
 fn EntryFormView(f: EntryForm) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().sched;
     let save = ServerAction::<SaveScheduleEntry>::new();
     let err = err_of(save.value());
-    // A full load: after an edit the URL may be the same as now, and the
-    // page must show what was saved.
-    Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
-            let _ = window().location().assign(&saved_url(&saved));
-        }
-    });
-    let title = RwSignal::new(f.title.clone());
-    let all_day = RwSignal::new(f.all_day);
     // ▼選択 is the first, selected entry; picking a title copies it into
-    // the field (hydrated), and the field's datalist offers the same list
-    // before hydration.
+    // the field, and the field's datalist offers the same list.
     let choose_label = lang.get_untracked().t().sched.choose;
     let titles_html = format!(
         "<option value=\"\" selected>{}</option>{}",
@@ -367,14 +354,14 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                 <div class="row">
                     <input type="date" name="start_date" value=f.start_date.clone() data-testid="start-date" aria-label=move || t().start />
                     <input type="time" name="start_time" value=f.start_time.clone() data-testid="start-time" aria-label=move || t().start
-                        disabled=move || all_day.get() />
+                        disabled=f.all_day />
                     <span>"〜"</span>
                     <input type="date" name="end_date" value=f.end_date.clone() data-testid="end-date" aria-label=move || t().end />
                     <input type="time" name="end_time" value=f.end_time.clone() data-testid="end-time" aria-label=move || t().end
-                        disabled=move || all_day.get() />
+                        disabled=f.all_day />
                     <label class="check">
                         <input type="checkbox" name="all_day" value="on" checked=f.all_day data-testid="all-day"
-                            on:change=move |ev| all_day.set(event_target_checked(&ev)) />
+                            onchange="const e = this.form.elements; e['start_time'].disabled = e['end_time'].disabled = this.checked" />
                         {move || t().all_day}
                     </label>
                 </div>
@@ -387,9 +374,9 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                 {move || t().subject} <span class="req">"*"</span>
                 <span class="row">
                     <input type="text" name="title" maxlength="100" list="title-choices" data-testid="entry-title-input"
-                        value=f.title.clone() prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+                        value=f.title.clone() />
                     <select class="choose" data-testid="title-choose" aria-label=move || t().choose inner_html=titles_html
-                        on:change=move |ev| { let v = event_target_value(&ev); if !v.is_empty() { title.set(v); } }></select>
+                        onchange="if (this.value) this.form.elements['title'].value = this.value"></select>
                 </span>
                 <datalist id="title-choices">
                     {f.titles.iter().map(|x| view! { <option value=x.clone()></option> }).collect_view()}

@@ -80,7 +80,15 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
 /// row, so it works whichever process receives), its error and the time of
 /// the last one. When the receive ends the page is shown again with the new
 /// mail.
-#[island]
+// Only the mail bundle carries it (see pages/mod.rs).
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-mail"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-mail")),
+    component
+)]
 fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
@@ -343,7 +351,15 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
     v
 }
 
-#[island]
+// Only the accounts bundle carries it (see pages/mod.rs).
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-accounts"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-accounts")),
+    component
+)]
 fn AccountForm(
     f: AccountFormDto,
     /// Where a saved account goes (decided by the server, which knows who

@@ -84,7 +84,15 @@ impl PortField {
     }
 }
 
-#[island]
+// Only the admin bundle carries it (see pages/mod.rs).
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
+    component
+)]
 fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let lang = use_lang();
     let m = move || lang.get().t().mail;

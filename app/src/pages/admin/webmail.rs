@@ -187,6 +187,34 @@ fn encoding_choices(t: &'static crate::i18n_webmail::WebmailTexts) -> Vec<(Strin
 pub fn WebmailImportPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
+    view! {
+        <AdminFrame title=|t| t.wm.import_export>
+            <ImportForm />
+            <h2>{move || t().export}</h2>
+            <p class="hint">{move || t().export_hint}</p>
+            <form method="get" action="/admin/webmail/export.csv" class="row-form" data-testid="export-form">
+                <label>{move || t().encoding}
+                    <select name="encoding" inner_html=move || options_html(encoding_choices(t())[1..].to_vec(), "utf-8")></select>
+                </label>
+                <button type="submit" data-testid="export">{move || t().export}</button>
+            </form>
+        </AdminFrame>
+    }
+}
+
+/// The import: the file is read in the browser, previewed line by line,
+/// then committed. Only the admin bundle carries it.
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
+    component
+)]
+fn ImportForm() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
     let data = RwSignal::new(String::new());
     let encoding = RwSignal::new("auto".to_owned());
     let result = RwSignal::new(None::<Result<ImportDto, crate::error::AppError>>);
@@ -223,7 +251,6 @@ pub fn WebmailImportPage() -> impl IntoView {
     };
     let err = Signal::derive(move || result.get().and_then(|r| r.err()));
     view! {
-        <AdminFrame title=|t| t.wm.import_export>
             <h2>{move || t().import}</h2>
             <p class="hint">{move || t().import_hint}</p>
             <div class="row-form" data-testid="import-form">
@@ -286,21 +313,33 @@ pub fn WebmailImportPage() -> impl IntoView {
                     })}
                 }
             })}
-            <h2>{move || t().export}</h2>
-            <p class="hint">{move || t().export_hint}</p>
-            <form method="get" action="/admin/webmail/export.csv" class="row-form" data-testid="export-form">
-                <label>{move || t().encoding}
-                    <select name="encoding" inner_html=move || options_html(encoding_choices(t())[1..].to_vec(), "utf-8")></select>
-                </label>
-                <button type="submit" data-testid="export">{move || t().export}</button>
-            </form>
-        </AdminFrame>
     }
 }
 
 /// メール索引の最適化, with its progress.
 #[component]
 pub fn WebmailIndexPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    view! {
+        <AdminFrame title=|t| t.wm.index>
+            <p class="hint">{move || t().index_hint}</p>
+            <IndexJob />
+        </AdminFrame>
+    }
+}
+
+/// The start button and the progress of the running optimisation, polled
+/// from the server. Only the admin bundle carries it.
+#[cfg_attr(
+    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
+    island
+)]
+#[cfg_attr(
+    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
+    component
+)]
+fn IndexJob() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
     let job = RwSignal::new(IndexJobDto::default());
@@ -338,8 +377,6 @@ pub fn WebmailIndexPage() -> impl IntoView {
         });
     };
     view! {
-        <AdminFrame title=|t| t.wm.index>
-            <p class="hint">{move || t().index_hint}</p>
             <button type="button" class="primary" on:click=start disabled=move || job.get().running data-testid="index-start">{move || t().index_start}</button>
             <FormMsg err=Signal::derive(move || err.get()) />
             {move || {
@@ -358,6 +395,5 @@ pub fn WebmailIndexPage() -> impl IntoView {
                     </div>
                 })
             }}
-        </AdminFrame>
     }
 }
