@@ -109,20 +109,36 @@ fn on_submit(ev: SubmitEvent) {
     else {
         return;
     };
+    let submitter = ev.submitter();
+    // As written: `form.action` and the like would be a control of that
+    // name (the mail list's `<button name="action">`).
+    let attr = |name: &str| {
+        submitter
+            .as_ref()
+            .and_then(|b| b.get_attribute(&format!("form{name}")))
+            .or_else(|| form.get_attribute(name))
+            .unwrap_or_default()
+    };
     if form.closest("leptos-island").ok().flatten().is_some()
         || form.has_attribute("data-reload")
-        || !form.target().is_empty()
+        || !attr("target").is_empty()
     {
         return;
     }
-    let Some(action) = same_origin(&form.action()) else {
+    let here = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let Some(action) = Url::new_with_base(&attr("action"), &here)
+        .ok()
+        .and_then(|u| same_origin(&u.href()))
+    else {
         return;
     };
     let Ok(data) = FormData::new_with_form(&form) else {
         return;
     };
     // The button that was pressed is part of what a plain post sends.
-    if let Some(button) = ev.submitter() {
+    if let Some(button) = &submitter {
         let name = button.get_attribute("name").unwrap_or_default();
         if !name.is_empty() {
             let value = button.get_attribute("value").unwrap_or_default();
@@ -131,8 +147,8 @@ fn on_submit(ev: SubmitEvent) {
     }
     ev.prevent_default();
     let index = form_index(&form);
-    let multipart = form.enctype() == "multipart/form-data";
-    if form.method().eq_ignore_ascii_case("get") {
+    let multipart = attr("enctype").eq_ignore_ascii_case("multipart/form-data");
+    if !attr("method").eq_ignore_ascii_case("post") {
         let Some(params) = as_params(&data) else {
             return;
         };

@@ -2,6 +2,8 @@
 //! they call. Built twice: with `ssr` into the server, with `hydrate` into
 //! the browser's WebAssembly (which never sees `domain` or the database).
 #![forbid(unsafe_code)]
+// The views of whole forms are deeply nested types.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

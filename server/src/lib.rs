@@ -100,24 +100,32 @@ async fn mark_form_posts(req: Request<Body>, next: Next) -> Response {
 /// A plain form post that succeeded goes back to its page like a refused
 /// one does; Leptos marks only the refusal (`__err`, `__path`). Adding
 /// `__ok=<function path>` lets that page say 「保存しました」 as the
-/// page would after a call from an island (`components::ok_of`).
+/// page would after a call from an island (`components::ok_of`). "Its
+/// page" is the path the form was on, whatever the query (再送信 on the
+/// failed list goes on to the queued one).
 fn mark_success(mut res: Response, path: &str, referer: Option<HeaderValue>) -> Response {
-    let Some(back) = referer.as_ref().and_then(|r| r.to_str().ok()) else {
-        return res;
-    };
-    let location = res
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|l| l.to_str().ok());
-    // Leptos writes the page back with an empty query when it had none
-    // ("…/admin/company?").
-    let same = location.is_some_and(|l| l.trim_end_matches('?') == back.trim_end_matches('?'));
-    if res.status() != StatusCode::FOUND || !same {
+    if res.status() != StatusCode::FOUND {
         return res;
     }
-    let Ok(mut url) = url::Url::parse(back) else {
+    let Some(back) = referer
+        .as_ref()
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+    else {
         return res;
     };
+    let Some(mut url) = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| back.join(l).ok())
+    else {
+        return res;
+    };
+    let refused = url.query_pairs().any(|(k, _)| k == "__err");
+    if refused || url.origin() != back.origin() || url.path() != back.path() {
+        return res;
+    }
     let kept: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(k, _)| !matches!(k.as_ref(), "__ok" | "__err" | "__path"))
@@ -276,4 +284,51 @@ pub fn spawn_housekeeping(state: AppState) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redirect(to: &str) -> Response {
+        let mut res = StatusCode::FOUND.into_response();
+        res.headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_str(to).unwrap());
+        res
+    }
+
+    fn marked(to: &str, from: &str) -> String {
+        let res = mark_success(
+            redirect(to),
+            "/api/resend",
+            Some(HeaderValue::from_str(from).unwrap()),
+        );
+        res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_success_back_on_its_page_is_marked_once() {
+        assert_eq!(
+            marked("http://h/admin/company?", "http://h/admin/company"),
+            "http://h/admin/company?__ok=%2Fapi%2Fresend"
+        );
+        assert_eq!(
+            marked(
+                "/admin/outbox?status=queued&__ok=x",
+                "http://h/admin/outbox?status=failed"
+            ),
+            "http://h/admin/outbox?status=queued&__ok=%2Fapi%2Fresend"
+        );
+    }
+
+    #[test]
+    fn refusals_and_other_pages_are_left_alone() {
+        let refused = "http://h/admin/company?__err=x&__path=%2Fapi%2Fresend";
+        assert_eq!(marked(refused, "http://h/admin/company"), refused);
+        assert_eq!(marked("/", "http://h/login"), "/");
+        assert_eq!(
+            marked("http://elsewhere/admin/company", "http://h/admin/company"),
+            "http://elsewhere/admin/company"
+        );
+    }
 }
