@@ -17,7 +17,7 @@ rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
 # the screens of its area; the server picks the one for each page. Dev: one
 # bundle of every screen, built once.
 if [ "$profile" = wasm-release ]; then
-  bundles="core mail compose accounts admin schedule"
+  bundles="core mail compose admin schedule"
 else
   bundles=all
 fi

@@ -97,8 +97,6 @@ pub fn area_of(path: &str) -> &'static str {
         "schedule"
     } else if under("/mail/compose") {
         "compose"
-    } else if under("/mail/accounts") {
-        "accounts"
     } else if under("/mail") {
         "mail"
     } else {
@@ -107,7 +105,7 @@ pub fn area_of(path: &str) -> &'static str {
 }
 
 /// Areas with their own bundle.
-pub const AREAS: [&str; 6] = ["core", "mail", "compose", "accounts", "admin", "schedule"];
+pub const AREAS: [&str; 5] = ["core", "mail", "compose", "admin", "schedule"];
 
 /// The element that carries the signed-in user from the server's render to
 /// the browser, so both sides know it before rendering anything: no page

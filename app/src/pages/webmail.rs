@@ -304,7 +304,7 @@ type Label = fn(&'static crate::i18n_webmail::WebmailTexts) -> &'static str;
 /// A radio choice of where a server's settings come from.
 fn source_radios(
     name: &'static str,
-    current: RwSignal<String>,
+    current: String,
     admin: String,
     webmail: String,
 ) -> impl IntoView {
@@ -321,8 +321,7 @@ fn source_radios(
                 let shows_server = value != "own";
                 view! {
                     <label class="check">
-                        <input type="radio" name=name value=value checked=current.get_untracked() == value
-                            on:change=move |_| current.set(value.to_owned())
+                        <input type="radio" name=name value=value checked=current == value
                             data-testid=format!("{name}-{value}") />
                         {move || label(t())}
                         {shows_server.then(|| {
@@ -351,34 +350,19 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
     v
 }
 
-// Only the accounts bundle carries it (see pages/mod.rs).
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-accounts"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-accounts")),
-    component
-)]
+/// A plain form: the server redirects a saved account to its list. The
+/// server fields of 自分で指定 and 保存期間 show and hide by CSS
+/// (`.account-form` in main.css), so no bundle carries the form.
+#[component]
 fn AccountForm(
     f: AccountFormDto,
-    /// Where a saved account goes (decided by the server, which knows who
-    /// is asking: an island has no page context).
+    /// 戻る: the list this account belongs on.
     back: String,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
     let save = ServerAction::<SaveAccount>::new();
     let err = err_of(save.value());
-    let back2 = back.clone();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            let _ = window().location().assign(&back2);
-        }
-    });
-    let recv = RwSignal::new(f.recv_source.clone());
-    let send = RwSignal::new(f.send_source.clone());
-    let leave = RwSignal::new(f.leave_on_server);
     let pw_hint = move |set: bool| if set { t().f_password_keep } else { "" };
     let (pop_set, smtp_set) = (f.pop_password_set, f.smtp_password_set);
     let title = if f.id.is_some() {
@@ -421,9 +405,9 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="receiving">
                 <legend>{move || t().f_receiving}</legend>
-                {source_radios("recv_source", recv, f.admin_pop.clone(), f.webmail_pop.clone())}
+                {source_radios("recv_source", f.recv_source.clone(), f.admin_pop.clone(), f.webmail_pop.clone())}
                 <FieldMsg err field="recv_source" />
-                <div class="own-server" hidden=move || recv.get() != "own" data-testid="own-pop">
+                <div class="own-server" data-testid="own-pop">
                     <label>{move || t().f_host}<input type="text" name="pop_host" value=f.pop_host.clone() data-testid="f-pop-host" /></label>
                     <FieldMsg err field="pop_host" />
                     <label>{move || t().f_port}<input type="text" name="pop_port" value=f.pop_port.clone() inputmode="numeric" data-testid="f-pop-port" /></label>
@@ -452,10 +436,10 @@ fn AccountForm(
                 <FieldMsg err field="timeout_secs" />
                 <h3>{move || t().f_other}</h3>
                 <label class="check">
-                    <input type="checkbox" name="leave_on_server" value="on" checked=f.leave_on_server on:change=move |ev| leave.set(event_target_checked(&ev)) data-testid="f-leave" />
+                    <input type="checkbox" name="leave_on_server" value="on" checked=f.leave_on_server data-testid="f-leave" />
                     {move || t().f_leave}
                 </label>
-                <label hidden=move || !leave.get()>{move || t().f_leave_days}
+                <label class="leave-days">{move || t().f_leave_days}
                     <input type="number" name="leave_days" min="0" max="3650" value=f.leave_days.clone() data-testid="f-leave-days" />
                 </label>
                 <p class="hint">{move || t().f_leave_days_hint}</p>
@@ -463,9 +447,9 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="sending">
                 <legend>{move || t().f_sending}</legend>
-                {source_radios("send_source", send, f.admin_smtp.clone(), f.webmail_smtp.clone())}
+                {source_radios("send_source", f.send_source.clone(), f.admin_smtp.clone(), f.webmail_smtp.clone())}
                 <FieldMsg err field="send_source" />
-                <div class="own-server" hidden=move || send.get() != "own" data-testid="own-smtp">
+                <div class="own-server" data-testid="own-smtp">
                     <label>{move || t().f_host}<input type="text" name="smtp_host" value=f.smtp_host.clone() data-testid="f-smtp-host" /></label>
                     <FieldMsg err field="smtp_host" />
                     <label>{move || t().f_port}<input type="text" name="smtp_port" value=f.smtp_port.clone() inputmode="numeric" data-testid="f-smtp-port" /></label>
