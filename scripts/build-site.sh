@@ -13,11 +13,11 @@ profile=wasm-release
 [ "${1:-}" = "--dev" ] && profile=dev
 
 rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
-# Release: one bundle per area (app/src/pages/mod.rs), so a page loads only
-# the screens of its area; the server picks the one for each page. Dev: one
-# bundle of every screen, built once.
+# Release: one bundle per area (app::area_of), so a page loads only the
+# islands of its area; the server picks the one for each page. Dev: one
+# bundle of every island, built once.
 if [ "$profile" = wasm-release ]; then
-  bundles="core mail compose admin schedule"
+  bundles="core compose admin"
 else
   bundles=all
 fi

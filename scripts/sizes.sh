@@ -12,7 +12,7 @@ sizes() { echo "$(stat -c %s "$1") $(gzip -9c "$1" | wc -c) $(brotli -q 11 -c "$
 row file raw gzip brotli
 read -r css_raw css_gz css_br <<<"$(sizes "$pkg/tayori.css")"
 row tayori.css "$css_raw" "$css_gz" "$css_br"
-for area in core mail compose admin schedule; do
+for area in core compose admin; do
   t_raw=$css_raw t_gz=$css_gz t_br=$css_br
   for f in "$pkg/tayori-$area.js" "$pkg/tayori-${area}_bg.wasm"; do
     read -r raw gz br <<<"$(sizes "$f")"
@@ -21,4 +21,4 @@ for area in core mail compose admin schedule; do
   done
   row "first load: $area" "$t_raw" "$t_gz" "$t_br"
 done
-echo "areas: core = /login / /password /help; mail = /mail…; compose = /mail/compose; admin = /admin…; schedule = /schedule… /memos"
+echo "areas: admin = /admin…; compose = /mail/compose; core = every other page (sign-in, home, mail, schedule, memos, help)"

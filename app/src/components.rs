@@ -204,18 +204,6 @@ fn Shell(me: Me) -> impl IntoView {
     let on_password_page = move || location.pathname.get() == "/password";
     let set_lang = ServerAction::<SetLanguage>::new();
     let logout = ServerAction::<Logout>::new();
-    // A language change re-renders every label: reload so the server renders
-    // the page in the new language too.
-    Effect::new(move |_| {
-        if matches!(set_lang.value().get(), Some(Ok(()))) {
-            let _ = window().location().reload();
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(logout.value().get(), Some(Ok(()))) {
-            let _ = window().location().assign("/login");
-        }
-    });
     let is_admin = me.is_admin;
     let memos_unread = me.memos_unread;
     let name = me.name.clone();

@@ -93,19 +93,17 @@ pub fn area_of(path: &str) -> &'static str {
     };
     if under("/admin") {
         "admin"
-    } else if under("/schedule") || under("/memos") {
-        "schedule"
     } else if under("/mail/compose") {
         "compose"
-    } else if under("/mail") {
-        "mail"
     } else {
         "core"
     }
 }
 
-/// Areas with their own bundle.
-pub const AREAS: [&str; 5] = ["core", "mail", "compose", "admin", "schedule"];
+/// Areas with their own bundle: `core` runs no island (the pages, links
+/// and forms, the keys and 受信's progress are `enhance`), the others run
+/// the editor and the admin's wizards.
+pub const AREAS: [&str; 3] = ["core", "compose", "admin"];
 
 /// The element that carries the signed-in user from the server's render to
 /// the browser, so both sides know it before rendering anything: no page

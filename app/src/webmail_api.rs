@@ -238,7 +238,11 @@ pub(crate) mod imp {
     /// Starts a receive of the account in the background; the page follows
     /// it through `receive_status`. Busy (already receiving) is not an
     /// error: the page shows the running receive.
-    pub fn spawn_receive(state: &crate::state::AppState, account_id: i32) {
+    /// Starts receiving in the background and returns once the receive has
+    /// its list of messages (its first progress), has ended, or after two
+    /// seconds: the page shown next then has the running receive and its
+    /// total to follow.
+    pub async fn spawn_receive(state: &crate::state::AppState, account_id: i32) {
         let db = state.db.clone();
         let secrets = state.secrets.clone();
         let ca = state.extra_ca_pem.as_deref().cloned();
@@ -248,14 +252,23 @@ pub(crate) mod imp {
             account_id,
             chrono::Utc::now().timestamp_micros()
         );
+        let (started, is_started) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            match domain::mailbox::receive(&db, &secrets, account_id, &owner, ca, &mut |_, _| {})
+            let mut started = Some(started);
+            let mut progress = |_: usize, _: usize| {
+                if let Some(tx) = started.take() {
+                    let _ = tx.send(());
+                }
+            };
+            match domain::mailbox::receive(&db, &secrets, account_id, &owner, ca, &mut progress)
                 .await
             {
                 Ok(_) | Err(domain::Error::Busy) => {}
                 Err(e) => tracing::info!(account = account_id, error = %e, "receive failed"),
             }
         });
+        // An ended receive drops the sender, which wakes this as well.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), is_started).await;
     }
 }
 
@@ -637,7 +650,7 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
         // Admins too receive only once webmail is enabled for them.
         return Err(fail(AppError::Forbidden));
     }
-    spawn_receive(&state, account);
+    spawn_receive(&state, account).await;
     redirect_form_post(&format!("/mail?account={account}"));
     let mut dto = receive_dto(zone(&state.db).await, &a);
     dto.running = true;

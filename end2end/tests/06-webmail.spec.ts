@@ -120,35 +120,40 @@ test("another user's account is not theirs to see", async ({ page }) => {
   expect(admin.status()).toBe(403);
 });
 
-// Each area has its own browser bundle: a page loads only its area's, moves
-// inside an area stay in the page, and a move to another area loads that
-// area's page and bundle (back works too).
-test("the mail screens come with the mail bundle; other areas load their own", async ({ page }) => {
+// Pages are the server's; each area's bundle runs only that area's islands.
+// Pages without an island (home, mail, schedule) share the small core
+// bundle, and moves between them stay in the page (its body is swapped);
+// 作成 and the admin pages load their own (back works too).
+test("home, mail and schedule share the core bundle and move in the page; compose loads its own", async ({ page }) => {
   const bundles = () =>
     page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name.split("/").pop()).filter((n) => n!.endsWith(".wasm")));
+  const stayed = () => page.evaluate(() => (window as unknown as { stay?: number }).stay);
   await login(page, USER.login, USER.newPassword);
   await expect(page.getByTestId("welcome")).toBeVisible();
   await hydrated(page);
   expect(await bundles()).toEqual(["tayori-core_bg.wasm"]);
+  // A new page would lose this.
+  await page.evaluate(() => ((window as unknown as { stay: number }).stay = 1));
 
   await page.getByTestId("nav-webmail").click();
   await expect(page.getByTestId("receive")).toBeVisible();
-  await hydrated(page);
-  expect(await bundles()).toEqual(["tayori-mail_bg.wasm"]);
-  // Inside the area: no new page.
-  await page.evaluate(() => ((window as unknown as { stay: number }).stay = 1));
   await page.getByTestId("message-subject").first().click();
   await expect(page.getByTestId("message-title")).toBeVisible();
-  expect(await page.evaluate(() => (window as unknown as { stay?: number }).stay)).toBe(1);
-
   await page.getByTestId("nav-schedule").click();
   await expect(page).toHaveURL(/\/schedule$/);
-  await hydrated(page);
-  expect(await bundles()).toEqual(["tayori-schedule_bg.wasm"]);
   await expect(page.getByTestId("view-week")).toBeVisible();
+  await page.goBack();
+  await expect(page.getByTestId("message-title")).toBeVisible();
+  expect(await stayed()).toBe(1);
+  expect(await bundles()).toEqual(["tayori-core_bg.wasm"]);
 
+  await page.getByTestId("compose").click();
+  await expect(page.getByTestId("compose-form")).toBeVisible();
+  await hydrated(page);
+  expect(await bundles()).toEqual(["tayori-compose_bg.wasm"]);
+  expect(await stayed()).toBeUndefined();
   await page.goBack();
   await expect(page.getByTestId("message-title")).toBeVisible();
   await hydrated(page);
-  expect(await bundles()).toEqual(["tayori-mail_bg.wasm"]);
+  expect(await bundles()).toEqual(["tayori-core_bg.wasm"]);
 });

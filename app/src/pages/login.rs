@@ -10,13 +10,6 @@ pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
     let login = ServerAction::<Login>::new();
     let err = err_of(login.value());
-    // With JavaScript the server's redirect is not followed by the page, so
-    // load the destination ourselves: a full load picks up the new session.
-    Effect::new(move |_| {
-        if matches!(login.value().get(), Some(Ok(()))) {
-            let _ = window().location().assign("/");
-        }
-    });
     let other = move || lang.get().other();
     view! {
         <div class="login-page">
@@ -72,11 +65,6 @@ pub fn PasswordPage() -> impl IntoView {
     let me = crate::use_me();
     let change = ServerAction::<ChangePassword>::new();
     let err = err_of(change.value());
-    Effect::new(move |_| {
-        if matches!(change.value().get(), Some(Ok(()))) {
-            let _ = window().location().assign("/");
-        }
-    });
     let required = move || me.get().is_some_and(|m| m.must_change_password);
     let t = move || lang.get().t();
     view! {

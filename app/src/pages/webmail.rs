@@ -76,90 +76,39 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
     .into_any()
 }
 
-/// 「受信」, the progress bar of a running receive (polled from the account
-/// row, so it works whichever process receives), its error and the time of
-/// the last one. When the receive ends the page is shown again with the new
-/// mail.
-// Only the mail bundle carries it (see pages/mod.rs).
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-mail"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-mail")),
-    component
-)]
+/// 「受信」, the progress bar of a running receive, its error and the time of
+/// the last one. A plain form: the server starts the receive and shows the
+/// page again. While a receive runs the bar follows the account's row
+/// (polled by `enhance::follow_receive` from `data-receive-poll`, so it
+/// works whichever process receives) and the page is shown again when it
+/// ends: no bundle carries this.
+#[component]
 fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
-    let running_at_start = state.running;
-    let state = RwSignal::new(state);
-    let err = RwSignal::new(None::<crate::error::AppError>);
-    let follow = move || {
-        leptos::task::spawn_local(async move {
-            loop {
-                crate::components::sleep_ms(200).await;
-                match receive_status(account).await {
-                    Ok(s) => {
-                        let running = s.running;
-                        state.set(s);
-                        if !running {
-                            #[cfg(feature = "hydrate")]
-                            if let Ok(href) = window().location().href() {
-                                crate::enhance::visit(&href);
-                            }
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        err.set(Some(e));
-                        break;
-                    }
-                }
-            }
-        });
-    };
-    if running_at_start {
-        Effect::new(move |_| follow());
-    }
-    let receive = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        err.set(None);
-        leptos::task::spawn_local(async move {
-            match receive_now(account).await {
-                Ok(s) => {
-                    state.set(s);
-                    follow();
-                }
-                Err(e) => err.set(Some(e)),
-            }
-        });
-    };
+    let started = ServerAction::<ReceiveNow>::new();
+    let err = err_of(started.value());
+    let s = state;
+    let running = s.running;
     view! {
-        <form method="post" action="/api/receive_now" on:submit=receive class="inline-form">
+        <form method="post" action="/api/receive_now" class="inline-form">
             <input type="hidden" name="account" value=account />
-            <button type="submit" class="primary" data-testid="receive" disabled=move || state.get().running>
-                {move || if state.get().running { t().receiving } else { t().receive }}
+            <button type="submit" class="primary" data-testid="receive" disabled=s.running>
+                {move || if running { t().receiving } else { t().receive }}
             </button>
         </form>
-        {move || {
-            let s = state.get();
-            s.running.then(|| view! {
-                <span class="progress-line" data-testid="receive-progress">
-                    <progress max=s.total.max(1) value=s.done data-testid="receive-bar"></progress>
-                    <span data-testid="receive-count">{s.done} " / " {s.total}</span>
-                </span>
-            })
-        }}
-        {move || {
-            let s = state.get();
-            (!s.running && !s.last_error.is_empty()).then(|| view! {
-                <p class="form-error" role="alert" data-testid="receive-error">{s.last_error.clone()}</p>
-            })
-        }}
-        <FormMsg err=Signal::derive(move || err.get()) />
+        {s.running.then(|| view! {
+            <span class="progress-line" data-testid="receive-progress" data-receive-poll=account>
+                <progress max=s.total.max(1) value=s.done data-testid="receive-bar"></progress>
+                <span data-testid="receive-count">{s.done} " / " {s.total}</span>
+            </span>
+        })}
+        {(!s.running && !s.last_error.is_empty()).then(|| view! {
+            <p class="form-error" role="alert" data-testid="receive-error">{s.last_error.clone()}</p>
+        })}
+        <FormMsg err />
         <span class="muted">{move || t().last_received} ": "
-            <span data-testid="last-received">{move || { let s = state.get(); if s.last_received.is_empty() { t().never.to_owned() } else { s.last_received } }}</span>
+            <span data-testid="last-received">{if s.last_received.is_empty() { t().never.to_owned() } else { s.last_received.clone() }}</span>
         </span>
     }
 }

@@ -1,7 +1,7 @@
 //! ユーザー管理: list by organisation, create, edit, disable, reset password.
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AdminFrame;
 use crate::api::{
@@ -148,12 +148,6 @@ pub fn UserNewPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let err = err_of(create.value());
     let orgs = Resource::new(|| (), |_| list_orgs());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            navigate("/admin/users", Default::default());
-        }
-    });
     view! {
         <AdminFrame title=|t| t.user_add>
             <Suspense fallback=move || view! { <p>{move || t().loading}</p> }>
