@@ -156,6 +156,16 @@ pub async fn compose_form(
     use domain::mailbox::view;
     let state = crate::auth::state()?;
     let caller = require(Need::User).await?;
+    // 作成 opened without an account (a bookmark, a typed URL) writes from
+    // the default one, as the mail screen shows it.
+    let account = if account > 0 {
+        account
+    } else {
+        done(domain::webmail::accounts_of(&state.db, caller.user.id).await)?
+            .first()
+            .map(|a| a.id)
+            .ok_or_else(|| fail(AppError::NotFound))?
+    };
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
     let mut f = ComposeDto {
         account,

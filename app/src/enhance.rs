@@ -196,6 +196,12 @@ fn on_submit(ev: SubmitEvent) {
     {
         return;
     }
+    // A second press while the first post is on its way would post twice
+    // (two entries, two notifications). The answer replaces the form.
+    if form.get_attribute("aria-busy").as_deref() == Some("true") {
+        ev.prevent_default();
+        return;
+    }
     let here = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
@@ -236,6 +242,7 @@ fn on_submit(ev: SubmitEvent) {
         }
     };
     let typed = index.map(|i| (i, values_of(&form)));
+    let _ = form.set_attribute("aria-busy", "true");
     let n = next_move();
     leptos::task::spawn_local(async move {
         let init = RequestInit::new();

@@ -1373,6 +1373,16 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
             .call("compose_form", &[("account", &id)], Some(kato_c))
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+        // Without an account 作成 writes from kato's own default one.
+        let r = app
+            .call("compose_form", &[("account", "0")], Some(kato_c))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+        assert!(
+            r.body.contains(&format!("\"account\":{kato_account}")),
+            "{backend}: {}",
+            r.body
+        );
         // send_mail takes JSON (its uploads are a list).
         let send_mail_as_kato = |body: String| {
             app.send(

@@ -165,10 +165,14 @@ pub fn MailView(account: i32) -> impl IntoView {
             .filter(|(_, v)| !v.is_empty())
             .collect()
     };
-    let list = Resource::new(
+    let open = get("m").parse::<i64>().ok();
+    // The list (with the folders' unread counts) is read before the open
+    // message, whose reading marks it read: `read_now` below then always
+    // corrects the counts, never twice and never not at all.
+    let page = Resource::new(
         || (),
-        move |_| {
-            mail_list(
+        move |_| async move {
+            let list = mail_list(
                 account,
                 get("folder"),
                 get("sort"),
@@ -178,16 +182,12 @@ pub fn MailView(account: i32) -> impl IntoView {
                 get("q"),
                 get("scope"),
             )
-        },
-    );
-    let open = get("m").parse::<i64>().ok();
-    let message = Resource::new(
-        || (),
-        move |_| async move {
-            match open {
-                Some(id) => Some(read_message(id, get("cs")).await),
-                None => None,
-            }
+            .await;
+            let message = match (open, &list) {
+                (Some(id), Ok(_)) => Some(read_message(id, get("cs")).await),
+                _ => None,
+            };
+            (list, message)
         },
     );
     let sent = get("sent") == "1";
@@ -198,11 +198,11 @@ pub fn MailView(account: i32) -> impl IntoView {
                 {move || {
                     let params = params.clone();
                     Suspend::new(async move {
-                        let l = match list.await {
+                        let (l, m) = page.await;
+                        let l = match l {
                             Ok(l) => l,
                             Err(e) => return view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
                         };
-                        let m = message.await;
                         let folder = { let f = get("folder"); if f.is_empty() { "inbox".to_owned() } else { f } };
                         let query = get("q");
                         let searching = !query.trim().is_empty();
