@@ -52,6 +52,19 @@ pub fn install() {
     on_click.forget();
     on_submit.forget();
     on_pop.forget();
+    // The page is swapped in place on 戻る, after its answer comes: the
+    // browser must not scroll the old body meanwhile.
+    // A page loaded whole (another bundle's, then 戻る) goes back there too.
+    if let Ok(h) = window.history() {
+        let _ = js_sys::Reflect::set(
+            &h,
+            &JsValue::from_str("scrollRestoration"),
+            &JsValue::from_str("manual"),
+        );
+        if let Some(y) = h.state().ok().and_then(|v| v.as_f64()) {
+            window.scroll_to_with_x_and_y(0.0, y);
+        }
+    }
     follow_receive(&document);
 }
 
@@ -337,6 +350,7 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
     };
     // Another area's page needs that area's bundle: load it whole.
     if bundle_of(&document) != bundle_of(&new_doc) {
+        remember_scroll(&window);
         let _ = window.location().assign(&fetched.url);
         return;
     }
@@ -347,14 +361,19 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
     let refused = fetched.url.contains("__err=");
     let shown = clean_url(&fetched.url);
     let same_page = shown == window.location().href().unwrap_or_default();
+    // Each entry keeps its scroll position as its state: 戻る puts the page
+    // back where the user left it.
+    let left_at = window.history().ok().and_then(|h| h.state().ok());
     if nav == Nav::Push && !same_page {
+        remember_scroll(&window);
         if let Ok(h) = window.history() {
             let _ = h.push_state_with_url(&JsValue::NULL, "", Some(&shown));
         }
     } else if let Ok(h) = window.history() {
         // Drop `__err` / `__ok` from the address: a reload should not show
         // the message again.
-        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&shown));
+        let state = left_at.clone().unwrap_or(JsValue::NULL);
+        let _ = h.replace_state_with_url(&state, "", Some(&shown));
     }
     document.set_title(&new_doc.title());
     if let (Some(old), Some(new)) = (document.document_element(), new_doc.document_element()) {
@@ -364,12 +383,23 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
     if refused && let Some((index, values)) = typed {
         restore(&document, index, &values);
     }
-    if !same_page {
+    if nav == Nav::Pop {
+        let y = left_at.and_then(|v| v.as_f64()).unwrap_or(0.0);
+        window.scroll_to_with_x_and_y(0.0, y);
+    } else if !same_page {
         window.scroll_to_with_x_and_y(0.0, 0.0);
     }
     hydrate_islands(&document);
     follow_receive(&document);
     let _ = body.set_attribute("data-hydrated", "true");
+}
+
+/// Keeps the page's scroll position in its history entry, for 戻る.
+fn remember_scroll(window: &web_sys::Window) {
+    if let Ok(h) = window.history() {
+        let at = JsValue::from_f64(window.scroll_y().unwrap_or(0.0));
+        let _ = h.replace_state(&at, "");
+    }
 }
 
 /// Starts every island of the new body (the loader's function, defined once

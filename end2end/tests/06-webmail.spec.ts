@@ -137,6 +137,15 @@ test("home, mail and schedule share the core bundle and move in the page; compos
 
   await page.getByTestId("nav-webmail").click();
   await expect(page.getByTestId("receive")).toBeVisible();
+  // 戻る from a message puts the list back where it was scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 400));
+  const scrolled = await page.evaluate(() => window.scrollY);
+  expect(scrolled).toBeGreaterThan(0);
+  await page.getByTestId("message-subject").nth(12).click();
+  await expect(page.getByTestId("message-title")).toBeVisible();
+  await page.goBack();
+  await expect(page.getByTestId("message-title")).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(scrolled);
   await page.getByTestId("message-subject").first().click();
   await expect(page.getByTestId("message-title")).toBeVisible();
   await page.getByTestId("nav-schedule").click();
