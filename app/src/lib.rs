@@ -84,7 +84,7 @@ fn bundle_options(options: LeptosOptions) -> LeptosOptions {
 pub static SPLIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 /// The area whose bundle runs the islands of `path`: it must agree with the
-/// `area-*` gates of the islands (see `pages`); a page sent with another
+/// `island_<area>` switches of app/build.rs; a page sent with another
 /// area's bundle keeps its islands static.
 pub fn area_of(path: &str) -> &'static str {
     let under = |p: &str| {

@@ -101,14 +101,8 @@ fn upload(
 
 /// The form runs in the browser (uploads with progress, the editor, saving
 /// every 30 seconds); only the compose bundle carries it.
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-compose"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-compose")),
-    component
-)]
+#[cfg_attr(island_compose, island)]
+#[cfg_attr(not(island_compose), component)]
 fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().cp;

@@ -1,8 +1,8 @@
 //! One module per screen. Every page is rendered by the server; the browser
-//! runs only islands. Each island carries the area whose bundle runs it
-//! (`cfg_attr(... island)` with `area-*`, see `crate::area_of`): in another
-//! area's bundle it is a plain component that nothing calls, so the linker
-//! leaves it out.
+//! runs only islands. Each island is one only where its area's switch is on
+//! (`#[cfg_attr(island_<area>, island)]`, set by app/build.rs, areas as in
+//! `crate::area_of`): in another area's bundle it is a plain component that
+//! nothing calls, so the linker leaves it out.
 mod admin;
 pub mod compose;
 mod help;

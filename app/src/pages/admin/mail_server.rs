@@ -84,15 +84,9 @@ impl PortField {
     }
 }
 
-// Only the admin bundle carries it (see pages/mod.rs).
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
-    component
-)]
+// Only the admin bundle carries it (app/build.rs).
+#[cfg_attr(island_admin, island)]
+#[cfg_attr(not(island_admin), component)]
 fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let lang = use_lang();
     let m = move || lang.get().t().mail;

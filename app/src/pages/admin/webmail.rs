@@ -204,14 +204,8 @@ pub fn WebmailImportPage() -> impl IntoView {
 
 /// The import: the file is read in the browser, previewed line by line,
 /// then committed. Only the admin bundle carries it.
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
-    component
-)]
+#[cfg_attr(island_admin, island)]
+#[cfg_attr(not(island_admin), component)]
 fn ImportForm() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
@@ -331,14 +325,8 @@ pub fn WebmailIndexPage() -> impl IntoView {
 
 /// The start button and the progress of the running optimisation, polled
 /// from the server. Only the admin bundle carries it.
-#[cfg_attr(
-    any(feature = "ssr", not(feature = "split"), feature = "area-admin"),
-    island
-)]
-#[cfg_attr(
-    not(any(feature = "ssr", not(feature = "split"), feature = "area-admin")),
-    component
-)]
+#[cfg_attr(island_admin, island)]
+#[cfg_attr(not(island_admin), component)]
 fn IndexJob() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
