@@ -76,6 +76,10 @@ fn follow_receive(document: &Document) {
     let Ok(Some(line)) = document.query_selector("[data-receive-poll]") else {
         return;
     };
+    // The move that showed this page: a link or form used while the
+    // receive runs starts a newer one, and the page it asked for must not
+    // be replaced by this one shown again.
+    let shown_by = LATEST.load(std::sync::atomic::Ordering::Relaxed);
     let account = line.get_attribute("data-receive-poll").unwrap_or_default();
     wasm_bindgen_futures::spawn_local(async move {
         loop {
@@ -104,6 +108,7 @@ fn follow_receive(document: &Document) {
             }
         }
         if line.is_connected()
+            && is_latest(shown_by)
             && let Some(href) = web_sys::window().and_then(|w| w.location().href().ok())
         {
             visit(&href);

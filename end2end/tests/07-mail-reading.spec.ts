@@ -4,7 +4,7 @@
 // names on download, search, folders and the keyboard. Runs after
 // 06-webmail, which gave 山田 an account on frank's mailbox.
 import { createServer, type Server } from "node:http";
-import { test, expect, hydrated, login, USER } from "./common";
+import { test, expect, hydrated, login, receiveAll, USER } from "./common";
 import { fetchAll } from "./pop3";
 import { deliverRaw } from "./smtp";
 
@@ -115,8 +115,7 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
     await expect(page.getByTestId("welcome")).toBeVisible();
     await page.goto("/mail");
     await hydrated(page);
-    await page.getByTestId("receive").click();
-    await expect(page.getByTestId("receive-progress")).toBeHidden({ timeout: 60_000 });
+    await receiveAll(page);
     const row = (text: string) => page.getByTestId("message-row").filter({ hasText: text });
     await expect(row(`見積書の送付 ${marker}`)).toBeVisible();
     await expect(row(`見積書の送付 ${marker}`).getByTestId("has-attachment")).toBeVisible();

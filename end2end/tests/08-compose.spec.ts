@@ -4,7 +4,7 @@
 // reply and keeps the message in 下書き; the reply form quotes; a message
 // written in HTML goes out as text and HTML.
 import type { Page } from "@playwright/test";
-import { test, expect, hydrated, login, USER } from "./common";
+import { test, expect, hydrated, login, receiveAll, USER } from "./common";
 
 // 山田 signs in and opens 作成 from the mail screen.
 async function openCompose(page: Page) {
@@ -73,8 +73,7 @@ test("write, attach, send, receive it back, reply and keep drafts", async ({ pag
   await page.getByTestId("folder-inbox").click();
   await hydrated(page);
   await expect(async () => {
-    await page.getByTestId("receive").click();
-    await expect(page.getByTestId("receive-progress")).toBeHidden({ timeout: 20_000 });
+    await receiveAll(page, 20_000);
     await expect(page.getByTestId("message-row").filter({ hasText: `便りから送信 ${marker}` })).toHaveCount(1, { timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
   await page.getByTestId("message-row").filter({ hasText: `便りから送信 ${marker}` }).getByTestId("message-subject").click();

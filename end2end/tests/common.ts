@@ -39,6 +39,17 @@ export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
+/// 受信 and its end: the page the post answers with must be in place
+/// before the bar's absence means anything (the page before the post has no
+/// bar either); the bar goes when the page is shown again after the receive.
+export async function receiveAll(page: Page, timeout = 60_000) {
+  await page.evaluate(() => document.body.removeAttribute("data-hydrated"));
+  await page.getByTestId("receive").click();
+  await hydrated(page);
+  await expect(page.getByTestId("receive-progress")).toBeHidden({ timeout });
+  await expect(page.getByTestId("receive")).toBeEnabled();
+}
+
 export async function login(page: Page, id: string, password: string) {
   await page.goto("/login");
   await hydrated(page);
