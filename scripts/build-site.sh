@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser bundle into target/site (what cargo-leptos would do,
 # without its 14-minute install): wasm, wasm-bindgen, wasm-opt, minified JS,
-# CSS and public files.
+# CSS and public files; for release, brotli and gzip copies of the bundle.
 # Usage: scripts/build-site.sh [--dev]   (default: size-optimised release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,22 @@ if [ "$profile" = wasm-release ]; then
   esbuild style/main.css --minify --log-level=warning --outfile="$PKG.tmp/$NAME.css"
 else
   cp style/main.css "$PKG.tmp/$NAME.css"
+fi
+if [ "$profile" = wasm-release ]; then
+  # What the server sends to browsers that accept it (server::bundle_files):
+  # brotli at its best quality and gzip -9, made once here rather than on
+  # every request. Node's zlib, already needed for the build tools.
+  node -e '
+    const fs = require("fs"), zlib = require("zlib"), path = require("path");
+    const dir = process.argv[1];
+    for (const name of fs.readdirSync(dir).filter((n) => /\.(js|wasm|css)$/.test(n))) {
+      const file = path.join(dir, name), data = fs.readFileSync(file);
+      const q = zlib.constants;
+      fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, {
+        params: { [q.BROTLI_PARAM_QUALITY]: 11, [q.BROTLI_PARAM_SIZE_HINT]: data.length },
+      }));
+      fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+    }' "$PKG.tmp"
 fi
 mkdir -p "$SITE"
 cp -r public/. "$SITE/"

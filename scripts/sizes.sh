@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Sizes of the release browser bundles (raw, gzip -9, brotli -q 11): per
+# Sizes of the release browser bundles as served (raw, gzip -9, brotli -q 11): per
 # file, and the first load of a page of each area (its JS + wasm + the CSS).
 # Builds them first.
-# Usage: scripts/sizes.sh   (needs brotli: scripts/install-deps.sh test)
+# Usage: scripts/sizes.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-site.sh >/dev/null
 pkg=target/site/pkg
 row() { printf '%-28s %10s %10s %10s\n' "$@"; }
-sizes() { echo "$(stat -c %s "$1") $(gzip -9c "$1" | wc -c) $(brotli -q 11 -c "$1" | wc -c)"; }
+# The compressed copies are the ones the server sends (build-site.sh).
+sizes() { echo "$(stat -c %s "$1") $(stat -c %s "$1.gz") $(stat -c %s "$1.br")"; }
 row file raw gzip brotli
 read -r css_raw css_gz css_br <<<"$(sizes "$pkg/tayori.css")"
 row tayori.css "$css_raw" "$css_gz" "$css_br"

@@ -128,7 +128,16 @@ test("home, mail and schedule share the core bundle and move in the page; compos
   const bundles = () =>
     page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name.split("/").pop()).filter((n) => n!.endsWith(".wasm")));
   const stayed = () => page.evaluate(() => (window as unknown as { stay?: number }).stay);
+  const wasm = page.waitForResponse((r) => r.url().endsWith("/pkg/tayori-core_bg.wasm"));
   await login(page, USER.login, USER.newPassword);
+  // The bundle travels compressed (the copy build-site.sh made) and is
+  // revalidated on each use.
+  const sent = await wasm;
+  expect(await sent.headerValue("content-encoding")).toMatch(/^(br|gzip)$/);
+  expect(await sent.headerValue("cache-control")).toBe("no-cache");
+  const travelled = (await sent.request().sizes()).responseBodySize;
+  expect(travelled).toBeGreaterThan(0);
+  expect(travelled).toBeLessThan((await sent.body()).length / 2);
   await expect(page.getByTestId("welcome")).toBeVisible();
   await hydrated(page);
   expect(await bundles()).toEqual(["tayori-core_bg.wasm"]);

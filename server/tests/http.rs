@@ -75,7 +75,11 @@ async fn db_url(backend: &str) -> String {
 
 impl TestApp {
     async fn new(backend: &str, secure: bool) -> Self {
-        let opts = server::leptos_options("target/site", "127.0.0.1:3000".parse().unwrap());
+        Self::with_site(backend, secure, "target/site").await
+    }
+
+    async fn with_site(backend: &str, secure: bool, site_root: &str) -> Self {
+        let opts = server::leptos_options(site_root, "127.0.0.1:3000".parse().unwrap());
         let data_dir = std::env::temp_dir().join(format!("tayori_http_keys_{}", unique()));
         let options = server::Options {
             secure_cookies: secure,
@@ -180,6 +184,79 @@ fn urlencode(s: &str) -> String {
 }
 
 const BACKENDS: [&str; 2] = ["sqlite", "postgres"];
+
+/// The bundle goes out as the compressed copy the browser accepts, to
+/// anyone (the sign-in page needs it), and is revalidated on every use.
+#[tokio::test]
+async fn the_bundle_is_sent_compressed_and_revalidated() {
+    let site = std::env::temp_dir().join(format!("tayori_site_{}", unique()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let (raw, br, gz) = (
+        b"export function start() {}".as_slice(),
+        b"brotli bytes".as_slice(),
+        b"gzip bytes".as_slice(),
+    );
+    std::fs::write(pkg.join("tayori.js"), raw).unwrap();
+    std::fs::write(pkg.join("tayori.js.br"), br).unwrap();
+    std::fs::write(pkg.join("tayori.js.gz"), gz).unwrap();
+    let app = TestApp::with_site(BACKENDS[0], false, site.to_str().unwrap()).await;
+    let get = |accept: &str| {
+        let mut req = Request::get("/pkg/tayori.js");
+        if !accept.is_empty() {
+            req = req.header(header::ACCEPT_ENCODING, accept);
+        }
+        app.router.clone().oneshot(req.body(Body::empty()).unwrap())
+    };
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), br),
+        ("gzip, deflate", Some("gzip"), gz),
+        ("", None, raw),
+    ] {
+        let res = get(accept).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{accept}");
+        let h = res.headers().clone();
+        assert_eq!(
+            h.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert!(
+            h[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
+        assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(h[header::VARY], "accept-encoding");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let got = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert_eq!(&got[..], body, "{accept}");
+    }
+    // Revalidation of an unchanged file: 304, no body.
+    let modified = get("br").await.unwrap().headers()[header::LAST_MODIFIED].clone();
+    let again = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/pkg/tayori.js")
+                .header(header::IF_MODIFIED_SINCE, modified)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        app.send(Request::get("/pkg/missing.js").body(Body::empty()).unwrap())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let _ = std::fs::remove_dir_all(site);
+}
 
 #[tokio::test]
 async fn signed_out_callers_get_401_and_pages_redirect_to_login() {
