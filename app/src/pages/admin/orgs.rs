@@ -10,13 +10,10 @@ use crate::i18n::use_lang;
 pub fn OrgsPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t();
-    // Bumped by any successful change below; the list reloads on it.
-    let changed = RwSignal::new(0u32);
     let create = ServerAction::<CreateOrg>::new();
-    let orgs = Resource::new(
-        move || (create.version().get(), changed.get()),
-        |_| list_orgs(),
-    );
+    // A server-rendered page: each form posts and the server answers with
+    // this page again, so the list is read once per render.
+    let orgs = Resource::new(|| (), |_| list_orgs());
     let err = err_of(create.value());
     view! {
         <AdminFrame title=|t| t.org_admin>
@@ -53,7 +50,7 @@ pub fn OrgsPage() -> impl IntoView {
                                 <ul class="org-list" data-testid="org-list">
                                     {rows
                                         .into_iter()
-                                        .map(|(o, depth)| view! { <OrgRow org=o depth all changed /> })
+                                        .map(|(o, depth)| view! { <OrgRow org=o depth all /> })
                                         .collect_view()}
                                 </ul>
                             }
@@ -67,26 +64,12 @@ pub fn OrgsPage() -> impl IntoView {
 }
 
 #[component]
-fn OrgRow(
-    org: OrgDto,
-    depth: usize,
-    all: StoredValue<Vec<OrgDto>>,
-    changed: RwSignal<u32>,
-) -> impl IntoView {
+fn OrgRow(org: OrgDto, depth: usize, all: StoredValue<Vec<OrgDto>>) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t();
     let rename = ServerAction::<RenameOrg>::new();
     let move_ = ServerAction::<MoveOrg>::new();
     let delete = ServerAction::<DeleteOrg>::new();
-    // Only a success reloads the list: the reload re-creates this row, and
-    // an error message must stay visible where it happened.
-    for value in [rename.value(), move_.value(), delete.value()] {
-        Effect::new(move |_| {
-            if matches!(value.get(), Some(Ok(()))) {
-                changed.update(|n| *n += 1);
-            }
-        });
-    }
     let rename_err = err_of(rename.value());
     let move_err = err_of(move_.value());
     let delete_err = err_of(delete.value());
