@@ -37,10 +37,6 @@ for area in $bundles; do
 done
 if [ "$profile" = wasm-release ]; then
   esbuild style/main.css --minify --log-level=warning --outfile="$PKG.tmp/$NAME.css"
-else
-  cp style/main.css "$PKG.tmp/$NAME.css"
-fi
-if [ "$profile" = wasm-release ]; then
   # What the server sends to browsers that accept it (server::bundle_files):
   # brotli at its best quality and gzip -9, made once here rather than on
   # every request. Node's zlib, already needed for the build tools.
@@ -55,6 +51,8 @@ if [ "$profile" = wasm-release ]; then
       }));
       fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
     }' "$PKG.tmp"
+else
+  cp style/main.css "$PKG.tmp/$NAME.css"
 fi
 mkdir -p "$SITE"
 cp -r public/. "$SITE/"
