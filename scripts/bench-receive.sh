@@ -7,15 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test >/dev/null
-WORK=""
-if [ -z "${MS_HOST:-}" ] || [ -z "${MAILSTACK_DIR:-}" ]; then
-  WORK=$(mktemp -d /tmp/tayori-rbench.XXXXXX)
-  chmod 0755 "$WORK"
-  export MAILSTACK_DIR="$WORK/ms" MS_PORT_BASE="${MS_PORT_BASE:-23000}"
-  mkdir -p "$MAILSTACK_DIR"
-  trap 'scripts/mailstack.sh stop || true; rm -rf "$WORK"' EXIT
-  scripts/mailstack.sh start
-  . "$MAILSTACK_DIR/env.sh"
-fi
+# shellcheck source=scripts/lib/mailstack.sh
+. scripts/lib/mailstack.sh
+ensure_mailstack rbench
 cargo build --release -p server --example receive_bench
 target/release/examples/receive_bench

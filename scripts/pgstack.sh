@@ -13,8 +13,11 @@ log() { printf '[pgstack] %s\n' "$*" >&2; }
 
 bindir() {
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$d" ] && [ -x "$d/initdb" ] || { log "PostgreSQL not installed: run scripts/install-deps.sh test"; exit 1; }
+  # The newest installed major version.
+  d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  if [ ! -x "$d/initdb" ]; then
+    log "PostgreSQL not installed: run scripts/install-deps.sh test"; exit 1
+  fi
   echo "$d"
 }
 
@@ -40,7 +43,9 @@ start() {
 
 stop() {
   local bin; bin=$(bindir)
-  [ -f "$D/data/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$D/data" -m fast -w stop >/dev/null 2>&1 || true
+  if [ -f "$D/data/postmaster.pid" ]; then
+    as_pg "$bin/pg_ctl" -D "$D/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   log "stopped"
 }
 

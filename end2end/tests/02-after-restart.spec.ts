@@ -1,7 +1,8 @@
 import { ADMIN_NEW_PASSWORD, ORG, SUB_ORG, USER, expect, login, test } from "./common";
 
-// Run by scripts/test.sh after restarting the server on the same data directory.
-test("everything created before the restart is still there", async ({ page }) => {
+// Tagged @restart: scripts/test.sh runs these after restarting the server on
+// the same data directory, and every other test before it.
+test("everything created before the restart is still there", { tag: "@restart" }, async ({ page }) => {
   await login(page, USER.login, USER.newPassword);
   await expect(page.getByTestId("welcome")).toContainText(USER.name);
   await page.getByTestId("logout").click();
