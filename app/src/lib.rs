@@ -6,28 +6,14 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod components;
-pub mod compose_api;
 #[cfg(feature = "hydrate")]
-pub mod enhance;
+pub mod browser;
+pub mod components;
 pub mod error;
 pub mod i18n;
-pub mod i18n_compose;
-pub mod i18n_mail;
-pub mod i18n_mailview;
-pub mod i18n_sched;
-pub mod i18n_webmail;
-pub mod mail_api;
-pub mod mailview_api;
 pub mod pages;
-pub mod schedule_api;
-pub mod stream;
-pub mod webmail_api;
-
 #[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod state;
+pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -3,27 +3,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QueryS
 
 use crate::Result;
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "audit_log")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub at: DateTimeUtc,
-        pub actor_id: Option<i32>,
-        pub action: String,
-        pub target: String,
-        pub detail: String,
-        pub ip: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::audit_log as entity;
 
 /// Who is acting, for the audit log.
 #[derive(Clone, Debug, Default)]

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod company;
 pub mod db;
+pub mod entity;
 pub mod error;
 pub mod locale;
 pub mod mailbox;

@@ -9,24 +9,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use crate::audit::{self, Actor};
 use crate::{Code, Error, Result};
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "locale_settings")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: i32,
-        pub time_zone: String,
-        pub updated_at: DateTimeUtc,
-        pub updated_by: Option<i32>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::locale_settings as entity;
 
 const ROW: i32 = 1;
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Asia::Tokyo;

@@ -19,153 +19,21 @@ use sea_orm::{
 use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
+pub mod fts;
 pub mod search;
 pub mod send;
 pub mod uploads;
 pub mod view;
 
-pub mod account {
-    use sea_orm::entity::prelude::*;
+pub use crate::entity::mail_accounts as account;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_accounts")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub user_id: i32,
-        pub name: String,
-        pub display_name: String,
-        pub email: String,
-        pub pop_host: String,
-        pub pop_port: i32,
-        pub pop_protection: String,
-        pub pop_user: String,
-        pub pop_password_sealed: Option<String>,
-        pub pop_apop: bool,
-        pub timeout_secs: i32,
-        pub leave_on_server: bool,
-        pub leave_days: Option<i32>,
-        pub log_receive: bool,
-        pub is_default: bool,
-        pub receiving_owner: Option<String>,
-        pub receiving_until: Option<DateTimeUtc>,
-        pub last_received_at: Option<DateTimeUtc>,
-        pub last_error: Option<String>,
-        pub receive_log: Option<String>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        /// Where the receiving server comes from: "admin" (管理者設定),
-        /// "webmail" (ウェブメールの設定) or "own" (the pop_* columns).
-        pub recv_source: String,
-        pub send_source: String,
-        pub smtp_host: String,
-        pub smtp_port: i32,
-        pub smtp_protection: String,
-        pub smtp_auth: String,
-        pub smtp_mechanism: String,
-        /// Empty: the receiving user ID and password are used.
-        pub smtp_user: String,
-        pub smtp_password_sealed: Option<String>,
-        pub log_send: bool,
-        pub send_log: Option<String>,
-        /// The running (or last) receive: messages stored of those new.
-        pub progress_done: i32,
-        pub progress_total: i32,
-    }
+pub use crate::entity::mail_messages as message;
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+pub use crate::entity::pop_uidls as uidl;
 
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::mail_bodies as body;
 
-pub mod message {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_messages")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub account_id: i32,
-        pub uidl: String,
-        pub folder: String,
-        pub size: i32,
-        pub subject: String,
-        pub from_addr: String,
-        pub sent_at: Option<DateTimeUtc>,
-        pub message_id: Option<String>,
-        pub received_at: DateTimeUtc,
-        pub seen: bool,
-        pub flagged: bool,
-        pub has_attachment: bool,
-        /// The first recipients, for 送信済み and 下書き.
-        pub to_addr: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod uidl {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "pop_uidls")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub account_id: i32,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub uidl: String,
-        pub received_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// The raw messages, apart from the list's columns (a page of the list never
-/// reads them).
-pub mod body {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_bodies")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub message_id: i64,
-        pub raw: Vec<u8>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// The search index: one row of searchable text per message, derived from
-/// the stored raw message (メール索引の最適化 rebuilds it).
-pub mod index {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_index")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub message_id: i64,
-        pub account_id: i32,
-        pub body: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::mail_index as index;
 
 pub use account::Model as Account;
 
@@ -305,7 +173,7 @@ pub async fn receive(
     secrets: &SecretBox,
     account_id: i32,
     owner: &str,
-    extra_ca_pem: Option<Vec<u8>>,
+    trust: &mail::tls::Trust,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Received> {
     let acc = account::Entity::find_by_id(account_id)
@@ -316,16 +184,7 @@ pub async fn receive(
         return Err(Error::Busy);
     }
     let log = acc.log_receive.then(mail::pop3::Log::default);
-    let r = receive_held(
-        db,
-        secrets,
-        &acc,
-        owner,
-        extra_ca_pem,
-        log.clone(),
-        progress,
-    )
-    .await;
+    let r = receive_held(db, secrets, &acc, owner, trust, log.clone(), progress).await;
     let error = r.as_ref().err().map(|e| e.to_string());
     if let Some(log) = log {
         // Kept also (above all) when the receive failed.
@@ -355,6 +214,7 @@ pub async fn pop_login(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     acc: &Account,
+    trust: &mail::tls::Trust,
 ) -> Result<mail::pop3::PopLogin> {
     use mail::presets::Protection;
     let password = match &acc.pop_password_sealed {
@@ -388,6 +248,7 @@ pub async fn pop_login(
         password,
         apop: acc.pop_apop,
         timeout: Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64),
+        trust: trust.clone(),
     })
 }
 
@@ -429,13 +290,13 @@ pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
 /// quota is reached; returns the UIDLs stored.
 /// A fetched message with what the list and the search need from it.
 /// The last field is the message's search pieces, in the form the database
-/// takes them (`search::pieces`).
+/// takes them (`fts::pieces`).
 type Parsed = (String, Vec<u8>, mail::mime::Digest, String);
 
 /// Parses one message: list fields, search text and search pieces.
 fn parsed(uidl: String, raw: Vec<u8>, pg: bool) -> Parsed {
     let d = mail::mime::digest(&raw);
-    let pieces = search::pieces(pg, &d.text);
+    let pieces = fts::pieces(pg, &d.text);
     (uidl, raw, d, pieces)
 }
 
@@ -533,7 +394,7 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     index::Entity::insert_many(index_rows)
         .exec_without_returning(txn)
         .await?;
-    search::index(txn, &texts).await?;
+    fts::index(txn, &texts).await?;
     Ok(ids)
 }
 
@@ -628,7 +489,7 @@ async fn receive_held(
     secrets: &SecretBox,
     acc: &Account,
     owner: &str,
-    extra_ca_pem: Option<Vec<u8>>,
+    trust: &mail::tls::Trust,
     log: Option<mail::pop3::Log>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Received> {
@@ -641,11 +502,9 @@ async fn receive_held(
         return Err(Error::QuotaFull { limit_mb });
     }
     let mut room = quota.map(|(left, _)| left);
-    let login = pop_login(db, secrets, acc).await?;
+    let login = pop_login(db, secrets, acc, trust).await?;
     let remote = |e: mail::pop3::Pop3Error| Error::Remote(e.to_string());
-    let mut c = mail::pop3::open_logged(&login, extra_ca_pem, log)
-        .await
-        .map_err(remote)?;
+    let mut c = mail::pop3::open_logged(&login, log).await.map_err(remote)?;
     // CAPA is allowed after login (RFC 2449); a server without it simply
     // gets one command per round trip.
     let pipelined = match c.capa().await {
@@ -850,7 +709,7 @@ pub async fn rebuild_index(
         let txn = db.begin().await?;
         let mut texts: Vec<(i64, String)> = Vec::with_capacity(page.len());
         let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-        search::unindex(&txn, &ids).await?;
+        fts::unindex(&txn, &ids).await?;
         for (id, account_id) in &page {
             let Some(raw) = raws.get(id) else { continue };
             let d = mail::mime::digest(raw);
@@ -876,9 +735,9 @@ pub async fn rebuild_index(
             })
             .exec_without_returning(&txn)
             .await?;
-            texts.push((*id, search::pieces(pg, &d.text)));
+            texts.push((*id, fts::pieces(pg, &d.text)));
         }
-        search::index(&txn, &texts).await?;
+        fts::index(&txn, &texts).await?;
         txn.commit().await?;
         done += page.len() as u64;
         progress(done, total);
@@ -900,7 +759,7 @@ pub async fn rebuild_index(
         )
         .await?;
     }
-    search::optimize(db).await?;
+    fts::optimize(db).await?;
     let compact = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE mail_index",
         _ => "VACUUM",

@@ -9,40 +9,7 @@ use crate::secrets::SecretBox;
 use crate::validate::{Checks, is_email};
 use crate::{Code, Result};
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_server_settings")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: i32,
-        pub preset: String,
-        pub pop_host: String,
-        pub pop_port: i32,
-        pub pop_protection: String,
-        pub pop_auth: String,
-        pub smtp_host: String,
-        pub smtp_port: i32,
-        pub smtp_protection: String,
-        pub smtp_auth: String,
-        pub smtp_mechanism: String,
-        pub auth_user: String,
-        pub auth_password_sealed: Option<String>,
-        pub timeout_secs: i32,
-        pub notify_enabled: bool,
-        pub from_mode: String,
-        pub from_custom: String,
-        pub notify_charset: String,
-        pub updated_at: DateTimeUtc,
-        pub updated_by: Option<i32>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::mail_server_settings as entity;
 
 /// Which settings row: the admin's メールサーバー設定 (also notification
 /// mail), or ウェブメールのメールサーバー設定 that webmail accounts may use
@@ -534,11 +501,70 @@ pub fn notification_from(
     (is_email(&mb.addr) && mail::compose::is_safe_address(&mb.addr)).then_some(mb)
 }
 
+/// 「テストメール送信」 with the saved settings: delivers a real message to
+/// `to`, from the sender notification mail uses, rendered as notification
+/// mail is (the charset of メール通知設定, ISO-2022-JP included), and
+/// returns the server's reply. `user_email` is the acting user's work
+/// address, for 「メール送信ユーザーの職場用メールアドレス」.
+pub async fn send_test_mail(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    trust: &mail::tls::Trust,
+    actor: &Actor,
+    user_email: Option<&str>,
+    to: &str,
+) -> Result<String> {
+    use crate::Error;
+    let to = to.trim();
+    if !is_email(to) || !mail::compose::is_safe_address(to) {
+        return Err(Error::field("to", Code::InvalidEmail));
+    }
+    let view = view(db).await?;
+    if view.updated_at.is_none() {
+        return Err(Error::field("to", Code::NotFound));
+    }
+    let s = view.settings;
+    let company = crate::company::get(db).await?;
+    let from = notification_from(&s, &company, Some(("", user_email)))
+        .ok_or_else(|| Error::field("from_mode", Code::InvalidEmail))?;
+    let charset =
+        mail::compose::Charset::parse(&s.notify_charset).unwrap_or(mail::compose::Charset::Utf8);
+    let tz = crate::locale::time_zone(db).await?;
+    let body = format!(
+        "このメールは便りの「メールサーバー設定」から送信したテストメールです。\n\
+         This is a test message sent from Tayori's mail server settings.\n\n\
+         送信サーバー / server: {}:{}\n",
+        s.smtp_host, s.smtp_port
+    );
+    let rendered = mail::compose::render(&mail::compose::Draft {
+        from: &from,
+        to: &mail::compose::Mailbox::new(String::new(), to),
+        subject: "便り テストメール / Tayori test message",
+        body: &body,
+        date: chrono::Utc::now().with_timezone(&tz).fixed_offset(),
+        charset,
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let password = password_for(db, secrets, "").await?;
+    let smtp = smtp_settings(&s, password, trust);
+    let recipients = [to.to_owned()];
+    let envelope = mail::smtp::Envelope {
+        from: &from.addr,
+        to: &recipients,
+        data: rendered.message.as_bytes(),
+    };
+    let outcome = mail::smtp::session(&smtp, Some(envelope), &mut |_| {})
+        .await
+        .map_err(|e| Error::Remote(e.to_string()))?;
+    audit::record(db, actor, "mail_server.test_mail", to, "").await?;
+    Ok(outcome.accepted.map(|r| r.text()).unwrap_or_default())
+}
+
 /// The SMTP session these settings describe.
 pub fn smtp_settings(
     s: &Settings,
     password: String,
-    extra_ca_pem: Option<Vec<u8>>,
+    trust: &mail::tls::Trust,
 ) -> mail::smtp::SmtpSettings {
     use mail::smtp::SmtpAuth;
     let timeout = std::time::Duration::from_secs(s.timeout_secs.into());
@@ -552,6 +578,7 @@ pub fn smtp_settings(
             password,
             apop: s.pop_apop,
             timeout,
+            trust: trust.clone(),
         }),
         SmtpAuthMode::Smtp => SmtpAuth::Smtp {
             mechanism: s.smtp_mechanism,
@@ -565,7 +592,7 @@ pub fn smtp_settings(
         protection: s.smtp_protection,
         auth,
         timeout,
-        extra_ca_pem,
+        trust: trust.clone(),
         helo_name: "tayori".into(),
     }
 }

@@ -8,26 +8,7 @@ use crate::audit::{self, Actor};
 use crate::validate::Checks;
 use crate::{Code, Error, Result};
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "organisations")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub name: String,
-        pub parent_id: Option<i32>,
-        pub sort_order: i32,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::organisations as entity;
 
 pub use entity::Model as Organisation;
 
@@ -190,8 +171,8 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<(
     if children > 0 {
         return Err(Error::field("id", Code::HasChildren));
     }
-    let members = crate::users::entity::Entity::find()
-        .filter(crate::users::entity::Column::OrganisationId.eq(id))
+    let members = crate::entity::users::Entity::find()
+        .filter(crate::entity::users::Column::OrganisationId.eq(id))
         .count(&txn)
         .await?;
     if members > 0 {

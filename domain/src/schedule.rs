@@ -18,87 +18,13 @@ use crate::users::User;
 use crate::validate::Checks;
 use crate::{Code, Error, Result};
 
-pub mod entry {
-    use sea_orm::entity::prelude::*;
+pub use crate::entity::schedule_entries as entry;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "schedule_entries")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub title: String,
-        pub place: String,
-        pub body: String,
-        pub starts_at: DateTimeUtc,
-        pub ends_at: DateTimeUtc,
-        pub all_day: bool,
-        pub notify_method: String,
-        pub notify_self: bool,
-        pub created_by: Option<i32>,
-        pub updated_by: Option<i32>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-    }
+pub use crate::entity::schedule_participants as participant;
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+pub use crate::entity::schedule_entry_orgs as entry_org;
 
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod participant {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "schedule_participants")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub entry_id: i32,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub user_id: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod entry_org {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "schedule_entry_orgs")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub entry_id: i32,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub organisation_id: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod title {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "schedule_titles")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub label: String,
-        pub position: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::schedule_titles as title;
 
 pub use entry::Model as Entry;
 

@@ -6,27 +6,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use sha2::{Digest, Sha256};
 
 use crate::Result;
-use crate::users::{self, User};
+use crate::entity::users;
+use crate::entity::users::Model as User;
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "sessions")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: String,
-        pub user_id: i32,
-        pub created_at: DateTimeUtc,
-        pub expires_at: DateTimeUtc,
-        pub ip: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::sessions as entity;
 
 /// How long a sign-in lasts.
 pub const LIFETIME: chrono::Duration = chrono::Duration::hours(12);
@@ -72,9 +55,7 @@ pub async fn lookup<C: ConnectionTrait>(conn: &C, token: &str) -> Result<Option<
         entity::Entity::delete_by_id(session.id).exec(conn).await?;
         return Ok(None);
     }
-    let user = users::entity::Entity::find_by_id(session.user_id)
-        .one(conn)
-        .await?;
+    let user = users::Entity::find_by_id(session.user_id).one(conn).await?;
     Ok(user.filter(|u| !u.disabled))
 }
 

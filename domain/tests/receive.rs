@@ -34,6 +34,7 @@ fn pop_login(port: u16, user: &str, pass: &str) -> mail::pop3::PopLogin {
         password: pass.into(),
         apop: false,
         timeout: Duration::from_secs(10),
+        trust: mail::tls::Trust::public(),
     }
 }
 
@@ -44,7 +45,7 @@ async fn server_uidls() -> Vec<String> {
 
 async fn server_uidls_of(user: &str, pass: &str) -> Vec<String> {
     let port = env("MS_POP3_PORT").parse().unwrap();
-    let mut c = mail::pop3::open(&pop_login(port, user, pass), None)
+    let mut c = mail::pop3::open(&pop_login(port, user, pass))
         .await
         .expect("POP3");
     let list = c.uidl().await.expect("UIDL");
@@ -54,7 +55,7 @@ async fn server_uidls_of(user: &str, pass: &str) -> Vec<String> {
 
 async fn empty_mailbox(user: &str, pass: &str) {
     let port = env("MS_POP3_PORT").parse().unwrap();
-    let mut c = mail::pop3::open(&pop_login(port, user, pass), None)
+    let mut c = mail::pop3::open(&pop_login(port, user, pass))
         .await
         .expect("POP3");
     for (n, _) in c.uidl().await.expect("UIDL") {
@@ -87,7 +88,7 @@ async fn deliver_sized(n: usize, marker: &str, rcpt: &str, pass: &str, lines: Op
             password: "bobpass".into(),
         },
         timeout: Duration::from_secs(10),
-        extra_ca_pem: Some(ca),
+        trust: mail::tls::Trust::new(Some(&ca)).expect("the test CA"),
         helo_name: "tayori-test".into(),
     };
     let mut s = mail::smtp::open(&settings, &mut |_| {})
@@ -212,7 +213,15 @@ async fn stored(db: &domain::DatabaseConnection, account_id: i32) -> Vec<String>
 }
 
 async fn receive(db: &domain::DatabaseConnection, id: i32) -> domain::Result<mailbox::Received> {
-    mailbox::receive(db, &secrets(), id, "test", None, &mut |_, _| {}).await
+    mailbox::receive(
+        db,
+        &secrets(),
+        id,
+        "test",
+        &mail::tls::Trust::public(),
+        &mut |_, _| {},
+    )
+    .await
 }
 
 fn assert_same(stored: &[String], server: &[String], what: &str) {
@@ -375,7 +384,8 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
     let user = common::user(&db, "carol", "キャロル", Some(CAROL), "ja", "user").await;
     empty_mailbox(CAROL, CAROL_PASS).await;
     deliver_to(3, &format!("p{}", std::process::id()), CAROL, CAROL_PASS).await;
-    let ca = std::fs::read(env("MS_CA_PEM")).expect("CA");
+    let ca = mail::tls::Trust::new(Some(&std::fs::read(env("MS_CA_PEM")).expect("CA")))
+        .expect("the test CA");
     let pop3: u16 = env("MS_POP3_PORT").parse().unwrap();
     let pop3s: u16 = env("MS_POP3S_PORT").parse().unwrap();
     let make = |protection: Protection, port: u16, apop: bool, password: &'static str| NewAccount {
@@ -402,16 +412,9 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
             mailbox::create_account(&db, &secrets(), &make(protection, port, apop, CAROL_PASS))
                 .await
                 .unwrap();
-        let r = mailbox::receive(
-            &db,
-            &secrets(),
-            acc.id,
-            "t",
-            Some(ca.clone()),
-            &mut |_, _| {},
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let r = mailbox::receive(&db, &secrets(), acc.id, "t", &ca, &mut |_, _| {})
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(r.stored, 3, "{what}");
     }
     // A wrong password and a refused APOP say so, with the server's words.
@@ -425,7 +428,16 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
         .unwrap();
         // 受信時のログ shows the dialogue without the password or the digest.
         mailbox::set_receive_log(&db, acc.id, true).await.unwrap();
-        match mailbox::receive(&db, &secrets(), acc.id, "t", None, &mut |_, _| {}).await {
+        match mailbox::receive(
+            &db,
+            &secrets(),
+            acc.id,
+            "t",
+            &mail::tls::Trust::public(),
+            &mut |_, _| {},
+        )
+        .await
+        {
             Err(domain::Error::Remote(msg)) => {
                 let command = if apop { "APOP" } else { "PASS" };
                 assert!(
@@ -468,16 +480,9 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
     .await
     .unwrap();
     mailbox::set_receive_log(&db, acc.id, true).await.unwrap();
-    mailbox::receive(
-        &db,
-        &secrets(),
-        acc.id,
-        "t",
-        Some(ca.clone()),
-        &mut |_, _| {},
-    )
-    .await
-    .unwrap();
+    mailbox::receive(&db, &secrets(), acc.id, "t", &ca, &mut |_, _| {})
+        .await
+        .unwrap();
     let acc = mailbox::account::Entity::find_by_id(acc.id)
         .one(&db)
         .await

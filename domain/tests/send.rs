@@ -58,8 +58,9 @@ async fn account(
     am.update(db).await.unwrap()
 }
 
-fn ca() -> Option<Vec<u8>> {
-    Some(std::fs::read(env("MS_CA_PEM")).unwrap())
+fn ca() -> mail::tls::Trust {
+    let pem = std::fs::read(env("MS_CA_PEM")).unwrap();
+    mail::tls::Trust::new(Some(&pem)).expect("the test CA")
 }
 
 /// The account's 受信箱 as stored (up to 1,000 rows).
@@ -80,7 +81,7 @@ async fn inbox(db: &domain::DatabaseConnection, account_id: i32) -> Vec<view::Ro
 
 /// The account's 受信箱 after one receive.
 async fn received(db: &domain::DatabaseConnection, account_id: i32) -> Vec<view::Row> {
-    mailbox::receive(db, &secrets(), account_id, "t", None, &mut |_, _| {})
+    mailbox::receive(db, &secrets(), account_id, "t", &ca(), &mut |_, _| {})
         .await
         .unwrap();
     inbox(db, account_id).await
@@ -134,7 +135,9 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             }],
             ..Default::default()
         };
-        let sent = send::send(&db, &secrets(), &grace, &c, ca()).await.unwrap();
+        let sent = send::send(&db, &secrets(), &grace, &c, &ca())
+            .await
+            .unwrap();
         let sent = sent.unwrap_or_else(|n| panic!("{charset}: not sent: {}", n.error));
         assert!(sent.reply.starts_with("250"), "{}", sent.reply);
         // The copy in 送信済み.
@@ -214,7 +217,9 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         body: "本文".into(),
         ..Default::default()
     };
-    let r = send::send(&db, &secrets(), &grace, &c, ca()).await.unwrap();
+    let r = send::send(&db, &secrets(), &grace, &c, &ca())
+        .await
+        .unwrap();
     let n = r.expect_err("refused");
     assert!(
         n.error.contains("550") || n.error.contains("5.1.1"),
@@ -233,7 +238,7 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         draft: Some(n.draft),
         ..c
     };
-    let sent = send::send(&db, &secrets(), &grace, &c2, ca())
+    let sent = send::send(&db, &secrets(), &grace, &c2, &ca())
         .await
         .unwrap()
         .expect("sent");
@@ -247,7 +252,7 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         to: "heidi@".into(),
         ..Default::default()
     };
-    let e = send::send(&db, &secrets(), &grace, &bad, ca())
+    let e = send::send(&db, &secrets(), &grace, &bad, &ca())
         .await
         .unwrap_err();
     assert!(
@@ -255,7 +260,7 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         "{e:?}"
     );
     let none = send::Compose::default();
-    let e = send::send(&db, &secrets(), &grace, &none, ca())
+    let e = send::send(&db, &secrets(), &grace, &none, &ca())
         .await
         .unwrap_err();
     assert!(
@@ -328,7 +333,7 @@ async fn every_sending_mode_of_an_account_delivers() {
             body: "届きましたか。".into(),
             ..Default::default()
         };
-        let sent = send::send(&db, &secrets(), &acc, &c, ca())
+        let sent = send::send(&db, &secrets(), &acc, &c, &ca())
             .await
             .unwrap()
             .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));

@@ -225,11 +225,15 @@ async fn accounts_keep_rules_on_both_databases() {
             .await
             .unwrap();
         assert_ne!(changed.pop_password_sealed, second.pop_password_sealed);
-        let login = domain::mailbox::pop_login(&db, &s, &changed).await.unwrap();
+        let login = domain::mailbox::pop_login(&db, &s, &changed, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(login.password, "secret-2");
         assert_eq!((login.host.as_str(), login.port), ("pop.example.test", 995));
         // The admin source resolves to the admin's server, the account's ID.
-        let shared = domain::mailbox::pop_login(&db, &s, &first).await.unwrap();
+        let shared = domain::mailbox::pop_login(&db, &s, &first, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(
             (shared.host.as_str(), shared.port),
             ("pop.company.test", 110)

@@ -8,8 +8,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    app::enhance::install();
-    app::enhance::install_keys();
+    app::browser::install();
     // The loader hydrates each island right after this returns, all within
     // the current task; the next task sees every island attached. Tests
     // wait for this marker.

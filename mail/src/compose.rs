@@ -1,5 +1,8 @@
-//! Renders plain-text notification messages (RFC 5322 + MIME) in UTF-8 or
-//! ISO-2022-JP.
+//! Renders every message Tayori sends (RFC 5322 + MIME), in UTF-8 or
+//! ISO-2022-JP: notification mail and the test mail (`render`, text
+//! only), and webmail messages (`render_mail`: several recipients, replies'
+//! threading headers, text or text + HTML alternatives, attachments with
+//! Japanese names).
 //!
 //! Written here rather than with lettre's builder because lettre cannot
 //! encode ISO-2022-JP, which older Japanese mail clients and some company

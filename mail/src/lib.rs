@@ -1,13 +1,23 @@
 //! Mail protocol I/O for Tayori: no Leptos, no database.
 //!
-//! Every socket gets `TCP_NODELAY` (request/response protocols otherwise stall
-//! on delayed ACKs) and every step runs under an explicit timeout.
+//! Every connection is made by `net::connect_protected` (resolve, connect,
+//! then implicit TLS, STARTTLS or none, each step under a timeout and
+//! reported in the vocabulary of `diag`), and TLS trust is one shared
+//! `tls::Trust` built at start-up.
+//!
+//! Messages are rendered by `compose` and sent by `smtp`, both written
+//! here rather than with lettre: lettre encodes neither ISO-2022-JP (which
+//! older Japanese clients and company gateways still expect) nor CRAM-MD5,
+//! and its transport does not report the individual steps that
+//! 「接続テスト」 shows.
 #![forbid(unsafe_code)]
 
 pub mod presets;
 
 #[cfg(feature = "net")]
 pub mod compose;
+#[cfg(feature = "net")]
+pub mod diag;
 #[cfg(feature = "net")]
 pub mod html;
 #[cfg(feature = "net")]
@@ -22,6 +32,3 @@ pub mod search;
 pub mod smtp;
 #[cfg(feature = "net")]
 pub mod tls;
-
-#[cfg(feature = "net")]
-pub use lettre;

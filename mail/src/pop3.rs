@@ -3,6 +3,11 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::diag::{Report, Step, StepKind};
+use crate::net::{BoxStream, NetError, ProtectError, Target};
+use crate::tls::{TlsError, Trust};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Pop3Error {
@@ -23,11 +28,43 @@ pub enum Pop3Error {
     },
     #[error("i/o during {1}: {0}")]
     Io(#[source] std::io::Error, &'static str),
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 impl Pop3Error {
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Pop3Error::Timeout(..))
+        match self {
+            Pop3Error::Timeout(..) => true,
+            Pop3Error::Net(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+    /// Worth trying again later: the server was unreachable, slow or cut
+    /// the connection. A refusal (`-ERR`) or a certificate is not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Pop3Error::Timeout(..) | Pop3Error::Closed(_) | Pop3Error::Io(..) => true,
+            Pop3Error::Net(e) => e.is_transient(),
+            Pop3Error::Tls(e) => !e.is_certificate(),
+            Pop3Error::Refused { .. } | Pop3Error::Protocol { .. } => false,
+        }
+    }
+    /// Retrying will not help until the settings change.
+    pub fn is_permanent(&self) -> bool {
+        !self.is_transient()
+    }
+}
+
+impl From<ProtectError<Pop3Error>> for Pop3Error {
+    fn from(e: ProtectError<Pop3Error>) -> Self {
+        match e {
+            ProtectError::Net(e) => e.into(),
+            ProtectError::Tls(e) => e.into(),
+            ProtectError::Protocol(e) => e,
+        }
     }
 }
 
@@ -416,6 +453,19 @@ pub struct PopLogin {
     pub password: String,
     pub apop: bool,
     pub timeout: Duration,
+    pub trust: Trust,
+}
+
+impl PopLogin {
+    fn target(&self) -> Target<'_> {
+        Target {
+            host: &self.host,
+            port: self.port,
+            protection: self.protection,
+            timeout: self.timeout,
+            trust: &self.trust,
+        }
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
@@ -429,213 +479,179 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             .map(|l| l.trim().to_ascii_uppercase())
             .collect())
     }
+
+    /// Continues a session on a new stream (after STLS): the greeting, and
+    /// its APOP timestamp, came before the upgrade.
+    fn resume(stream: S, timeout: Duration, greeting: String) -> Self {
+        Client {
+            stream: BufReader::with_capacity(READ_BUFFER, stream),
+            timeout,
+            greeting,
+            log: None,
+        }
+    }
+}
+
+/// What the clear-text part of a STARTTLS session learnt.
+struct BeforeTls {
+    greeting: String,
+    /// `None` when the server refused CAPA.
+    caps: Option<Vec<String>>,
+}
+
+/// POP3's STARTTLS negotiation (RFC 2595): greeting, CAPA, STLS. Refuses
+/// when CAPA does not list STLS: no credentials in clear when TLS was
+/// asked for. A server that refuses CAPA is asked STLS anyway (its `-ERR`
+/// ends the session just as safely).
+struct Stls {
+    timeout: Duration,
+}
+
+impl crate::net::StartTls for Stls {
+    type Learnt = BeforeTls;
+    type Error = Pop3Error;
+    async fn negotiate(
+        self,
+        tcp: TcpStream,
+        report: &mut Report<'_>,
+    ) -> Result<(TcpStream, BeforeTls), Pop3Error> {
+        stls(tcp, self.timeout, report).await
+    }
+}
+
+async fn stls(
+    tcp: TcpStream,
+    timeout: Duration,
+    report: &mut Report<'_>,
+) -> Result<(TcpStream, BeforeTls), Pop3Error> {
+    let mut c = Client::start(tcp, timeout)
+        .await
+        .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
+    report(StepKind::Greeting, true, c.greeting.clone());
+    let caps = match c.capa().await {
+        Ok(caps) => {
+            report(StepKind::Capabilities, true, caps.join(", "));
+            Some(caps)
+        }
+        Err(Pop3Error::Refused { reply, .. }) => {
+            report(StepKind::Capabilities, false, reply);
+            None
+        }
+        Err(e) => {
+            report(StepKind::Capabilities, false, e.to_string());
+            return Err(e);
+        }
+    };
+    if caps
+        .as_ref()
+        .is_some_and(|caps| !caps.iter().any(|cap| cap == "STLS"))
+    {
+        report(StepKind::StartTls, false, "STLS not offered".into());
+        let _ = c.quit().await;
+        return Err(Pop3Error::Protocol {
+            command: "STLS",
+            reply: "STLS not offered".into(),
+        });
+    }
+    let greeting = c.greeting.clone();
+    let tcp = c
+        .stls()
+        .await
+        .inspect_err(|e| report(StepKind::StartTls, false, e.to_string()))?;
+    Ok((tcp, BeforeTls { greeting, caps }))
+}
+
+/// Connects and protects as `l` says, reporting every step; the client has
+/// read the greeting. The capabilities come along when STARTTLS read them.
+async fn connect(
+    l: &PopLogin,
+    report: &mut Report<'_>,
+) -> Result<(Client<BoxStream>, Option<Vec<String>>), Pop3Error> {
+    let timeout = l.timeout;
+    let protected = crate::net::connect_protected(&l.target(), report, Stls { timeout }).await?;
+    Ok(match protected.negotiated {
+        Some(before) => (
+            Client::resume(protected.stream, timeout, before.greeting),
+            before.caps,
+        ),
+        None => {
+            let c = Client::start(protected.stream, timeout)
+                .await
+                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
+            report(StepKind::Greeting, true, c.greeting.clone());
+            (c, None)
+        }
+    })
 }
 
 /// 「接続テスト」 of the receiving server: every step reported as it happens,
 /// STLS refused safely when not offered, the login as configured.
 pub async fn diagnose(
     l: &PopLogin,
-    extra_ca_pem: Option<Vec<u8>>,
-    on_step: &mut (dyn FnMut(crate::smtp::Step) + Send),
+    on_step: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Vec<String>, Pop3Error> {
-    use crate::presets::Protection;
-    use crate::smtp::StepKind;
-    let mut report = crate::smtp::step_reporter(on_step);
-    let io = |e: String, what: &'static str| Pop3Error::Io(std::io::Error::other(e), what);
-    use crate::net::ConnectFailure;
-    let tcp = crate::net::resolve_and_connect(&l.host, l.port, l.timeout, &mut report)
-        .await
-        .map_err(|f| match f {
-            ConnectFailure::Dns(e) => io(e.to_string(), "DNS"),
-            ConnectFailure::Connect(e) => Pop3Error::Io(e, "connect"),
-            ConnectFailure::Timeout(during) => Pop3Error::Timeout(l.timeout, during),
-        })?;
-    let settings = |no_verify| crate::tls::TlsSettings {
-        extra_ca_pem: extra_ca_pem.clone(),
-        no_verify,
-    };
-
-    async fn rest<S: AsyncRead + AsyncWrite + Unpin>(
-        mut c: Client<S>,
-        l: &PopLogin,
-        caps: Option<Vec<String>>,
-        report: &mut impl FnMut(StepKind, bool, String),
-    ) -> Result<Vec<String>, Pop3Error> {
-        let caps = match caps {
-            Some(c) => c,
-            None => match c.capa().await {
-                Ok(caps) => {
-                    report(StepKind::Capabilities, true, caps.join(", "));
-                    caps
-                }
-                Err(e) => {
-                    report(StepKind::Capabilities, false, e.to_string());
-                    Vec::new()
-                }
-            },
-        };
-        if l.user.is_empty() {
-            // Nothing to log in with: the receiving server has no credentials
-            // of its own (accounts bring theirs), so stop after CAPA.
-            let _ = c.quit().await;
-            return Ok(caps);
-        }
-        let r = if l.apop {
-            c.apop(&l.user, &l.password).await
-        } else {
-            c.login(&l.user, &l.password).await
-        };
-        match r {
-            Ok(()) => report(
-                StepKind::Login,
-                true,
-                if l.apop {
-                    "APOP".into()
-                } else {
-                    "USER/PASS".into()
-                },
-            ),
+    let mut report = crate::diag::reporter(on_step);
+    let (mut c, caps) = connect(l, &mut report).await?;
+    let caps = match caps {
+        Some(c) => c,
+        None => match c.capa().await {
+            Ok(caps) => {
+                report(StepKind::Capabilities, true, caps.join(", "));
+                caps
+            }
             Err(e) => {
-                report(StepKind::Login, false, e.to_string());
-                return Err(e);
+                report(StepKind::Capabilities, false, e.to_string());
+                Vec::new()
             }
-        }
+        },
+    };
+    if l.user.is_empty() {
+        // Nothing to log in with: the receiving server has no credentials
+        // of its own (accounts bring theirs), so stop after CAPA.
         let _ = c.quit().await;
-        Ok(caps)
+        return Ok(caps);
     }
-
-    match l.protection {
-        Protection::SslTls => {
-            let (tls, info) = match crate::tls::handshake(tcp, &l.host, &settings(false)).await {
-                Ok(v) => v,
-                Err(e) => {
-                    report(StepKind::Tls, false, e.to_string());
-                    return Err(io(e.to_string(), "TLS"));
-                }
-            };
-            report(StepKind::Tls, true, info.summary());
-            let c = Client::start(tls, l.timeout)
-                .await
-                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
-            report(StepKind::Greeting, true, c.greeting.clone());
-            rest(c, l, None, &mut report).await
-        }
-        Protection::None => {
-            let c = Client::start(tcp, l.timeout)
-                .await
-                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
-            report(StepKind::Greeting, true, c.greeting.clone());
-            rest(c, l, None, &mut report).await
-        }
-        Protection::StartTls | Protection::StartTlsNoVerify => {
-            let mut c = Client::start(tcp, l.timeout)
-                .await
-                .inspect_err(|e| report(StepKind::Greeting, false, e.to_string()))?;
-            report(StepKind::Greeting, true, c.greeting.clone());
-            let caps = c.capa().await.unwrap_or_default();
-            report(StepKind::Capabilities, true, caps.join(", "));
-            if !caps.iter().any(|cap| cap == "STLS") {
-                // Fail safe: no credentials in clear when TLS was asked for.
-                report(StepKind::StartTls, false, "STLS not offered".into());
-                let _ = c.quit().await;
-                return Err(Pop3Error::Protocol {
-                    command: "STLS",
-                    reply: "STLS not offered".into(),
-                });
-            }
-            let greeting = c.greeting.clone();
-            let tcp = c.stls().await?;
-            let (tls, info) = match crate::tls::handshake(
-                tcp,
-                &l.host,
-                &settings(l.protection == Protection::StartTlsNoVerify),
-            )
-            .await
-            {
-                Ok(v) => v,
-                Err(e) => {
-                    report(StepKind::StartTls, false, e.to_string());
-                    return Err(io(e.to_string(), "TLS"));
-                }
-            };
-            report(StepKind::StartTls, true, info.summary());
-            let c = Client {
-                stream: BufReader::with_capacity(READ_BUFFER, tls),
-                timeout: l.timeout,
-                greeting,
-                log: None,
-            };
-            rest(c, l, Some(caps), &mut report).await
+    let r = if l.apop {
+        c.apop(&l.user, &l.password).await
+    } else {
+        c.login(&l.user, &l.password).await
+    };
+    match r {
+        Ok(()) => report(
+            StepKind::Login,
+            true,
+            if l.apop { "APOP" } else { "USER/PASS" }.into(),
+        ),
+        Err(e) => {
+            report(StepKind::Login, false, e.to_string());
+            return Err(e);
         }
     }
+    let _ = c.quit().await;
+    Ok(caps)
 }
 
 /// Connects, protects as configured, logs in and quits.
-pub async fn login_session(l: &PopLogin, extra_ca_pem: Option<Vec<u8>>) -> Result<(), Pop3Error> {
-    open(l, extra_ca_pem).await?.quit().await
+pub async fn login_session(l: &PopLogin) -> Result<(), Pop3Error> {
+    open(l).await?.quit().await
 }
 
 /// Connects, protects as configured and logs in: the client is in the
 /// TRANSACTION state, ready for UIDL and RETR.
-pub async fn open(
-    l: &PopLogin,
-    extra_ca_pem: Option<Vec<u8>>,
-) -> Result<Client<Box<dyn crate::smtp::Stream>>, Pop3Error> {
-    open_logged(l, extra_ca_pem, None).await
+pub async fn open(l: &PopLogin) -> Result<Client<BoxStream>, Pop3Error> {
+    open_logged(l, None).await
 }
 
 /// `open`, writing the dialogue (masked) into `log` when given.
-pub async fn open_logged(
-    l: &PopLogin,
-    extra_ca_pem: Option<Vec<u8>>,
-    log: Option<Log>,
-) -> Result<Client<Box<dyn crate::smtp::Stream>>, Pop3Error> {
+pub async fn open_logged(l: &PopLogin, log: Option<Log>) -> Result<Client<BoxStream>, Pop3Error> {
+    use crate::presets::Protection;
     if let Some(log) = &log {
         log.push(
             "--",
             &format!("connect {}:{} ({})", l.host, l.port, l.protection.as_str()),
         );
     }
-    use crate::presets::Protection;
-    use crate::smtp::Stream;
-    let tcp = crate::net::connect(&l.host, l.port, l.timeout)
-        .await
-        .map_err(|e| Pop3Error::Io(std::io::Error::other(e.to_string()), "connect"))?;
-    let settings = |no_verify| crate::tls::TlsSettings {
-        extra_ca_pem: extra_ca_pem.clone(),
-        no_verify,
-    };
-    let tls_err =
-        |e: crate::tls::TlsError| Pop3Error::Io(std::io::Error::other(e.to_string()), "TLS");
-    let handshake = |tcp, no_verify| async move {
-        tokio::time::timeout(
-            l.timeout,
-            crate::tls::handshake(tcp, &l.host, &settings(no_verify)),
-        )
-        .await
-        .map_err(|_| Pop3Error::Timeout(l.timeout, "TLS handshake"))?
-        .map_err(tls_err)
-    };
-    let mut c = match l.protection {
-        Protection::None => Client::start(Box::new(tcp) as Box<dyn Stream>, l.timeout).await?,
-        Protection::SslTls => {
-            let (tls, _) = handshake(tcp, false).await?;
-            Client::start(Box::new(tls) as Box<dyn Stream>, l.timeout).await?
-        }
-        Protection::StartTls | Protection::StartTlsNoVerify => {
-            let c = Client::start(tcp, l.timeout).await?;
-            let greeting = c.greeting.clone();
-            let tcp = c.stls().await?;
-            let (tls, _) = handshake(tcp, l.protection == Protection::StartTlsNoVerify).await?;
-            // The greeting (and its APOP timestamp) came before STLS.
-            Client {
-                stream: BufReader::with_capacity(READ_BUFFER, Box::new(tls) as Box<dyn Stream>),
-                timeout: l.timeout,
-                greeting,
-                log: None,
-            }
-        }
-    };
+    let (mut c, _) = connect(l, &mut crate::diag::silent).await?;
     if let Some(log) = log {
         log.push("S:", &format!("+OK {}", c.greeting));
         if l.protection != Protection::None {

@@ -4,7 +4,8 @@
 //!
 //! Written here rather than through lettre because the connection test needs
 //! the individual steps (greeting, EHLO capabilities, TLS details) and lettre
-//! has no CRAM-MD5; lettre still builds the messages.
+//! has no CRAM-MD5. Messages come from `crate::compose`; the connection
+//! itself from `crate::net::connect_protected`.
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -13,9 +14,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
+use crate::diag::{Report, Step, StepKind};
+use crate::net::{BoxStream, NetError, ProtectError, Target};
 use crate::pop3::{self, Pop3Error};
 use crate::presets::{Protection, SmtpMechanism};
-use crate::tls::{self, TlsError, TlsInfo, TlsSettings};
+use crate::tls::{TlsError, TlsInfo, Trust};
 
 /// How to prove who is sending (メール送信時の認証).
 #[derive(Clone, Debug)]
@@ -40,33 +43,10 @@ pub struct SmtpSettings {
     pub auth: SmtpAuth,
     /// Every step runs under this.
     pub timeout: Duration,
-    /// Extra trusted CA (PEM).
-    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Whom TLS trusts (built once at start-up).
+    pub trust: Trust,
     /// Our name in EHLO.
     pub helo_name: String,
-}
-
-/// One step of a session, as the connection test shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    pub kind: StepKind,
-    pub ok: bool,
-    /// Milliseconds since the session started.
-    pub elapsed_ms: u64,
-    pub detail: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepKind {
-    Dns,
-    Tcp,
-    Tls,
-    Greeting,
-    Capabilities,
-    StartTls,
-    PopLogin,
-    Login,
-    Send,
 }
 
 /// A multi-line SMTP reply.
@@ -146,14 +126,10 @@ fn mechanism_name(m: SmtpMechanism) -> &'static str {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
-    #[error("cannot resolve {host}: {source}")]
-    Dns {
-        host: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot connect: {0}")]
-    Connect(#[source] std::io::Error),
+    /// Resolving, connecting or the TLS handshake's deadline.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The server's reply did not come in time.
     #[error("timed out after {0:?} during {1}")]
     Timeout(Duration, &'static str),
     #[error(transparent)]
@@ -190,11 +166,8 @@ impl SmtpError {
     pub fn is_transient(&self) -> bool {
         match self {
             SmtpError::Reply { code, .. } => (400..500).contains(code),
-            SmtpError::Timeout(..)
-            | SmtpError::Connect(_)
-            | SmtpError::Closed(_)
-            | SmtpError::Io(..)
-            | SmtpError::Dns { .. } => true,
+            SmtpError::Timeout(..) | SmtpError::Closed(_) | SmtpError::Io(..) => true,
+            SmtpError::Net(e) => e.is_transient(),
             SmtpError::Pop(e) => e.is_timeout(),
             _ => false,
         }
@@ -210,10 +183,24 @@ impl SmtpError {
         }
     }
     pub fn is_timeout(&self) -> bool {
-        matches!(self, SmtpError::Timeout(..))
+        match self {
+            SmtpError::Timeout(..) => true,
+            SmtpError::Net(e) => e.is_timeout(),
+            _ => false,
+        }
     }
     pub fn is_tls(&self) -> bool {
         matches!(self, SmtpError::Tls(_) | SmtpError::StartTlsNotOffered)
+    }
+}
+
+impl From<ProtectError<SmtpError>> for SmtpError {
+    fn from(e: ProtectError<SmtpError>) -> Self {
+        match e {
+            ProtectError::Net(e) => SmtpError::Net(e),
+            ProtectError::Tls(e) => SmtpError::Tls(e),
+            ProtectError::Protocol(e) => e,
+        }
     }
 }
 
@@ -585,22 +572,6 @@ pub fn dot_stuff(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Turns `(kind, ok, detail)` into a `Step` timed from now, for a test's
-/// `on_step` callback.
-pub(crate) fn step_reporter(
-    on_step: &mut (dyn FnMut(Step) + Send),
-) -> impl FnMut(StepKind, bool, String) + '_ {
-    let started = Instant::now();
-    move |kind, ok, detail| {
-        on_step(Step {
-            kind,
-            ok,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-            detail,
-        })
-    }
-}
-
 /// What a successful session did.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -618,15 +589,11 @@ pub struct Envelope<'a> {
     pub data: &'a [u8],
 }
 
-/// Any stream a session runs over: plain TCP or TLS, chosen at run time.
-pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
 /// An open, protected and authenticated connection that can carry several
 /// messages: the notification dispatcher keeps one per worker instead of
 /// paying TCP, TLS and AUTH for every message.
 pub struct Session {
-    conn: Conn<Box<dyn Stream>>,
+    conn: Conn<BoxStream>,
     pub outcome: Outcome,
     broken: bool,
 }
@@ -712,11 +679,11 @@ pub async fn open(
     settings: &SmtpSettings,
     on_step: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Session> {
-    let mut report = step_reporter(on_step);
+    let mut report = crate::diag::reporter(on_step);
     let t = settings.timeout;
 
     if let SmtpAuth::PopBeforeSmtp(login) = &settings.auth {
-        match pop3::login_session(login, settings.extra_ca_pem.clone()).await {
+        match pop3::login_session(login).await {
             Ok(()) => report(
                 StepKind::PopLogin,
                 true,
@@ -729,108 +696,37 @@ pub async fn open(
         }
     }
 
-    use crate::net::ConnectFailure;
-    let tcp = crate::net::resolve_and_connect(&settings.host, settings.port, t, &mut report)
-        .await
-        .map_err(|f| match f {
-            ConnectFailure::Dns(e) => SmtpError::Dns {
-                host: settings.host.clone(),
-                source: e,
-            },
-            ConnectFailure::Connect(e) => SmtpError::Connect(e),
-            ConnectFailure::Timeout(during) => SmtpError::Timeout(t, during),
-        })?;
-
-    let tls_settings = |no_verify| TlsSettings {
-        extra_ca_pem: settings.extra_ca_pem.clone(),
-        no_verify,
+    let target = Target {
+        host: &settings.host,
+        port: settings.port,
+        protection: settings.protection,
+        timeout: t,
+        trust: &settings.trust,
     };
-    let (mut conn, caps, tls): (Conn<Box<dyn Stream>>, _, _) = match settings.protection {
-        Protection::SslTls => {
-            let (stream, info) = match tokio::time::timeout(
-                t,
-                tls::handshake(tcp, &settings.host, &tls_settings(false)),
-            )
-            .await
-            {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => {
-                    report(StepKind::Tls, false, e.to_string());
-                    return Err(e.into());
-                }
-                Err(_) => {
-                    report(StepKind::Tls, false, "timeout".into());
-                    return Err(SmtpError::Timeout(t, "TLS handshake"));
-                }
-            };
-            report(
-                StepKind::Tls,
-                true,
-                format!("{} {}", info.protocol, info.cipher),
-            );
-            let mut conn = Conn::new(Box::new(stream) as Box<dyn Stream>, t);
-            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
-            (conn, caps, Some(info))
-        }
-        Protection::None => {
-            let mut conn = Conn::new(Box::new(tcp) as Box<dyn Stream>, t);
-            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
-            (conn, caps, None)
-        }
-        Protection::StartTls | Protection::StartTlsNoVerify => {
-            let no_verify = settings.protection == Protection::StartTlsNoVerify;
-            let mut conn = Conn::new(tcp, t);
-            let caps = greet_and_ehlo(&mut conn, settings, &mut report).await?;
-            if !caps.starttls {
-                // Fail safe: nothing more is said in clear, least of all
-                // credentials.
-                report(StepKind::StartTls, false, "STARTTLS not offered".into());
-                let _ = conn.quit().await;
-                return Err(SmtpError::StartTlsNotOffered);
-            }
-            if let Err(e) = conn.expect("STARTTLS", "STARTTLS", "STARTTLS", 220).await {
-                report(StepKind::StartTls, false, e.to_string());
-                return Err(e);
-            }
-            let (tcp, mut transcript) = conn.into_inner();
-            let (stream, info) = match tokio::time::timeout(
-                t,
-                tls::handshake(tcp, &settings.host, &tls_settings(no_verify)),
-            )
-            .await
-            {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => {
-                    report(StepKind::StartTls, false, e.to_string());
-                    return Err(e.into());
-                }
-                Err(_) => {
-                    report(StepKind::StartTls, false, "timeout".into());
-                    return Err(SmtpError::Timeout(t, "TLS handshake"));
-                }
-            };
-            report(
-                StepKind::StartTls,
-                true,
-                format!("{} {}", info.protocol, info.cipher),
-            );
-            transcript.push("--", "TLS started");
-            let mut conn = Conn::new(Box::new(stream) as Box<dyn Stream>, t);
+    let helo = settings.helo_name.as_str();
+    let negotiation = StartTls { timeout: t, helo };
+    let protected = crate::net::connect_protected(&target, &mut report, negotiation).await?;
+    let mut conn = Conn::new(protected.stream, t);
+    let caps = match protected.negotiated {
+        Some(transcript) => {
             conn.transcript = transcript;
-            let caps = match conn.ehlo(&settings.helo_name).await {
-                Ok(c) => c,
+            conn.transcript.push("--", "TLS started");
+            match conn.ehlo(helo).await {
+                Ok(c) => {
+                    report(StepKind::Capabilities, true, describe(&c));
+                    c
+                }
                 Err(e) => {
                     report(StepKind::Capabilities, false, e.to_string());
                     return Err(e);
                 }
-            };
-            report(StepKind::Capabilities, true, describe(&caps));
-            (conn, caps, Some(info))
+            }
         }
+        None => greet_and_ehlo(&mut conn, helo, &mut report).await?,
     };
     let mut outcome = Outcome {
         capabilities: caps.clone(),
-        tls,
+        tls: protected.tls,
         ..Default::default()
     };
     if let SmtpAuth::Smtp {
@@ -858,6 +754,47 @@ pub async fn open(
     })
 }
 
+/// SMTP's STARTTLS negotiation (RFC 3207): greeting, EHLO, STARTTLS. Fails
+/// safe when the server does not offer it: nothing more is said in clear,
+/// least of all credentials. The dialogue so far comes back with the
+/// stream, for 送信時のログ.
+struct StartTls<'a> {
+    timeout: Duration,
+    helo: &'a str,
+}
+
+impl crate::net::StartTls for StartTls<'_> {
+    type Learnt = Transcript;
+    type Error = SmtpError;
+    async fn negotiate(
+        self,
+        tcp: tokio::net::TcpStream,
+        report: &mut Report<'_>,
+    ) -> Result<(tokio::net::TcpStream, Transcript)> {
+        starttls(tcp, self.timeout, self.helo, report).await
+    }
+}
+
+async fn starttls(
+    tcp: tokio::net::TcpStream,
+    timeout: Duration,
+    helo: &str,
+    report: &mut Report<'_>,
+) -> Result<(tokio::net::TcpStream, Transcript)> {
+    let mut conn = Conn::new(tcp, timeout);
+    let caps = greet_and_ehlo(&mut conn, helo, report).await?;
+    if !caps.starttls {
+        report(StepKind::StartTls, false, "STARTTLS not offered".into());
+        let _ = conn.quit().await;
+        return Err(SmtpError::StartTlsNotOffered);
+    }
+    if let Err(e) = conn.expect("STARTTLS", "STARTTLS", "STARTTLS", 220).await {
+        report(StepKind::StartTls, false, e.to_string());
+        return Err(e);
+    }
+    Ok(conn.into_inner())
+}
+
 fn describe(caps: &Capabilities) -> String {
     let mut parts = vec![format!("AUTH {}", caps.auth.join(" "))];
     if caps.starttls {
@@ -874,8 +811,8 @@ fn describe(caps: &Capabilities) -> String {
 
 async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
     conn: &mut Conn<S>,
-    settings: &SmtpSettings,
-    report: &mut impl FnMut(StepKind, bool, String),
+    helo: &str,
+    report: &mut Report<'_>,
 ) -> Result<Capabilities> {
     match conn.greeting().await {
         Ok(r) => report(StepKind::Greeting, true, r.text()),
@@ -884,7 +821,7 @@ async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
             return Err(e);
         }
     }
-    match conn.ehlo(&settings.helo_name).await {
+    match conn.ehlo(helo).await {
         Ok(caps) => {
             report(StepKind::Capabilities, true, describe(&caps));
             Ok(caps)

@@ -56,14 +56,6 @@ fn describe_certificate(der: &[u8], info: &mut TlsInfo) {
     }
 }
 
-#[derive(Clone, Default)]
-pub struct TlsSettings {
-    /// Extra trusted CAs in PEM (an in-house CA, or the test stack's).
-    pub extra_ca_pem: Option<Vec<u8>>,
-    /// Skip certificate verification (the admin's explicit choice).
-    pub no_verify: bool,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("invalid CA certificate: {0}")]
@@ -146,57 +138,114 @@ impl ServerCertVerifier for AcceptAnything {
     }
 }
 
-pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig, TlsError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::BadCa(e.to_string()))?;
-    if settings.no_verify {
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
-            .with_no_client_auth());
-    }
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(pem) = &settings.extra_ca_pem {
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| TlsError::BadCa(e.to_string()))?;
-            roots
-                .add(cert)
-                .map_err(|e| TlsError::BadCa(e.to_string()))?;
-        }
-    }
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+/// Whom the mail clients trust: the public roots plus the administrator's
+/// own CA, if any. Built once at start-up (parsing the PEM and the root
+/// store is not free) and shared by every connection; cloning is cheap.
+#[derive(Clone)]
+pub struct Trust {
+    verified: Arc<ClientConfig>,
+    /// For 「STARTTLS（証明書の検証なし）」 only: the admin's explicit choice.
+    unverified: Arc<ClientConfig>,
 }
 
-/// Runs the TLS handshake on an open TCP stream.
-pub async fn handshake(
-    tcp: TcpStream,
-    host: &str,
-    settings: &TlsSettings,
-) -> Result<(TlsStream<TcpStream>, TlsInfo), TlsError> {
-    let config = client_config(settings)?;
-    let name = ServerName::try_from(host.to_owned()).map_err(|_| TlsError::BadName(host.into()))?;
-    let stream = TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .map_err(TlsError::Handshake)?;
-    let (_, conn) = stream.get_ref();
-    let mut info = TlsInfo {
-        protocol: conn
-            .protocol_version()
-            .map(|v| format!("{v:?}"))
-            .unwrap_or_default(),
-        cipher: conn
-            .negotiated_cipher_suite()
-            .map(|c| format!("{:?}", c.suite()))
-            .unwrap_or_default(),
-        verified: !settings.no_verify,
-        ..Default::default()
-    };
-    if let Some(leaf) = conn.peer_certificates().and_then(|c| c.first()) {
-        describe_certificate(leaf, &mut info);
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trust")
     }
-    Ok((stream, info))
+}
+
+/// The public roots only.
+impl Default for Trust {
+    fn default() -> Self {
+        Trust::public()
+    }
+}
+
+impl Trust {
+    /// The public roots plus every certificate in `extra_ca_pem`.
+    pub fn new(extra_ca_pem: Option<&[u8]>) -> Result<Self, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = || {
+            ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| TlsError::BadCa(e.to_string()))
+        };
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = extra_ca_pem {
+            let mut added = 0;
+            for cert in rustls_pemfile::certs(&mut &pem[..]) {
+                let cert = cert.map_err(|e| TlsError::BadCa(e.to_string()))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| TlsError::BadCa(e.to_string()))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(TlsError::BadCa("no certificate in the PEM".into()));
+            }
+        }
+        let verified = builder()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let unverified = builder()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider.clone())))
+            .with_no_client_auth();
+        Ok(Trust {
+            verified: Arc::new(verified),
+            unverified: Arc::new(unverified),
+        })
+    }
+
+    /// The public roots only: what a client trusts when the administrator
+    /// added no CA of their own.
+    pub fn public() -> Self {
+        static PUBLIC: std::sync::OnceLock<Trust> = std::sync::OnceLock::new();
+        PUBLIC
+            .get_or_init(|| {
+                // Without a PEM nothing can be malformed; the ring provider
+                // supports the safe default versions.
+                Trust::new(None).expect("public roots with the ring provider")
+            })
+            .clone()
+    }
+
+    /// Runs the TLS handshake on an open TCP stream; `verify` false only for
+    /// the admin's explicit 「証明書の検証なし」.
+    pub async fn handshake(
+        &self,
+        tcp: TcpStream,
+        host: &str,
+        verify: bool,
+    ) -> Result<(TlsStream<TcpStream>, TlsInfo), TlsError> {
+        let config = if verify {
+            self.verified.clone()
+        } else {
+            self.unverified.clone()
+        };
+        let name =
+            ServerName::try_from(host.to_owned()).map_err(|_| TlsError::BadName(host.into()))?;
+        let stream = TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(TlsError::Handshake)?;
+        let (_, conn) = stream.get_ref();
+        let mut info = TlsInfo {
+            protocol: conn
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default(),
+            cipher: conn
+                .negotiated_cipher_suite()
+                .map(|c| format!("{:?}", c.suite()))
+                .unwrap_or_default(),
+            verified: verify,
+            ..Default::default()
+        };
+        if let Some(leaf) = conn.peer_certificates().and_then(|c| c.first()) {
+            describe_certificate(leaf, &mut info);
+        }
+        Ok((stream, info))
+    }
 }

@@ -57,9 +57,14 @@ async fn submission_with_starttls_and_auth_then_pop3_retrieval() {
 
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let tcp = mail::net::connect(&host, port("MS_POP3_PORT"), Duration::from_secs(10))
-            .await
-            .expect("POP3 connect");
+        let tcp = mail::net::connect(
+            &host,
+            port("MS_POP3_PORT"),
+            Duration::from_secs(10),
+            &mut mail::diag::silent,
+        )
+        .await
+        .expect("POP3 connect");
         let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
             .await
             .expect("greeting");
@@ -104,6 +109,7 @@ async fn pop3_wrong_password_keeps_the_servers_reply() {
         &env("MS_HOST"),
         port("MS_POP3_PORT"),
         Duration::from_secs(10),
+        &mut mail::diag::silent,
     )
     .await
     .expect("POP3 connect");

@@ -4,9 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use mail::diag::StepKind;
 use mail::pop3;
 use mail::presets::{Protection, SmtpMechanism};
-use mail::smtp::{self, Envelope, SmtpAuth, SmtpError, SmtpSettings, StepKind};
+use mail::smtp::{self, Envelope, SmtpAuth, SmtpError, SmtpSettings};
+use mail::tls::Trust;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -16,8 +18,9 @@ fn env(name: &str) -> String {
 fn port(name: &str) -> u16 {
     env(name).parse().expect("port")
 }
-fn ca() -> Option<Vec<u8>> {
-    Some(std::fs::read(env("MS_CA_PEM")).expect("CA file"))
+fn ca() -> Trust {
+    let pem = std::fs::read(env("MS_CA_PEM")).expect("CA file");
+    Trust::new(Some(&pem)).expect("the test CA")
 }
 
 fn settings(port: u16, protection: Protection, auth: SmtpAuth) -> SmtpSettings {
@@ -28,7 +31,7 @@ fn settings(port: u16, protection: Protection, auth: SmtpAuth) -> SmtpSettings {
         protection,
         auth,
         timeout: Duration::from_secs(10),
-        extra_ca_pem: ca(),
+        trust: ca(),
         helo_name: "tayori.test".into(),
     }
 }
@@ -77,9 +80,14 @@ async fn assert_arrived(markers: &[String]) {
 async fn arrived_in(user: &str, pass: &str, markers: &[String]) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let tcp = mail::net::connect("127.0.0.1", port("MS_POP3_PORT"), Duration::from_secs(10))
-            .await
-            .unwrap();
+        let tcp = mail::net::connect(
+            "127.0.0.1",
+            port("MS_POP3_PORT"),
+            Duration::from_secs(10),
+            &mut mail::diag::silent,
+        )
+        .await
+        .unwrap();
         let mut c = pop3::Client::start(tcp, Duration::from_secs(10))
             .await
             .unwrap();
@@ -169,7 +177,7 @@ async fn every_protection_and_mechanism_delivers() {
         (
             "starttls-noverify",
             SmtpSettings {
-                extra_ca_pem: Option::None,
+                trust: Trust::public(),
                 ..settings(submission, StartTlsNoVerify, bob(Standard))
             },
             Some("CRAM-MD5"),
@@ -251,7 +259,7 @@ async fn wrong_password_and_untrusted_certificate_are_classified() {
     }
     // Without the test CA, the chain is untrusted: verification is on by default.
     let s = SmtpSettings {
-        extra_ca_pem: None,
+        trust: Trust::public(),
         ..settings(
             port("MS_SMTPS_PORT"),
             Protection::SslTls,
@@ -273,7 +281,7 @@ async fn wrong_password_and_untrusted_certificate_are_classified() {
     };
     let err = send(&s, "x").await.unwrap_err();
     assert!(
-        err.is_tls() || matches!(err, SmtpError::Connect(_)),
+        err.is_tls() || matches!(err, SmtpError::Net(mail::net::NetError::Connect(_))),
         "{err}"
     );
 }
@@ -392,8 +400,9 @@ async fn apop_and_stls_logins() {
             password: "Pa ss\"w\\rd!".into(),
             apop,
             timeout: Duration::from_secs(10),
+            trust: ca(),
         };
-        pop3::login_session(&l, ca())
+        pop3::login_session(&l)
             .await
             .unwrap_or_else(|e| panic!("{protection:?} apop={apop}: {e}"));
         let wrong = pop3::PopLogin {
@@ -401,7 +410,7 @@ async fn apop_and_stls_logins() {
             ..l
         };
         assert!(
-            pop3::login_session(&wrong, ca()).await.is_err(),
+            pop3::login_session(&wrong).await.is_err(),
             "{protection:?} apop={apop}"
         );
     }
@@ -419,6 +428,7 @@ async fn pop_before_smtp_with_user_pass_and_apop_relays() {
             password: "bobpass".into(),
             apop,
             timeout: Duration::from_secs(10),
+            trust: ca(),
         };
         let s = settings(
             port("MS_SMTP_POPB4_PORT"),
@@ -458,11 +468,11 @@ async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
         password: "alicepass".into(),
         apop: false,
         timeout: Duration::from_secs(10),
+        trust: ca(),
     };
     let mut steps = Vec::new();
     let caps = pop3::diagnose(
         &login(port("MS_POP3_PORT"), Protection::StartTls),
-        ca(),
         &mut |s| steps.push(s),
     )
     .await
@@ -494,7 +504,6 @@ async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
     let mut steps = Vec::new();
     pop3::diagnose(
         &login(port("MS_POP3S_PORT"), Protection::SslTls),
-        ca(),
         &mut |s| steps.push(s),
     )
     .await
@@ -503,11 +512,9 @@ async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
 
     // IMAP's port does not speak POP3: a clear failure at the greeting, no login.
     let mut steps = Vec::new();
-    let err = pop3::diagnose(
-        &login(port("MS_IMAP_PORT"), Protection::None),
-        ca(),
-        &mut |s| steps.push(s),
-    )
+    let err = pop3::diagnose(&login(port("MS_IMAP_PORT"), Protection::None), &mut |s| {
+        steps.push(s)
+    })
     .await;
     assert!(err.is_err());
     assert!(!steps.iter().any(|s| s.kind == StepKind::Login && s.ok));

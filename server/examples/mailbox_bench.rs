@@ -13,7 +13,7 @@
 //! the ratio of the 100,000 figures to the 1,000 ones.
 use std::time::{Duration, Instant};
 
-use domain::mailbox::{self, search, view};
+use domain::mailbox::{self, fts, search, view};
 
 mod bench_util;
 use bench_util::{Rng, b64};
@@ -159,7 +159,7 @@ async fn measure(n: usize) -> Vec<Figures> {
     if std::env::var("BENCH_NO_OPTIMIZE").is_err() {
         // As メール索引の最適化 leaves it.
         let t = Instant::now();
-        search::optimize(&db).await.expect("optimize");
+        fts::optimize(&db).await.expect("optimize");
         eprintln!("  index merged in {:.1} s", t.elapsed().as_secs_f64());
     }
     let size: u64 = std::fs::metadata(dir.join("tayori.db"))

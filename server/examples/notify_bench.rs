@@ -84,7 +84,7 @@ async fn main() {
     let mut dispatcher = server::dispatch::Dispatcher {
         db: db.clone(),
         secrets: secrets.clone(),
-        extra_ca_pem: None,
+        trust: mail::tls::Trust::public(),
         owner: "bench".into(),
         connections: conns,
         batch: 500,

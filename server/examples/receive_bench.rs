@@ -123,13 +123,14 @@ fn login() -> mail::pop3::PopLogin {
         password: PASS.into(),
         apop: false,
         timeout: Duration::from_secs(60),
+        trust: mail::tls::Trust::public(),
     }
 }
 
 /// The reference: one session, UIDL, then RETR of every message in turn.
 async fn raw_loop() -> (Duration, usize, u64) {
     let start = Instant::now();
-    let mut c = mail::pop3::open(&login(), None).await.expect("POP3");
+    let mut c = mail::pop3::open(&login()).await.expect("POP3");
     let list = c.uidl().await.expect("UIDL");
     let mut bytes = 0u64;
     for (n, _) in &list {
@@ -172,9 +173,16 @@ async fn tayori(round: usize, base: &Path) -> (Duration, usize, u64) {
     .await
     .expect("account");
     let start = Instant::now();
-    let r = domain::mailbox::receive(&db, &secrets, acc.id, "bench", None, &mut |_, _| {})
-        .await
-        .expect("receive");
+    let r = domain::mailbox::receive(
+        &db,
+        &secrets,
+        acc.id,
+        "bench",
+        &mail::tls::Trust::public(),
+        &mut |_, _| {},
+    )
+    .await
+    .expect("receive");
     let took = start.elapsed();
     let bytes = domain::mailbox::usage(&db, user.id).await.expect("usage") as u64;
     drop(db);
@@ -205,7 +213,7 @@ async fn main() {
     );
     // Dovecot indexes the new mailbox on first login; not part of either side.
     let t = Instant::now();
-    let mut c = mail::pop3::open(&login(), None).await.expect("POP3");
+    let mut c = mail::pop3::open(&login()).await.expect("POP3");
     let listed = c.uidl().await.expect("UIDL").len();
     c.quit().await.expect("QUIT");
     assert_eq!(listed, count, "Dovecot lists every message written");

@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, Notify, mpsc};
 pub struct Dispatcher {
     pub db: DatabaseConnection,
     pub secrets: Arc<domain::secrets::SecretBox>,
-    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    pub trust: mail::tls::Trust,
     /// Names this process's claims (host, pid and a random part).
     pub owner: String,
     /// SMTP connections used at once.
@@ -34,12 +34,12 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(state: &app::state::AppState) -> Self {
+    pub fn new(state: &app::server::state::AppState) -> Self {
         use rand::Rng;
         Dispatcher {
             db: state.db.clone(),
             secrets: state.secrets.clone(),
-            extra_ca_pem: state.extra_ca_pem.clone(),
+            trust: state.mail_trust.clone(),
             owner: format!(
                 "{}-{:08x}",
                 std::process::id(),
@@ -175,7 +175,7 @@ impl Dispatcher {
         Ok(domain::mailserver::smtp_settings(
             &view.settings,
             password,
-            self.extra_ca_pem.as_deref().cloned(),
+            &self.trust,
         ))
     }
 }

@@ -2,7 +2,7 @@
 //! password), in UTF-8 with BOM or Shift_JIS as Japanese spreadsheets want.
 use std::collections::HashMap;
 
-use app::state::AppState;
+use app::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use domain::webmail::csv::CsvEncoding;

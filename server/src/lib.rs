@@ -12,8 +12,8 @@ pub mod uploads;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::auth::{SESSION_COOKIE, cookie};
-use app::state::AppState;
+use app::server::auth::{SESSION_COOKIE, cookie};
+use app::server::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -38,8 +38,8 @@ pub struct Options {
     pub data_dir: std::path::PathBuf,
     /// `TAYORI_SECRET_KEY`, which takes precedence over the key file.
     pub secret_key: Option<String>,
-    /// An in-house CA for mail servers (PEM).
-    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Whom the mail clients trust (public roots and an in-house CA).
+    pub mail_trust: mail::tls::Trust,
     /// `TAYORI_PUBLIC_URL`, else the listening address.
     pub public_url: String,
 }
@@ -60,7 +60,7 @@ pub async fn build_state(
         secure_cookies: opts.secure_cookies,
         trust_proxy: opts.trust_proxy,
         secrets: Arc::new(secrets),
-        extra_ca_pem: opts.extra_ca_pem.map(Arc::new),
+        mail_trust: opts.mail_trust,
         public_url: opts.public_url.trim_end_matches('/').to_owned(),
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
     })

@@ -5,7 +5,7 @@
 //! anything; any other ID is 404.
 use std::collections::HashMap;
 
-use app::state::AppState;
+use app::server::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -4,16 +4,20 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
-use app::auth::{SESSION_COOKIE, cookie};
-use app::state::AppState;
+use app::server::auth::{SESSION_COOKIE, cookie};
+use app::server::state::AppState;
 use axum::Form;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use domain::mailserver::{self, Input};
 use http::{HeaderMap, StatusCode, header};
+use mail::diag::{Step, StepKind};
+use mail::net::NetError;
+use mail::pop3::Pop3Error;
 use mail::presets::Protection;
-use mail::smtp::{self, SmtpError, Step, StepKind};
+use mail::smtp::{self, SmtpError};
+use mail::tls::TlsError;
 use serde_json::json;
 
 pub fn input_from_form(f: &HashMap<String, String>) -> Input {
@@ -55,28 +59,54 @@ fn step_name(k: StepKind) -> &'static str {
     }
 }
 
+/// Advice for a failure to reach the server, and the field to change
+/// (`host` and `port` are the form's names for this protocol).
+fn net_advice(
+    e: &NetError,
+    host: &'static str,
+    port: &'static str,
+) -> (&'static str, &'static str) {
+    match e {
+        NetError::Dns { .. } => ("dns", host),
+        NetError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ("connection_refused", port)
+        }
+        NetError::Connect(_) => ("connection_failed", host),
+        NetError::Timeout(..) => ("timeout", host),
+    }
+}
+
+/// Advice for a failed TLS handshake: the certificate's problem, or (no
+/// certificate seen) a port that does not speak TLS the way `protection`
+/// expects.
+fn tls_advice(
+    t: &TlsError,
+    protection: Protection,
+    [host, protection_field, port]: [&'static str; 3],
+) -> (&'static str, &'static str) {
+    match t.certificate_problem() {
+        Some(p) if p.contains("NotValidForName") => ("certificate_name", host),
+        Some(p) if p.contains("Expired") => ("certificate_expired", protection_field),
+        Some(_) => ("certificate_untrusted", protection_field),
+        None if protection == Protection::SslTls => ("wrong_port_for_protection", port),
+        None => ("tls_failed", protection_field),
+    }
+}
+
 /// What went wrong, as an advice key the UI words, and the field to change.
 pub fn advice(err: &SmtpError, protection: Protection, port: u16) -> (&'static str, &'static str) {
     // A server that stays silent after connect, or answers in TLS, is most
     // likely an implicit-TLS port (465) used without SSL/TLS.
     let implicit_port = port == 465 || protection != Protection::SslTls;
     match err {
-        SmtpError::Dns { .. } => ("dns", "smtp_host"),
-        SmtpError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            ("connection_refused", "smtp_port")
-        }
-        SmtpError::Connect(_) => ("connection_failed", "smtp_host"),
+        SmtpError::Net(e) => net_advice(e, "smtp_host", "smtp_port"),
         SmtpError::Timeout(_, "greeting") if implicit_port => {
             ("wrong_port_for_protection", "smtp_port")
         }
         SmtpError::Timeout(..) => ("timeout", "smtp_host"),
-        SmtpError::Tls(t) => match t.certificate_problem() {
-            Some(p) if p.contains("NotValidForName") => ("certificate_name", "smtp_host"),
-            Some(p) if p.contains("Expired") => ("certificate_expired", "smtp_protection"),
-            Some(_) => ("certificate_untrusted", "smtp_protection"),
-            None if protection == Protection::SslTls => ("wrong_port_for_protection", "smtp_port"),
-            None => ("tls_failed", "smtp_protection"),
-        },
+        SmtpError::Tls(t) => {
+            tls_advice(t, protection, ["smtp_host", "smtp_protection", "smtp_port"])
+        }
         SmtpError::StartTlsNotOffered => ("starttls_not_offered", "smtp_protection"),
         SmtpError::MechanismNotOffered { .. } => ("mechanism_not_offered", "smtp_mechanism"),
         SmtpError::AuthFailed(_) => ("auth_failed", "password"),
@@ -150,22 +180,12 @@ pub struct Target {
 }
 
 /// Advice for a failed POP3 test, and the field to change.
-fn pop_advice(err: &mail::pop3::Pop3Error) -> (&'static str, &'static str) {
-    use mail::pop3::Pop3Error as E;
-    let text = err.to_string();
+fn pop_advice(err: &Pop3Error, protection: Protection) -> (&'static str, &'static str) {
+    use Pop3Error as E;
     match err {
-        E::Timeout(_, "DNS") => ("dns", "pop_host"),
+        E::Net(e) => net_advice(e, "pop_host", "pop_port"),
+        E::Tls(t) => tls_advice(t, protection, ["pop_host", "pop_protection", "pop_port"]),
         E::Timeout(..) => ("timeout", "pop_host"),
-        E::Io(_, "DNS") => ("dns", "pop_host"),
-        E::Io(e, "connect") if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            ("connection_refused", "pop_port")
-        }
-        E::Io(_, "connect") => ("connection_failed", "pop_host"),
-        E::Io(_, "TLS") if text.contains("NotValidForName") => ("certificate_name", "pop_host"),
-        E::Io(_, "TLS") if text.contains("InvalidCertificate") => {
-            ("certificate_untrusted", "pop_protection")
-        }
-        E::Io(_, "TLS") => ("wrong_port_for_protection", "pop_port"),
         E::Protocol {
             command: "STLS", ..
         } => ("starttls_not_offered", "pop_protection"),
@@ -207,7 +227,6 @@ pub async fn connection_test(
         Ok(p) => p,
         Err(e) => return invalid(e),
     };
-    let extra_ca = state.extra_ca_pem.as_deref().cloned();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, Infallible>>();
     if target.target.as_deref() == Some("pop3") {
         if settings.pop_host.is_empty() {
@@ -221,16 +240,17 @@ pub async fn connection_test(
             password,
             apop: settings.pop_apop,
             timeout: std::time::Duration::from_secs(settings.timeout_secs.into()),
+            trust: state.mail_trust.clone(),
         };
         tokio::spawn(async move {
             let step_tx = tx.clone();
             let mut on_step = move |s: Step| {
                 let _ = step_tx.send(step_line(&s));
             };
-            let verdict = match mail::pop3::diagnose(&login, extra_ca, &mut on_step).await {
+            let verdict = match mail::pop3::diagnose(&login, &mut on_step).await {
                 Ok(caps) => json!({ "verdict": "ok", "capabilities": caps }),
                 Err(e) => {
-                    let (advice, field) = pop_advice(&e);
+                    let (advice, field) = pop_advice(&e, login.protection);
                     json!({ "verdict": "fail", "advice": advice, "field": field, "error": e.to_string() })
                 }
             };
@@ -238,7 +258,7 @@ pub async fn connection_test(
         });
         return ndjson_response(rx);
     }
-    let smtp = mailserver::smtp_settings(&settings, password, extra_ca);
+    let smtp = mailserver::smtp_settings(&settings, password, &state.mail_trust);
     tokio::spawn(async move {
         let step_tx = tx.clone();
         let mut on_step = move |s: Step| {
@@ -302,7 +322,6 @@ fn tokio_stream_from(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mail::tls::TlsError;
     use rustls::CertificateError;
 
     fn tls(e: CertificateError) -> SmtpError {
@@ -313,8 +332,38 @@ mod tests {
     }
 
     #[test]
+    fn pop3_advice_names_pop3_fields() {
+        let refused = Pop3Error::Net(NetError::Connect(
+            std::io::ErrorKind::ConnectionRefused.into(),
+        ));
+        assert_eq!(
+            pop_advice(&refused, Protection::SslTls),
+            ("connection_refused", "pop_port")
+        );
+        let dns = Pop3Error::Net(NetError::Dns {
+            host: "nowhere.invalid".into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+        assert_eq!(pop_advice(&dns, Protection::None), ("dns", "pop_host"));
+        let SmtpError::Tls(untrusted) = tls(CertificateError::UnknownIssuer) else {
+            unreachable!()
+        };
+        assert_eq!(
+            pop_advice(&Pop3Error::Tls(untrusted), Protection::StartTls),
+            ("certificate_untrusted", "pop_protection")
+        );
+        let no_tls = Pop3Error::Tls(TlsError::Handshake(std::io::ErrorKind::InvalidData.into()));
+        assert_eq!(
+            pop_advice(&no_tls, Protection::SslTls),
+            ("wrong_port_for_protection", "pop_port")
+        );
+    }
+
+    #[test]
     fn advice_names_the_field_to_change() {
-        let refused = SmtpError::Connect(std::io::ErrorKind::ConnectionRefused.into());
+        let refused = SmtpError::Net(NetError::Connect(
+            std::io::ErrorKind::ConnectionRefused.into(),
+        ));
         assert_eq!(
             advice(&refused, Protection::StartTls, 587),
             ("connection_refused", "smtp_port")

@@ -48,12 +48,16 @@ async fn run(config: Config) -> Result<(), String> {
 
 async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> Result<(), String> {
     let options = server::leptos_options(&args.site_root, args.listen);
-    let extra_ca_pem = match &args.mail_ca_file {
-        Some(path) => Some(
-            std::fs::read(path)
-                .map_err(|e| format!("TAYORI_MAIL_CA_FILE {}: {e}", path.display()))?,
-        ),
-        None => None,
+    // Read and checked once: a bad CA file stops the start with its name
+    // instead of failing every connection later.
+    let mail_trust = match &args.mail_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("TAYORI_MAIL_CA_FILE {}: {e}", path.display()))?;
+            mail::tls::Trust::new(Some(&pem))
+                .map_err(|e| format!("TAYORI_MAIL_CA_FILE {}: {e}", path.display()))?
+        }
+        None => mail::tls::Trust::public(),
     };
     let opts = server::Options {
         secure_cookies: args
@@ -63,7 +67,7 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
         trust_proxy: args.trust_proxy,
         data_dir,
         secret_key: std::env::var(domain::secrets::KEY_ENV).ok(),
-        extra_ca_pem,
+        mail_trust,
         public_url: args
             .public_url
             .clone()

@@ -10,7 +10,7 @@ use domain::DatabaseConnection;
 pub struct Receiver {
     pub db: DatabaseConnection,
     pub secrets: Arc<domain::secrets::SecretBox>,
-    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    pub trust: mail::tls::Trust,
     pub owner: String,
     /// Fixed by the operator (TAYORI_RECEIVE_INTERVAL); None: the admin's
     /// ウェブメール設定, read on every pass so a change applies at once.
@@ -18,12 +18,12 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    pub fn new(state: &app::state::AppState, interval: Option<Duration>) -> Self {
+    pub fn new(state: &app::server::state::AppState, interval: Option<Duration>) -> Self {
         use rand::Rng;
         Receiver {
             db: state.db.clone(),
             secrets: state.secrets.clone(),
-            extra_ca_pem: state.extra_ca_pem.clone(),
+            trust: state.mail_trust.clone(),
             owner: format!(
                 "{}-{:08x}",
                 std::process::id(),
@@ -73,7 +73,7 @@ impl Receiver {
                 &self.secrets,
                 id,
                 &self.owner,
-                self.extra_ca_pem.as_deref().cloned(),
+                &self.trust,
                 &mut |_, _| {},
             )
             .await;

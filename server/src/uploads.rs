@@ -4,7 +4,7 @@
 //! files by the IDs returned here.
 use std::collections::HashMap;
 
-use app::state::AppState;
+use app::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +56,7 @@ pub async fn upload(
     // case) instead of copying up to the admin's limit once more.
     let data = Vec::from(body);
     match domain::mailbox::uploads::put(&state.db, user.id, &name, content_type, data).await {
-        Ok(u) => axum::Json(app::compose_api::UploadDto {
+        Ok(u) => axum::Json(app::api::compose::UploadDto {
             id: u.id,
             name: u.name,
             size: u.size,

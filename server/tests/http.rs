@@ -84,9 +84,10 @@ impl TestApp {
         let options = server::Options {
             secure_cookies: secure,
             data_dir,
-            extra_ca_pem: std::env::var("MS_CA_PEM")
-                .ok()
-                .map(|p| std::fs::read(p).unwrap()),
+            mail_trust: match std::env::var("MS_CA_PEM") {
+                Ok(p) => mail::tls::Trust::new(Some(&std::fs::read(p).unwrap())).unwrap(),
+                Err(_) => mail::tls::Trust::public(),
+            },
             ..Default::default()
         };
         let state = server::build_state(&db_url(backend).await, opts, options)
@@ -843,6 +844,7 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
             "127.0.0.1",
             env_port("MS_POP3_PORT").parse().unwrap(),
             std::time::Duration::from_secs(5),
+            &mut mail::diag::silent,
         )
         .await
         .unwrap();

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::auth::{Need, done, fail, require};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Need, done, fail, require};
 
 /// A file uploaded from the form (`POST /mail/upload`), as the server
 /// stored it.
@@ -154,7 +154,7 @@ pub async fn compose_form(
     #[server(default)] id: i64,
 ) -> Result<ComposeDto, AppError> {
     use domain::mailbox::view;
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     // 作成 opened without an account (a bookmark, a typed URL) writes from
     // the default one, as the mail screen shows it.
@@ -181,7 +181,7 @@ pub async fn compose_form(
         let header = format!(
             "\n\n-----Original Message-----\nFrom: {}\nDate: {}\nSubject: {}\n\n",
             r.from.join(", "),
-            crate::mailview_api::long_date_of(&state.db, r.date).await,
+            crate::api::mailbox::long_date_of(&state.db, r.date).await,
             r.subject
         );
         match mode.as_str() {
@@ -264,7 +264,7 @@ pub async fn send_mail(
     #[server(default)] draft_only: bool,
 ) -> Result<SendDto, AppError> {
     use domain::mailbox::{send, view};
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
     let mut attachments = imp::carried(&state.db, account, carry, carry_whole).await?;
@@ -291,8 +291,7 @@ pub async fn send_mail(
             draft: id,
         });
     }
-    let extra = state.extra_ca_pem.as_deref().cloned();
-    match done(send::send(&state.db, &state.secrets, &acc, &c, extra).await)? {
+    match done(send::send(&state.db, &state.secrets, &acc, &c, &state.mail_trust).await)? {
         Ok(s) => {
             // Sent and stored in 送信済み: the files are in the copy there.
             let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &uploads).await;

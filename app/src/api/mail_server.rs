@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::auth::{Need, done, fail, require};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Need, done, require};
 
 /// The settings as the form shows them. The password never leaves the
 /// server: `password_set` says whether one is stored.
@@ -43,7 +43,7 @@ pub struct MailServerDto {
 impl MailServerDto {
     async fn load(
         v: domain::mailserver::View,
-        state: &crate::state::AppState,
+        state: &crate::server::state::AppState,
     ) -> Result<Self, AppError> {
         let company = done(domain::company::get(&state.db).await)?;
         let updated_by = match v.updated_by {
@@ -91,7 +91,7 @@ impl MailServerDto {
 
 #[server(prefix = "/api", endpoint = "get_mail_server")]
 pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailServerDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let scope = domain::mailserver::Scope::parse(&scope);
     let view = done(domain::mailserver::view_scoped(&state.db, scope).await)?;
@@ -121,7 +121,7 @@ pub async fn save_mail_server(
     #[server(default)] notify_charset: String,
     #[server(default)] scope: String,
 ) -> Result<MailServerDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let input = domain::mailserver::Input {
         preset,
@@ -137,7 +137,7 @@ pub async fn save_mail_server(
         auth_user,
         password,
         timeout_secs,
-        notify_enabled: crate::components::is_on(&notify_enabled),
+        notify_enabled: super::is_on(&notify_enabled),
         from_mode,
         from_custom,
         notify_charset,
@@ -156,74 +156,17 @@ pub async fn save_mail_server(
 /// `to` and returns the server's reply.
 #[server(prefix = "/api", endpoint = "send_test_mail")]
 pub async fn send_test_mail(to: String) -> Result<String, AppError> {
-    use domain::{Code, Error};
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let to = to.trim().to_owned();
-    if !domain::validate::is_email(&to) {
-        return Err(fail(Error::field("to", Code::InvalidEmail).into()));
-    }
-    let view = done(domain::mailserver::view(&state.db).await)?;
-    if view.updated_at.is_none() {
-        return Err(fail(Error::field("to", Code::NotFound).into()));
-    }
-    let s = view.settings;
-    let company = done(domain::company::get(&state.db).await)?;
-    // The same sender as notification mail.
-    let Some(sender) = domain::mailserver::notification_from(
-        &s,
-        &company,
-        Some(("", caller.user.email.as_deref())),
-    ) else {
-        return Err(fail(Error::field("from_mode", Code::InvalidEmail).into()));
-    };
-    let from_addr = sender.addr.clone();
-    let from = if sender.name.is_empty() {
-        sender.addr
-    } else {
-        format!(
-            "\"{}\" <{}>",
-            sender.name.replace(['"', '\\'], ""),
-            sender.addr
+    done(
+        domain::mailserver::send_test_mail(
+            &state.db,
+            &state.secrets,
+            &state.mail_trust,
+            &caller.actor(),
+            caller.user.email.as_deref(),
+            &to,
         )
-    };
-    let message = mail::lettre::Message::builder()
-        .from(
-            from.parse()
-                .map_err(|_| fail(Error::field("from_mode", Code::InvalidEmail).into()))?,
-        )
-        .to(to
-            .parse()
-            .map_err(|_| fail(Error::field("to", Code::InvalidEmail).into()))?)
-        .subject("便り テストメール / Tayori test message")
-        .header(mail::lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(format!(
-            "このメールは便りの「メールサーバー設定」から送信したテストメールです。\n\
-             This is a test message sent from Tayori's mail server settings.\n\n\
-             送信サーバー / server: {}:{}\n",
-            s.smtp_host, s.smtp_port
-        ))
-        .map_err(|e| {
-            tracing::error!(error = %e, "building the test message");
-            fail(AppError::Internal)
-        })?;
-    let password = done(domain::mailserver::password_for(&state.db, &state.secrets, "").await)?;
-    let smtp =
-        domain::mailserver::smtp_settings(&s, password, state.extra_ca_pem.as_deref().cloned());
-    let data = message.formatted();
-    let recipients = vec![to.clone()];
-    let envelope = mail::smtp::Envelope {
-        from: &from_addr,
-        to: &recipients,
-        data: &data,
-    };
-    match mail::smtp::session(&smtp, Some(envelope), &mut |_| {}).await {
-        Ok(o) => {
-            let _ =
-                domain::audit::record(&state.db, &caller.actor(), "mail_server.test_mail", &to, "")
-                    .await;
-            Ok(o.accepted.map(|r| r.text()).unwrap_or_default())
-        }
-        Err(e) => Err(fail(AppError::Mail(e.to_string()))),
-    }
+        .await,
+    )
 }

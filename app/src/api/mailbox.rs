@@ -6,9 +6,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::auth::{Need, done, fail, redirect_form_post, require};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Need, done, fail, redirect_form_post, require};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FolderDto {
@@ -159,8 +159,8 @@ mod imp {
     /// The caller's account (own, webmail enabled), or 404 / 403.
     pub async fn mine(
         account: i32,
-    ) -> Result<(domain::users::User, crate::state::AppState), AppError> {
-        let state = crate::auth::state()?;
+    ) -> Result<(domain::users::User, crate::server::state::AppState), AppError> {
+        let state = crate::server::auth::state()?;
         let caller = require(Need::User).await?;
         done(view::mine(&state.db, caller.user.id, account).await)?;
         Ok((caller.user, state))
@@ -188,7 +188,7 @@ pub async fn mail_list(
         folder
     };
     done(view::check_folder(&state.db, account, &folder).await)?;
-    let tz = crate::webmail_api::imp::zone(&state.db).await;
+    let tz = crate::api::webmail::imp::zone(&state.db).await;
     let folders = done(view::folders(&state.db, account).await)?
         .into_iter()
         .map(|f| FolderDto {
@@ -257,7 +257,7 @@ pub async fn read_message(
     #[server(default)] charset: String,
 ) -> Result<MessageDto, AppError> {
     use domain::mailbox::view;
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
     let (row, raw) = done(view::message(&state.db, account, id).await)?;
@@ -265,7 +265,7 @@ pub async fn read_message(
         done(view::mark(&state.db, account, &[id], view::Mark::Read).await)?;
     }
     let always = done(view::images_always(&state.db, caller.user.id, &row.from_addr).await)?;
-    let tz = crate::webmail_api::imp::zone(&state.db).await;
+    let tz = crate::api::webmail::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
         // 文字コードを指定して表示.
         let raw = if charset.is_empty() {
@@ -301,14 +301,14 @@ pub async fn long_date_of(
     db: &domain::DatabaseConnection,
     t: Option<chrono::DateTime<chrono::Utc>>,
 ) -> String {
-    imp::long_date(crate::webmail_api::imp::zone(db).await, t, true)
+    imp::long_date(crate::api::webmail::imp::zone(db).await, t, true)
 }
 
 /// 「常に表示」: remote images of this message's sender are shown from now on.
 #[server(prefix = "/api", endpoint = "allow_images")]
 pub async fn allow_images(id: i64) -> Result<(), AppError> {
     use domain::mailbox::view;
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
     let (row, _) = done(view::message(&state.db, account, id).await)?;

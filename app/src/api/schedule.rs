@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::auth::{Need, done, require};
-#[cfg(feature = "ssr")]
-use crate::components::is_on;
+use super::is_on;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Need, done, require};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
@@ -123,7 +123,7 @@ pub async fn schedule_calendar(
     org: Option<i32>,
 ) -> Result<Calendar, AppError> {
     use chrono::{Datelike, Duration, NaiveDate};
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let lang = caller.user.language.clone();
     let tz = done(domain::locale::time_zone(&state.db).await)?;
@@ -306,7 +306,7 @@ pub struct EntryForm {
 
 #[cfg(feature = "ssr")]
 async fn form_choices(
-    state: &crate::state::AppState,
+    state: &crate::server::state::AppState,
     form: &mut EntryForm,
 ) -> Result<(), AppError> {
     let users = done(domain::users::list(&state.db, None).await)?;
@@ -336,7 +336,7 @@ async fn form_choices(
 /// the first participant.
 #[server(prefix = "/api", endpoint = "schedule_new_form")]
 pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
@@ -357,7 +357,7 @@ pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
 
 #[server(prefix = "/api", endpoint = "schedule_entry")]
 pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let d = done(domain::schedule::get(&state.db, id, &caller.user).await)?;
@@ -450,7 +450,7 @@ pub async fn save_schedule_entry(
     #[server(default)] user_ids: Vec<i32>,
     #[server(default)] org_ids: Vec<i32>,
 ) -> Result<SavedDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let input = domain::schedule::Input {
         title,
@@ -491,7 +491,7 @@ pub async fn save_schedule_entry(
     };
     let saved: SavedDto = done(saved)?.into();
     state.outbox_wake.notify_one();
-    crate::auth::redirect_form_post(&crate::pages::saved_url(&saved));
+    crate::server::auth::redirect_form_post(&saved_url(&saved));
     Ok(saved)
 }
 
@@ -500,7 +500,7 @@ pub async fn delete_schedule_entry(
     id: i32,
     #[server(default)] skip_self: Option<String>,
 ) -> Result<SavedDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let saved = done(
         domain::schedule::delete(
@@ -514,7 +514,7 @@ pub async fn delete_schedule_entry(
         .await,
     )?;
     state.outbox_wake.notify_one();
-    crate::auth::redirect_form_post("/schedule?deleted=1");
+    crate::server::auth::redirect_form_post("/schedule?deleted=1");
     Ok(saved.into())
 }
 
@@ -532,7 +532,7 @@ pub struct MemoDto {
 
 #[server(prefix = "/api", endpoint = "list_memos")]
 pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     Ok(
@@ -556,10 +556,10 @@ pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
 
 #[server(prefix = "/api", endpoint = "mark_memo_read")]
 pub async fn mark_memo_read(id: i64) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     done(domain::memos::mark_read(&state.db, caller.user.id, id).await)?;
-    crate::auth::redirect_form_post("/memos");
+    crate::server::auth::redirect_form_post("/memos");
     Ok(())
 }
 
@@ -586,7 +586,7 @@ pub struct OutboxDto {
 
 #[server(prefix = "/api", endpoint = "list_outbox")]
 pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     let filter = match status.as_str() {
@@ -623,7 +623,7 @@ pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto,
 
 #[server(prefix = "/api", endpoint = "resend_outbox")]
 pub async fn resend_outbox(id: i64) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     done(domain::outbox::resend(&state.db, id).await)?;
     let _ = domain::audit::record(
@@ -635,7 +635,7 @@ pub async fn resend_outbox(id: i64) -> Result<(), AppError> {
     )
     .await;
     state.outbox_wake.notify_one();
-    crate::auth::redirect_form_post("/admin/outbox?status=queued");
+    crate::server::auth::redirect_form_post("/admin/outbox?status=queued");
     Ok(())
 }
 
@@ -650,7 +650,7 @@ pub struct ScheduleSettingsDto {
 
 #[server(prefix = "/api", endpoint = "schedule_settings")]
 pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
     Ok(ScheduleSettingsDto {
@@ -665,7 +665,7 @@ pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_schedule_titles")]
 pub async fn save_schedule_titles(titles: String) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     done(domain::schedule::set_titles(&state.db, &caller.actor(), &titles).await)?;
     Ok(())
@@ -673,8 +673,39 @@ pub async fn save_schedule_titles(titles: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "save_time_zone")]
 pub async fn save_time_zone(time_zone: String) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     done(domain::locale::set_time_zone(&state.db, &caller.actor(), &time_zone).await)?;
     Ok(())
+}
+
+/// Where a save lands: the entry, with what the save did in the query so
+/// the message survives the navigation (and a plain form post's redirect).
+pub fn saved_url(s: &SavedDto) -> String {
+    let mut url = format!(
+        "/schedule/entry/{}?saved=1&queued={}&memos={}",
+        s.id, s.mails_queued, s.memos_left
+    );
+    if let Some(off) = &s.mail_off {
+        url.push_str(&format!("&off={}", percent(off)));
+    }
+    if !s.without_address.is_empty() {
+        url.push_str(&format!(
+            "&missing={}",
+            percent(&s.without_address.join("、"))
+        ));
+    }
+    url
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

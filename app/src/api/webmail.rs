@@ -6,9 +6,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::auth::{Caller, Need, done, fail, redirect_form_post, require};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Caller, Need, done, fail, redirect_form_post, require};
 
 /// One line of 個人アカウント設定 > アカウント設定.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,10 +242,10 @@ pub(crate) mod imp {
     /// its list of messages (its first progress), has ended, or after two
     /// seconds: the page shown next then has the running receive and its
     /// total to follow.
-    pub async fn spawn_receive(state: &crate::state::AppState, account_id: i32) {
+    pub async fn spawn_receive(state: &crate::server::state::AppState, account_id: i32) {
         let db = state.db.clone();
         let secrets = state.secrets.clone();
-        let ca = state.extra_ca_pem.as_deref().cloned();
+        let trust = state.mail_trust.clone();
         let owner = format!(
             "web-{}-{}-{}",
             std::process::id(),
@@ -260,7 +260,7 @@ pub(crate) mod imp {
                     let _ = tx.send(());
                 }
             };
-            match domain::mailbox::receive(&db, &secrets, account_id, &owner, ca, &mut progress)
+            match domain::mailbox::receive(&db, &secrets, account_id, &owner, &trust, &mut progress)
                 .await
             {
                 Ok(_) | Err(domain::Error::Busy) => {}
@@ -273,13 +273,13 @@ pub(crate) mod imp {
 }
 
 #[cfg(feature = "ssr")]
-use crate::components::is_on;
+use super::is_on;
 #[cfg(feature = "ssr")]
 use imp::*;
 
 #[server(prefix = "/api", endpoint = "webmail_users")]
 pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let org = org.trim().parse::<i32>().ok();
     let orgs = done(domain::orgs::list(&state.db).await)?
@@ -311,7 +311,7 @@ pub async fn webmail_enable(
     #[server(default)] enable: String,
     #[server(default)] org: String,
 ) -> Result<u64, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let n = done(
         domain::webmail::set_enabled(&state.db, &caller.actor(), &user_ids, enable == "on").await,
@@ -323,7 +323,7 @@ pub async fn webmail_enable(
 /// A user's accounts: the admin's view of anyone, a user's of themselves.
 #[server(prefix = "/api", endpoint = "user_accounts")]
 pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
     if !w.admin && w.user_id != user_id {
@@ -357,7 +357,7 @@ pub async fn account_form(
     #[server(default)] id: Option<i32>,
     #[server(default)] owner: Option<i32>,
 ) -> Result<AccountFormDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
     let (owner, input, pop_set, smtp_set) = match id {
@@ -479,7 +479,7 @@ pub async fn save_account(
     #[server(default)] smtp_user: String,
     #[server(default)] smtp_password: String,
 ) -> Result<i32, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let input = domain::webmail::AccountInput {
         name,
@@ -525,7 +525,7 @@ pub async fn save_account(
 
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
     done(domain::webmail::delete_account(&state.db, &caller.actor(), w, owner, id).await)?;
@@ -536,7 +536,7 @@ pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
 /// 通常使用するアカウントの変更.
 #[server(prefix = "/api", endpoint = "set_default_account")]
 pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
     done(domain::webmail::set_default(&state.db, w, owner, id).await)?;
@@ -549,7 +549,7 @@ pub async fn set_mail_quota(
     user_id: i32,
     #[server(default)] quota_mb: String,
 ) -> Result<(), AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     done(domain::webmail::set_quota(&state.db, &caller.actor(), user_id, &quota_mb).await)?;
     redirect_form_post(&format!("/admin/webmail/users/{user_id}"));
@@ -558,7 +558,7 @@ pub async fn set_mail_quota(
 
 #[server(prefix = "/api", endpoint = "get_webmail_settings")]
 pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let s = done(domain::webmail::settings(&state.db).await)?;
     Ok(WebmailSettingsDto {
@@ -574,7 +574,7 @@ pub async fn save_webmail_settings(
     #[server(default)] receive_interval_min: String,
     #[server(default)] attachment_max_mb: String,
 ) -> Result<WebmailSettingsDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let s = done(
         domain::webmail::save_settings(
@@ -597,7 +597,7 @@ pub async fn save_webmail_settings(
 /// one unless `account` names another) and its newest messages.
 #[server(prefix = "/api", endpoint = "mail_home")]
 pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHomeDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
     if !caller.user.webmail_enabled {
@@ -639,7 +639,7 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
 /// 「受信」: starts receiving the account now.
 #[server(prefix = "/api", endpoint = "receive_now")]
 pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
     if a.user_id != caller.user.id {
@@ -661,7 +661,7 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "receive_status")]
 pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), account).await)?;
     Ok(receive_dto(zone(&state.db).await, &a))
@@ -670,7 +670,7 @@ pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
 /// 受信時のログ / 送信時のログ: for the account's owner and admins.
 #[server(prefix = "/api", endpoint = "account_log")]
 pub async fn account_log(id: i32) -> Result<AccountLogDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let a = done(domain::webmail::account_for(&state.db, who(&caller), id).await)?;
     Ok(AccountLogDto {
@@ -691,7 +691,7 @@ pub async fn import_accounts(
     #[server(default)] commit: bool,
 ) -> Result<ImportDto, AppError> {
     use base64::Engine;
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
@@ -733,9 +733,9 @@ pub async fn import_accounts(
 /// Starts メール索引の最適化 (one job per process at a time).
 #[server(prefix = "/api", endpoint = "optimize_index")]
 pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let job = crate::state::index_job();
+    let job = crate::server::state::index_job();
     if job.start() {
         let db = state.db.clone();
         let actor = caller.actor();
@@ -752,9 +752,9 @@ pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
 
 #[server(prefix = "/api", endpoint = "index_status")]
 pub async fn index_status() -> Result<IndexJobDto, AppError> {
-    let state = crate::auth::state()?;
+    let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
-    let s = crate::state::index_job().snapshot();
+    let s = crate::server::state::index_job().snapshot();
     Ok(IndexJobDto {
         running: s.running,
         done: s.done,

@@ -24,12 +24,22 @@ fn next_move() -> u32 {
     LATEST.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
 }
 
-fn is_latest(n: u32) -> bool {
-    LATEST.load(std::sync::atomic::Ordering::Relaxed) == n
+/// The number of the move that showed the current page.
+pub(super) fn current_move() -> u32 {
+    LATEST.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Whether no move has started since move `n`.
+pub(super) fn is_latest(n: u32) -> bool {
+    current_move() == n
+}
+
+/// Dispatched on the document when a new body is in place (and its
+/// islands started), for behaviours that follow what a page shows.
+pub(super) const SHOWN_EVENT: &str = "tayori:shown";
+
 /// Installs the listeners once per page load.
-pub fn install() {
+pub(super) fn install() {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -65,82 +75,6 @@ pub fn install() {
             window.scroll_to_with_x_and_y(0.0, y);
         }
     }
-    follow_receive(&document);
-}
-
-/// 受信's progress: while the page shows a receive running (an element with
-/// `data-receive-poll`, the account's ID), its bar and count follow the
-/// account's row on the server; when the receive ends the page is shown
-/// again, with the new mail or the error. A page moved away from stops it.
-fn follow_receive(document: &Document) {
-    let Ok(Some(line)) = document.query_selector("[data-receive-poll]") else {
-        return;
-    };
-    // The move that showed this page: a link or form used while the
-    // receive runs starts a newer one, and the page it asked for must not
-    // be replaced by this one shown again.
-    let shown_by = LATEST.load(std::sync::atomic::Ordering::Relaxed);
-    let account = line.get_attribute("data-receive-poll").unwrap_or_default();
-    wasm_bindgen_futures::spawn_local(async move {
-        loop {
-            crate::components::sleep_ms(200).await;
-            if !line.is_connected() {
-                return;
-            }
-            let Some(status) = receive_status(&account).await else {
-                break;
-            };
-            let field = |name: &str| js_sys::Reflect::get(&status, &JsValue::from_str(name)).ok();
-            let number = |name: &str| field(name).and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
-            if field("running").and_then(|v| v.as_bool()) != Some(true) {
-                break;
-            }
-            let (done, total) = (number("done"), number("total"));
-            if !line.is_connected() {
-                return;
-            }
-            if let Ok(Some(bar)) = line.query_selector("progress") {
-                let _ = bar.set_attribute("max", &total.max(1).to_string());
-                let _ = bar.set_attribute("value", &done.to_string());
-            }
-            if let Ok(Some(count)) = line.query_selector("[data-testid=receive-count]") {
-                count.set_text_content(Some(&format!("{done} / {total}")));
-            }
-        }
-        if line.is_connected()
-            && is_latest(shown_by)
-            && let Some(href) = web_sys::window().and_then(|w| w.location().href().ok())
-        {
-            visit(&href);
-        }
-    });
-}
-
-/// The account's receive state from `/api/receive_status` (the server
-/// function's JSON), or `None` when the server refused or is unreachable.
-async fn receive_status(account: &str) -> Option<JsValue> {
-    let params = UrlSearchParams::new().ok()?;
-    params.append("account", account);
-    let headers = web_sys::Headers::new().ok()?;
-    let _ = headers.set("Accept", "application/json");
-    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&params.to_string().into());
-    let window = web_sys::window()?;
-    let resp = wasm_bindgen_futures::JsFuture::from(
-        window.fetch_with_str_and_init("/api/receive_status", &init),
-    )
-    .await
-    .ok()?;
-    let resp: Response = resp.dyn_into().ok()?;
-    if !resp.ok() {
-        return None;
-    }
-    wasm_bindgen_futures::JsFuture::from(resp.json().ok()?)
-        .await
-        .ok()
 }
 
 /// Shows the page at `url` as if its link had been clicked.
@@ -394,8 +328,10 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
     } else if !same_page {
         window.scroll_to_with_x_and_y(0.0, 0.0);
     }
-    hydrate_islands(&document);
-    follow_receive(&document);
+    super::islands::hydrate(&document);
+    if let Ok(shown) = Event::new(SHOWN_EVENT) {
+        let _ = document.dispatch_event(&shown);
+    }
     let _ = body.set_attribute("data-hydrated", "true");
 }
 
@@ -404,38 +340,6 @@ fn remember_scroll(window: &web_sys::Window) {
     if let Ok(h) = window.history() {
         let at = JsValue::from_f64(window.scroll_y().unwrap_or(0.0));
         let _ = h.replace_state(&at, "");
-    }
-}
-
-/// Starts every island of the new body (the loader's function, defined once
-/// the bundle is in).
-fn hydrate_islands(document: &Document) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str("__hydrateIsland")) else {
-        return;
-    };
-    let Some(f) = f.dyn_ref::<js_sys::Function>() else {
-        return;
-    };
-    let Ok(islands) = document.query_selector_all("leptos-island") else {
-        return;
-    };
-    for i in 0..islands.length() {
-        let Some(el) = islands.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
-            continue;
-        };
-        // Nested islands are started by their parent.
-        if el
-            .parent_element()
-            .and_then(|p| p.closest("leptos-island").ok().flatten())
-            .is_some()
-        {
-            continue;
-        }
-        let id = el.get_attribute("data-component").unwrap_or_default();
-        let _ = f.call2(&window, &el, &JsValue::from_str(&id));
     }
 }
 
@@ -584,104 +488,4 @@ fn restore(document: &Document, index: u32, values: &[Typed]) {
 fn next_named<'a>(texts: &mut Vec<(&'a str, &'a str)>, name: &str) -> Option<(&'a str, &'a str)> {
     let at = texts.iter().position(|(n, _)| *n == name)?;
     Some(texts.remove(at))
-}
-
-/// The mail screen's keys: j / k next and previous message, Enter the first,
-/// Delete, r / a / f reply, reply all, forward, / search. They act on what
-/// the page shows (the rows' links, the open message's buttons), so they
-/// need no state of their own.
-pub fn install_keys() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let on_key = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(on_key);
-    let _ = window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-    on_key.forget();
-}
-
-fn on_key(ev: web_sys::KeyboardEvent) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let typing = ev
-        .target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-        .is_some_and(|e| {
-            matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                || e.closest("[contenteditable]").ok().flatten().is_some()
-        });
-    if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
-        return;
-    }
-    let Ok(Some(_)) = document.query_selector("[data-testid=message-list]") else {
-        return;
-    };
-    let links: Vec<String> = document
-        .query_selector_all("[data-testid=message-row] a[data-testid=message-subject]")
-        .map(|list| {
-            (0..list.length())
-                .filter_map(|i| list.item(i))
-                .filter_map(|n| n.dyn_into::<HtmlAnchorElement>().ok())
-                .map(|a| a.href())
-                .collect()
-        })
-        .unwrap_or_default();
-    let rows: Vec<String> = document
-        .query_selector_all("[data-testid=message-row]")
-        .map(|list| {
-            (0..list.length())
-                .filter_map(|i| list.item(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok())
-                .map(|e| e.get_attribute("data-id").unwrap_or_default())
-                .collect()
-        })
-        .unwrap_or_default();
-    let open = document
-        .query_selector("article[data-testid=message]")
-        .ok()
-        .flatten()
-        .and_then(|a| a.get_attribute("data-id"));
-    let cur = open.as_ref().and_then(|m| rows.iter().position(|r| r == m));
-    let click = |sel: &str| {
-        if let Some(el) = document
-            .query_selector(sel)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            el.click();
-        }
-    };
-    match ev.key().as_str() {
-        "j" => {
-            let next = cur.map_or(0, |c| (c + 1).min(links.len().saturating_sub(1)));
-            if let Some(href) = links.get(next) {
-                visit(href);
-            }
-        }
-        "k" => {
-            if let Some(href) = links.get(cur.map_or(0, |c| c.saturating_sub(1))) {
-                visit(href);
-            }
-        }
-        "Enter" if cur.is_none() => {
-            if let Some(href) = links.first() {
-                visit(href);
-            }
-        }
-        "Delete" if open.is_some() => click("[data-testid=message-delete]"),
-        "r" => click("[data-testid=reply]"),
-        "a" => click("[data-testid=reply-all]"),
-        "f" => click("[data-testid=forward]"),
-        "/" => {
-            ev.prevent_default();
-            if let Some(el) = document
-                .get_element_by_id("mail-search")
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
-            }
-        }
-        _ => {}
-    }
 }

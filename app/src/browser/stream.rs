@@ -4,7 +4,6 @@
 /// POSTs `form`'s fields to `url` and calls `on_line` for every JSON line
 /// of the answer, as soon as it arrives. A refused request (4xx) delivers
 /// its JSON body as one line.
-#[cfg(feature = "hydrate")]
 pub async fn post_form_lines(
     form: &leptos::web_sys::HtmlFormElement,
     url: &str,

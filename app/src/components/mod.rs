@@ -321,12 +321,6 @@ pub fn AdminNav() -> impl IntoView {
     }
 }
 
-/// A checkbox as a form posts it: present ("on") when checked; "true" from
-/// a hydrated form's serialisation.
-pub fn is_on(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|v| v == "on" || v == "true")
-}
-
 /// Waits in the browser (polling a running job); returns at once on the
 /// server, where effects do not run.
 pub async fn sleep_ms(ms: i32) {

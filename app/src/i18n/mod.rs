@@ -1,5 +1,11 @@
 //! Every label the UI shows, one catalogue per language. A missing label is a
 //! compile error, so the two languages cannot drift apart.
+pub mod compose;
+pub mod mail_server;
+pub mod mailbox;
+pub mod schedule;
+pub mod webmail;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -57,11 +63,11 @@ fn page_lang() -> Lang {
 }
 
 pub struct Catalogue {
-    pub mail: &'static crate::i18n_mail::MailTexts,
-    pub sched: &'static crate::i18n_sched::SchedTexts,
-    pub wm: &'static crate::i18n_webmail::WebmailTexts,
-    pub mv: &'static crate::i18n_mailview::MailViewTexts,
-    pub cp: &'static crate::i18n_compose::ComposeTexts,
+    pub mail: &'static crate::i18n::mail_server::MailTexts,
+    pub sched: &'static crate::i18n::schedule::SchedTexts,
+    pub wm: &'static crate::i18n::webmail::WebmailTexts,
+    pub mv: &'static crate::i18n::mailbox::MailViewTexts,
+    pub cp: &'static crate::i18n::compose::ComposeTexts,
     pub app_name: &'static str,
     pub app_tagline: &'static str,
     pub language_name: &'static str,
@@ -256,11 +262,11 @@ impl Catalogue {
 }
 
 pub static JA: Catalogue = Catalogue {
-    mail: &crate::i18n_mail::MAIL_JA,
-    sched: &crate::i18n_sched::SCHED_JA,
-    wm: &crate::i18n_webmail::WM_JA,
-    mv: &crate::i18n_mailview::MV_JA,
-    cp: &crate::i18n_compose::CP_JA,
+    mail: &crate::i18n::mail_server::MAIL_JA,
+    sched: &crate::i18n::schedule::SCHED_JA,
+    wm: &crate::i18n::webmail::WM_JA,
+    mv: &crate::i18n::mailbox::MV_JA,
+    cp: &crate::i18n::compose::CP_JA,
     app_name: "便り",
     app_tagline: "グループウェアのメール",
     language_name: "日本語",
@@ -355,11 +361,11 @@ pub static JA: Catalogue = Catalogue {
 };
 
 pub static EN: Catalogue = Catalogue {
-    mail: &crate::i18n_mail::MAIL_EN,
-    sched: &crate::i18n_sched::SCHED_EN,
-    wm: &crate::i18n_webmail::WM_EN,
-    mv: &crate::i18n_mailview::MV_EN,
-    cp: &crate::i18n_compose::CP_EN,
+    mail: &crate::i18n::mail_server::MAIL_EN,
+    sched: &crate::i18n::schedule::SCHED_EN,
+    wm: &crate::i18n::webmail::WM_EN,
+    mv: &crate::i18n::mailbox::MV_EN,
+    cp: &crate::i18n::compose::CP_EN,
     app_name: "Tayori",
     app_tagline: "Mail for your groupware",
     language_name: "English",

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::server::state::AppState;
 use domain::audit::Actor;
 use domain::users::User;
 

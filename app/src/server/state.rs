@@ -17,8 +17,9 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Seals mail passwords and tokens at rest.
     pub secrets: Arc<domain::secrets::SecretBox>,
-    /// An in-house CA (PEM) trusted for mail servers besides the public roots.
-    pub extra_ca_pem: Option<Arc<Vec<u8>>>,
+    /// Whom the mail clients trust: the public roots and an in-house CA,
+    /// built once at start-up.
+    pub mail_trust: mail::tls::Trust,
     /// The address users open (links in notification mail), without a
     /// trailing slash.
     pub public_url: String,

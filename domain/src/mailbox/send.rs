@@ -204,7 +204,7 @@ pub async fn smtp_settings(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     acc: &Account,
-    extra_ca_pem: Option<Vec<u8>>,
+    trust: &mail::tls::Trust,
 ) -> Result<mail::smtp::SmtpSettings> {
     use mail::presets::{Protection, SmtpMechanism};
     use mail::smtp::SmtpAuth;
@@ -230,7 +230,9 @@ pub async fn smtp_settings(
     let timeout = std::time::Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
     let auth = match acc.smtp_auth.as_str() {
         "none" => SmtpAuth::None,
-        "pop-before-smtp" => SmtpAuth::PopBeforeSmtp(super::pop_login(db, secrets, acc).await?),
+        "pop-before-smtp" => {
+            SmtpAuth::PopBeforeSmtp(super::pop_login(db, secrets, acc, trust).await?)
+        }
         _ => {
             let (user, password) = match &acc.smtp_password_sealed {
                 Some(sealed) if !acc.smtp_user.is_empty() => (
@@ -238,7 +240,7 @@ pub async fn smtp_settings(
                     secrets.open(crate::webmail::SMTP_SECRET_LABEL, sealed)?,
                 ),
                 _ => {
-                    let pop = super::pop_login(db, secrets, acc).await?;
+                    let pop = super::pop_login(db, secrets, acc, trust).await?;
                     let user = if acc.smtp_user.is_empty() {
                         pop.user
                     } else {
@@ -261,7 +263,7 @@ pub async fn smtp_settings(
         protection,
         auth,
         timeout,
-        extra_ca_pem,
+        trust: trust.clone(),
         helo_name: "tayori".into(),
     })
 }
@@ -289,7 +291,7 @@ pub async fn send(
     secrets: &SecretBox,
     acc: &Account,
     c: &Compose,
-    extra_ca_pem: Option<Vec<u8>>,
+    trust: &mail::tls::Trust,
 ) -> Result<std::result::Result<Sent, NotSent>> {
     let p = check(c, true, attachments_max(db).await?)?;
     let r = render(db, acc, c, &p).await?;
@@ -300,7 +302,7 @@ pub async fn send(
             .chain(&p.bcc)
             .map(|m| m.addr.clone())
             .collect();
-    let settings = smtp_settings(db, secrets, acc, extra_ca_pem).await?;
+    let settings = smtp_settings(db, secrets, acc, trust).await?;
     let data = raw.clone();
     let from = acc.email.clone();
     let outcome = async {

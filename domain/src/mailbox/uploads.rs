@@ -8,27 +8,7 @@ use crate::error::Code;
 use crate::{Error, Result};
 use mail::compose::Attachment;
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_uploads")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub user_id: i32,
-        pub name: String,
-        pub content_type: String,
-        pub size: i64,
-        pub data: Vec<u8>,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::mail_uploads as entity;
 
 /// How long an upload waits for its message.
 const KEEP_HOURS: i64 = 24;

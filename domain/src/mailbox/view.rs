@@ -20,24 +20,7 @@ pub const TRASH: &str = "trash";
 /// The folders every account has, in the order the folder pane shows them.
 pub const SYSTEM: [&str; 4] = [INBOX, SENT, DRAFTS, TRASH];
 
-pub mod folder {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "mail_folders")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub account_id: i32,
-        pub name: String,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+pub use crate::entity::mail_folders as folder;
 
 /// The account if `user_id` owns it and may use webmail; anything else is
 /// "not found" (admins manage accounts, they do not read others' mail).
@@ -53,7 +36,7 @@ pub async fn mine(
     if a.user_id != user_id {
         return Err(Error::NotFound);
     }
-    let enabled = crate::users::entity::Entity::find_by_id(user_id)
+    let enabled = crate::entity::users::Entity::find_by_id(user_id)
         .one(db)
         .await?
         .is_some_and(|u| u.webmail_enabled && !u.disabled);
@@ -462,7 +445,7 @@ async fn purge<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
-    super::search::unindex(c, ids).await?;
+    super::fts::unindex(c, ids).await?;
     index::Entity::delete_many()
         .filter(index::Column::MessageId.is_in(ids.iter().copied()))
         .exec(c)

@@ -119,11 +119,17 @@ pub async fn user(
     .expect("user")
 }
 
+/// The test stack's CA, trusted besides the public roots.
+pub fn ca() -> mail::tls::Trust {
+    let pem = std::fs::read(env("MS_CA_PEM")).expect("CA");
+    mail::tls::Trust::new(Some(&pem)).expect("the test CA")
+}
+
 pub fn dispatcher(db: &DatabaseConnection) -> server::dispatch::Dispatcher {
     server::dispatch::Dispatcher {
         db: db.clone(),
         secrets: Arc::new(secrets()),
-        extra_ca_pem: Some(Arc::new(std::fs::read(env("MS_CA_PEM")).expect("CA"))),
+        trust: ca(),
         owner: unique("test-"),
         connections: 4,
         batch: 200,
@@ -138,6 +144,7 @@ async fn pop3(user: &str, pass: &str) -> mail::pop3::Client<tokio::net::TcpStrea
         &env("MS_HOST"),
         port("MS_POP3_PORT"),
         Duration::from_secs(10),
+        &mut mail::diag::silent,
     )
     .await
     .expect("POP3 connect");
@@ -304,7 +311,7 @@ pub async fn deliver(n: usize, to: &str, pass: &str, marker: &str) {
             password: "bobpass".into(),
         },
         timeout: Duration::from_secs(10),
-        extra_ca_pem: Some(std::fs::read(env("MS_CA_PEM")).expect("CA")),
+        trust: ca(),
         helo_name: "tayori-test".into(),
     };
     let mut s = mail::smtp::open(&settings, &mut |_| {})

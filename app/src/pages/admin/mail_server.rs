@@ -8,10 +8,10 @@ use mail::presets::{self, Protection, Service, SmtpMechanism};
 use serde_json::Value;
 
 use super::AdminFrame;
+use crate::api::mail_server::{MailServerDto, SaveMailServer, SendTestMail, get_mail_server};
 use crate::components::{FieldMsg, FormMsg, err_of, ok_of, options_html};
 use crate::error::AppError;
 use crate::i18n::use_lang;
-use crate::mail_api::{MailServerDto, SaveMailServer, SendTestMail, get_mail_server};
 
 #[component]
 pub fn MailServerPage() -> impl IntoView {
@@ -571,7 +571,7 @@ impl TestRun {
         if let Some(form) = form_ref.get() {
             self.testing.set(true);
             leptos::task::spawn_local(async move {
-                let result = crate::stream::post_form_lines(&form, url, |v| {
+                let result = crate::browser::stream::post_form_lines(&form, url, |v| {
                     if v.get("step").is_some() {
                         self.steps.update(|s| s.push(v));
                     } else if v.get("verdict").is_some() {

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::AdminFrame;
+use crate::api::schedule::{ResendOutbox, list_outbox};
 use crate::components::{FormMsg, err_of, ok_of};
 use crate::i18n::use_lang;
-use crate::schedule_api::{ResendOutbox, list_outbox};
 
-fn status_label(s: &crate::i18n_sched::SchedTexts, status: &str) -> &'static str {
+fn status_label(s: &crate::i18n::schedule::SchedTexts, status: &str) -> &'static str {
     match status {
         "queued" => s.st_queued,
         "sending" => s.st_sending,

@@ -2,9 +2,9 @@
 use leptos::prelude::*;
 
 use super::AdminFrame;
+use crate::api::schedule::{SaveScheduleTitles, SaveTimeZone, get_schedule_settings};
 use crate::components::{FieldMsg, FormMsg, err_of, ok_of};
 use crate::i18n::use_lang;
-use crate::schedule_api::{SaveScheduleTitles, SaveTimeZone, get_schedule_settings};
 
 #[component]
 pub fn ScheduleSettingsPage() -> impl IntoView {

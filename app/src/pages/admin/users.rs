@@ -59,7 +59,7 @@ pub fn UsersPage() -> impl IntoView {
                                     <select
                                         name="org"
                                         data-testid="user-org-filter"
-                                        onchange="this.form.requestSubmit()"
+                                        data-action="submit"
                                         inner_html=filter_options
                                     ></select>
                                 </label>

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AdminFrame;
+use crate::api::webmail::*;
 use crate::components::{FieldMsg, FormMsg, err_of, ok_of, options_html};
 use crate::i18n::use_lang;
-use crate::pages::webmail::AccountList;
-use crate::webmail_api::*;
+use crate::pages::mail::webmail::AccountList;
 
 /// The index of 機能管理 and ウェブメール設定.
 #[component]
@@ -174,7 +174,7 @@ pub fn WebmailUserPage() -> impl IntoView {
     }
 }
 
-fn encoding_choices(t: &'static crate::i18n_webmail::WebmailTexts) -> Vec<(String, String)> {
+fn encoding_choices(t: &'static crate::i18n::webmail::WebmailTexts) -> Vec<(String, String)> {
     vec![
         ("auto".into(), t.enc_auto.into()),
         ("utf-8".into(), t.enc_utf8.into()),

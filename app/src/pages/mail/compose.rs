@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::compose::*;
 use crate::components::{FieldMsg, FormMsg};
-use crate::compose_api::*;
 use crate::i18n::use_lang;
 
 /// Keys of picked files, unique within the page.
@@ -164,7 +164,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             match r {
                 Ok(s) if s.sent => {
                     #[cfg(feature = "hydrate")]
-                    crate::enhance::visit(&format!("/mail?account={account}&folder=sent&sent=1"));
+                    crate::browser::visit(&format!("/mail?account={account}&folder=sent&sent=1"));
                 }
                 Ok(s) => {
                     draft.set(s.draft);

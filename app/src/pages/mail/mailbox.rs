@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::mailbox::*;
 use crate::i18n::use_lang;
-use crate::mailview_api::*;
 
 /// The parts of `text` with the search terms marked (case folded for
 /// ASCII only, as the terms are normalized).
@@ -141,7 +141,7 @@ const PARAMS: [&str; 10] = [
     "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m", "cs",
 ];
 
-fn folder_label(t: &crate::i18n_mailview::MailViewTexts, f: &FolderDto) -> String {
+fn folder_label(t: &crate::i18n::mailbox::MailViewTexts, f: &FolderDto) -> String {
     match f.key.as_str() {
         "inbox" => t.inbox.to_owned(),
         "sent" => t.sent.to_owned(),
@@ -531,7 +531,7 @@ fn Reading(
                 // 文字コードを指定して表示: the page again with `cs`.
                 <form method="get" action="/mail" class="inline-form">
                     {keep.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
-                    <select name="cs" onchange="this.form.requestSubmit()" title=move || t().charset data-testid="charset-select">
+                    <select name="cs" data-action="submit" title=move || t().charset data-testid="charset-select">
                         <option value="" selected=cs.is_empty()>{move || t().charset_auto}</option>
                         {["ISO-2022-JP", "Shift_JIS", "EUC-JP", "UTF-8"].into_iter().map(|c| view! {
                             <option value=c selected=cs.eq_ignore_ascii_case(c)>{c}</option>

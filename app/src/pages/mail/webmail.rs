@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::webmail::*;
 use crate::components::{FieldMsg, FormMsg, err_of, options_html};
 use crate::i18n::use_lang;
-use crate::webmail_api::*;
 
 /// The inbox of the chosen account, 「受信」 and the progress of a receive.
 #[component]
@@ -61,7 +61,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
     view! {
         <div class="mail-toolbar">
             <form method="get" action="/mail" class="inline-form" data-testid="account-switch">
-                <select name="account" onchange="this.form.requestSubmit()" data-testid="account-select"
+                <select name="account" data-action="submit" data-testid="account-select"
                     inner_html=options_html(options, &account.to_string())></select>
                 <noscript><button type="submit">{move || t().show}</button></noscript>
             </form>
@@ -71,7 +71,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
             <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
         </div>
-        <crate::pages::mailview::MailView account />
+        <crate::pages::mail::mailbox::MailView account />
     }
     .into_any()
 }
@@ -248,7 +248,7 @@ pub fn AccountFormPage() -> impl IntoView {
     }
 }
 
-type Label = fn(&'static crate::i18n_webmail::WebmailTexts) -> &'static str;
+type Label = fn(&'static crate::i18n::webmail::WebmailTexts) -> &'static str;
 
 /// A radio choice of where a server's settings come from.
 fn source_radios(

@@ -6,40 +6,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::OrgDto;
+use crate::api::schedule::*;
 use crate::components::{FieldMsg, FormMsg, err_of, escape_html, options_html, org_tree};
 use crate::i18n::use_lang;
-use crate::schedule_api::*;
-
-/// Where a save lands: the entry, with what the save did in the query so
-/// the message survives the navigation (and a plain form post's redirect).
-pub fn saved_url(s: &SavedDto) -> String {
-    let mut url = format!(
-        "/schedule/entry/{}?saved=1&queued={}&memos={}",
-        s.id, s.mails_queued, s.memos_left
-    );
-    if let Some(off) = &s.mail_off {
-        url.push_str(&format!("&off={}", percent(off)));
-    }
-    if !s.without_address.is_empty() {
-        url.push_str(&format!(
-            "&missing={}",
-            percent(&s.without_address.join("、"))
-        ));
-    }
-    url
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -74,7 +43,7 @@ pub fn SchedulePage() -> impl IntoView {
 }
 
 /// A label chosen by the view, read in the current language.
-type Label = fn(&crate::i18n_sched::SchedTexts) -> &'static str;
+type Label = fn(&crate::i18n::schedule::SchedTexts) -> &'static str;
 
 #[component]
 fn CalendarView(c: Calendar) -> impl IntoView {
@@ -111,7 +80,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                 <input type="hidden" name="date" value=c.days.first().map(|d| d.date.clone()).unwrap_or_default() />
                 <label>{move || t().org} " "
                     <select name="org" data-testid="org-select" inner_html=html
-                        onchange="this.form.requestSubmit()"></select>
+                        data-action="submit"></select>
                 </label>
                 <noscript><button type="submit">"OK"</button></noscript>
             </form>
@@ -361,7 +330,7 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                         disabled=f.all_day />
                     <label class="check">
                         <input type="checkbox" name="all_day" value="on" checked=f.all_day data-testid="all-day"
-                            onchange="const e = this.form.elements; e['start_time'].disabled = e['end_time'].disabled = this.checked" />
+                            data-action="all-day" />
                         {move || t().all_day}
                     </label>
                 </div>
@@ -376,7 +345,7 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                     <input type="text" name="title" maxlength="100" list="title-choices" data-testid="entry-title-input"
                         value=f.title.clone() />
                     <select class="choose" data-testid="title-choose" aria-label=move || t().choose inner_html=titles_html
-                        onchange="if (this.value) this.form.elements['title'].value = this.value"></select>
+                        data-action="set-title"></select>
                 </span>
                 <datalist id="title-choices">
                     {f.titles.iter().map(|x| view! { <option value=x.clone()></option> }).collect_view()}

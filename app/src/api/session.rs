@@ -1,0 +1,106 @@
+//! Signing in and out, the caller, language and own password.
+use leptos::prelude::*;
+
+use super::Me;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::auth::{Need, done, fail, require};
+
+#[server(prefix = "/api", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    let caller = crate::server::auth::current_user().await.map_err(fail)?;
+    Ok(caller.map(|c| Me::from(&c.user)))
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
+    use crate::server::auth::{client_ip, is_https, parts, session_cookie, set_cookie, state};
+    use std::time::Instant;
+
+    let state = state()?;
+    let parts = parts().await?;
+    let ip = client_ip(&parts, state.trust_proxy).unwrap_or_else(|| "unknown".into());
+    if let Some(wait) = state.throttle.retry_after(&login_id, &ip, Instant::now()) {
+        return Err(fail(AppError::Throttled(wait.as_secs().max(1))));
+    }
+    let user = done(domain::users::authenticate(&state.db, &login_id, &password).await)?;
+    let actor = domain::audit::Actor {
+        user_id: user.as_ref().map(|u| u.id),
+        ip: Some(ip.clone()),
+    };
+    let Some(user) = user else {
+        state.throttle.failed(&login_id, &ip, Instant::now());
+        let target: String = login_id.chars().take(64).collect();
+        done(domain::audit::record(&state.db, &actor, "login.failed", &target, "").await)?;
+        return Err(fail(AppError::LoginFailed));
+    };
+    state.throttle.succeeded(&login_id);
+    let token = done(domain::sessions::create(&state.db, user.id, Some(ip)).await)?;
+    done(
+        domain::audit::record(&state.db, &actor, "login", &format!("user:{}", user.id), "").await,
+    )?;
+    let https = is_https(&parts, &state);
+    set_cookie(session_cookie(
+        &token,
+        https,
+        domain::sessions::LIFETIME.num_seconds(),
+    ));
+    set_cookie(crate::server::auth::lang_cookie(&user.language, https));
+    crate::server::auth::redirect_form_post(if user.must_change_password {
+        "/password"
+    } else {
+        "/"
+    });
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::auth::{
+        SESSION_COOKIE, cookie, is_https, parts, session_cookie, set_cookie, state,
+    };
+    let state = state()?;
+    let parts = parts().await?;
+    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+        done(domain::sessions::delete(&state.db, &token).await)?;
+    }
+    set_cookie(session_cookie("", is_https(&parts, &state), 0));
+    crate::server::auth::redirect_form_post("/login");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "set_language")]
+pub async fn set_language(language: String) -> Result<(), AppError> {
+    let state = crate::server::auth::state()?;
+    let caller = require(Need::SignedIn).await?;
+    done(domain::users::set_language(&state.db, caller.user.id, &language).await)?;
+    let parts = crate::server::auth::parts().await?;
+    crate::server::auth::set_cookie(crate::server::auth::lang_cookie(
+        &language,
+        crate::server::auth::is_https(&parts, &state),
+    ));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    new_password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    let state = crate::server::auth::state()?;
+    let caller = require(Need::SignedIn).await?;
+    done(
+        domain::users::change_own_password(
+            &state.db,
+            &caller.actor(),
+            caller.user.id,
+            &current,
+            &new_password,
+            &confirm,
+        )
+        .await,
+    )?;
+    crate::server::auth::redirect_form_post("/");
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Small behaviours of server-rendered controls, named by `data-action`
+//! instead of inline `onchange="…"` code, so pages need no inline script
+//! (a strict Content-Security-Policy can forbid it). One delegated
+//! listener on the document serves every page, including bodies that
+//! `navigate` swaps in later.
+//!
+//! | `data-action` | on change |
+//! |---|---|
+//! | `submit` | posts (or, for GET forms, follows) the control's form |
+//! | `all-day` | a checked 終日 disables the form's `start_time` / `end_time` |
+//! | `set-title` | a chosen ▼選択 entry becomes the form's `title` |
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, Event, HtmlFormElement, HtmlInputElement, HtmlSelectElement};
+
+pub(super) fn install() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let on_change = Closure::<dyn Fn(Event)>::new(on_change);
+    let _ = document.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+    on_change.forget();
+}
+
+fn on_change(ev: Event) {
+    let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(action) = el.get_attribute("data-action") else {
+        return;
+    };
+    let Some(form) = el
+        .closest("form")
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let control = |name: &str| {
+        form.elements()
+            .named_item(name)
+            .and_then(|c| c.dyn_into::<HtmlInputElement>().ok())
+    };
+    match action.as_str() {
+        // requestSubmit fires `submit`, which `navigate` takes over.
+        "submit" => {
+            let _ = form.request_submit();
+        }
+        "all-day" => {
+            let checked = el
+                .dyn_ref::<HtmlInputElement>()
+                .is_some_and(HtmlInputElement::checked);
+            for name in ["start_time", "end_time"] {
+                if let Some(input) = control(name) {
+                    input.set_disabled(checked);
+                }
+            }
+        }
+        "set-title" => {
+            let value = el
+                .dyn_ref::<HtmlSelectElement>()
+                .map(HtmlSelectElement::value)
+                .unwrap_or_default();
+            if let Some(title) = control("title")
+                && !value.is_empty()
+            {
+                title.set_value(&value);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,33 @@
+//! The `mail_server_settings` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mail_server_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub preset: String,
+    pub pop_host: String,
+    pub pop_port: i32,
+    pub pop_protection: String,
+    pub pop_auth: String,
+    pub smtp_host: String,
+    pub smtp_port: i32,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub auth_user: String,
+    pub auth_password_sealed: Option<String>,
+    pub timeout_secs: i32,
+    pub notify_enabled: bool,
+    pub from_mode: String,
+    pub from_custom: String,
+    pub notify_charset: String,
+    pub updated_at: DateTimeUtc,
+    pub updated_by: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
