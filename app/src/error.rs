@@ -110,7 +110,7 @@ impl From<domain::Error> for AppError {
             ),
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
-            domain::Error::Remote(reply) => AppError::Mail(reply),
+            e @ (domain::Error::Pop3(_) | domain::Error::Smtp(_)) => AppError::Mail(e.to_string()),
             domain::Error::Busy => AppError::Mail("busy".into()),
             e @ (domain::Error::QuotaFull { .. } | domain::Error::NotConfigured) => {
                 AppError::Mail(e.to_string())

@@ -127,9 +127,12 @@ pub enum Error {
     /// Another receive of the same account is running.
     #[error("a receive of this account is already running")]
     Busy,
-    /// A mail server failed or refused; its reply is kept.
-    #[error("{0}")]
-    Remote(String),
+    /// The POP3 server failed or refused; its reply is kept.
+    #[error(transparent)]
+    Pop3(#[from] mail::pop3::Pop3Error),
+    /// The SMTP server (or POP before SMTP) failed or refused.
+    #[error(transparent)]
+    Smtp(#[from] mail::smtp::SmtpError),
     /// The owner's storage is full: receiving stopped, the mail stays on
     /// the server.
     #[error(
@@ -150,6 +153,35 @@ pub enum Error {
 }
 
 impl Error {
+    /// Worth trying again later without changing anything: a mail server
+    /// that was unreachable, slow or cut the connection, a 4xx reply, a
+    /// receive already running.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Pop3(e) => e.is_transient(),
+            Error::Smtp(e) => e.is_transient(),
+            Error::Busy => true,
+            _ => false,
+        }
+    }
+    /// Retrying will not help until settings or data change: a refusal,
+    /// refused credentials, a certificate, a 5xx reply, invalid input.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Error::Pop3(e) => e.is_permanent(),
+            Error::Smtp(e) => e.is_permanent(),
+            Error::Invalid(_) | Error::NotFound | Error::Forbidden | Error::NotConfigured => true,
+            _ => false,
+        }
+    }
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Pop3(e) => e.is_timeout(),
+            Error::Smtp(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+
     pub fn field(field: &'static str, code: Code) -> Self {
         Error::Invalid(vec![FieldError::new(field, code)])
     }

@@ -503,21 +503,20 @@ async fn receive_held(
     }
     let mut room = quota.map(|(left, _)| left);
     let login = pop_login(db, secrets, acc, trust).await?;
-    let remote = |e: mail::pop3::Pop3Error| Error::Remote(e.to_string());
-    let mut c = mail::pop3::open_logged(&login, log).await.map_err(remote)?;
+    let mut c = mail::pop3::open_logged(&login, log).await?;
     // CAPA is allowed after login (RFC 2449); a server without it simply
     // gets one command per round trip.
     let pipelined = match c.capa().await {
         Ok(caps) => caps.iter().any(|l| l == "PIPELINING"),
         Err(mail::pop3::Pop3Error::Refused { .. }) => false,
-        Err(e) => return Err(remote(e)),
+        Err(e) => return Err(e.into()),
     };
-    let listing = c.uidl().await.map_err(remote)?;
+    let listing = c.uidl().await?;
     // Sizes shape the batches; a server without LIST gets count-only ones.
     let sizes: HashMap<u32, u64> = match c.list().await {
         Ok(l) => l.into_iter().collect(),
         Err(mail::pop3::Pop3Error::Refused { .. }) => HashMap::new(),
-        Err(e) => return Err(remote(e)),
+        Err(e) => return Err(e.into()),
     };
     let known: HashMap<String, chrono::DateTime<chrono::Utc>> = uidl::Entity::find()
         .filter(uidl::Column::AccountId.eq(acc.id))
@@ -576,7 +575,7 @@ async fn receive_held(
                 Some(chunk) => {
                     let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
                     let raws = c.retr_many(&numbers, pipelined).await?;
-                    Ok(Some(parse_batch(
+                    Ok::<_, Error>(Some(parse_batch(
                         chunk
                             .iter()
                             .map(|(_, u)| u.clone())
@@ -610,7 +609,7 @@ async fn receive_held(
             progress(out.stored, total);
             full |= quota_hit;
         }
-        pending = fetched.map_err(remote)?;
+        pending = fetched?;
         if full {
             // Fetched but not stored: it stays on the server.
             if let Some(p) = pending.take() {
@@ -639,11 +638,11 @@ async fn receive_held(
             }
         };
         if delete {
-            c.dele(*n).await.map_err(remote)?;
+            c.dele(*n).await?;
             out.deleted += 1;
         }
     }
-    c.quit().await.map_err(remote)?;
+    c.quit().await?;
 
     // UIDLs the server no longer lists are forgotten: a later message that
     // reuses one (servers may) is then fetched.

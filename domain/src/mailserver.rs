@@ -553,9 +553,7 @@ pub async fn send_test_mail(
         to: &recipients,
         data: rendered.message.as_bytes(),
     };
-    let outcome = mail::smtp::session(&smtp, Some(envelope), &mut |_| {})
-        .await
-        .map_err(|e| Error::Remote(e.to_string()))?;
+    let outcome = mail::smtp::session(&smtp, Some(envelope), &mut |_| {}).await?;
     audit::record(db, actor, "mail_server.test_mail", to, "").await?;
     Ok(outcome.accepted.map(|r| r.text()).unwrap_or_default())
 }

@@ -363,7 +363,7 @@ async fn one_receive_per_account_at_a_time() {
             .await
             .unwrap();
         assert!(
-            matches!(receive(&db, acc.id).await, Err(domain::Error::Remote(_))),
+            matches!(receive(&db, acc.id).await, Err(domain::Error::Pop3(_))),
             "{backend}"
         );
         let after = mailbox::account::Entity::find_by_id(acc.id)
@@ -438,7 +438,8 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
         )
         .await
         {
-            Err(domain::Error::Remote(msg)) => {
+            Err(e @ domain::Error::Pop3(_)) => {
+                let msg = e.to_string();
                 let command = if apop { "APOP" } else { "PASS" };
                 assert!(
                     msg.contains(command) && msg.contains("Authentication failed"),
