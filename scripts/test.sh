@@ -54,15 +54,18 @@ scripts/pgstack.sh start
 . "$PGSTACK_DIR/env.sh"
 
 step "unit and integration tests (SQLite and PostgreSQL, real mail stack)"
+# The tests that need the servers started above are behind each crate's
+# `servers` feature; a plain `cargo test` runs the others.
+SERVER_TESTS="mail/servers,domain/servers,server/servers"
 # The browser crate is built for wasm below; building it here too would
 # unify the ssr and hydrate features of `app` into one native build.
-cargo test --workspace --exclude frontend
+cargo test --workspace --exclude frontend --features "$SERVER_TESTS"
 
 step "browser bundle and server"
 scripts/build-site.sh
 # The same feature set as the tests above (dev-dependencies included), so the
 # server binary they built is reused instead of compiling the screens again.
-cargo build --workspace --exclude frontend --all-targets
+cargo build --workspace --exclude frontend --all-targets --features "$SERVER_TESTS"
 
 # Receiving on demand only: the browser tests follow 受信 and its progress bar,
 # which a background pass could otherwise finish first (background receiving

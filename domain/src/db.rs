@@ -1,14 +1,12 @@
 //! Opening the database and bringing its schema up to date.
 use std::time::Duration;
 
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 
 use crate::Result;
 
-/// Connects to `url` (`sqlite://…` or `postgres://…`) and runs every pending
-/// migration. Safe to call from several processes at once on PostgreSQL:
-/// sea-orm-migration records each migration in one transaction.
+/// Connects to `url` (`sqlite://…` or `postgres://…`). The schema is the
+/// server's to bring up to date (the `migrations` crate, on every start).
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(16)
@@ -29,7 +27,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         db.execute_unprepared("PRAGMA foreign_keys=ON").await?;
     }
-    Migrator::up(&db, None).await?;
     Ok(db)
 }
 

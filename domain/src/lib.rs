@@ -20,6 +20,8 @@ pub mod password;
 pub mod schedule;
 pub mod secrets;
 pub mod sessions;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod throttle;
 pub mod users;
 pub mod validate;

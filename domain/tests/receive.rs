@@ -2,7 +2,8 @@
 //! random byte offsets by a proxy (200 runs) never lose or duplicate mail;
 //! サーバーに残す日数 deletes exactly what is older; delete-after-download
 //! empties the server only of what is stored.
-mod common;
+use domain::testing;
+use rstest::rstest;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,11 +20,7 @@ const USER: &str = "dave@example.test";
 const PASS: &str = "davepass";
 const MESSAGES: usize = 25;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
-    })
-}
+use testing::env;
 
 fn pop_login(port: u16, user: &str, pass: &str) -> mail::pop3::PopLogin {
     mail::pop3::PopLogin {
@@ -166,10 +163,14 @@ async fn cutting_proxy(cut_after: Arc<AtomicUsize>) -> u16 {
 }
 
 async fn owner(db: &domain::DatabaseConnection) -> User {
-    common::user(db, "dave", "デイブ", Some(USER), "ja", "user").await
+    testing::user("dave")
+        .name("デイブ")
+        .email(Some(USER))
+        .insert(db)
+        .await
 }
 
-use common::secrets;
+use testing::secrets;
 
 async fn account(
     db: &domain::DatabaseConnection,
@@ -240,7 +241,7 @@ fn assert_same(stored: &[String], server: &[String], what: &str) {
 
 #[tokio::test]
 async fn cut_connections_lose_and_duplicate_nothing() {
-    let db = common::sqlite().await;
+    let db = testing::sqlite().await;
     let user = owner(&db).await;
     empty_mailbox(USER, PASS).await;
     let marker = format!("r{}", std::process::id());
@@ -331,57 +332,63 @@ async fn cut_connections_lose_and_duplicate_nothing() {
     let _ = db.execute_unprepared("SELECT 1").await;
 }
 
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn one_receive_per_account_at_a_time() {
-    for (backend, db) in common::both().await {
-        let user = owner(&db).await;
-        let acc = account(&db, &user, 1, true, None).await;
-        // Another process holds the account: this receive is refused
-        // without touching the server (port 1 would fail to connect).
-        mailbox::account::Entity::update_many()
-            .col_expr(
-                mailbox::account::Column::ReceivingUntil,
-                sea_orm::sea_query::Expr::value(chrono::Utc::now() + chrono::Duration::minutes(1)),
-            )
-            .filter(mailbox::account::Column::Id.eq(acc.id))
-            .exec(&db)
-            .await
-            .unwrap();
-        assert!(
-            matches!(receive(&db, acc.id).await, Err(domain::Error::Busy)),
-            "{backend}"
-        );
-        // Once the lease has run out, the receive runs (and fails to
-        // connect, which is recorded on the account).
-        mailbox::account::Entity::update_many()
-            .col_expr(
-                mailbox::account::Column::ReceivingUntil,
-                sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-            )
-            .filter(mailbox::account::Column::Id.eq(acc.id))
-            .exec(&db)
-            .await
-            .unwrap();
-        assert!(
-            matches!(receive(&db, acc.id).await, Err(domain::Error::Pop3(_))),
-            "{backend}"
-        );
-        let after = mailbox::account::Entity::find_by_id(acc.id)
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(after.receiving_until.is_none(), "{backend}: released");
-        assert!(after.last_error.is_some(), "{backend}: the failure is kept");
-    }
+async fn one_receive_per_account_at_a_time(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let user = owner(&db).await;
+    let acc = account(&db, &user, 1, true, None).await;
+    // Another process holds the account: this receive is refused
+    // without touching the server (port 1 would fail to connect).
+    mailbox::account::Entity::update_many()
+        .col_expr(
+            mailbox::account::Column::ReceivingUntil,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() + chrono::Duration::minutes(1)),
+        )
+        .filter(mailbox::account::Column::Id.eq(acc.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(
+        matches!(receive(&db, acc.id).await, Err(domain::Error::Busy)),
+        "{backend}"
+    );
+    // Once the lease has run out, the receive runs (and fails to
+    // connect, which is recorded on the account).
+    mailbox::account::Entity::update_many()
+        .col_expr(
+            mailbox::account::Column::ReceivingUntil,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .filter(mailbox::account::Column::Id.eq(acc.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(
+        matches!(receive(&db, acc.id).await, Err(domain::Error::Pop3(_))),
+        "{backend}"
+    );
+    let after = mailbox::account::Entity::find_by_id(acc.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.receiving_until.is_none(), "{backend}: released");
+    assert!(after.last_error.is_some(), "{backend}: the failure is kept");
 }
 
 #[tokio::test]
 async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
     const CAROL: &str = "carol@example.test";
     const CAROL_PASS: &str = "Pa ss\"w\\rd!";
-    let db = common::sqlite().await;
-    let user = common::user(&db, "carol", "キャロル", Some(CAROL), "ja", "user").await;
+    let db = testing::sqlite().await;
+    let user = testing::user("carol")
+        .name("キャロル")
+        .email(Some(CAROL))
+        .insert(&db)
+        .await;
     empty_mailbox(CAROL, CAROL_PASS).await;
     deliver_to(3, &format!("p{}", std::process::id()), CAROL, CAROL_PASS).await;
     let ca = mail::tls::Trust::new(Some(&std::fs::read(env("MS_CA_PEM")).expect("CA")))
@@ -502,8 +509,12 @@ async fn stls_pop3s_and_apop_receive_and_refusals_are_clear() {
 async fn a_full_quota_stops_receiving_and_keeps_mail_on_the_server() {
     const ERIN: &str = "erin@example.test";
     const ERIN_PASS: &str = "erinpass";
-    let db = common::sqlite().await;
-    let user = common::user(&db, "erin", "エリン", Some(ERIN), "ja", "user").await;
+    let db = testing::sqlite().await;
+    let user = testing::user("erin")
+        .name("エリン")
+        .email(Some(ERIN))
+        .insert(&db)
+        .await;
     empty_mailbox(ERIN, ERIN_PASS).await;
     // Eight messages of about 200 KB against a 1 MB quota.
     deliver_sized(
@@ -583,87 +594,93 @@ async fn a_full_quota_stops_receiving_and_keeps_mail_on_the_server() {
 
 /// An account that uses 管理者設定 receives from the admin's server with
 /// its own user ID and password.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn an_account_using_the_admin_settings_receives() {
+async fn an_account_using_the_admin_settings_receives(#[case] backend: &str) {
     const FRANK: &str = "frank@example.test";
     const FRANK_PASS: &str = "frankpass";
-    for (backend, db) in common::both().await {
-        let sys = domain::audit::Actor::system();
-        let user = common::user(&db, "frank", "フランク", Some(FRANK), "ja", "user").await;
-        empty_mailbox(FRANK, FRANK_PASS).await;
-        deliver_to(
-            3,
-            &format!("a{}{backend}", std::process::id()),
-            FRANK,
-            FRANK_PASS,
-        )
+    let db = testing::database(backend).await;
+    let sys = domain::audit::Actor::system();
+    let user = testing::user("frank")
+        .name("フランク")
+        .email(Some(FRANK))
+        .insert(&db)
         .await;
-        let all = server_uidls_of(FRANK, FRANK_PASS).await;
-        domain::mailserver::save(
-            &db,
-            &secrets(),
-            &sys,
-            &domain::mailserver::Input {
-                preset: "custom".into(),
-                pop_host: env("MS_HOST"),
-                pop_port: env("MS_POP3_PORT"),
-                pop_protection: "none".into(),
-                smtp_host: env("MS_HOST"),
-                smtp_port: env("MS_SUBMISSION_PORT"),
-                smtp_protection: "starttls".into(),
-                smtp_auth: "none".into(),
-                smtp_mechanism: "standard".into(),
-                timeout_secs: "10".into(),
-                from_mode: "company".into(),
-                ..Default::default()
-            },
-        )
+    empty_mailbox(FRANK, FRANK_PASS).await;
+    deliver_to(
+        3,
+        &format!("a{}{backend}", std::process::id()),
+        FRANK,
+        FRANK_PASS,
+    )
+    .await;
+    let all = server_uidls_of(FRANK, FRANK_PASS).await;
+    domain::mailserver::save(
+        &db,
+        &secrets(),
+        &sys,
+        &domain::mailserver::Input {
+            preset: "custom".into(),
+            pop_host: env("MS_HOST"),
+            pop_port: env("MS_POP3_PORT"),
+            pop_protection: "none".into(),
+            smtp_host: env("MS_HOST"),
+            smtp_port: env("MS_SUBMISSION_PORT"),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "none".into(),
+            smtp_mechanism: "standard".into(),
+            timeout_secs: "10".into(),
+            from_mode: "company".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let acc = domain::webmail::save_account(
+        &db,
+        &secrets(),
+        &sys,
+        domain::webmail::Who {
+            user_id: 0,
+            admin: true,
+        },
+        user.id,
+        None,
+        &domain::webmail::AccountInput {
+            name: "会社".into(),
+            email: FRANK.into(),
+            recv_source: "admin".into(),
+            pop_user: FRANK.into(),
+            pop_password: FRANK_PASS.into(),
+            timeout_secs: "10".into(),
+            leave_on_server: true,
+            send_source: "admin".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = receive(&db, acc.id).await.unwrap();
+    assert_eq!(r.stored, 3, "{backend}");
+    assert_same(&stored(&db, acc.id).await, &all, backend);
+    // The search index has a row per message, with the decoded subject.
+    let index = mailbox::index::Entity::find().all(&db).await.unwrap();
+    assert_eq!(index.len(), 3, "{backend}");
+    assert!(
+        index.iter().all(|i| i.body.contains("受信テスト")),
+        "{backend}"
+    );
+    // Rebuilding it changes no message and keeps one row per message.
+    let n = mailbox::rebuild_index(&db, &sys, &mut |_, _| {})
         .await
         .unwrap();
-        let acc = domain::webmail::save_account(
-            &db,
-            &secrets(),
-            &sys,
-            domain::webmail::Who {
-                user_id: 0,
-                admin: true,
-            },
-            user.id,
-            None,
-            &domain::webmail::AccountInput {
-                name: "会社".into(),
-                email: FRANK.into(),
-                recv_source: "admin".into(),
-                pop_user: FRANK.into(),
-                pop_password: FRANK_PASS.into(),
-                timeout_secs: "10".into(),
-                leave_on_server: true,
-                send_source: "admin".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let r = receive(&db, acc.id).await.unwrap();
-        assert_eq!(r.stored, 3, "{backend}");
-        assert_same(&stored(&db, acc.id).await, &all, backend);
-        // The search index has a row per message, with the decoded subject.
-        let index = mailbox::index::Entity::find().all(&db).await.unwrap();
-        assert_eq!(index.len(), 3, "{backend}");
-        assert!(
-            index.iter().all(|i| i.body.contains("受信テスト")),
-            "{backend}"
-        );
-        // Rebuilding it changes no message and keeps one row per message.
-        let n = mailbox::rebuild_index(&db, &sys, &mut |_, _| {})
-            .await
-            .unwrap();
-        assert_eq!(n, 3);
-        assert_eq!(
-            mailbox::index::Entity::find().all(&db).await.unwrap().len(),
-            3
-        );
-        assert_same(&stored(&db, acc.id).await, &all, backend);
-        empty_mailbox(FRANK, FRANK_PASS).await;
-    }
+    assert_eq!(n, 3);
+    assert_eq!(
+        mailbox::index::Entity::find().all(&db).await.unwrap().len(),
+        3
+    );
+    assert_same(&stored(&db, acc.id).await, &all, backend);
+    empty_mailbox(FRANK, FRANK_PASS).await;
 }

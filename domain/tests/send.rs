@@ -4,18 +4,14 @@
 //! a copy is in 送信済み; the log masks the password; a refused recipient
 //! keeps the message in 下書き with the server's reply; every sending mode
 //! an account can choose delivers.
-mod common;
+use domain::testing;
 
-use common::secrets;
 use domain::mailbox::{self, send, view};
 use mail::presets::Protection;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use testing::secrets;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
-    })
-}
+use testing::env;
 
 async fn account(
     db: &domain::DatabaseConnection,
@@ -23,7 +19,7 @@ async fn account(
     address: &str,
     password: &str,
 ) -> mailbox::Account {
-    let u = common::webmail_user(db, login, login).await;
+    let u = testing::user(login).name(login).webmail().insert(db).await;
     let a = mailbox::create_account(
         db,
         &secrets(),
@@ -107,7 +103,7 @@ async fn received_until(
 
 #[tokio::test]
 async fn japanese_mail_goes_out_and_comes_back_identical() {
-    let db = common::sqlite().await;
+    let db = testing::sqlite().await;
     let grace = account(&db, "grace", "grace@example.test", "gracepass").await;
     let heidi = account(&db, "heidi", "heidi@example.test", "heidipass").await;
     // What Heidi's mailbox held before.
@@ -209,7 +205,7 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
 
 #[tokio::test]
 async fn a_refused_recipient_keeps_the_message_as_a_draft() {
-    let db = common::sqlite().await;
+    let db = testing::sqlite().await;
     let grace = account(&db, "grace2", "grace@example.test", "gracepass").await;
     let c = send::Compose {
         to: "nobody-here@example.test".into(),
@@ -287,7 +283,7 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
 /// and no authentication where the server takes mail for its own domain.
 #[tokio::test]
 async fn every_sending_mode_of_an_account_delivers() {
-    let db = common::sqlite().await;
+    let db = testing::sqlite().await;
     let grace = account(&db, "grace3", "grace@example.test", "gracepass").await;
     let ivan = account(&db, "ivan", "ivan@example.test", "ivanpass").await;
     let port = |name: &str| -> i32 { env(name).parse().unwrap() };

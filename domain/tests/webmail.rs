@@ -1,7 +1,8 @@
 //! ウェブメール > 機能管理 and the account form, on SQLite and PostgreSQL:
 //! field rules, the three server sources, who may change what, the default
 //! account, stored passwords kept, 利用させる / させない.
-mod common;
+use domain::testing;
+use rstest::rstest;
 
 use domain::audit::Actor;
 use domain::mailbox::account;
@@ -9,7 +10,7 @@ use domain::webmail::{self, AccountInput, Who};
 use domain::{Code, DatabaseConnection, Error};
 use sea_orm::EntityTrait;
 
-use common::secrets;
+use testing::secrets;
 
 fn codes<T: std::fmt::Debug>(r: domain::Result<T>) -> Vec<(&'static str, Code)> {
     match r {
@@ -118,224 +119,223 @@ async fn the_form_reports_every_bad_field() {
     assert!(webmail::check(&shared, false).is_ok());
 }
 
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn accounts_keep_rules_on_both_databases() {
-    for (backend, db) in common::both().await {
-        let s = secrets();
-        let sys = Actor::system();
-        let yamada = common::user(
-            &db,
-            "yamada",
-            "山田",
-            Some("yamada@example.test"),
-            "ja",
-            "user",
-        )
+async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let s = secrets();
+    let sys = Actor::system();
+    let yamada = testing::user("yamada")
+        .name("山田")
+        .email(Some("yamada@example.test"))
+        .insert(&db)
         .await;
-        let other = common::user(&db, "sato", "佐藤", None, "ja", "user").await;
-        let me = Who {
-            user_id: yamada.id,
-            admin: false,
-        };
+    let other = testing::user("sato").name("佐藤").insert(&db).await;
+    let me = Who {
+        user_id: yamada.id,
+        admin: false,
+    };
 
-        // A shared source that nobody has set up is refused at its field.
-        let mut via_admin = own("会社");
-        via_admin.recv_source = "admin".into();
-        via_admin.send_source = "admin".into();
-        assert_eq!(
-            codes(webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin).await),
-            vec![
-                ("recv_source", Code::NotConfigured),
-                ("send_source", Code::NotConfigured)
-            ],
-            "{backend}"
-        );
-        assert!(
-            account::Entity::find().all(&db).await.unwrap().is_empty(),
-            "{backend}: nothing half-saved"
-        );
-        admin_settings(&db).await;
-        let first = webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin)
-            .await
-            .unwrap();
-        assert!(
-            first.is_default,
-            "{backend}: the first account is the default"
-        );
-        assert_ne!(
-            first.pop_password_sealed.as_deref(),
-            Some("secret-1"),
-            "{backend}: sealed"
-        );
+    // A shared source that nobody has set up is refused at its field.
+    let mut via_admin = own("会社");
+    via_admin.recv_source = "admin".into();
+    via_admin.send_source = "admin".into();
+    assert_eq!(
+        codes(webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin).await),
+        vec![
+            ("recv_source", Code::NotConfigured),
+            ("send_source", Code::NotConfigured)
+        ],
+        "{backend}"
+    );
+    assert!(
+        account::Entity::find().all(&db).await.unwrap().is_empty(),
+        "{backend}: nothing half-saved"
+    );
+    admin_settings(&db).await;
+    let first = webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &via_admin)
+        .await
+        .unwrap();
+    assert!(
+        first.is_default,
+        "{backend}: the first account is the default"
+    );
+    assert_ne!(
+        first.pop_password_sealed.as_deref(),
+        Some("secret-1"),
+        "{backend}: sealed"
+    );
 
-        // The user may not manage accounts until webmail is enabled for them.
-        assert!(matches!(
-            webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await,
-            Err(Error::Forbidden)
-        ));
-        webmail::set_enabled(&db, &sys, &[yamada.id], true)
-            .await
-            .unwrap();
-        let second = webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人"))
-            .await
-            .unwrap();
-        assert!(!second.is_default);
-        // Same name twice is refused.
-        assert_eq!(
-            codes(webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await),
-            vec![("name", Code::Duplicate)],
-            "{backend}"
-        );
-        // Someone else's accounts: neither through their ID nor by account ID.
-        assert!(matches!(
-            webmail::save_account(&db, &s, &sys, me, other.id, None, &own("x")).await,
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            webmail::account_for(
-                &db,
-                Who {
-                    user_id: other.id,
-                    admin: false
-                },
-                second.id
-            )
-            .await,
-            Err(Error::NotFound)
-        ));
-        assert!(matches!(
-            webmail::save_account(&db, &s, &sys, me, yamada.id, Some(999_999), &own("x")).await,
-            Err(Error::NotFound)
-        ));
+    // The user may not manage accounts until webmail is enabled for them.
+    assert!(matches!(
+        webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await,
+        Err(Error::Forbidden)
+    ));
+    webmail::set_enabled(&db, &sys, &[yamada.id], true)
+        .await
+        .unwrap();
+    let second = webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人"))
+        .await
+        .unwrap();
+    assert!(!second.is_default);
+    // Same name twice is refused.
+    assert_eq!(
+        codes(webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人")).await),
+        vec![("name", Code::Duplicate)],
+        "{backend}"
+    );
+    // Someone else's accounts: neither through their ID nor by account ID.
+    assert!(matches!(
+        webmail::save_account(&db, &s, &sys, me, other.id, None, &own("x")).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        webmail::account_for(
+            &db,
+            Who {
+                user_id: other.id,
+                admin: false
+            },
+            second.id
+        )
+        .await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        webmail::save_account(&db, &s, &sys, me, yamada.id, Some(999_999), &own("x")).await,
+        Err(Error::NotFound)
+    ));
 
-        // An empty password keeps the stored one; a new one replaces it.
-        let mut edit = AccountInput::of(&second);
-        edit.pop_password.clear();
-        edit.display_name = "山田（個人）".into();
-        let kept = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
-            .await
-            .unwrap();
-        assert_eq!(
-            kept.pop_password_sealed, second.pop_password_sealed,
-            "{backend}"
-        );
-        assert_eq!(kept.display_name, "山田（個人）");
-        edit.pop_password = "secret-2".into();
-        let changed = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
-            .await
-            .unwrap();
-        assert_ne!(changed.pop_password_sealed, second.pop_password_sealed);
-        let login = domain::mailbox::pop_login(&db, &s, &changed, &Default::default())
-            .await
-            .unwrap();
-        assert_eq!(login.password, "secret-2");
-        assert_eq!((login.host.as_str(), login.port), ("pop.example.test", 995));
-        // The admin source resolves to the admin's server, the account's ID.
-        let shared = domain::mailbox::pop_login(&db, &s, &first, &Default::default())
-            .await
-            .unwrap();
-        assert_eq!(
-            (shared.host.as_str(), shared.port),
-            ("pop.company.test", 110)
-        );
-        assert_eq!(shared.user, "yamada");
+    // An empty password keeps the stored one; a new one replaces it.
+    let mut edit = AccountInput::of(&second);
+    edit.pop_password.clear();
+    edit.display_name = "山田（個人）".into();
+    let kept = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.pop_password_sealed, second.pop_password_sealed,
+        "{backend}"
+    );
+    assert_eq!(kept.display_name, "山田（個人）");
+    edit.pop_password = "secret-2".into();
+    let changed = webmail::save_account(&db, &s, &sys, me, yamada.id, Some(second.id), &edit)
+        .await
+        .unwrap();
+    assert_ne!(changed.pop_password_sealed, second.pop_password_sealed);
+    let login = domain::mailbox::pop_login(&db, &s, &changed, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(login.password, "secret-2");
+    assert_eq!((login.host.as_str(), login.port), ("pop.example.test", 995));
+    // The admin source resolves to the admin's server, the account's ID.
+    let shared = domain::mailbox::pop_login(&db, &s, &first, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (shared.host.as_str(), shared.port),
+        ("pop.company.test", 110)
+    );
+    assert_eq!(shared.user, "yamada");
 
-        // 通常使用するアカウント moves; deleting the default hands it on.
-        webmail::set_default(&db, me, yamada.id, second.id)
-            .await
-            .unwrap();
-        let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
-        assert_eq!(
-            list.iter()
-                .map(|a| (a.name.as_str(), a.is_default))
-                .collect::<Vec<_>>(),
-            vec![("個人", true), ("会社", false)],
-            "{backend}"
-        );
-        webmail::delete_account(&db, &sys, me, yamada.id, second.id)
-            .await
-            .unwrap();
-        let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
-        assert_eq!(list.len(), 1);
-        assert!(
-            list[0].is_default,
-            "{backend}: the remaining account became the default"
-        );
+    // 通常使用するアカウント moves; deleting the default hands it on.
+    webmail::set_default(&db, me, yamada.id, second.id)
+        .await
+        .unwrap();
+    let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|a| (a.name.as_str(), a.is_default))
+            .collect::<Vec<_>>(),
+        vec![("個人", true), ("会社", false)],
+        "{backend}"
+    );
+    webmail::delete_account(&db, &sys, me, yamada.id, second.id)
+        .await
+        .unwrap();
+    let list = webmail::accounts_of(&db, yamada.id).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(
+        list[0].is_default,
+        "{backend}: the remaining account became the default"
+    );
 
-        // The admin may forbid users to edit their own accounts.
-        webmail::save_settings(&db, &sys, false, "10", "30")
-            .await
-            .unwrap();
-        assert!(matches!(
-            webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("三つ目")).await,
-            Err(Error::Forbidden)
-        ));
-        assert_eq!(
-            codes(webmail::save_settings(&db, &sys, true, "0", "0").await),
-            vec![
-                ("receive_interval_min", Code::Range { min: 1, max: 1440 }),
-                ("attachment_max_mb", Code::Range { min: 1, max: 100 })
-            ]
-        );
-        let kept = webmail::settings(&db).await.unwrap();
-        assert_eq!(
-            (kept.receive_interval_min, kept.attachment_max_mb),
-            (10, 30),
-            "{backend}: a refused save changes nothing"
-        );
+    // The admin may forbid users to edit their own accounts.
+    webmail::save_settings(&db, &sys, false, "10", "30")
+        .await
+        .unwrap();
+    assert!(matches!(
+        webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("三つ目")).await,
+        Err(Error::Forbidden)
+    ));
+    assert_eq!(
+        codes(webmail::save_settings(&db, &sys, true, "0", "0").await),
+        vec![
+            ("receive_interval_min", Code::Range { min: 1, max: 1440 }),
+            ("attachment_max_mb", Code::Range { min: 1, max: 100 })
+        ]
+    );
+    let kept = webmail::settings(&db).await.unwrap();
+    assert_eq!(
+        (kept.receive_interval_min, kept.attachment_max_mb),
+        (10, 30),
+        "{backend}: a refused save changes nothing"
+    );
 
-        // 利用させない takes the user out of background receiving.
-        let due = domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
+    // 利用させない takes the user out of background receiving.
+    let due = domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(due, vec![first.id], "{backend}");
+    webmail::set_enabled(&db, &sys, &[yamada.id], false)
+        .await
+        .unwrap();
+    assert!(
+        domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
             .await
-            .unwrap();
-        assert_eq!(due, vec![first.id], "{backend}");
-        webmail::set_enabled(&db, &sys, &[yamada.id], false)
+            .unwrap()
+            .is_empty()
+    );
+    let rows = webmail::user_rows(&db, None).await.unwrap();
+    let row = rows.iter().find(|r| r.user_id == yamada.id).unwrap();
+    assert_eq!(
+        (row.enabled, row.account.as_deref(), row.accounts),
+        (false, Some("会社"), 1)
+    );
+    assert_eq!(
+        codes(webmail::set_quota(&db, &sys, yamada.id, "0").await),
+        vec![(
+            "quota_mb",
+            Code::Range {
+                min: 1,
+                max: 1_000_000
+            }
+        )]
+    );
+    assert_eq!(
+        webmail::set_quota(&db, &sys, yamada.id, "50")
             .await
-            .unwrap();
-        assert!(
-            domain::mailbox::due_accounts(&db, std::time::Duration::from_secs(60))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let rows = webmail::user_rows(&db, None).await.unwrap();
-        let row = rows.iter().find(|r| r.user_id == yamada.id).unwrap();
-        assert_eq!(
-            (row.enabled, row.account.as_deref(), row.accounts),
-            (false, Some("会社"), 1)
-        );
-        assert_eq!(
-            codes(webmail::set_quota(&db, &sys, yamada.id, "0").await),
-            vec![(
-                "quota_mb",
-                Code::Range {
-                    min: 1,
-                    max: 1_000_000
-                }
-            )]
-        );
-        assert_eq!(
-            webmail::set_quota(&db, &sys, yamada.id, "50")
-                .await
-                .unwrap(),
-            Some(50)
-        );
-    }
+            .unwrap(),
+        Some(50)
+    );
 }
 
 /// Moving the raw messages to their own table keeps every stored message,
 /// byte for byte, on both databases.
+#[cfg(feature = "servers")]
 #[tokio::test]
 async fn the_upgrade_moves_stored_mail_to_its_own_table() {
     use migrations::MigratorTrait;
     use sea_orm::ConnectionTrait;
     let sqlite_dir = std::env::temp_dir().join(format!("tayori_upgrade_{}", std::process::id()));
     std::fs::create_dir_all(&sqlite_dir).unwrap();
-    let pg = common::postgres().await;
-    let pg_url = common::postgres_url_of(&pg).await;
+    let pg = testing::database("postgres").await;
+    let pg_url = testing::postgres_url_of(&pg).await;
     drop(pg);
     for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
-        let db = domain::db::connect(&url).await.unwrap();
+        let db = testing::migrated(&url).await;
         // Back to the schema before webmail administration (and the
         // folders and uploads that came after it), with mail in it.
         migrations::Migrator::down(&db, Some(3)).await.unwrap();

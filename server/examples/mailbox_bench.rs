@@ -139,7 +139,7 @@ async fn measure(n: usize) -> Vec<Figures> {
     let dir = std::env::temp_dir().join(format!("tayori-lbench-{n}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = domain::db::connect(&domain::db::sqlite_url(&dir))
+    let db = server::open_database(&domain::db::sqlite_url(&dir))
         .await
         .expect("store");
     let account = bench_account(&db).await;

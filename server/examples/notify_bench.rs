@@ -37,7 +37,7 @@ async fn main() {
     let port: u16 = env("MS_SMTP_PORT").parse().expect("port");
     let dir = std::env::temp_dir().join(format!("tayori_bench_{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = domain::db::connect(&domain::db::sqlite_url(&dir))
+    let db = server::open_database(&domain::db::sqlite_url(&dir))
         .await
         .expect("sqlite");
     let key = format!("{}=", "A".repeat(43));

@@ -143,7 +143,7 @@ async fn raw_loop() -> (Duration, usize, u64) {
 async fn tayori(round: usize, base: &Path) -> (Duration, usize, u64) {
     let dir = base.join(format!("store-{round}"));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = domain::db::connect(&domain::db::sqlite_url(&dir))
+    let db = server::open_database(&domain::db::sqlite_url(&dir))
         .await
         .expect("sqlite");
     let key = format!("{}=", "A".repeat(43));

@@ -44,13 +44,23 @@ pub struct Options {
     pub public_url: String,
 }
 
+/// Opens the database and brings its schema up to date. Safe to call from
+/// several processes at once on PostgreSQL: sea-orm-migration records each
+/// migration in one transaction.
+pub async fn open_database(url: &str) -> domain::Result<domain::DatabaseConnection> {
+    use migrations::MigratorTrait;
+    let db = domain::db::connect(url).await?;
+    migrations::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
 /// Opens the database (running migrations) and builds the shared state.
 pub async fn build_state(
     db_url: &str,
     leptos_options: LeptosOptions,
     opts: Options,
 ) -> domain::Result<AppState> {
-    let db = domain::db::connect(db_url).await?;
+    let db = open_database(db_url).await?;
     let secrets =
         domain::secrets::SecretBox::load_or_create(&opts.data_dir, opts.secret_key.as_deref())?;
     Ok(AppState {

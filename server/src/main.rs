@@ -32,7 +32,7 @@ async fn run(config: Config) -> Result<(), String> {
         .unwrap_or(Command::Serve(ServeArgs::default()))
     {
         Command::Admin { login, name } => {
-            let db = domain::db::connect(&db_url)
+            let db = server::open_database(&db_url)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
             let pw = domain::users::create_or_reset_admin(&db, &login, &name)

@@ -32,7 +32,7 @@ fn start_server(dir: &std::path::Path, log: &std::path::Path) -> Child {
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
-        .env("TAYORI_SECRET_KEY", test_key())
+        .env("TAYORI_SECRET_KEY", domain::testing::secret_key())
         .env("TAYORI_MAIL_CA_FILE", env("MS_CA_PEM"))
         .env("TAYORI_SMTP_CONNECTIONS", "2")
         .env("TAYORI_RECEIVE_INTERVAL", "1")

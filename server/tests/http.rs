@@ -4,6 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use domain::DatabaseConnection;
 use http::{Request, StatusCode, header};
+use rstest::rstest;
 use sea_orm::EntityTrait;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -39,40 +40,6 @@ impl Reply {
     }
 }
 
-fn unique() -> String {
-    use rand::Rng;
-    format!(
-        "{}_{:08x}",
-        std::process::id(),
-        rand::thread_rng().r#gen::<u32>()
-    )
-}
-
-async fn db_url(backend: &str) -> String {
-    match backend {
-        "sqlite" => {
-            let dir = std::env::temp_dir().join(format!("tayori_http_{}", unique()));
-            std::fs::create_dir_all(&dir).unwrap();
-            domain::db::sqlite_url(&dir)
-        }
-        _ => {
-            use domain::sea_orm::{ConnectionTrait, Database};
-            let admin_url = std::env::var("TAYORI_TEST_PG_URL").expect(
-                "TAYORI_TEST_PG_URL is not set: run scripts/test.sh, which starts PostgreSQL",
-            );
-            let admin = Database::connect(admin_url.as_str())
-                .await
-                .expect("PostgreSQL reachable");
-            let name = format!("tayori_http_{}", unique());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
-        }
-    }
-}
-
 impl TestApp {
     async fn new(backend: &str, secure: bool) -> Self {
         Self::with_site(backend, secure, "target/site").await
@@ -80,7 +47,8 @@ impl TestApp {
 
     async fn with_site(backend: &str, secure: bool, site_root: &str) -> Self {
         let opts = server::leptos_options(site_root, "127.0.0.1:3000".parse().unwrap());
-        let data_dir = std::env::temp_dir().join(format!("tayori_http_keys_{}", unique()));
+        let data_dir =
+            std::env::temp_dir().join(format!("tayori_http_keys_{}", domain::testing::unique("")));
         let options = server::Options {
             secure_cookies: secure,
             data_dir,
@@ -90,9 +58,10 @@ impl TestApp {
             },
             ..Default::default()
         };
-        let state = server::build_state(&db_url(backend).await, opts, options)
-            .await
-            .unwrap();
+        let state =
+            server::build_state(&domain::testing::database_url(backend).await, opts, options)
+                .await
+                .unwrap();
         let db = state.db.clone();
         TestApp {
             router: server::router(state),
@@ -184,13 +153,11 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-const BACKENDS: [&str; 2] = ["sqlite", "postgres"];
-
 /// The bundle goes out as the compressed copy the browser accepts, to
 /// anyone (the sign-in page needs it), and is revalidated on every use.
 #[tokio::test]
 async fn the_bundle_is_sent_compressed_and_revalidated() {
-    let site = std::env::temp_dir().join(format!("tayori_site_{}", unique()));
+    let site = std::env::temp_dir().join(format!("tayori_site_{}", domain::testing::unique("")));
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     let (raw, br, gz) = (
@@ -201,7 +168,7 @@ async fn the_bundle_is_sent_compressed_and_revalidated() {
     std::fs::write(pkg.join("tayori.js"), raw).unwrap();
     std::fs::write(pkg.join("tayori.js.br"), br).unwrap();
     std::fs::write(pkg.join("tayori.js.gz"), gz).unwrap();
-    let app = TestApp::with_site(BACKENDS[0], false, site.to_str().unwrap()).await;
+    let app = TestApp::with_site("sqlite", false, site.to_str().unwrap()).await;
     let get = |accept: &str| {
         let mut req = Request::get("/pkg/tayori.js");
         if !accept.is_empty() {
@@ -259,229 +226,232 @@ async fn the_bundle_is_sent_compressed_and_revalidated() {
     let _ = std::fs::remove_dir_all(site);
 }
 
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn signed_out_callers_get_401_and_pages_redirect_to_login() {
-    for backend in BACKENDS {
-        let app = TestApp::new(backend, false).await;
-        for f in [
-            "list_orgs",
-            "create_org",
-            "list_users",
-            "get_company",
-            "save_company",
-        ] {
-            let r = app
-                .call(
-                    f,
-                    &[("name", "x"), ("parent", ""), ("org", ""), ("email", "")],
-                    None,
-                )
-                .await;
-            assert_eq!(
-                r.status,
-                StatusCode::UNAUTHORIZED,
-                "{backend} {f}: {}",
-                r.body
-            );
-            assert_eq!(
-                r.json(),
-                serde_json::json!("Unauthenticated"),
-                "{backend} {f}"
-            );
-        }
+async fn signed_out_callers_get_401_and_pages_redirect_to_login(#[case] backend: &str) {
+    let app = TestApp::new(backend, false).await;
+    for f in [
+        "list_orgs",
+        "create_org",
+        "list_users",
+        "get_company",
+        "save_company",
+    ] {
         let r = app
             .call(
-                "create_org",
-                &[("name", "x"), ("parent", "")],
-                Some("tayori_session=forged"),
+                f,
+                &[("name", "x"), ("parent", ""), ("org", ""), ("email", "")],
+                None,
             )
             .await;
         assert_eq!(
             r.status,
             StatusCode::UNAUTHORIZED,
-            "{backend}: forged cookie"
+            "{backend} {f}: {}",
+            r.body
         );
-        let r = app
-            .send(Request::get("/admin/users").body(Body::empty()).unwrap())
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
-        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/login");
-        let r = app
-            .send(Request::get("/login").body(Body::empty()).unwrap())
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}");
-        assert!(
-            r.body.contains("ログイン"),
-            "{backend}: login page renders in Japanese"
-        );
-        assert!(r.body.contains("data-testid=\"login-id\""));
-    }
-}
-
-#[tokio::test]
-async fn non_admins_get_403_from_every_admin_function() {
-    for backend in BACKENDS {
-        let app = TestApp::new(backend, false).await;
-        let admin = app.admin().await;
-        let r = app
-            .call(
-                "create_user",
-                &[
-                    ("login_id", "tanaka"),
-                    ("name", "田中 一郎"),
-                    ("email", "tanaka@example.co.jp"),
-                    ("role", "user"),
-                    ("password", "first-pass-1"),
-                    ("organisation", ""),
-                    ("language", "ja"),
-                ],
-                Some(&admin),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let user = app.login("tanaka", "first-pass-1").await;
-
-        // Before changing the one-time password, even user functions refuse.
-        let r = app.call("list_orgs", &[], Some(&user)).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
-        assert_eq!(r.json(), serde_json::json!("PasswordChangeRequired"));
-        let r = app
-            .call(
-                "change_password",
-                &[
-                    ("current", "first-pass-1"),
-                    ("new_password", "second-pass-2"),
-                    ("confirm", "second-pass-2"),
-                ],
-                Some(&user),
-            )
-            .await;
-        assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
-        assert_eq!(
-            app.call("list_orgs", &[], Some(&user)).await.status,
-            StatusCode::OK
-        );
-
-        let admin_calls: [(&str, &[(&str, &str)]); 10] = [
-            ("create_org", &[("name", "x"), ("parent", "")]),
-            ("rename_org", &[("id", "1"), ("name", "x")]),
-            ("move_org", &[("id", "1"), ("parent", "")]),
-            ("delete_org", &[("id", "1")]),
-            ("list_users", &[("org", "")]),
-            ("get_user", &[("id", "1")]),
-            (
-                "create_user",
-                &[
-                    ("login_id", "x"),
-                    ("name", "x"),
-                    ("email", ""),
-                    ("role", "admin"),
-                    ("password", "12345678"),
-                    ("organisation", ""),
-                    ("language", "ja"),
-                ],
-            ),
-            (
-                "update_user",
-                &[
-                    ("id", "1"),
-                    ("name", "x"),
-                    ("email", ""),
-                    ("role", "user"),
-                    ("organisation", ""),
-                    ("language", "ja"),
-                ],
-            ),
-            ("reset_password", &[("id", "1"), ("password", "12345678")]),
-            ("save_company", &[("name", "x"), ("email", "")]),
-        ];
-        for (f, form) in admin_calls {
-            let r = app.call(f, form, Some(&user)).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
-            assert_eq!(r.json(), serde_json::json!("Forbidden"), "{backend} {f}");
-        }
-        assert_eq!(
-            app.call("get_company", &[], Some(&user)).await.status,
-            StatusCode::FORBIDDEN
-        );
-        // Nothing changed behind the refusals.
-        assert!(
-            domain::orgs::list(&app.db).await.unwrap().is_empty(),
-            "{backend}"
-        );
-        assert!(
-            domain::users::find_by_login(&app.db, "x")
-                .await
-                .unwrap()
-                .is_none()
-        );
-    }
-}
-
-#[tokio::test]
-async fn validation_errors_name_the_field_with_422() {
-    for backend in BACKENDS {
-        let app = TestApp::new(backend, false).await;
-        let admin = app.admin().await;
-        let base = [
-            ("login_id", "suzuki"),
-            ("name", "鈴木 次郎"),
-            ("email", "suzuki@example.co.jp"),
-            ("role", "user"),
-            ("password", "first-pass-1"),
-            ("organisation", ""),
-            ("language", "ja"),
-        ];
-        assert_eq!(
-            app.call("create_user", &base, Some(&admin)).await.status,
-            StatusCode::OK
-        );
-        let r = app.call("create_user", &base, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         assert_eq!(
             r.json(),
-            serde_json::json!({"Invalid": [{"field": "login_id", "code": "duplicate", "param": null}]})
-        );
-        let mut bad = base;
-        bad[0].1 = "other";
-        bad[1].1 = "";
-        bad[2].1 = "no-at-sign";
-        let r = app.call("create_user", &bad, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<String> = r.json()["Invalid"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}:{}",
-                    e["field"].as_str().unwrap(),
-                    e["code"].as_str().unwrap()
-                )
-            })
-            .collect();
-        assert_eq!(
-            fields,
-            ["name:required", "email:invalid_email"],
-            "{backend}"
-        );
-        let long = "あ".repeat(101);
-        let r = app
-            .call(
-                "create_org",
-                &[("name", &long), ("parent", "")],
-                Some(&admin),
-            )
-            .await;
-        assert_eq!(r.json()["Invalid"][0]["code"], "too_long", "{backend}");
-        assert_eq!(r.json()["Invalid"][0]["param"], 100);
-        assert!(
-            domain::users::find_by_login(&app.db, "other")
-                .await
-                .unwrap()
-                .is_none()
+            serde_json::json!("Unauthenticated"),
+            "{backend} {f}"
         );
     }
+    let r = app
+        .call(
+            "create_org",
+            &[("name", "x"), ("parent", "")],
+            Some("tayori_session=forged"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "{backend}: forged cookie"
+    );
+    let r = app
+        .send(Request::get("/admin/users").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/login");
+    let r = app
+        .send(Request::get("/login").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+    assert!(
+        r.body.contains("ログイン"),
+        "{backend}: login page renders in Japanese"
+    );
+    assert!(r.body.contains("data-testid=\"login-id\""));
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn non_admins_get_403_from_every_admin_function(#[case] backend: &str) {
+    let app = TestApp::new(backend, false).await;
+    let admin = app.admin().await;
+    let r = app
+        .call(
+            "create_user",
+            &[
+                ("login_id", "tanaka"),
+                ("name", "田中 一郎"),
+                ("email", "tanaka@example.co.jp"),
+                ("role", "user"),
+                ("password", "first-pass-1"),
+                ("organisation", ""),
+                ("language", "ja"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let user = app.login("tanaka", "first-pass-1").await;
+
+    // Before changing the one-time password, even user functions refuse.
+    let r = app.call("list_orgs", &[], Some(&user)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}");
+    assert_eq!(r.json(), serde_json::json!("PasswordChangeRequired"));
+    let r = app
+        .call(
+            "change_password",
+            &[
+                ("current", "first-pass-1"),
+                ("new_password", "second-pass-2"),
+                ("confirm", "second-pass-2"),
+            ],
+            Some(&user),
+        )
+        .await;
+    assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
+    assert_eq!(
+        app.call("list_orgs", &[], Some(&user)).await.status,
+        StatusCode::OK
+    );
+
+    let admin_calls: [(&str, &[(&str, &str)]); 10] = [
+        ("create_org", &[("name", "x"), ("parent", "")]),
+        ("rename_org", &[("id", "1"), ("name", "x")]),
+        ("move_org", &[("id", "1"), ("parent", "")]),
+        ("delete_org", &[("id", "1")]),
+        ("list_users", &[("org", "")]),
+        ("get_user", &[("id", "1")]),
+        (
+            "create_user",
+            &[
+                ("login_id", "x"),
+                ("name", "x"),
+                ("email", ""),
+                ("role", "admin"),
+                ("password", "12345678"),
+                ("organisation", ""),
+                ("language", "ja"),
+            ],
+        ),
+        (
+            "update_user",
+            &[
+                ("id", "1"),
+                ("name", "x"),
+                ("email", ""),
+                ("role", "user"),
+                ("organisation", ""),
+                ("language", "ja"),
+            ],
+        ),
+        ("reset_password", &[("id", "1"), ("password", "12345678")]),
+        ("save_company", &[("name", "x"), ("email", "")]),
+    ];
+    for (f, form) in admin_calls {
+        let r = app.call(f, form, Some(&user)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+        assert_eq!(r.json(), serde_json::json!("Forbidden"), "{backend} {f}");
+    }
+    assert_eq!(
+        app.call("get_company", &[], Some(&user)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Nothing changed behind the refusals.
+    assert!(
+        domain::orgs::list(&app.db).await.unwrap().is_empty(),
+        "{backend}"
+    );
+    assert!(
+        domain::users::find_by_login(&app.db, "x")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn validation_errors_name_the_field_with_422(#[case] backend: &str) {
+    let app = TestApp::new(backend, false).await;
+    let admin = app.admin().await;
+    let base = [
+        ("login_id", "suzuki"),
+        ("name", "鈴木 次郎"),
+        ("email", "suzuki@example.co.jp"),
+        ("role", "user"),
+        ("password", "first-pass-1"),
+        ("organisation", ""),
+        ("language", "ja"),
+    ];
+    assert_eq!(
+        app.call("create_user", &base, Some(&admin)).await.status,
+        StatusCode::OK
+    );
+    let r = app.call("create_user", &base, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"Invalid": [{"field": "login_id", "code": "duplicate", "param": null}]})
+    );
+    let mut bad = base;
+    bad[0].1 = "other";
+    bad[1].1 = "";
+    bad[2].1 = "no-at-sign";
+    let r = app.call("create_user", &bad, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["field"].as_str().unwrap(),
+                e["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        ["name:required", "email:invalid_email"],
+        "{backend}"
+    );
+    let long = "あ".repeat(101);
+    let r = app
+        .call(
+            "create_org",
+            &[("name", &long), ("parent", "")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.json()["Invalid"][0]["code"], "too_long", "{backend}");
+    assert_eq!(r.json()["Invalid"][0]["param"], 100);
+    assert!(
+        domain::users::find_by_login(&app.db, "other")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -627,12 +597,7 @@ async fn language_switch_is_per_user_and_sets_html_lang() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-fn env_port(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run scripts/test.sh, which starts Dovecot and Postfix")
-    })
-}
-
+#[cfg(feature = "servers")]
 fn mail_form(
     port_var: &str,
     protection: &'static str,
@@ -641,11 +606,11 @@ fn mail_form(
     vec![
         ("preset", "custom".into()),
         ("pop_host", "localhost".into()),
-        ("pop_port", env_port("MS_POP3_PORT")),
+        ("pop_port", domain::testing::env("MS_POP3_PORT")),
         ("pop_protection", "none".into()),
         ("pop_auth", "standard".into()),
         ("smtp_host", "localhost".into()),
-        ("smtp_port", env_port(port_var)),
+        ("smtp_port", domain::testing::env(port_var)),
         ("smtp_protection", protection.into()),
         ("smtp_auth", "smtp".into()),
         ("smtp_mechanism", mechanism.into()),
@@ -657,6 +622,7 @@ fn mail_form(
     ]
 }
 
+#[cfg(feature = "servers")]
 impl TestApp {
     async fn post_form(&self, path: &str, form: &[(&str, String)], cookie: Option<&str>) -> Reply {
         let body = form
@@ -673,12 +639,14 @@ impl TestApp {
     }
 }
 
+#[cfg(feature = "servers")]
 fn ndjson(body: &str) -> Vec<Value> {
     body.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
 
+#[cfg(feature = "servers")]
 #[tokio::test]
 async fn connection_test_streams_steps_and_advises() {
     let app = TestApp::new("sqlite", false).await;
@@ -803,6 +771,7 @@ async fn connection_test_streams_steps_and_advises() {
     assert_eq!(r.json()["Invalid"][0]["field"], "smtp_port");
 }
 
+#[cfg(feature = "servers")]
 #[tokio::test]
 async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
     let app = TestApp::new("sqlite", false).await;
@@ -842,7 +811,7 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
     loop {
         let tcp = mail::net::connect(
             "127.0.0.1",
-            env_port("MS_POP3_PORT").parse().unwrap(),
+            domain::testing::env("MS_POP3_PORT").parse().unwrap(),
             std::time::Duration::from_secs(5),
             &mut mail::diag::silent,
         )
@@ -926,592 +895,577 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
     );
 }
 
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn schedule_functions_check_the_caller_and_take_checkbox_lists() {
-    for backend in BACKENDS {
-        let app = TestApp::new(backend, false).await;
-        let admin = app.admin().await;
-        for (login, email) in [("sato", "sato@example.test"), ("kato", "")] {
-            let r = app
-                .call(
-                    "create_user",
-                    &[
-                        ("login_id", login),
-                        ("name", login),
-                        ("email", email),
-                        ("role", "user"),
-                        ("password", "first-pass-1"),
-                        ("organisation", ""),
-                        ("language", "ja"),
-                    ],
-                    Some(&admin),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        }
-        let user_id = |login: &'static str| {
-            let db = app.db.clone();
-            async move {
-                domain::users::find_by_login(&db, login)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id
-            }
-        };
-        let (sato, kato) = (user_id("sato").await, user_id("kato").await);
-
-        // Signed out: 401 for every schedule function.
-        for f in [
-            "schedule_calendar",
-            "list_memos",
-            "list_outbox",
-            "schedule_new_form",
-        ] {
-            let r = app.call(f, &[("view", "week"), ("date", "")], None).await;
-            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
-        }
-
-        // Participants as the checkboxes post them (user_ids[] repeated),
-        // from a plain HTML form: a redirect to the entry with its outcome.
-        let (s, k) = (sato.to_string(), kato.to_string());
-        let form: Vec<(&str, String)> = vec![
-            ("title", "週次定例".into()),
-            ("start_date", "2026-12-07".into()),
-            ("start_time", "09:30".into()),
-            ("end_date", "2026-12-07".into()),
-            ("end_time", "10:00".into()),
-            ("notify_method", "mail".into()),
-            ("skip_self", "on".into()),
-            ("user_ids[]", s.clone()),
-            ("user_ids[]", k.clone()),
-        ];
-        let mut req = Request::post("/api/save_schedule_entry")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, &admin);
-        req = req.header(header::REFERER, "http://localhost/schedule/new");
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let r = app.send(req.body(Body::from(body)).unwrap()).await;
-        assert!(
-            r.status.is_redirection(),
-            "{backend}: {} {}",
-            r.status,
-            r.body
-        );
-        let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
-        // Notifications are off (no mail server set up): the redirect says so
-        // and names the participant without an address.
-        assert!(location.starts_with("/schedule/entry/"), "{location}");
-        assert!(location.contains("off=disabled"), "{location}");
-        let entries = domain::schedule::entry::Entity::find()
-            .all(&app.db)
-            .await
-            .unwrap();
-        assert_eq!(entries.len(), 1, "{backend}");
-        let id = entries[0].id.to_string();
-
-        // A participant may see and change it; the user's week shows it.
-        let sato_c = app.login("sato", "first-pass-1").await;
+async fn schedule_functions_check_the_caller_and_take_checkbox_lists(#[case] backend: &str) {
+    let app = TestApp::new(backend, false).await;
+    let admin = app.admin().await;
+    for (login, email) in [("sato", "sato@example.test"), ("kato", "")] {
         let r = app
             .call(
-                "change_password",
+                "create_user",
                 &[
-                    ("current", "first-pass-1"),
-                    ("new_password", "second-pass-2"),
-                    ("confirm", "second-pass-2"),
+                    ("login_id", login),
+                    ("name", login),
+                    ("email", email),
+                    ("role", "user"),
+                    ("password", "first-pass-1"),
+                    ("organisation", ""),
+                    ("language", "ja"),
                 ],
-                Some(&sato_c),
-            )
-            .await;
-        assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
-        let r = app
-            .call(
-                "schedule_calendar",
-                &[("view", "week"), ("date", "2026-12-09")],
-                Some(&sato_c),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let cal = r.json();
-        assert_eq!(cal["days"][0]["label"], "12/7(月)", "{backend}");
-        assert_eq!(
-            cal["rows"][0]["cells"][0][0]["title"], "週次定例",
-            "{backend}"
-        );
-        assert_eq!(
-            cal["rows"][0]["cells"][0][0]["time"], "09:30〜10:00",
-            "{backend}"
-        );
-
-        // Admin-only functions refuse the user.
-        for (f, form) in [
-            ("list_outbox", vec![("status", "")]),
-            ("resend_outbox", vec![("id", "1")]),
-            ("save_schedule_titles", vec![("titles", "x")]),
-            ("save_time_zone", vec![("time_zone", "UTC")]),
-            ("schedule_settings", vec![]),
-        ] {
-            let r = app.call(f, &form, Some(&sato_c)).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
-        }
-
-        // Bad input: the field is named, nothing is saved.
-        let r = app
-            .call(
-                "save_schedule_entry",
-                &[
-                    ("id", &id),
-                    ("title", ""),
-                    ("start_date", "2026-02-30"),
-                    ("start_time", "09:00"),
-                    ("user_ids[]", &s),
-                ],
-                Some(&sato_c),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{backend}: {}",
-            r.body
-        );
-        let fields: Vec<String> = r.json()["Invalid"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(fields, vec!["title", "start_date"], "{backend}");
-        let r = app
-            .call(
-                "save_time_zone",
-                &[("time_zone", "Mars/Olympus")],
                 Some(&admin),
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
-        assert_eq!(r.json()["Invalid"][0]["field"], "time_zone", "{backend}");
-
-        // Someone else's memo is not found.
-        let r = app
-            .call("mark_memo_read", &[("id", "999")], Some(&sato_c))
-            .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}");
+        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
     }
+    let user_id = |login: &'static str| {
+        let db = app.db.clone();
+        async move {
+            domain::users::find_by_login(&db, login)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (sato, kato) = (user_id("sato").await, user_id("kato").await);
+
+    // Signed out: 401 for every schedule function.
+    for f in [
+        "schedule_calendar",
+        "list_memos",
+        "list_outbox",
+        "schedule_new_form",
+    ] {
+        let r = app.call(f, &[("view", "week"), ("date", "")], None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
+    }
+
+    // Participants as the checkboxes post them (user_ids[] repeated),
+    // from a plain HTML form: a redirect to the entry with its outcome.
+    let (s, k) = (sato.to_string(), kato.to_string());
+    let form: Vec<(&str, String)> = vec![
+        ("title", "週次定例".into()),
+        ("start_date", "2026-12-07".into()),
+        ("start_time", "09:30".into()),
+        ("end_date", "2026-12-07".into()),
+        ("end_time", "10:00".into()),
+        ("notify_method", "mail".into()),
+        ("skip_self", "on".into()),
+        ("user_ids[]", s.clone()),
+        ("user_ids[]", k.clone()),
+    ];
+    let mut req = Request::post("/api/save_schedule_entry")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, &admin);
+    req = req.header(header::REFERER, "http://localhost/schedule/new");
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = app.send(req.body(Body::from(body)).unwrap()).await;
+    assert!(
+        r.status.is_redirection(),
+        "{backend}: {} {}",
+        r.status,
+        r.body
+    );
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+    // Notifications are off (no mail server set up): the redirect says so
+    // and names the participant without an address.
+    assert!(location.starts_with("/schedule/entry/"), "{location}");
+    assert!(location.contains("off=disabled"), "{location}");
+    let entries = domain::schedule::entry::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{backend}");
+    let id = entries[0].id.to_string();
+
+    // A participant may see and change it; the user's week shows it.
+    let sato_c = app.login("sato", "first-pass-1").await;
+    let r = app
+        .call(
+            "change_password",
+            &[
+                ("current", "first-pass-1"),
+                ("new_password", "second-pass-2"),
+                ("confirm", "second-pass-2"),
+            ],
+            Some(&sato_c),
+        )
+        .await;
+    assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
+    let r = app
+        .call(
+            "schedule_calendar",
+            &[("view", "week"), ("date", "2026-12-09")],
+            Some(&sato_c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let cal = r.json();
+    assert_eq!(cal["days"][0]["label"], "12/7(月)", "{backend}");
+    assert_eq!(
+        cal["rows"][0]["cells"][0][0]["title"], "週次定例",
+        "{backend}"
+    );
+    assert_eq!(
+        cal["rows"][0]["cells"][0][0]["time"], "09:30〜10:00",
+        "{backend}"
+    );
+
+    // Admin-only functions refuse the user.
+    for (f, form) in [
+        ("list_outbox", vec![("status", "")]),
+        ("resend_outbox", vec![("id", "1")]),
+        ("save_schedule_titles", vec![("titles", "x")]),
+        ("save_time_zone", vec![("time_zone", "UTC")]),
+        ("schedule_settings", vec![]),
+    ] {
+        let r = app.call(f, &form, Some(&sato_c)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+    }
+
+    // Bad input: the field is named, nothing is saved.
+    let r = app
+        .call(
+            "save_schedule_entry",
+            &[
+                ("id", &id),
+                ("title", ""),
+                ("start_date", "2026-02-30"),
+                ("start_time", "09:00"),
+                ("user_ids[]", &s),
+            ],
+            Some(&sato_c),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend}: {}",
+        r.body
+    );
+    let fields: Vec<String> = r.json()["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, vec!["title", "start_date"], "{backend}");
+    let r = app
+        .call(
+            "save_time_zone",
+            &[("time_zone", "Mars/Olympus")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+    assert_eq!(r.json()["Invalid"][0]["field"], "time_zone", "{backend}");
+
+    // Someone else's memo is not found.
+    let r = app
+        .call("mark_memo_read", &[("id", "999")], Some(&sato_c))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}");
 }
 
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
-async fn webmail_functions_check_the_caller_and_hide_other_accounts() {
-    for backend in BACKENDS {
-        let app = TestApp::new(backend, false).await;
-        let admin = app.admin().await;
-        let mut cookies = Vec::new();
-        for login in ["sato", "kato"] {
-            let r = app
-                .call(
-                    "create_user",
-                    &[
-                        ("login_id", login),
-                        ("name", login),
-                        ("email", &format!("{login}@example.test")),
-                        ("role", "user"),
-                        ("password", "first-pass-1"),
-                        ("organisation", ""),
-                        ("language", "ja"),
-                    ],
-                    Some(&admin),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-            let c = app.login(login, "first-pass-1").await;
-            app.call(
-                "change_password",
-                &[
-                    ("current", "first-pass-1"),
-                    ("new_password", "second-pass-2"),
-                    ("confirm", "second-pass-2"),
-                ],
-                Some(&c),
-            )
-            .await;
-            cookies.push(c);
-        }
-        let (sato_c, kato_c) = (&cookies[0], &cookies[1]);
-        let id_of = |login: &'static str| {
-            let db = app.db.clone();
-            async move {
-                domain::users::find_by_login(&db, login)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id
-            }
-        };
-        let (sato, kato) = (id_of("sato").await, id_of("kato").await);
-
-        // Signed out: 401 everywhere; users: 403 from the admin's functions.
-        for f in [
-            "webmail_users",
-            "mail_home",
-            "receive_status",
-            "account_log",
-            "import_accounts",
-            "optimize_index",
-        ] {
-            let r = app
-                .call(f, &[("account", "1"), ("id", "1"), ("data", "")], None)
-                .await;
-            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
-        }
-        for f in [
-            "webmail_users",
-            "webmail_enable",
-            "set_mail_quota",
-            "get_webmail_settings",
-            "import_accounts",
-            "optimize_index",
-            "index_status",
-        ] {
-            let r = app
-                .call(f, &[("user_id", "1"), ("data", "")], Some(sato_c))
-                .await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
-        }
+async fn webmail_functions_check_the_caller_and_hide_other_accounts(#[case] backend: &str) {
+    let app = TestApp::new(backend, false).await;
+    let admin = app.admin().await;
+    let mut cookies = Vec::new();
+    for login in ["sato", "kato"] {
         let r = app
-            .send(
-                Request::get("/admin/webmail/export.csv")
-                    .header(header::COOKIE, sato_c.as_str())
-                    .body(Body::empty())
-                    .unwrap(),
+            .call(
+                "create_user",
+                &[
+                    ("login_id", login),
+                    ("name", login),
+                    ("email", &format!("{login}@example.test")),
+                    ("role", "user"),
+                    ("password", "first-pass-1"),
+                    ("organisation", ""),
+                    ("language", "ja"),
+                ],
+                Some(&admin),
             )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: export");
-
-        // The admin enables both (checkboxes as user_ids[]) and adds an
-        // account for sato with its own server.
-        let (s, k) = (sato.to_string(), kato.to_string());
-        let form = [("enable", "on"), ("user_ids[]", &s), ("user_ids[]", &k)];
-        let r = app.call("webmail_enable", &form, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let account = [
-            ("owner", s.as_str()),
-            ("name", "会社"),
-            ("email", "sato@example.test"),
-            ("recv_source", "own"),
-            ("pop_host", "pop.example.test"),
-            ("pop_port", "110"),
-            ("pop_protection", "none"),
-            ("pop_user", "sato"),
-            ("pop_password", "pop-secret-9"),
-            ("timeout_secs", "30"),
-            ("send_source", "own"),
-            ("smtp_host", "smtp.example.test"),
-            ("smtp_port", "587"),
-            ("smtp_protection", "starttls"),
-            ("smtp_auth", "smtp"),
-        ];
-        let r = app.call("save_account", &account, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let id: String = r.body.trim().to_owned();
-
-        // A bad field is a 422 naming it; nothing is added.
-        let mut bad = account.to_vec();
-        bad[2] = ("email", "sato@");
-        let r = app.call("save_account", &bad, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
-        assert!(r.body.contains("\"field\":\"email\""), "{}", r.body);
-
-        // Its owner sees it, never its password.
-        let r = app.call("account_form", &[("id", &id)], Some(sato_c)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        assert!(!r.body.contains("pop-secret-9"), "{}", r.body);
-        assert!(r.body.contains("\"pop_password_set\":true"), "{}", r.body);
-        let r = app.call("mail_home", &[], Some(sato_c)).await;
-        assert!(r.body.contains("会社"), "{}", r.body);
-
-        // Another user cannot read, receive, change or delete it by its ID.
-        for (f, form) in [
-            ("account_form", vec![("id", id.as_str())]),
-            ("account_log", vec![("id", id.as_str())]),
-            ("receive_status", vec![("account", id.as_str())]),
-            ("receive_now", vec![("account", id.as_str())]),
-            ("mail_home", vec![("account", id.as_str())]),
-            ("user_accounts", vec![("user_id", s.as_str())]),
-        ] {
-            let r = app.call(f, &form, Some(kato_c)).await;
-            assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
+        let c = app.login(login, "first-pass-1").await;
+        app.call(
+            "change_password",
+            &[
+                ("current", "first-pass-1"),
+                ("new_password", "second-pass-2"),
+                ("confirm", "second-pass-2"),
+            ],
+            Some(&c),
+        )
+        .await;
+        cookies.push(c);
+    }
+    let (sato_c, kato_c) = (&cookies[0], &cookies[1]);
+    let id_of = |login: &'static str| {
+        let db = app.db.clone();
+        async move {
+            domain::users::find_by_login(&db, login)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
         }
-        for (f, form) in [
-            (
-                "delete_account",
-                vec![("owner", s.as_str()), ("id", id.as_str())],
-            ),
-            (
-                "set_default_account",
-                vec![("owner", s.as_str()), ("id", id.as_str())],
-            ),
-        ] {
-            let r = app.call(f, &form, Some(kato_c)).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
-        }
-        let mut theirs = account.to_vec();
-        theirs.push(("id", &id));
-        let r = app.call("save_account", &theirs, Some(kato_c)).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: {}", r.body);
-        // Posting it as one's own account with sato's ID finds nothing.
-        theirs[0] = ("owner", &k);
-        let r = app.call("save_account", &theirs, Some(kato_c)).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
-        assert_eq!(
-            domain::webmail::accounts_of(&app.db, sato).await.unwrap()[0].pop_user,
-            "sato",
-            "{backend}: unchanged"
-        );
+    };
+    let (sato, kato) = (id_of("sato").await, id_of("kato").await);
 
-        // Mail in sato's account: an HTML message with a Japanese-named
-        // attachment. Only sato reads it, by function or by URL.
-        let raw = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.test>\r\nTo: sato@example.test\r\n\
+    // Signed out: 401 everywhere; users: 403 from the admin's functions.
+    for f in [
+        "webmail_users",
+        "mail_home",
+        "receive_status",
+        "account_log",
+        "import_accounts",
+        "optimize_index",
+    ] {
+        let r = app
+            .call(f, &[("account", "1"), ("id", "1"), ("data", "")], None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend} {f}");
+    }
+    for f in [
+        "webmail_users",
+        "webmail_enable",
+        "set_mail_quota",
+        "get_webmail_settings",
+        "import_accounts",
+        "optimize_index",
+        "index_status",
+    ] {
+        let r = app
+            .call(f, &[("user_id", "1"), ("data", "")], Some(sato_c))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+    }
+    let r = app
+        .send(
+            Request::get("/admin/webmail/export.csv")
+                .header(header::COOKIE, sato_c.as_str())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: export");
+
+    // The admin enables both (checkboxes as user_ids[]) and adds an
+    // account for sato with its own server.
+    let (s, k) = (sato.to_string(), kato.to_string());
+    let form = [("enable", "on"), ("user_ids[]", &s), ("user_ids[]", &k)];
+    let r = app.call("webmail_enable", &form, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let account = [
+        ("owner", s.as_str()),
+        ("name", "会社"),
+        ("email", "sato@example.test"),
+        ("recv_source", "own"),
+        ("pop_host", "pop.example.test"),
+        ("pop_port", "110"),
+        ("pop_protection", "none"),
+        ("pop_user", "sato"),
+        ("pop_password", "pop-secret-9"),
+        ("timeout_secs", "30"),
+        ("send_source", "own"),
+        ("smtp_host", "smtp.example.test"),
+        ("smtp_port", "587"),
+        ("smtp_protection", "starttls"),
+        ("smtp_auth", "smtp"),
+    ];
+    let r = app.call("save_account", &account, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let id: String = r.body.trim().to_owned();
+
+    // A bad field is a 422 naming it; nothing is added.
+    let mut bad = account.to_vec();
+    bad[2] = ("email", "sato@");
+    let r = app.call("save_account", &bad, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+    assert!(r.body.contains("\"field\":\"email\""), "{}", r.body);
+
+    // Its owner sees it, never its password.
+    let r = app.call("account_form", &[("id", &id)], Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    assert!(!r.body.contains("pop-secret-9"), "{}", r.body);
+    assert!(r.body.contains("\"pop_password_set\":true"), "{}", r.body);
+    let r = app.call("mail_home", &[], Some(sato_c)).await;
+    assert!(r.body.contains("会社"), "{}", r.body);
+
+    // Another user cannot read, receive, change or delete it by its ID.
+    for (f, form) in [
+        ("account_form", vec![("id", id.as_str())]),
+        ("account_log", vec![("id", id.as_str())]),
+        ("receive_status", vec![("account", id.as_str())]),
+        ("receive_now", vec![("account", id.as_str())]),
+        ("mail_home", vec![("account", id.as_str())]),
+        ("user_accounts", vec![("user_id", s.as_str())]),
+    ] {
+        let r = app.call(f, &form, Some(kato_c)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
+    }
+    for (f, form) in [
+        (
+            "delete_account",
+            vec![("owner", s.as_str()), ("id", id.as_str())],
+        ),
+        (
+            "set_default_account",
+            vec![("owner", s.as_str()), ("id", id.as_str())],
+        ),
+    ] {
+        let r = app.call(f, &form, Some(kato_c)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend} {f}: {}", r.body);
+    }
+    let mut theirs = account.to_vec();
+    theirs.push(("id", &id));
+    let r = app.call("save_account", &theirs, Some(kato_c)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend}: {}", r.body);
+    // Posting it as one's own account with sato's ID finds nothing.
+    theirs[0] = ("owner", &k);
+    let r = app.call("save_account", &theirs, Some(kato_c)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+    assert_eq!(
+        domain::webmail::accounts_of(&app.db, sato).await.unwrap()[0].pop_user,
+        "sato",
+        "{backend}: unchanged"
+    );
+
+    // Mail in sato's account: an HTML message with a Japanese-named
+    // attachment. Only sato reads it, by function or by URL.
+    let raw = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.test>\r\nTo: sato@example.test\r\n\
 Subject: =?UTF-8?B?6KaL56mN44KK?=\r\nMIME-Version: 1.0\r\n\
 Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n\
 Content-Type: text/html; charset=UTF-8\r\n\r\n<p onclick=\"x()\">本文</p><script>alert(1)</script><img src=\"https://tracker.test/p.gif\">\r\n\
 --b1\r\nContent-Type: application/pdf\r\n\
 Content-Disposition: attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf\r\n\
 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
-        let account_id: i32 = id.parse().unwrap();
-        let msg = domain::mailbox::store(
-            &app.db,
-            account_id,
-            domain::mailbox::INBOX,
-            vec![raw.as_bytes().to_vec()],
-        )
-        .await
-        .unwrap()[0];
-        let m = msg.to_string();
-        let get = |path: String, cookie: Option<&String>| {
-            let mut b = Request::get(path);
-            if let Some(c) = cookie {
-                b = b.header(header::COOKIE, c.as_str());
-            }
-            app.send(b.body(Body::empty()).unwrap())
-        };
+    let account_id: i32 = id.parse().unwrap();
+    let msg = domain::mailbox::store(
+        &app.db,
+        account_id,
+        domain::mailbox::INBOX,
+        vec![raw.as_bytes().to_vec()],
+    )
+    .await
+    .unwrap()[0];
+    let m = msg.to_string();
+    let get = |path: String, cookie: Option<&String>| {
+        let mut b = Request::get(path);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c.as_str());
+        }
+        app.send(b.body(Body::empty()).unwrap())
+    };
+    let r = app
+        .call("mail_list", &[("account", &id)], Some(sato_c))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    assert!(r.body.contains("見積り"), "{}", r.body);
+    assert!(r.body.contains("\"attach\":true"), "{}", r.body);
+    let r = app.call("read_message", &[("id", &m)], Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    assert!(
+        r.body.contains("見積書.pdf") && r.body.contains("\"remote_images\":1"),
+        "{}",
+        r.body
+    );
+    let r = get(format!("/mail/message/{m}/html"), Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+    let csp = r
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("sandbox")
+            && csp.contains("img-src data:;"),
+        "{csp}"
+    );
+    assert!(
+        r.body.contains("本文")
+            && !r.body.contains("<script")
+            && !r.body.contains("onclick")
+            && !r.body.contains("tracker.test"),
+        "{}",
+        r.body
+    );
+    let r = get(format!("/mail/message/{m}/html?images=1"), Some(sato_c)).await;
+    assert!(r.body.contains("https://tracker.test/p.gif"), "{}", r.body);
+    let r = get(format!("/mail/message/{m}/attachment/0"), Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+    let cd = r
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cd.contains("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf"),
+        "{cd}"
+    );
+    assert!(r.body.starts_with("%PDF-1.4"), "{}", r.body);
+    let r = get(format!("/mail/message/{m}/source"), Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+
+    // Moved into 下書き and opened as a draft: the editor (part of our
+    // page, not the sandboxed frame) gets the HTML cleaned and without
+    // the remote image; then back to 受信箱 for the checks below.
+    for (target, open_as_draft) in [("drafts", true), ("inbox", false)] {
         let r = app
-            .call("mail_list", &[("account", &id)], Some(sato_c))
+            .call(
+                "mail_action",
+                &[
+                    ("account", &id),
+                    ("ids[]", &m),
+                    ("action", "move"),
+                    ("target", target),
+                ],
+                Some(sato_c),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        assert!(r.body.contains("見積り"), "{}", r.body);
-        assert!(r.body.contains("\"attach\":true"), "{}", r.body);
-        let r = app.call("read_message", &[("id", &m)], Some(sato_c)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        assert!(
-            r.body.contains("見積書.pdf") && r.body.contains("\"remote_images\":1"),
-            "{}",
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{backend} to {target}: {}",
             r.body
         );
-        let r = get(format!("/mail/message/{m}/html"), Some(sato_c)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}");
-        let csp = r
-            .headers
-            .get(header::CONTENT_SECURITY_POLICY)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            csp.contains("default-src 'none'")
-                && csp.contains("sandbox")
-                && csp.contains("img-src data:;"),
-            "{csp}"
-        );
-        assert!(
-            r.body.contains("本文")
-                && !r.body.contains("<script")
-                && !r.body.contains("onclick")
-                && !r.body.contains("tracker.test"),
-            "{}",
-            r.body
-        );
-        let r = get(format!("/mail/message/{m}/html?images=1"), Some(sato_c)).await;
-        assert!(r.body.contains("https://tracker.test/p.gif"), "{}", r.body);
-        let r = get(format!("/mail/message/{m}/attachment/0"), Some(sato_c)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}");
-        let cd = r
-            .headers
-            .get(header::CONTENT_DISPOSITION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            cd.contains("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf"),
-            "{cd}"
-        );
-        assert!(r.body.starts_with("%PDF-1.4"), "{}", r.body);
-        let r = get(format!("/mail/message/{m}/source"), Some(sato_c)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}");
-
-        // Moved into 下書き and opened as a draft: the editor (part of our
-        // page, not the sandboxed frame) gets the HTML cleaned and without
-        // the remote image; then back to 受信箱 for the checks below.
-        for (target, open_as_draft) in [("drafts", true), ("inbox", false)] {
-            let r = app
-                .call(
-                    "mail_action",
-                    &[
-                        ("account", &id),
-                        ("ids[]", &m),
-                        ("action", "move"),
-                        ("target", target),
-                    ],
-                    Some(sato_c),
-                )
-                .await;
-            assert_eq!(
-                r.status,
-                StatusCode::OK,
-                "{backend} to {target}: {}",
-                r.body
-            );
-            if open_as_draft {
-                let r = app
-                    .call(
-                        "compose_form",
-                        &[("account", &id), ("mode", "draft"), ("id", &m)],
-                        Some(sato_c),
-                    )
-                    .await;
-                assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-                assert!(
-                    r.body.contains("本文")
-                        && !r.body.contains("tracker.test")
-                        && !r.body.contains("<script"),
-                    "{}",
-                    r.body
-                );
-            }
-        }
-
-        // kato, with an account of his own, and the admin get nothing of it.
-        let mut katos = account.to_vec();
-        katos[0] = ("owner", &k);
-        let r = app.call("save_account", &katos, Some(&admin)).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let kato_account = r.body.trim().to_owned();
-        for c in [kato_c, &admin] {
-            for path in [
-                format!("/mail/message/{m}/html"),
-                format!("/mail/message/{m}/attachment/0"),
-                format!("/mail/message/{m}/source"),
-            ] {
-                let r = get(path.clone(), Some(c)).await;
-                assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {path}");
-            }
-            for (f, form) in [
-                ("read_message", vec![("id", m.as_str())]),
-                ("allow_images", vec![("id", m.as_str())]),
-                ("mail_list", vec![("account", id.as_str())]),
-                (
-                    "mail_action",
-                    vec![
-                        ("account", id.as_str()),
-                        ("ids[]", m.as_str()),
-                        ("action", "delete"),
-                    ],
-                ),
-                (
-                    "mail_folder",
-                    vec![("account", id.as_str()), ("name", "盗み見")],
-                ),
-            ] {
-                let r = app.call(f, &form, Some(c)).await;
-                assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
-            }
-        }
-        // Nor through 作成: sato's message as a draft, reply or forward of
-        // kato's account, or sato's account itself.
-        for mode in ["draft", "reply", "forward", "forward_attach"] {
+        if open_as_draft {
             let r = app
                 .call(
                     "compose_form",
-                    &[("account", &kato_account), ("mode", mode), ("id", &m)],
-                    Some(kato_c),
+                    &[("account", &id), ("mode", "draft"), ("id", &m)],
+                    Some(sato_c),
                 )
                 .await;
-            assert_eq!(
-                r.status,
-                StatusCode::NOT_FOUND,
-                "{backend} {mode}: {}",
+            assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+            assert!(
+                r.body.contains("本文")
+                    && !r.body.contains("tracker.test")
+                    && !r.body.contains("<script"),
+                "{}",
                 r.body
             );
         }
+    }
+
+    // kato, with an account of his own, and the admin get nothing of it.
+    let mut katos = account.to_vec();
+    katos[0] = ("owner", &k);
+    let r = app.call("save_account", &katos, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let kato_account = r.body.trim().to_owned();
+    for c in [kato_c, &admin] {
+        for path in [
+            format!("/mail/message/{m}/html"),
+            format!("/mail/message/{m}/attachment/0"),
+            format!("/mail/message/{m}/source"),
+        ] {
+            let r = get(path.clone(), Some(c)).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {path}");
+        }
+        for (f, form) in [
+            ("read_message", vec![("id", m.as_str())]),
+            ("allow_images", vec![("id", m.as_str())]),
+            ("mail_list", vec![("account", id.as_str())]),
+            (
+                "mail_action",
+                vec![
+                    ("account", id.as_str()),
+                    ("ids[]", m.as_str()),
+                    ("action", "delete"),
+                ],
+            ),
+            (
+                "mail_folder",
+                vec![("account", id.as_str()), ("name", "盗み見")],
+            ),
+        ] {
+            let r = app.call(f, &form, Some(c)).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {f}: {}", r.body);
+        }
+    }
+    // Nor through 作成: sato's message as a draft, reply or forward of
+    // kato's account, or sato's account itself.
+    for mode in ["draft", "reply", "forward", "forward_attach"] {
         let r = app
-            .call("compose_form", &[("account", &id)], Some(kato_c))
+            .call(
+                "compose_form",
+                &[("account", &kato_account), ("mode", mode), ("id", &m)],
+                Some(kato_c),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
-        // Without an account 作成 writes from kato's own default one.
-        let r = app
-            .call("compose_form", &[("account", "0")], Some(kato_c))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        assert!(
-            r.body.contains(&format!("\"account\":{kato_account}")),
-            "{backend}: {}",
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{backend} {mode}: {}",
             r.body
         );
-        // send_mail takes JSON (its uploads are a list).
-        let send_mail_as_kato = |body: String| {
-            app.send(
-                Request::post("/api/send_mail")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .header(header::ACCEPT, "application/json")
-                    .header(header::COOKIE, kato_c.as_str())
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-        };
-        for (account, carry) in [(id.as_str(), "0"), (kato_account.as_str(), m.as_str())] {
-            let body = format!(
-                r#"{{"account":{account},"to":"kato@example.test","subject":"x","carry":{carry},"draft_only":true}}"#
-            );
-            let r = send_mail_as_kato(body).await;
-            assert_eq!(
-                r.status,
-                StatusCode::NOT_FOUND,
-                "{backend} send_mail {account}/{carry}: {}",
-                r.body
-            );
-        }
-        // Through his own account, sato's message IDs change nothing.
-        for action in ["delete", "read", "flag"] {
-            let r = app
-                .call(
-                    "mail_action",
-                    &[
-                        ("account", &kato_account),
-                        ("ids[]", &m),
-                        ("action", action),
-                    ],
-                    Some(kato_c),
-                )
-                .await;
-            assert_eq!(
-                (r.status, r.body.trim()),
-                (StatusCode::OK, "0"),
-                "{backend} {action}"
-            );
-        }
+    }
+    let r = app
+        .call("compose_form", &[("account", &id)], Some(kato_c))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+    // Without an account 作成 writes from kato's own default one.
+    let r = app
+        .call("compose_form", &[("account", "0")], Some(kato_c))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    assert!(
+        r.body.contains(&format!("\"account\":{kato_account}")),
+        "{backend}: {}",
+        r.body
+    );
+    // send_mail takes JSON (its uploads are a list).
+    let send_mail_as_kato = |body: String| {
+        app.send(
+            Request::post("/api/send_mail")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header(header::COOKIE, kato_c.as_str())
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    for (account, carry) in [(id.as_str(), "0"), (kato_account.as_str(), m.as_str())] {
+        let body = format!(
+            r#"{{"account":{account},"to":"kato@example.test","subject":"x","carry":{carry},"draft_only":true}}"#
+        );
+        let r = send_mail_as_kato(body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{backend} send_mail {account}/{carry}: {}",
+            r.body
+        );
+    }
+    // Through his own account, sato's message IDs change nothing.
+    for action in ["delete", "read", "flag"] {
         let r = app
             .call(
                 "mail_action",
                 &[
                     ("account", &kato_account),
                     ("ids[]", &m),
-                    ("action", "move"),
-                    ("target", "trash"),
+                    ("action", action),
                 ],
                 Some(kato_c),
             )
@@ -1519,97 +1473,114 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
         assert_eq!(
             (r.status, r.body.trim()),
             (StatusCode::OK, "0"),
-            "{backend} move"
+            "{backend} {action}"
         );
-        let (row, _) = domain::mailbox::view::message(&app.db, account_id, msg)
-            .await
-            .unwrap();
-        assert_eq!(
-            (row.folder.as_str(), row.flagged),
-            ("inbox", false),
-            "{backend}: untouched"
-        );
-        // 添付ファイル: uploaded one by one, usable only by the uploader, under
-        // the admin's limit.
-        let upload = |account: String, cookie: Option<&str>, marked: bool, size: usize| {
-            let mut req = Request::post(format!(
-                "/mail/upload?account={account}&name=%E8%A6%8B%E7%A9%8D.txt"
-            ))
-            .header(header::CONTENT_TYPE, "text/plain");
-            if marked {
-                req = req.header("x-tayori-upload", "1");
-            }
-            if let Some(c) = cookie {
-                req = req.header(header::COOKIE, c);
-            }
-            app.send(req.body(Body::from(vec![b'a'; size])).unwrap())
-        };
-        let r = upload(id.clone(), Some(sato_c), false, 10).await;
-        assert_eq!(
-            r.status,
-            StatusCode::FORBIDDEN,
-            "{backend}: a form of another site"
-        );
-        let r = upload(id.clone(), None, true, 10).await;
-        assert_ne!(r.status, StatusCode::OK, "{backend}: signed out");
-        let r = upload(id.clone(), Some(kato_c), true, 10).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: sato's account");
-        let r = upload(id.clone(), Some(sato_c), true, 10).await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        assert!(
-            r.body.contains("\"name\":\"見積.txt\"") && r.body.contains("\"size\":10"),
-            "{}",
-            r.body
-        );
-        let up: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-        let up = up["id"].as_i64().unwrap();
-        // kato cannot attach sato's file to his own draft.
-        let body = format!(
-            r#"{{"account":{kato_account},"to":"kato@example.test","subject":"x","uploads":[{up}],"draft_only":true}}"#
-        );
-        let r = send_mail_as_kato(body).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
-        // Over the limit of ウェブメール設定 (here 1 MB): refused, at the field.
-        let r = app
-            .call(
-                "save_webmail_settings",
-                &[("receive_interval_min", "5"), ("attachment_max_mb", "1")],
-                Some(&admin),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let r = upload(id.clone(), Some(sato_c), true, (1 << 20) + 1).await;
-        assert_eq!(
-            r.status,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "{backend}: {}",
-            r.body
-        );
-        assert!(
-            r.body.contains("attachments") && r.body.contains("too_large"),
-            "{}",
-            r.body
-        );
-        let r = app
-            .call(
-                "save_webmail_settings",
-                &[("receive_interval_min", "5"), ("attachment_max_mb", "101")],
-                Some(&admin),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{backend}: {}",
-            r.body
-        );
-        assert!(r.body.contains("attachment_max_mb"), "{}", r.body);
-        // Signed out: the sign-in page (as every page under /mail), or 401.
-        let r = get(format!("/mail/message/{m}/html"), None).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
-        assert!(!r.body.contains("本文"), "{}", r.body);
-        let r = app.call("read_message", &[("id", &m)], None).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend}");
-        let _ = kato;
     }
+    let r = app
+        .call(
+            "mail_action",
+            &[
+                ("account", &kato_account),
+                ("ids[]", &m),
+                ("action", "move"),
+                ("target", "trash"),
+            ],
+            Some(kato_c),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body.trim()),
+        (StatusCode::OK, "0"),
+        "{backend} move"
+    );
+    let (row, _) = domain::mailbox::view::message(&app.db, account_id, msg)
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.folder.as_str(), row.flagged),
+        ("inbox", false),
+        "{backend}: untouched"
+    );
+    // 添付ファイル: uploaded one by one, usable only by the uploader, under
+    // the admin's limit.
+    let upload = |account: String, cookie: Option<&str>, marked: bool, size: usize| {
+        let mut req = Request::post(format!(
+            "/mail/upload?account={account}&name=%E8%A6%8B%E7%A9%8D.txt"
+        ))
+        .header(header::CONTENT_TYPE, "text/plain");
+        if marked {
+            req = req.header("x-tayori-upload", "1");
+        }
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        app.send(req.body(Body::from(vec![b'a'; size])).unwrap())
+    };
+    let r = upload(id.clone(), Some(sato_c), false, 10).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "{backend}: a form of another site"
+    );
+    let r = upload(id.clone(), None, true, 10).await;
+    assert_ne!(r.status, StatusCode::OK, "{backend}: signed out");
+    let r = upload(id.clone(), Some(kato_c), true, 10).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: sato's account");
+    let r = upload(id.clone(), Some(sato_c), true, 10).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    assert!(
+        r.body.contains("\"name\":\"見積.txt\"") && r.body.contains("\"size\":10"),
+        "{}",
+        r.body
+    );
+    let up: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let up = up["id"].as_i64().unwrap();
+    // kato cannot attach sato's file to his own draft.
+    let body = format!(
+        r#"{{"account":{kato_account},"to":"kato@example.test","subject":"x","uploads":[{up}],"draft_only":true}}"#
+    );
+    let r = send_mail_as_kato(body).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+    // Over the limit of ウェブメール設定 (here 1 MB): refused, at the field.
+    let r = app
+        .call(
+            "save_webmail_settings",
+            &[("receive_interval_min", "5"), ("attachment_max_mb", "1")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let r = upload(id.clone(), Some(sato_c), true, (1 << 20) + 1).await;
+    assert_eq!(
+        r.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{backend}: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("attachments") && r.body.contains("too_large"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .call(
+            "save_webmail_settings",
+            &[("receive_interval_min", "5"), ("attachment_max_mb", "101")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend}: {}",
+        r.body
+    );
+    assert!(r.body.contains("attachment_max_mb"), "{}", r.body);
+    // Signed out: the sign-in page (as every page under /mail), or 401.
+    let r = get(format!("/mail/message/{m}/html"), None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");
+    assert!(!r.body.contains("本文"), "{}", r.body);
+    let r = app.call("read_message", &[("id", &m)], None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend}");
+    let _ = kato;
 }

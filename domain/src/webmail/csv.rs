@@ -746,10 +746,10 @@ pub async fn import(
 mod tests {
     use super::*;
     use base64::Engine;
-    use sea_orm::{ActiveModelTrait, PaginatorTrait, QueryOrder, Set};
+    use sea_orm::{PaginatorTrait, QueryOrder};
 
     async fn database() -> DatabaseConnection {
-        crate::db::connect("sqlite::memory:").await.expect("sqlite")
+        crate::testing::migrated("sqlite::memory:").await
     }
 
     fn secrets() -> SecretBox {
@@ -758,23 +758,7 @@ mod tests {
     }
 
     async fn user(db: &DatabaseConnection, login: &str, name: &str) -> User {
-        users::ActiveModel {
-            login_id: Set(login.into()),
-            name: Set(name.into()),
-            email: Set(None),
-            role: Set("user".into()),
-            password_hash: Set("-".into()),
-            must_change_password: Set(false),
-            disabled: Set(false),
-            language: Set("ja".into()),
-            organisation_id: Set(None),
-            created_at: Set(chrono::Utc::now()),
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .expect("user")
+        crate::testing::user(login).name(name).insert(db).await
     }
 
     fn header() -> String {

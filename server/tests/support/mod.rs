@@ -9,43 +9,8 @@ use std::time::{Duration, Instant};
 use domain::DatabaseConnection;
 use domain::audit::Actor;
 use domain::users::User;
-use sea_orm::{ActiveModelTrait, Set};
 
-pub fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with scripts/test.sh, which starts Dovecot and Postfix")
-    })
-}
-
-pub fn port(name: &str) -> u16 {
-    env(name).parse().expect("a port")
-}
-
-pub fn unique(prefix: &str) -> String {
-    use rand::Rng;
-    format!(
-        "{prefix}{}x{:08x}",
-        std::process::id(),
-        rand::thread_rng().r#gen::<u32>()
-    )
-}
-
-/// A fixed key for tests, never the one of a real installation.
-pub fn test_key() -> String {
-    format!("{}=", "A".repeat(43))
-}
-
-pub fn secrets() -> domain::secrets::SecretBox {
-    domain::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&test_key()))
-        .expect("secret box")
-}
-
-pub async fn sqlite_in(dir: &std::path::Path) -> DatabaseConnection {
-    std::fs::create_dir_all(dir).expect("temp dir");
-    domain::db::connect(&domain::db::sqlite_url(dir))
-        .await
-        .expect("sqlite")
-}
+pub use domain::testing::{env, port, secrets, sqlite_in, unique};
 
 pub async fn fresh_sqlite() -> (std::path::PathBuf, DatabaseConnection) {
     let dir = std::env::temp_dir().join(unique("tayori_notify_"));
@@ -91,6 +56,8 @@ pub async fn configure_mail(
     .expect("mail settings");
 }
 
+/// A user inserted directly: hashing hundreds of passwords is not what
+/// these tests are about.
 pub async fn user(
     db: &DatabaseConnection,
     login: &str,
@@ -98,25 +65,12 @@ pub async fn user(
     email: Option<&str>,
     lang: &str,
 ) -> User {
-    // Inserted directly: hashing hundreds of passwords is not what these
-    // tests are about.
-    domain::users::entity::ActiveModel {
-        login_id: Set(login.into()),
-        name: Set(name.into()),
-        email: Set(email.map(str::to_owned)),
-        role: Set("user".into()),
-        password_hash: Set("-".into()),
-        must_change_password: Set(false),
-        disabled: Set(false),
-        language: Set(lang.into()),
-        organisation_id: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        updated_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("user")
+    domain::testing::user(login)
+        .name(name)
+        .email(email)
+        .language(lang)
+        .insert(db)
+        .await
 }
 
 /// The test stack's CA, trusted besides the public roots.

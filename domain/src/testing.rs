@@ -1,0 +1,180 @@
+//! Fixtures for Tayori's tests (feature `test-util`): fresh, migrated
+//! databases on both backends, a fixed secret key, users made directly,
+//! and the addresses of the servers scripts/test.sh starts. A test that
+//! needs a server reads its address with `env`, which fails — never
+//! skips — when the server was not started.
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, Set};
+
+use crate::users::User;
+
+/// The backends every database test runs on.
+pub const BACKENDS: [&str; 2] = ["sqlite", "postgres"];
+
+/// A variable scripts/test.sh sets for the servers it started.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the tests with scripts/test.sh, which starts Dovecot, Postfix and PostgreSQL"
+        )
+    })
+}
+
+/// A port from `env`.
+pub fn port(name: &str) -> u16 {
+    env(name).parse().expect("a port number")
+}
+
+/// A name no other test (or test process) uses at the same time.
+pub fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!(
+        "{prefix}{}x{:08x}",
+        std::process::id(),
+        rand::thread_rng().r#gen::<u32>()
+    )
+}
+
+/// Opens `url` and brings its schema up to date, as the server does.
+pub async fn migrated(url: &str) -> DatabaseConnection {
+    let db = crate::db::connect(url).await.expect("database");
+    Migrator::up(&db, None).await.expect("migrations");
+    db
+}
+
+/// A new SQLite database in `dir`.
+pub async fn sqlite_in(dir: &std::path::Path) -> DatabaseConnection {
+    std::fs::create_dir_all(dir).expect("temp dir");
+    migrated(&crate::db::sqlite_url(dir)).await
+}
+
+/// A new SQLite database in a directory of its own.
+pub async fn sqlite() -> DatabaseConnection {
+    sqlite_in(&std::env::temp_dir().join(unique("tayori_test_"))).await
+}
+
+/// The URL of a new, empty database: a file for SQLite, a database on
+/// scripts/pgstack.sh's server for PostgreSQL.
+pub async fn database_url(backend: &str) -> String {
+    if backend == "sqlite" {
+        let dir = std::env::temp_dir().join(unique("tayori_test_"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        return crate::db::sqlite_url(&dir);
+    }
+    let admin_url = env("TAYORI_TEST_PG_URL");
+    let admin = Database::connect(admin_url.as_str())
+        .await
+        .expect("PostgreSQL from TAYORI_TEST_PG_URL must be reachable");
+    let name = unique("tayori_test_");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').expect("url has a database").0;
+    format!("{base}/{name}")
+}
+
+/// A new, migrated database on `backend` ("sqlite" or "postgres").
+pub async fn database(backend: &str) -> DatabaseConnection {
+    migrated(&database_url(backend).await).await
+}
+
+/// The URL of a PostgreSQL database made by `database`, for a second pool
+/// on it (a second server process).
+pub async fn postgres_url_of(db: &DatabaseConnection) -> String {
+    use sea_orm::Statement;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_database() AS name".to_owned(),
+        ))
+        .await
+        .expect("current_database")
+        .expect("a row");
+    let name: String = row.try_get("", "name").expect("name");
+    let admin_url = env("TAYORI_TEST_PG_URL");
+    format!("{}/{name}", admin_url.rsplit_once('/').expect("url").0)
+}
+
+/// A fixed key (32 zero bytes in base64), never the one of a real install.
+pub fn secret_key() -> String {
+    format!("{}=", "A".repeat(43))
+}
+
+pub fn secrets() -> crate::secrets::SecretBox {
+    crate::secrets::SecretBox::load_or_create(&std::env::temp_dir(), Some(&secret_key()))
+        .expect("secret box")
+}
+
+/// A user to insert directly (hashing passwords is not what the tests
+/// using it are about): `user("yamada").name("山田").insert(&db)`.
+#[must_use]
+pub fn user(login: &str) -> UserBuilder {
+    UserBuilder {
+        login: login.to_owned(),
+        name: login.to_owned(),
+        email: None,
+        language: "ja".into(),
+        admin: false,
+        webmail: false,
+    }
+}
+
+pub struct UserBuilder {
+    login: String,
+    name: String,
+    email: Option<String>,
+    language: String,
+    admin: bool,
+    webmail: bool,
+}
+
+impl UserBuilder {
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+    pub fn email(mut self, email: Option<&str>) -> Self {
+        self.email = email.map(str::to_owned);
+        self
+    }
+    pub fn language(mut self, language: &str) -> Self {
+        self.language = language.to_owned();
+        self
+    }
+    /// An administrator instead of a user.
+    pub fn admin(mut self, admin: bool) -> Self {
+        self.admin = admin;
+        self
+    }
+    /// ウェブメール > 機能管理: 利用させる.
+    pub fn webmail(mut self) -> Self {
+        self.webmail = true;
+        self
+    }
+    pub async fn insert(self, db: &DatabaseConnection) -> User {
+        let role = if self.admin {
+            crate::users::Role::Admin
+        } else {
+            crate::users::Role::User
+        };
+        crate::entity::users::ActiveModel {
+            login_id: Set(self.login),
+            name: Set(self.name),
+            email: Set(self.email),
+            role: Set(role.as_str().into()),
+            password_hash: Set("-".into()),
+            must_change_password: Set(false),
+            disabled: Set(false),
+            language: Set(self.language),
+            organisation_id: Set(None),
+            webmail_enabled: Set(self.webmail),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("user")
+    }
+}
