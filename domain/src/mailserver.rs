@@ -9,6 +9,8 @@ use crate::secrets::SecretBox;
 use crate::validate::{Checks, is_email};
 use crate::{Code, Result};
 
+pub mod connection_test;
+
 pub use crate::entity::mail_server_settings as entity;
 
 /// Which settings row: the admin's メールサーバー設定 (also notification

@@ -27,6 +27,23 @@ pub enum StepKind {
     Send,
 }
 
+impl StepKind {
+    /// The step's stable name, as the connection test's lines carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Dns => "dns",
+            StepKind::Tcp => "tcp",
+            StepKind::Tls => "tls",
+            StepKind::Greeting => "greeting",
+            StepKind::Capabilities => "capabilities",
+            StepKind::StartTls => "starttls",
+            StepKind::PopLogin => "pop_login",
+            StepKind::Login => "login",
+            StepKind::Send => "send",
+        }
+    }
+}
+
 /// Where a session reports its steps: `(kind, ok, detail)`.
 pub type Report<'a> = dyn FnMut(StepKind, bool, String) + Send + 'a;
 

@@ -13,7 +13,7 @@ pub async fn accounts_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match crate::mailtest::admin_only(&state, &headers).await {
+    let user = match crate::guard::admin_only(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
     };

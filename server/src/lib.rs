@@ -4,8 +4,8 @@
 pub mod config;
 pub mod dispatch;
 pub mod export;
+pub mod guard;
 pub mod mailparts;
-pub mod mailtest;
 pub mod receiving;
 pub mod uploads;
 
@@ -258,7 +258,6 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let shell_opts = state.leptos_options.clone();
     Router::new()
-        .route("/api/mail_server/test", post(mailtest::connection_test))
         .route("/admin/webmail/export.csv", get(export::accounts_csv))
         .route("/mail/message/{id}/html", get(mailparts::html))
         .route(

@@ -20,7 +20,7 @@ async fn owned(
     headers: &HeaderMap,
     id: i64,
 ) -> Result<(domain::users::User, view::Row, Vec<u8>), Response> {
-    let user = crate::mailtest::signed_in(state, headers).await?;
+    let user = crate::guard::signed_in(state, headers).await?;
     let found = async {
         let account = view::account_of_message(&state.db, user.id, id).await?;
         view::message(&state.db, account, id).await

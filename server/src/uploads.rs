@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 
-use crate::mailtest::{invalid, signed_in};
+use crate::guard::{invalid, signed_in};
 
 /// The header the compose form sets. A page of another site cannot send it
 /// without a CORS preflight, which is never granted, so a cross-site form

@@ -743,9 +743,13 @@ async fn connection_test_streams_steps_and_advises() {
     form.retain(|(k, _)| *k != "pop_protection");
     form.push(("pop_protection", "starttls".into()));
     let lines = ndjson(
-        &app.post_form("/api/mail_server/test?target=pop3", &form, Some(&admin))
-            .await
-            .body,
+        &app.post_form(
+            "/api/mail_server/test",
+            &[form.as_slice(), &[("target", "pop3".to_owned())]].concat(),
+            Some(&admin),
+        )
+        .await
+        .body,
     );
     let steps: Vec<&str> = lines.iter().filter_map(|l| l["step"].as_str()).collect();
     assert_eq!(

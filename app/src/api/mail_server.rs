@@ -1,6 +1,4 @@
 //! Server functions of 管理者設定 > メールサーバー設定.
-// A server function's arguments are its form's fields, one per input.
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -100,48 +98,67 @@ pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailSer
     Ok(dto)
 }
 
+/// The settings form as posted: every field as typed (the server checks
+/// them). Both 保存 and 接続テスト take it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailServerForm {
+    pub preset: String,
+    pub pop_host: String,
+    pub pop_port: String,
+    pub pop_protection: String,
+    pub pop_auth: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub auth_user: String,
+    /// Empty: keep (or use) the stored one.
+    pub password: String,
+    pub timeout_secs: String,
+    /// A checkbox: present when checked.
+    pub notify_enabled: Option<String>,
+    pub from_mode: String,
+    pub from_custom: String,
+    pub notify_charset: String,
+    /// Which settings row: the admin's (empty) or ウェブメールの設定.
+    pub scope: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<MailServerForm> for domain::mailserver::Input {
+    fn from(f: MailServerForm) -> Self {
+        domain::mailserver::Input {
+            notify_enabled: super::is_on(&f.notify_enabled),
+            preset: f.preset,
+            pop_host: f.pop_host,
+            pop_port: f.pop_port,
+            pop_protection: f.pop_protection,
+            pop_auth: f.pop_auth,
+            smtp_host: f.smtp_host,
+            smtp_port: f.smtp_port,
+            smtp_protection: f.smtp_protection,
+            smtp_auth: f.smtp_auth,
+            smtp_mechanism: f.smtp_mechanism,
+            auth_user: f.auth_user,
+            password: f.password,
+            timeout_secs: f.timeout_secs,
+            from_mode: f.from_mode,
+            from_custom: f.from_custom,
+            notify_charset: f.notify_charset,
+        }
+    }
+}
+
 #[server(prefix = "/api", endpoint = "save_mail_server")]
 pub async fn save_mail_server(
-    preset: String,
-    pop_host: String,
-    pop_port: String,
-    pop_protection: String,
-    pop_auth: String,
-    smtp_host: String,
-    smtp_port: String,
-    smtp_protection: String,
-    smtp_auth: String,
-    smtp_mechanism: String,
-    auth_user: String,
-    password: String,
-    timeout_secs: String,
-    notify_enabled: Option<String>,
-    from_mode: String,
-    from_custom: String,
-    #[server(default)] notify_charset: String,
-    #[server(default)] scope: String,
+    #[server(flatten)] form: MailServerForm,
 ) -> Result<MailServerDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let input = domain::mailserver::Input {
-        preset,
-        pop_host,
-        pop_port,
-        pop_protection,
-        pop_auth,
-        smtp_host,
-        smtp_port,
-        smtp_protection,
-        smtp_auth,
-        smtp_mechanism,
-        auth_user,
-        password,
-        timeout_secs,
-        notify_enabled: super::is_on(&notify_enabled),
-        from_mode,
-        from_custom,
-        notify_charset,
-    };
+    let scope = form.scope.clone();
+    let input = domain::mailserver::Input::from(form);
     let scope = domain::mailserver::Scope::parse(&scope);
     let view = done(
         domain::mailserver::save_scoped(&state.db, &state.secrets, &caller.actor(), &input, scope)
@@ -169,4 +186,108 @@ pub async fn send_test_mail(to: String) -> Result<String, AppError> {
         )
         .await,
     )
+}
+
+/// 「接続テスト」 of the form's values (saved or not): one JSON line per step
+/// as it happens, then the verdict with the field to change. `target`
+/// "pop3" tests the receiving server, anything else the sending one. A
+/// refused form (field errors, signed out) answers before any connection.
+#[server(
+    prefix = "/api",
+    endpoint = "mail_server/test",
+    output = leptos::server_fn::codec::StreamingText
+)]
+pub async fn connection_test(
+    #[server(flatten)] form: MailServerForm,
+    #[server(default)] target: String,
+) -> Result<leptos::server_fn::codec::TextStream<AppError>, AppError> {
+    use domain::mailserver::connection_test::{self, Target};
+    use futures::StreamExt;
+    let state = crate::server::auth::state()?;
+    require(Need::Admin).await?;
+    let input = domain::mailserver::Input::from(form);
+    let test = done(
+        connection_test::prepare(
+            &state.db,
+            &state.secrets,
+            &state.mail_trust,
+            &input,
+            Target::parse(&target),
+        )
+        .await,
+    )?;
+    // A line-delimited answer, also for a plain form post (without
+    // JavaScript), which would otherwise be redirected back to the form.
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        use http::{HeaderValue, StatusCode, header};
+        opts.set_status(StatusCode::OK);
+        opts.insert_header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
+        );
+        opts.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let (tx, rx) = futures::channel::mpsc::unbounded::<String>();
+    tokio::spawn(async move {
+        let steps = tx.clone();
+        let verdict = test
+            .run(&mut move |s| {
+                let _ = steps.unbounded_send(line(&step_json(&s)));
+            })
+            .await;
+        let _ = tx.unbounded_send(line(&verdict_json(&verdict)));
+    });
+    Ok(leptos::server_fn::codec::TextStream::new(rx.map(Ok)))
+}
+
+/// One step as a line: what it was, whether it passed, when, and what the
+/// server said.
+#[cfg(feature = "ssr")]
+fn step_json(s: &mail::diag::Step) -> serde_json::Value {
+    serde_json::json!({
+        "step": s.kind.as_str(),
+        "ok": s.ok,
+        "ms": s.elapsed_ms,
+        "detail": s.detail,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn verdict_json(v: &domain::mailserver::connection_test::Verdict) -> serde_json::Value {
+    use domain::mailserver::connection_test::Verdict;
+    match v {
+        Verdict::Pop3Ok { capabilities } => {
+            serde_json::json!({ "verdict": "ok", "capabilities": capabilities })
+        }
+        Verdict::SmtpOk {
+            mechanism,
+            capabilities,
+        } => serde_json::json!({
+            "verdict": "ok",
+            "mechanism": mechanism,
+            "auth": capabilities.auth,
+            "starttls": capabilities.starttls,
+            "size": capabilities.size,
+            "pipelining": capabilities.pipelining,
+        }),
+        Verdict::Failed {
+            advice,
+            field,
+            error,
+            offered,
+        } => serde_json::json!({
+            "verdict": "fail",
+            "advice": advice,
+            "field": field,
+            "error": error,
+            "offered": offered,
+        }),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn line(v: &serde_json::Value) -> String {
+    let mut s = v.to_string();
+    s.push('\n');
+    s
 }

@@ -1,12 +1,13 @@
 //! Posting a form and reading a line-delimited JSON answer as it arrives
 //! (the connection test streams its steps).
 
-/// POSTs `form`'s fields to `url` and calls `on_line` for every JSON line
+/// POSTs `form`'s fields (and `extra` ones) to `url` and calls `on_line` for every JSON line
 /// of the answer, as soon as it arrives. A refused request (4xx) delivers
 /// its JSON body as one line.
 pub async fn post_form_lines(
     form: &leptos::web_sys::HtmlFormElement,
     url: &str,
+    extra: &[(&str, &str)],
     mut on_line: impl FnMut(serde_json::Value),
 ) -> Result<u16, String> {
     use js_sys::{Reflect, Uint8Array};
@@ -17,6 +18,9 @@ pub async fn post_form_lines(
     let err = |e: wasm_bindgen::JsValue| format!("{e:?}");
     let data = FormData::new_with_form(form).map_err(err)?;
     let params = UrlSearchParams::new_with_str_sequence_sequence(&data).map_err(err)?;
+    for (name, value) in extra {
+        params.set(name, value);
+    }
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&params);

@@ -371,7 +371,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                     </select>
                 </label>
                 <div class="actions">
-                    {pop_test.button(form_ref, "/api/mail_server/test?target=pop3", "test-pop3")}
+                    {pop_test.button(form_ref, "pop3", "test-pop3")}
                 </div>
                 {pop_test.results("pop3-")}
                 {nav(2)}
@@ -504,7 +504,7 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
             <fieldset class=section_class(5) data-testid="section-test">
                 <legend>{move || m().step_test}</legend>
                 <div class="actions">
-                    {smtp_test.button(form_ref, "/api/mail_server/test", "test-connection")}
+                    {smtp_test.button(form_ref, "smtp", "test-connection")}
                     <button type="submit" class="primary" data-testid="save">{move || m().save_settings}</button>
                 </div>
                 {smtp_test.results("")}
@@ -542,6 +542,9 @@ fn domain_free_address(from: &str) -> Option<String> {
     (!addr.is_empty()).then(|| addr.to_owned())
 }
 
+/// The connection test's server function (`api::mail_server::connection_test`).
+const TEST_URL: &str = "/api/mail_server/test";
+
 /// One connection test: its streamed steps, verdict and refusal.
 #[derive(Clone, Copy)]
 struct TestRun {
@@ -561,9 +564,10 @@ impl TestRun {
         }
     }
 
-    /// Posts the form's current values to `url` and shows each line as it
-    /// arrives. Without JavaScript the button posts the form there instead.
-    fn start(self, form_ref: NodeRef<Form>, url: &'static str) {
+    /// Posts the form's current values to the connection test of `target`
+    /// and shows each line as it arrives. Without JavaScript the button
+    /// posts the form there instead (with its own name and value).
+    fn start(self, form_ref: NodeRef<Form>, target: &'static str) {
         self.steps.set(Vec::new());
         self.verdict.set(None);
         self.err.set(None);
@@ -571,16 +575,18 @@ impl TestRun {
         if let Some(form) = form_ref.get() {
             self.testing.set(true);
             leptos::task::spawn_local(async move {
-                let result = crate::browser::stream::post_form_lines(&form, url, |v| {
-                    if v.get("step").is_some() {
-                        self.steps.update(|s| s.push(v));
-                    } else if v.get("verdict").is_some() {
-                        self.verdict.set(Some(v));
-                    } else if let Ok(e) = serde_json::from_value::<AppError>(v) {
-                        self.err.set(Some(e));
-                    }
-                })
-                .await;
+                let extra = [("target", target)];
+                let result =
+                    crate::browser::stream::post_form_lines(&form, TEST_URL, &extra, |v| {
+                        if v.get("step").is_some() {
+                            self.steps.update(|s| s.push(v));
+                        } else if v.get("verdict").is_some() {
+                            self.verdict.set(Some(v));
+                        } else if let Ok(e) = serde_json::from_value::<AppError>(v) {
+                            self.err.set(Some(e));
+                        }
+                    })
+                    .await;
                 if let Err(e) = result {
                     self.verdict.set(Some(serde_json::json!({
                         "verdict": "fail", "advice": "server_error", "error": e
@@ -590,22 +596,23 @@ impl TestRun {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (form_ref, url);
+        let _ = (form_ref, target);
     }
 
     fn button(
         self,
         form_ref: NodeRef<Form>,
-        url: &'static str,
+        target: &'static str,
         testid: &'static str,
     ) -> impl IntoView {
         let lang = use_lang();
         let m = move || lang.get().t().mail;
         view! {
-            <button type="submit" formaction=url data-testid=testid disabled=move || self.testing.get()
+            <button type="submit" formaction=TEST_URL name="target" value=target data-testid=testid
+                disabled=move || self.testing.get()
                 on:click=move |ev: leptos::ev::MouseEvent| {
                     ev.prevent_default();
-                    self.start(form_ref, url);
+                    self.start(form_ref, target);
                 }>
                 {move || if self.testing.get() { m().testing } else { m().test_connection }}
             </button>

@@ -1,0 +1,304 @@
+//! 「接続テスト」: a real session with the values on screen (saved or not),
+//! every step reported as it happens, ending with a verdict that names the
+//! field to change and an advice key the UI words.
+use mail::diag::Step;
+use mail::net::NetError;
+use mail::pop3::Pop3Error;
+use mail::presets::Protection;
+use mail::smtp::{Capabilities, SmtpError};
+use mail::tls::{TlsError, Trust};
+use sea_orm::DatabaseConnection;
+
+use super::{Input, check, password_for, smtp_settings, view};
+use crate::secrets::SecretBox;
+use crate::{Code, Error, Result};
+
+/// Which server the test checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Smtp,
+    Pop3,
+}
+
+impl Target {
+    /// "pop3" is the receiving server; anything else the sending one.
+    pub fn parse(s: &str) -> Target {
+        if s.trim() == "pop3" {
+            Target::Pop3
+        } else {
+            Target::Smtp
+        }
+    }
+}
+
+/// A test ready to run: the form checked and the password resolved (an
+/// empty field means the stored one).
+pub enum Prepared {
+    Pop3(mail::pop3::PopLogin),
+    Smtp(mail::smtp::SmtpSettings),
+}
+
+/// How a test ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pop3Ok {
+        capabilities: Vec<String>,
+    },
+    SmtpOk {
+        mechanism: Option<&'static str>,
+        capabilities: Capabilities,
+    },
+    Failed {
+        /// The advice's key in the UI's catalogue.
+        advice: &'static str,
+        /// The form field to change.
+        field: &'static str,
+        error: String,
+        /// The mechanisms the server offers, when the chosen one is not.
+        offered: Vec<String>,
+    },
+}
+
+/// Checks `input` as 保存 would, without saving: field errors come back
+/// before any connection is made.
+pub async fn prepare(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    trust: &Trust,
+    input: &Input,
+    target: Target,
+) -> Result<Prepared> {
+    let stored = view(db).await?.password_set;
+    let settings = check(input, stored)?;
+    let password = password_for(db, secrets, &input.password).await?;
+    Ok(match target {
+        Target::Pop3 => {
+            if settings.pop_host.is_empty() {
+                return Err(Error::field("pop_host", Code::Required));
+            }
+            Prepared::Pop3(mail::pop3::PopLogin {
+                host: settings.pop_host.clone(),
+                port: settings.pop_port,
+                protection: settings.pop_protection,
+                user: settings.auth_user.clone(),
+                password,
+                apop: settings.pop_apop,
+                timeout: std::time::Duration::from_secs(settings.timeout_secs.into()),
+                trust: trust.clone(),
+            })
+        }
+        Target::Smtp => Prepared::Smtp(smtp_settings(&settings, password, trust)),
+    })
+}
+
+impl Prepared {
+    /// Runs the session (no mail is sent), calling `on_step` as each step
+    /// ends, the failing one included.
+    pub async fn run(self, on_step: &mut (dyn FnMut(Step) + Send)) -> Verdict {
+        match self {
+            Prepared::Pop3(login) => match mail::pop3::diagnose(&login, on_step).await {
+                Ok(capabilities) => Verdict::Pop3Ok { capabilities },
+                Err(e) => {
+                    let (advice, field) = pop_advice(&e, login.protection);
+                    Verdict::Failed {
+                        advice,
+                        field,
+                        error: e.to_string(),
+                        offered: Vec::new(),
+                    }
+                }
+            },
+            Prepared::Smtp(smtp) => match mail::smtp::session(&smtp, None, on_step).await {
+                Ok(o) => Verdict::SmtpOk {
+                    mechanism: o.mechanism,
+                    capabilities: o.capabilities,
+                },
+                Err(e) => {
+                    let (advice, field) = smtp_advice(&e, smtp.protection, smtp.port);
+                    let offered = match &e {
+                        SmtpError::MechanismNotOffered { offered, .. } => offered.clone(),
+                        _ => Vec::new(),
+                    };
+                    Verdict::Failed {
+                        advice,
+                        field,
+                        error: e.to_string(),
+                        offered,
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// Advice for a failure to reach the server, and the field to change
+/// (`host` and `port` are the form's names for this protocol).
+fn net_advice(
+    e: &NetError,
+    host: &'static str,
+    port: &'static str,
+) -> (&'static str, &'static str) {
+    match e {
+        NetError::Dns { .. } => ("dns", host),
+        NetError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ("connection_refused", port)
+        }
+        NetError::Connect(_) => ("connection_failed", host),
+        NetError::Timeout(..) => ("timeout", host),
+    }
+}
+
+/// Advice for a failed TLS handshake: the certificate's problem, or (no
+/// certificate seen) a port that does not speak TLS the way `protection`
+/// expects.
+fn tls_advice(
+    t: &TlsError,
+    protection: Protection,
+    [host, protection_field, port]: [&'static str; 3],
+) -> (&'static str, &'static str) {
+    match t.certificate_problem() {
+        Some(p) if p.contains("NotValidForName") => ("certificate_name", host),
+        Some(p) if p.contains("Expired") => ("certificate_expired", protection_field),
+        Some(_) => ("certificate_untrusted", protection_field),
+        None if protection == Protection::SslTls => ("wrong_port_for_protection", port),
+        None => ("tls_failed", protection_field),
+    }
+}
+
+/// What went wrong with SMTP, as an advice key, and the field to change.
+pub fn smtp_advice(
+    err: &SmtpError,
+    protection: Protection,
+    port: u16,
+) -> (&'static str, &'static str) {
+    // A server that stays silent after connect, or answers in TLS, is most
+    // likely an implicit-TLS port (465) used without SSL/TLS.
+    let implicit_port = port == 465 || protection != Protection::SslTls;
+    match err {
+        SmtpError::Net(e) => net_advice(e, "smtp_host", "smtp_port"),
+        SmtpError::Timeout(_, "greeting") if implicit_port => {
+            ("wrong_port_for_protection", "smtp_port")
+        }
+        SmtpError::Timeout(..) => ("timeout", "smtp_host"),
+        SmtpError::Tls(t) => {
+            tls_advice(t, protection, ["smtp_host", "smtp_protection", "smtp_port"])
+        }
+        SmtpError::StartTlsNotOffered => ("starttls_not_offered", "smtp_protection"),
+        SmtpError::MechanismNotOffered { .. } => ("mechanism_not_offered", "smtp_mechanism"),
+        SmtpError::AuthFailed(_) => ("auth_failed", "password"),
+        SmtpError::Pop(_) => ("pop_login_failed", "pop_host"),
+        SmtpError::Protocol(..) | SmtpError::Closed(_) if implicit_port => {
+            ("wrong_port_for_protection", "smtp_port")
+        }
+        SmtpError::Reply {
+            during: "MAIL FROM" | "RCPT TO" | "DATA",
+            ..
+        } => ("rejected", "from_custom"),
+        _ => ("server_error", "smtp_host"),
+    }
+}
+
+/// What went wrong with POP3, as an advice key, and the field to change.
+pub fn pop_advice(err: &Pop3Error, protection: Protection) -> (&'static str, &'static str) {
+    use Pop3Error as E;
+    match err {
+        E::Net(e) => net_advice(e, "pop_host", "pop_port"),
+        E::Tls(t) => tls_advice(t, protection, ["pop_host", "pop_protection", "pop_port"]),
+        E::Timeout(..) => ("timeout", "pop_host"),
+        E::Protocol {
+            command: "STLS", ..
+        } => ("starttls_not_offered", "pop_protection"),
+        E::Refused {
+            command: "PASS" | "APOP" | "USER",
+            ..
+        } => ("auth_failed", "password"),
+        E::Protocol {
+            command: "greeting",
+            ..
+        }
+        | E::Closed(_) => ("wrong_port_for_protection", "pop_port"),
+        _ => ("server_error", "pop_host"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail::smtp::SmtpError;
+    use rustls::CertificateError;
+
+    fn tls(e: CertificateError) -> SmtpError {
+        SmtpError::Tls(TlsError::Handshake(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(e),
+        )))
+    }
+
+    #[test]
+    fn pop3_advice_names_pop3_fields() {
+        let refused = Pop3Error::Net(NetError::Connect(
+            std::io::ErrorKind::ConnectionRefused.into(),
+        ));
+        assert_eq!(
+            pop_advice(&refused, Protection::SslTls),
+            ("connection_refused", "pop_port")
+        );
+        let dns = Pop3Error::Net(NetError::Dns {
+            host: "nowhere.invalid".into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+        assert_eq!(pop_advice(&dns, Protection::None), ("dns", "pop_host"));
+        let SmtpError::Tls(untrusted) = tls(CertificateError::UnknownIssuer) else {
+            unreachable!()
+        };
+        assert_eq!(
+            pop_advice(&Pop3Error::Tls(untrusted), Protection::StartTls),
+            ("certificate_untrusted", "pop_protection")
+        );
+        let no_tls = Pop3Error::Tls(TlsError::Handshake(std::io::ErrorKind::InvalidData.into()));
+        assert_eq!(
+            pop_advice(&no_tls, Protection::SslTls),
+            ("wrong_port_for_protection", "pop_port")
+        );
+    }
+
+    #[test]
+    fn advice_names_the_field_to_change() {
+        let refused = SmtpError::Net(NetError::Connect(
+            std::io::ErrorKind::ConnectionRefused.into(),
+        ));
+        assert_eq!(
+            smtp_advice(&refused, Protection::StartTls, 587),
+            ("connection_refused", "smtp_port")
+        );
+        assert_eq!(
+            smtp_advice(
+                &tls(CertificateError::NotValidForName),
+                Protection::SslTls,
+                465
+            ),
+            ("certificate_name", "smtp_host")
+        );
+        assert_eq!(
+            smtp_advice(&tls(CertificateError::Expired), Protection::StartTls, 587),
+            ("certificate_expired", "smtp_protection")
+        );
+        assert_eq!(
+            smtp_advice(
+                &tls(CertificateError::UnknownIssuer),
+                Protection::StartTls,
+                587
+            ),
+            ("certificate_untrusted", "smtp_protection")
+        );
+        let silent = SmtpError::Timeout(std::time::Duration::from_secs(10), "greeting");
+        assert_eq!(
+            smtp_advice(&silent, Protection::StartTls, 465),
+            ("wrong_port_for_protection", "smtp_port")
+        );
+        assert_eq!(
+            smtp_advice(&SmtpError::AuthFailed("535".into()), Protection::None, 25),
+            ("auth_failed", "password")
+        );
+    }
+}
