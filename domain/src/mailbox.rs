@@ -22,6 +22,7 @@ use crate::{Error, Result};
 pub mod fts;
 pub mod search;
 pub mod send;
+pub mod servers;
 pub mod uploads;
 pub mod view;
 
@@ -216,34 +217,15 @@ pub async fn pop_login(
     acc: &Account,
     trust: &mail::tls::Trust,
 ) -> Result<mail::pop3::PopLogin> {
-    use mail::presets::Protection;
     let password = match &acc.pop_password_sealed {
         Some(s) => secrets.open(SECRET_LABEL, s)?,
         None => String::new(),
     };
-    let (host, port, protection) = match acc.recv_source.as_str() {
-        src @ ("admin" | "webmail") => {
-            let v =
-                crate::mailserver::view_scoped(db, crate::mailserver::Scope::parse(src)).await?;
-            if v.settings.pop_host.is_empty() {
-                return Err(Error::NotConfigured);
-            }
-            (
-                v.settings.pop_host,
-                v.settings.pop_port,
-                v.settings.pop_protection,
-            )
-        }
-        _ => (
-            acc.pop_host.clone(),
-            acc.pop_port as u16,
-            Protection::parse(&acc.pop_protection).unwrap_or(Protection::None),
-        ),
-    };
+    let server = servers::resolve(db, acc, servers::Direction::Receive).await?;
     Ok(mail::pop3::PopLogin {
-        host,
-        port,
-        protection,
+        host: server.host,
+        port: server.port,
+        protection: server.protection,
         user: acc.pop_user.clone(),
         password,
         apop: acc.pop_apop,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod dispatch;
 pub mod export;
 pub mod guard;
+pub mod jobs;
 pub mod mailparts;
 pub mod receiving;
 pub mod uploads;
@@ -63,16 +64,23 @@ pub async fn build_state(
     let db = open_database(db_url).await?;
     let secrets =
         domain::secrets::SecretBox::load_or_create(&opts.data_dir, opts.secret_key.as_deref())?;
+    let secrets = Arc::new(secrets);
+    let background = Arc::new(jobs::Jobs::new(
+        db.clone(),
+        secrets.clone(),
+        opts.mail_trust.clone(),
+    ));
     Ok(AppState {
         leptos_options,
         db,
         throttle: Arc::new(domain::throttle::LoginThrottle::default()),
         secure_cookies: opts.secure_cookies,
         trust_proxy: opts.trust_proxy,
-        secrets: Arc::new(secrets),
+        secrets,
         mail_trust: opts.mail_trust,
         public_url: opts.public_url.trim_end_matches('/').to_owned(),
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        background,
     })
 }
 

@@ -1,5 +1,6 @@
 //! ユーザー管理: users, their roles and passwords (admins only).
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::UserDto;
 #[cfg(feature = "ssr")]
@@ -29,53 +30,63 @@ pub async fn get_user(id: i32) -> Result<UserDto, AppError> {
     done(domain::users::get(&state.db, id).await).map(UserDto::from)
 }
 
+/// ユーザーを追加 as posted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewUserForm {
+    pub login_id: String,
+    pub name: String,
+    pub email: String,
+    /// "admin" or "user".
+    pub role: String,
+    pub password: String,
+    /// An organisation ID, or "" for none.
+    pub organisation: String,
+    pub language: String,
+}
+
 #[server(prefix = "/api", endpoint = "create_user")]
-#[allow(clippy::too_many_arguments)]
-pub async fn create_user(
-    login_id: String,
-    name: String,
-    email: String,
-    role: String,
-    password: String,
-    organisation: String,
-    language: String,
-) -> Result<i32, AppError> {
+pub async fn create_user(#[server(flatten)] form: NewUserForm) -> Result<i32, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let input = domain::users::NewUser {
-        login_id,
-        name,
-        email,
-        role: self::role(&role),
-        password,
-        organisation_id: opt_id("organisation_id", &organisation)?,
-        language,
+        role: role(&form.role),
+        organisation_id: opt_id("organisation_id", &form.organisation)?,
+        login_id: form.login_id,
+        name: form.name,
+        email: form.email,
+        password: form.password,
+        language: form.language,
     };
     let user = done(domain::users::create(&state.db, &caller.actor(), input, true).await)?;
     crate::server::auth::redirect_form_post("/admin/users");
     Ok(user.id)
 }
 
+/// A user's change as posted (ユーザーの変更).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserForm {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub organisation: String,
+    pub language: String,
+    /// A checkbox: present when checked.
+    pub disabled: Option<String>,
+}
+
 #[server(prefix = "/api", endpoint = "update_user")]
-#[allow(clippy::too_many_arguments)]
-pub async fn update_user(
-    id: i32,
-    name: String,
-    email: String,
-    role: String,
-    organisation: String,
-    language: String,
-    disabled: Option<String>,
-) -> Result<(), AppError> {
+pub async fn update_user(id: i32, #[server(flatten)] form: UserForm) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
     let input = domain::users::UserUpdate {
-        name,
-        email,
-        role: self::role(&role),
-        organisation_id: opt_id("organisation_id", &organisation)?,
-        disabled: disabled.is_some_and(|v| !v.is_empty() && v != "false"),
-        language,
+        role: role(&form.role),
+        organisation_id: opt_id("organisation_id", &form.organisation)?,
+        disabled: form.disabled.is_some_and(|v| !v.is_empty() && v != "false"),
+        name: form.name,
+        email: form.email,
+        language: form.language,
     };
     done(domain::users::update(&state.db, &caller.actor(), id, input).await).map(|_| ())
 }

@@ -234,42 +234,6 @@ pub(crate) mod imp {
             last_error: s.last_error.unwrap_or_default(),
         }
     }
-
-    /// Starts a receive of the account in the background; the page follows
-    /// it through `receive_status`. Busy (already receiving) is not an
-    /// error: the page shows the running receive.
-    /// Starts receiving in the background and returns once the receive has
-    /// its list of messages (its first progress), has ended, or after two
-    /// seconds: the page shown next then has the running receive and its
-    /// total to follow.
-    pub async fn spawn_receive(state: &crate::server::state::AppState, account_id: i32) {
-        let db = state.db.clone();
-        let secrets = state.secrets.clone();
-        let trust = state.mail_trust.clone();
-        let owner = format!(
-            "web-{}-{}-{}",
-            std::process::id(),
-            account_id,
-            chrono::Utc::now().timestamp_micros()
-        );
-        let (started, is_started) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let mut started = Some(started);
-            let mut progress = |_: usize, _: usize| {
-                if let Some(tx) = started.take() {
-                    let _ = tx.send(());
-                }
-            };
-            match domain::mailbox::receive(&db, &secrets, account_id, &owner, &trust, &mut progress)
-                .await
-            {
-                Ok(_) | Err(domain::Error::Busy) => {}
-                Err(e) => tracing::info!(account = account_id, error = %e, "receive failed"),
-            }
-        });
-        // An ended receive drops the sender, which wakes this as well.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), is_started).await;
-    }
 }
 
 #[cfg(feature = "ssr")]
@@ -386,35 +350,7 @@ pub async fn account_form(
         input.email = owner_user.email.clone().unwrap_or_default();
         input.pop_user = input.email.clone();
     }
-    let server = |v: &domain::mailserver::View, pop: bool| {
-        if v.updated_at.is_none() {
-            return String::new();
-        }
-        let s = &v.settings;
-        if pop {
-            if s.pop_host.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "{}:{} ({})",
-                    s.pop_host,
-                    s.pop_port,
-                    s.pop_protection.as_str()
-                )
-            }
-        } else {
-            format!(
-                "{}:{} ({})",
-                s.smtp_host,
-                s.smtp_port,
-                s.smtp_protection.as_str()
-            )
-        }
-    };
-    let admin =
-        done(domain::mailserver::view_scoped(&state.db, domain::mailserver::Scope::Admin).await)?;
-    let webmail =
-        done(domain::mailserver::view_scoped(&state.db, domain::mailserver::Scope::Webmail).await)?;
+    let shared = done(domain::mailbox::servers::shared_servers(&state.db).await)?;
     Ok(AccountFormDto {
         id,
         owner,
@@ -442,12 +378,73 @@ pub async fn account_form(
         smtp_mechanism: input.smtp_mechanism,
         smtp_user: input.smtp_user,
         smtp_password_set: smtp_set,
-        admin_pop: server(&admin, true),
-        webmail_pop: server(&webmail, true),
-        admin_smtp: server(&admin, false),
-        webmail_smtp: server(&webmail, false),
+        admin_pop: shared.admin_pop,
+        webmail_pop: shared.webmail_pop,
+        admin_smtp: shared.admin_smtp,
+        webmail_smtp: shared.webmail_smtp,
         is_admin: w.admin,
     })
+}
+
+/// The account form as posted: every field as typed (the server checks
+/// them); checkboxes are present when checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountFields {
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub log_receive: Option<String>,
+    pub log_send: Option<String>,
+    pub recv_source: String,
+    pub pop_host: String,
+    pub pop_port: String,
+    pub pop_protection: String,
+    pub pop_user: String,
+    pub pop_password: String,
+    pub pop_auth: String,
+    pub timeout_secs: String,
+    pub leave_on_server: Option<String>,
+    pub leave_days: String,
+    pub send_source: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_protection: String,
+    pub smtp_auth: String,
+    pub smtp_mechanism: String,
+    pub smtp_user: String,
+    pub smtp_password: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<AccountFields> for domain::webmail::AccountInput {
+    fn from(f: AccountFields) -> Self {
+        domain::webmail::AccountInput {
+            name: f.name,
+            display_name: f.display_name,
+            email: f.email,
+            log_receive: is_on(&f.log_receive),
+            log_send: is_on(&f.log_send),
+            recv_source: f.recv_source,
+            pop_host: f.pop_host,
+            pop_port: f.pop_port,
+            pop_protection: f.pop_protection,
+            pop_user: f.pop_user,
+            pop_password: f.pop_password,
+            pop_auth: f.pop_auth,
+            timeout_secs: f.timeout_secs,
+            leave_on_server: is_on(&f.leave_on_server),
+            leave_days: f.leave_days,
+            send_source: f.send_source,
+            smtp_host: f.smtp_host,
+            smtp_port: f.smtp_port,
+            smtp_protection: f.smtp_protection,
+            smtp_auth: f.smtp_auth,
+            smtp_mechanism: f.smtp_mechanism,
+            smtp_user: f.smtp_user,
+            smtp_password: f.smtp_password,
+        }
+    }
 }
 
 /// アカウントの追加 (no `id`) or the change of an account.
@@ -455,57 +452,11 @@ pub async fn account_form(
 pub async fn save_account(
     owner: i32,
     #[server(default)] id: Option<i32>,
-    #[server(default)] name: String,
-    #[server(default)] display_name: String,
-    #[server(default)] email: String,
-    #[server(default)] log_receive: Option<String>,
-    #[server(default)] log_send: Option<String>,
-    #[server(default)] recv_source: String,
-    #[server(default)] pop_host: String,
-    #[server(default)] pop_port: String,
-    #[server(default)] pop_protection: String,
-    #[server(default)] pop_user: String,
-    #[server(default)] pop_password: String,
-    #[server(default)] pop_auth: String,
-    #[server(default)] timeout_secs: String,
-    #[server(default)] leave_on_server: Option<String>,
-    #[server(default)] leave_days: String,
-    #[server(default)] send_source: String,
-    #[server(default)] smtp_host: String,
-    #[server(default)] smtp_port: String,
-    #[server(default)] smtp_protection: String,
-    #[server(default)] smtp_auth: String,
-    #[server(default)] smtp_mechanism: String,
-    #[server(default)] smtp_user: String,
-    #[server(default)] smtp_password: String,
+    #[server(flatten)] form: AccountFields,
 ) -> Result<i32, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
-    let input = domain::webmail::AccountInput {
-        name,
-        display_name,
-        email,
-        log_receive: is_on(&log_receive),
-        log_send: is_on(&log_send),
-        recv_source,
-        pop_host,
-        pop_port,
-        pop_protection,
-        pop_user,
-        pop_password,
-        pop_auth,
-        timeout_secs,
-        leave_on_server: is_on(&leave_on_server),
-        leave_days,
-        send_source,
-        smtp_host,
-        smtp_port,
-        smtp_protection,
-        smtp_auth,
-        smtp_mechanism,
-        smtp_user,
-        smtp_password,
-    };
+    let input = domain::webmail::AccountInput::from(form);
     let w = who(&caller);
     let saved = done(
         domain::webmail::save_account(
@@ -650,7 +601,7 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
         // Admins too receive only once webmail is enabled for them.
         return Err(fail(AppError::Forbidden));
     }
-    spawn_receive(&state, account).await;
+    state.background.receive(account).await;
     redirect_form_post(&format!("/mail?account={account}"));
     let mut dto = receive_dto(zone(&state.db).await, &a);
     dto.running = true;
@@ -735,18 +686,7 @@ pub async fn import_accounts(
 pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let job = crate::server::state::index_job();
-    if job.start() {
-        let db = state.db.clone();
-        let actor = caller.actor();
-        tokio::spawn(async move {
-            let r = domain::mailbox::rebuild_index(&db, &actor, &mut |done, total| {
-                job.progress(done, total)
-            })
-            .await;
-            job.finish(r.err().map(|e| e.to_string()));
-        });
-    }
+    state.background.optimize_index(caller.actor());
     index_status().await
 }
 
@@ -754,7 +694,7 @@ pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
 pub async fn index_status() -> Result<IndexJobDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
-    let s = crate::server::state::index_job().snapshot();
+    let s = state.background.index_status();
     Ok(IndexJobDto {
         running: s.running,
         done: s.done,

@@ -25,6 +25,8 @@ pub struct AppState {
     pub public_url: String,
     /// Wakes the outbox dispatcher when a change queued notifications.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Receives and index jobs started by a request.
+    pub background: Arc<dyn Background>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -33,11 +35,23 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// メール索引の最適化 in this process: one at a time, its progress readable
-/// by the admin's page.
-#[derive(Default)]
-pub struct IndexJob(std::sync::Mutex<IndexSnapshot>);
+/// Work that outlives the request that asked for it, run by the server
+/// process (`server::jobs`): a server function only asks.
+pub trait Background: Send + Sync {
+    /// Starts receiving the account's mail and returns once the receive has
+    /// its list of messages (its first progress), has ended, or after two
+    /// seconds: the page shown next then has the running receive and its
+    /// total to follow. A receive already running is not an error.
+    fn receive(&self, account_id: i32) -> BoxFuture<'_, ()>;
+    /// Starts メール索引の最適化 unless one is running in this process.
+    fn optimize_index(&self, actor: domain::audit::Actor);
+    /// Where メール索引の最適化 stands.
+    fn index_status(&self) -> IndexSnapshot;
+}
 
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// メール索引の最適化 as the admin's page shows it.
 #[derive(Clone, Debug, Default)]
 pub struct IndexSnapshot {
     pub running: bool,
@@ -45,42 +59,4 @@ pub struct IndexSnapshot {
     pub total: u64,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     pub error: Option<String>,
-}
-
-impl IndexJob {
-    fn lock(&self) -> std::sync::MutexGuard<'_, IndexSnapshot> {
-        // A panic while holding the lock leaves plain numbers behind: usable.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-    /// True when this call started it (false: one is already running).
-    pub fn start(&self) -> bool {
-        let mut s = self.lock();
-        if s.running {
-            return false;
-        }
-        *s = IndexSnapshot {
-            running: true,
-            ..Default::default()
-        };
-        true
-    }
-    pub fn progress(&self, done: u64, total: u64) {
-        let mut s = self.lock();
-        s.done = done;
-        s.total = total;
-    }
-    pub fn finish(&self, error: Option<String>) {
-        let mut s = self.lock();
-        s.running = false;
-        s.finished_at = Some(chrono::Utc::now());
-        s.error = error;
-    }
-    pub fn snapshot(&self) -> IndexSnapshot {
-        self.lock().clone()
-    }
-}
-
-pub fn index_job() -> &'static IndexJob {
-    static JOB: std::sync::OnceLock<IndexJob> = std::sync::OnceLock::new();
-    JOB.get_or_init(IndexJob::default)
 }

@@ -206,27 +206,9 @@ pub async fn smtp_settings(
     acc: &Account,
     trust: &mail::tls::Trust,
 ) -> Result<mail::smtp::SmtpSettings> {
-    use mail::presets::{Protection, SmtpMechanism};
+    use mail::presets::SmtpMechanism;
     use mail::smtp::SmtpAuth;
-    let (host, port, protection) = match acc.send_source.as_str() {
-        src @ ("admin" | "webmail") => {
-            let v =
-                crate::mailserver::view_scoped(db, crate::mailserver::Scope::parse(src)).await?;
-            if v.settings.smtp_host.is_empty() {
-                return Err(Error::NotConfigured);
-            }
-            (
-                v.settings.smtp_host,
-                v.settings.smtp_port,
-                v.settings.smtp_protection,
-            )
-        }
-        _ => (
-            acc.smtp_host.clone(),
-            acc.smtp_port as u16,
-            Protection::parse(&acc.smtp_protection).unwrap_or(Protection::StartTls),
-        ),
-    };
+    let server = super::servers::resolve(db, acc, super::servers::Direction::Send).await?;
     let timeout = std::time::Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
     let auth = match acc.smtp_auth.as_str() {
         "none" => SmtpAuth::None,
@@ -258,9 +240,9 @@ pub async fn smtp_settings(
         }
     };
     Ok(mail::smtp::SmtpSettings {
-        host,
-        port,
-        protection,
+        host: server.host,
+        port: server.port,
+        protection: server.protection,
         auth,
         timeout,
         trust: trust.clone(),

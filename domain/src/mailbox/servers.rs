@@ -1,0 +1,105 @@
+//! Which server an account uses: 管理者設定, ウェブメールの設定 or its own
+//! (個別に設定する), for receiving and for sending. Resolved here only, so
+//! receiving, sending and the account form agree.
+use mail::presets::Protection;
+use sea_orm::DatabaseConnection;
+
+use super::Account;
+use crate::mailserver::{Scope, View, view_scoped};
+use crate::{Error, Result};
+
+/// Receiving (POP3) or sending (SMTP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Receive,
+    Send,
+}
+
+/// A server: where it is and how the connection is protected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub protection: Protection,
+}
+
+impl Server {
+    /// "host:port (protection)", as the account form describes a shared one.
+    pub fn describe(&self) -> String {
+        format!("{}:{} ({})", self.host, self.port, self.protection.as_str())
+    }
+}
+
+/// The server `acc` uses in `direction`. A shared source nobody has set up
+/// is `NotConfigured`; a stored protection that is not one Tayori knows is
+/// an error, never a silent "no TLS".
+pub async fn resolve(
+    db: &DatabaseConnection,
+    acc: &Account,
+    direction: Direction,
+) -> Result<Server> {
+    let source = match direction {
+        Direction::Receive => acc.recv_source.as_str(),
+        Direction::Send => acc.send_source.as_str(),
+    };
+    match source {
+        src @ ("admin" | "webmail") => {
+            let view = view_scoped(db, Scope::parse(src)).await?;
+            shared(&view, direction).ok_or(Error::NotConfigured)
+        }
+        _ => {
+            let (host, port, protection) = match direction {
+                Direction::Receive => (&acc.pop_host, acc.pop_port, &acc.pop_protection),
+                Direction::Send => (&acc.smtp_host, acc.smtp_port, &acc.smtp_protection),
+            };
+            Ok(Server {
+                host: host.clone(),
+                port: u16::try_from(port)
+                    .map_err(|_| Error::Internal(format!("account {}: port {port}", acc.id)))?,
+                protection: Protection::parse(protection).ok_or_else(|| {
+                    Error::Internal(format!("account {}: protection {protection:?}", acc.id))
+                })?,
+            })
+        }
+    }
+}
+
+/// The server a settings row gives for `direction`, if it is set up.
+fn shared(view: &View, direction: Direction) -> Option<Server> {
+    let s = &view.settings;
+    let server = match direction {
+        Direction::Receive => Server {
+            host: s.pop_host.clone(),
+            port: s.pop_port,
+            protection: s.pop_protection,
+        },
+        Direction::Send => Server {
+            host: s.smtp_host.clone(),
+            port: s.smtp_port,
+            protection: s.smtp_protection,
+        },
+    };
+    (view.updated_at.is_some() && !server.host.is_empty()).then_some(server)
+}
+
+/// The shared servers an account may use, described for the account form
+/// ("" where that row is not set up).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shared {
+    pub admin_pop: String,
+    pub webmail_pop: String,
+    pub admin_smtp: String,
+    pub webmail_smtp: String,
+}
+
+pub async fn shared_servers(db: &DatabaseConnection) -> Result<Shared> {
+    let admin = view_scoped(db, Scope::Admin).await?;
+    let webmail = view_scoped(db, Scope::Webmail).await?;
+    let describe = |v: &View, d| shared(v, d).map(|s| s.describe()).unwrap_or_default();
+    Ok(Shared {
+        admin_pop: describe(&admin, Direction::Receive),
+        webmail_pop: describe(&webmail, Direction::Receive),
+        admin_smtp: describe(&admin, Direction::Send),
+        webmail_smtp: describe(&webmail, Direction::Send),
+    })
+}
