@@ -412,6 +412,19 @@ impl AccountInput {
             ..Default::default()
         }
     }
+
+    /// The form of a new account of `owner`: the defaults, with the
+    /// owner's own name and work address (also as the POP3 user ID, which
+    /// most servers take).
+    pub fn new_for(owner: &crate::users::User) -> Self {
+        let email = owner.email.clone().unwrap_or_default();
+        AccountInput {
+            display_name: owner.name.clone(),
+            pop_user: email.clone(),
+            email,
+            ..AccountInput::new_default()
+        }
+    }
 }
 
 /// The form, validated.

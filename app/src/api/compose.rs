@@ -1,7 +1,6 @@
 //! Server functions of 作成 / 返信 / 全員に返信 / 転送: the form filled for
 //! the chosen mode, 送信 through the account's server, 下書き保存, and
 //! address completion. Only the account's owner may use them.
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -243,47 +242,62 @@ pub async fn compose_form(
     Ok(f)
 }
 
+/// A message as the compose form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Outgoing {
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub body: String,
+    /// The HTML editor's content; empty for a text message.
+    pub html: String,
+    pub charset: String,
+    /// The message replied to or forwarded (0: none).
+    pub reply_to: i64,
+    /// The draft this message continues (0: none).
+    pub draft: i64,
+    /// A message whose attachments come along (転送), and whether it is
+    /// attached whole.
+    pub carry: i64,
+    pub carry_whole: bool,
+    /// Files uploaded for it before (`/mail/upload`).
+    pub uploads: Vec<i64>,
+    /// 下書き保存 instead of 送信.
+    pub draft_only: bool,
+}
+
 /// 送信 (`draft_only` false) or 下書き保存 (true).
 // JSON: the uploads are a list, which a URL-encoded form carries poorly.
 // The files themselves were uploaded one by one before (`/mail/upload`).
 #[server(prefix = "/api", endpoint = "send_mail", input = leptos::server_fn::codec::Json)]
 pub async fn send_mail(
     account: i32,
-    #[server(default)] to: String,
-    #[server(default)] cc: String,
-    #[server(default)] bcc: String,
-    #[server(default)] subject: String,
-    #[server(default)] body: String,
-    #[server(default)] html: String,
-    #[server(default)] charset: String,
-    #[server(default)] reply_to: i64,
-    #[server(default)] draft: i64,
-    #[server(default)] carry: i64,
-    #[server(default)] carry_whole: bool,
-    #[server(default)] uploads: Vec<i64>,
-    #[server(default)] draft_only: bool,
+    #[server(flatten)] message: Outgoing,
 ) -> Result<SendDto, AppError> {
     use domain::mailbox::{send, view};
+    let m = message;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
-    let mut attachments = imp::carried(&state.db, account, carry, carry_whole).await?;
+    let mut attachments = imp::carried(&state.db, account, m.carry, m.carry_whole).await?;
     attachments.extend(done(
-        domain::mailbox::uploads::take(&state.db, caller.user.id, &uploads).await,
+        domain::mailbox::uploads::take(&state.db, caller.user.id, &m.uploads).await,
     )?);
     let c = send::Compose {
-        to,
-        cc,
-        bcc,
-        subject,
-        body,
-        html,
-        charset,
+        to: m.to,
+        cc: m.cc,
+        bcc: m.bcc,
+        subject: m.subject,
+        body: m.body,
+        html: m.html,
+        charset: m.charset,
         attachments,
-        reply_to: (reply_to > 0).then_some(reply_to),
-        draft: (draft > 0).then_some(draft),
+        reply_to: (m.reply_to > 0).then_some(m.reply_to),
+        draft: (m.draft > 0).then_some(m.draft),
     };
-    if draft_only {
+    if m.draft_only {
         let id = done(send::save_draft(&state.db, &acc, &c).await)?;
         return Ok(SendDto {
             sent: false,
@@ -294,7 +308,7 @@ pub async fn send_mail(
     match done(send::send(&state.db, &state.secrets, &acc, &c, &state.mail_trust).await)? {
         Ok(s) => {
             // Sent and stored in 送信済み: the files are in the copy there.
-            let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &uploads).await;
+            let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &m.uploads).await;
             Ok(SendDto {
                 sent: true,
                 reply: s.reply,

@@ -192,6 +192,11 @@ pub async fn send_test_mail(to: String) -> Result<String, AppError> {
 /// as it happens, then the verdict with the field to change. `target`
 /// "pop3" tests the receiving server, anything else the sending one. A
 /// refused form (field errors, signed out) answers before any connection.
+///
+/// Server-side only: the page posts its form to this URL and reads the
+/// lines itself (`browser::stream`), as a plain form post without
+/// JavaScript does, so the browser bundle needs no client for it.
+#[cfg(feature = "ssr")]
 #[server(
     prefix = "/api",
     endpoint = "mail_server/test",

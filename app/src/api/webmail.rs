@@ -1,8 +1,6 @@
 //! Server functions of ウェブメール: 機能管理 (admins), the account form
 //! (admins, and users for themselves where allowed), 受信 with its progress,
 //! and the receive/send logs.
-// A server function's arguments are its form's fields, one per input.
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -329,27 +327,16 @@ pub async fn account_form(
             let a = done(domain::webmail::account_for(&state.db, w, id).await)?;
             (
                 a.user_id,
-                domain::webmail::AccountInput::of(&a),
+                Some(domain::webmail::AccountInput::of(&a)),
                 a.pop_password_sealed.is_some(),
                 a.smtp_password_sealed.is_some(),
             )
         }
-        None => (
-            owner.unwrap_or(w.user_id),
-            domain::webmail::AccountInput::new_default(),
-            false,
-            false,
-        ),
+        None => (owner.unwrap_or(w.user_id), None, false, false),
     };
     done(domain::webmail::may_manage(&state.db, w, owner).await)?;
     let owner_user = done(domain::users::get(&state.db, owner).await)?;
-    let mut input = input;
-    if id.is_none() {
-        // A new account starts with the user's own name and work address.
-        input.display_name = owner_user.name.clone();
-        input.email = owner_user.email.clone().unwrap_or_default();
-        input.pop_user = input.email.clone();
-    }
+    let input = input.unwrap_or_else(|| domain::webmail::AccountInput::new_for(&owner_user));
     let shared = done(domain::mailbox::servers::shared_servers(&state.db).await)?;
     Ok(AccountFormDto {
         id,

@@ -23,8 +23,8 @@
 //!   戻る returns to where the page was left.
 //! - **`data-action`** on a control names a small behaviour (`actions`).
 //! - **`data-receive-poll`** marks a running 受信 (`receive`).
-//! - **`tayori:shown`**, an event on the document, says a new body is in
-//!   place; behaviours that follow the page (`receive`) listen for it, so
+//! - Behaviours that follow what a page shows (`receive`) are handed to
+//!   `navigate` at install and run for every page it puts in place, so
 //!   `navigate` knows none of them.
 //! - **`data-hydrated`** on `<body>` says the page's islands are started
 //!   (tests wait for it).
@@ -39,8 +39,7 @@ pub use navigate::visit;
 
 /// Installs every listener; call once per page load.
 pub fn install() {
-    navigate::install();
+    navigate::install(receive::follow);
     actions::install();
     keys::install();
-    receive::install();
 }

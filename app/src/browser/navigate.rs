@@ -34,12 +34,15 @@ pub(super) fn is_latest(n: u32) -> bool {
     current_move() == n
 }
 
-/// Dispatched on the document when a new body is in place (and its
-/// islands started), for behaviours that follow what a page shows.
-pub(super) const SHOWN_EVENT: &str = "tayori:shown";
+/// Called with the document whenever a page is in place (the first one and
+/// every body swapped in later), for behaviours that follow what a page
+/// shows; set once by `install`.
+static ON_SHOWN: std::sync::OnceLock<fn(&Document)> = std::sync::OnceLock::new();
 
-/// Installs the listeners once per page load.
-pub(super) fn install() {
+/// Installs the listeners once per page load; `on_shown` runs for this page
+/// and for every page shown later.
+pub(super) fn install(on_shown: fn(&Document)) {
+    let _ = ON_SHOWN.set(on_shown);
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -75,6 +78,7 @@ pub(super) fn install() {
             window.scroll_to_with_x_and_y(0.0, y);
         }
     }
+    on_shown(&document);
 }
 
 /// Shows the page at `url` as if its link had been clicked.
@@ -329,8 +333,8 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
         window.scroll_to_with_x_and_y(0.0, 0.0);
     }
     super::islands::hydrate(&document);
-    if let Ok(shown) = Event::new(SHOWN_EVENT) {
-        let _ = document.dispatch_event(&shown);
+    if let Some(f) = ON_SHOWN.get() {
+        f(&document);
     }
     let _ = body.set_attribute("data-hydrated", "true");
 }

@@ -3,32 +3,13 @@
 //! again when it ends.
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Event, RequestInit, Response, UrlSearchParams};
-
-/// Follows the running receive of the page loaded now, and of every page
-/// `navigate` shows later.
-pub(super) fn install() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let on_shown = Closure::<dyn Fn(Event)>::new(|_: Event| {
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            follow(&document);
-        }
-    });
-    let _ = document.add_event_listener_with_callback(
-        super::navigate::SHOWN_EVENT,
-        on_shown.as_ref().unchecked_ref(),
-    );
-    on_shown.forget();
-    follow(&document);
-}
+use web_sys::{Document, RequestInit, Response, UrlSearchParams};
 
 /// 受信's progress: while the page shows a receive running (an element with
 /// `data-receive-poll`, the account's ID), its bar and count follow the
 /// account's row on the server; when the receive ends the page is shown
 /// again, with the new mail or the error. A page moved away from stops it.
-fn follow(document: &Document) {
+pub(super) fn follow(document: &Document) {
     let Ok(Some(line)) = document.query_selector("[data-receive-poll]") else {
         return;
     };

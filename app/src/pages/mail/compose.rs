@@ -139,27 +139,26 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             } else {
                 carry
             };
-            let r = send_mail(
-                account,
-                to.get_untracked(),
-                cc.get_untracked(),
-                bcc.get_untracked(),
-                subject.get_untracked(),
-                body.get_untracked(),
-                if html_mode.get_untracked() {
+            let message = Outgoing {
+                to: to.get_untracked(),
+                cc: cc.get_untracked(),
+                bcc: bcc.get_untracked(),
+                subject: subject.get_untracked(),
+                body: body.get_untracked(),
+                html: if html_mode.get_untracked() {
                     html.get_untracked()
                 } else {
                     String::new()
                 },
-                charset.get_untracked(),
+                charset: charset.get_untracked(),
                 reply_to,
-                draft.get_untracked(),
-                keep_carry,
+                draft: draft.get_untracked(),
+                carry: keep_carry,
                 carry_whole,
-                files.get_untracked().iter().filter_map(|p| p.id).collect(),
+                uploads: files.get_untracked().iter().filter_map(|p| p.id).collect(),
                 draft_only,
-            )
-            .await;
+            };
+            let r = send_mail(account, message).await;
             busy.set(false);
             match r {
                 Ok(s) if s.sent => {
