@@ -162,7 +162,7 @@ impl UserBuilder {
             login_id: Set(self.login),
             name: Set(self.name),
             email: Set(self.email),
-            role: Set(role.as_str().into()),
+            role: Set(role),
             password_hash: Set("-".into()),
             must_change_password: Set(false),
             disabled: Set(false),

@@ -3,7 +3,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::password;
@@ -14,34 +13,14 @@ pub use crate::entity::users as entity;
 
 pub use entity::Model as User;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Role {
-    Admin,
-    User,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::User => "user",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "user" => Some(Role::User),
-            _ => None,
-        }
-    }
-}
+pub use crate::entity::users::Role;
 
 impl User {
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::User)
+        self.role
     }
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 }
 
@@ -156,7 +135,7 @@ pub async fn create(
         login_id: Set(login_id.clone()),
         name: Set(name),
         email: Set(email),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         password_hash: Set(hash),
         must_change_password: Set(must_change_password),
         disabled: Set(false),
@@ -183,7 +162,7 @@ pub async fn create(
 
 async fn active_admins<C: ConnectionTrait>(conn: &C) -> Result<u64> {
     Ok(entity::Entity::find()
-        .filter(entity::Column::Role.eq(Role::Admin.as_str()))
+        .filter(entity::Column::Role.eq(Role::Admin))
         .filter(entity::Column::Disabled.eq(false))
         .count(conn)
         .await?)
@@ -220,7 +199,7 @@ pub async fn update(
     let mut am: entity::ActiveModel = user.into();
     am.name = Set(name);
     am.email = Set(email);
-    am.role = Set(role.as_str().to_owned());
+    am.role = Set(role);
     am.organisation_id = Set(input.organisation_id);
     am.disabled = Set(input.disabled);
     am.language = Set(language);
@@ -382,7 +361,7 @@ pub async fn create_or_reset_admin(
             let mut am: entity::ActiveModel = u.clone().into();
             am.password_hash = Set(hash);
             am.must_change_password = Set(true);
-            am.role = Set(Role::Admin.as_str().to_owned());
+            am.role = Set(Role::Admin);
             am.disabled = Set(false);
             am.updated_at = Set(chrono::Utc::now());
             am.update(&txn).await?;

@@ -30,6 +30,33 @@ async fn user_count(db: &domain::DatabaseConnection) -> u64 {
     users::entity::Entity::find().count(db).await.unwrap()
 }
 
+/// A role that is neither admin nor user (a hand-edited row) is an error
+/// when the user is read, not a user with some default role.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn a_stored_role_tayori_does_not_know_is_an_error(#[case] backend: &str) {
+    use sea_orm::ConnectionTrait;
+    let db = testing::database(backend).await;
+    let u = testing::user("sato").insert(&db).await;
+    assert_eq!(
+        users::get(&db, u.id).await.unwrap().role,
+        Role::User,
+        "{backend}"
+    );
+    db.execute_unprepared(&format!(
+        "UPDATE users SET role = 'root' WHERE id = {}",
+        u.id
+    ))
+    .await
+    .unwrap();
+    assert!(
+        matches!(users::get(&db, u.id).await, Err(Error::Db(_))),
+        "{backend}"
+    );
+}
+
 #[rstest]
 #[case::sqlite("sqlite")]
 #[cfg_attr(feature = "servers", case::postgres("postgres"))]

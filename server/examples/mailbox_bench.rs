@@ -256,7 +256,7 @@ async fn bench_account(db: &domain::DatabaseConnection) -> i32 {
         login_id: Set("bench".into()),
         name: Set("ベンチ".into()),
         email: Set(None),
-        role: Set("user".into()),
+        role: Set(domain::users::Role::User),
         password_hash: Set("-".into()),
         must_change_password: Set(false),
         disabled: Set(false),
