@@ -86,7 +86,7 @@ impl TestApp {
     async fn call(&self, fname: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
         let body = form
             .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .map(|(k, v)| format!("{}={}", app::url::query_value(k), app::url::query_value(v)))
             .collect::<Vec<_>>()
             .join("&");
         let mut req = Request::post(format!("/api/{fname}"))
@@ -140,17 +140,6 @@ impl TestApp {
         );
         c
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The bundle goes out as the compressed copy the browser accepts, to
@@ -627,7 +616,7 @@ impl TestApp {
     async fn post_form(&self, path: &str, form: &[(&str, String)], cookie: Option<&str>) -> Reply {
         let body = form
             .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .map(|(k, v)| format!("{}={}", app::url::query_value(k), app::url::query_value(v)))
             .collect::<Vec<_>>()
             .join("&");
         let mut req =
@@ -968,7 +957,7 @@ async fn schedule_functions_check_the_caller_and_take_checkbox_lists(#[case] bac
     req = req.header(header::REFERER, "http://localhost/schedule/new");
     let body = form
         .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .map(|(k, v)| format!("{}={}", app::url::query_value(k), app::url::query_value(v)))
         .collect::<Vec<_>>()
         .join("&");
     let r = app.send(req.body(Body::from(body)).unwrap()).await;

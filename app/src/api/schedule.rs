@@ -687,25 +687,13 @@ pub fn saved_url(s: &SavedDto) -> String {
         s.id, s.mails_queued, s.memos_left
     );
     if let Some(off) = &s.mail_off {
-        url.push_str(&format!("&off={}", percent(off)));
+        url.push_str(&format!("&off={}", crate::url::query_value(off)));
     }
     if !s.without_address.is_empty() {
         url.push_str(&format!(
             "&missing={}",
-            percent(&s.without_address.join("、"))
+            crate::url::query_value(&s.without_address.join("、"))
         ));
     }
     url
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

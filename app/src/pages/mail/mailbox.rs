@@ -115,25 +115,13 @@ fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
     );
     let query: Vec<String> = out
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", urlencoding(&v)))
+        .map(|(k, v)| format!("{k}={}", crate::url::query_value(&v)))
         .collect();
     if query.is_empty() {
         "/mail".to_owned()
     } else {
         format!("/mail?{}", query.join("&"))
     }
-}
-
-fn urlencoding(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// What the mail view keeps in its URL.
@@ -504,7 +492,7 @@ fn Reading(
     let cs_query = if cs.is_empty() {
         String::new()
     } else {
-        format!("&charset={}", urlencoding(&cs))
+        format!("&charset={}", crate::url::query_value(&cs))
     };
     let frame_src = format!(
         "/mail/message/{id}/html?images={}{cs_query}",
