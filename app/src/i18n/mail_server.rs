@@ -2,6 +2,8 @@
 //! of `i18n::Catalogue` as `.mail`).
 
 pub struct MailTexts {
+    /// The language of these words.
+    pub lang: crate::i18n::Lang,
     pub title: &'static str,
     pub system_settings: &'static str,
     pub step_provider: &'static str,
@@ -69,7 +71,7 @@ pub struct MailTexts {
 
 impl MailTexts {
     pub fn step(&self, key: &str) -> &'static str {
-        let ja = std::ptr::eq(self, &MAIL_JA);
+        let ja = self.lang == crate::i18n::Lang::Ja;
         match (key, ja) {
             ("dns", _) => "DNS",
             ("tcp", _) => "TCP",
@@ -91,7 +93,7 @@ impl MailTexts {
 
     /// What to do about a failed connection test, naming the field.
     pub fn advice(&self, key: &str) -> &'static str {
-        let ja = std::ptr::eq(self, &MAIL_JA);
+        let ja = self.lang == crate::i18n::Lang::Ja;
         match (key, ja) {
             ("dns", true) => "サーバー名が見つかりません。「サーバー名」の綴りを確認してください。",
             ("dns", false) => {
@@ -174,6 +176,7 @@ impl MailTexts {
 }
 
 pub static MAIL_JA: MailTexts = MailTexts {
+    lang: crate::i18n::Lang::Ja,
     title: "メールサーバー設定",
     system_settings: "システム設定",
     step_provider: "① プロバイダー",
@@ -240,6 +243,7 @@ pub static MAIL_JA: MailTexts = MailTexts {
 };
 
 pub static MAIL_EN: MailTexts = MailTexts {
+    lang: crate::i18n::Lang::En,
     title: "Mail server settings",
     system_settings: "System settings",
     step_provider: "1. Provider",

@@ -63,6 +63,8 @@ fn page_lang() -> Lang {
 }
 
 pub struct Catalogue {
+    /// The language of these words (for the few that are built, not fixed).
+    pub lang: Lang,
     pub mail: &'static crate::i18n::mail_server::MailTexts,
     pub sched: &'static crate::i18n::schedule::SchedTexts,
     pub wm: &'static crate::i18n::webmail::WebmailTexts,
@@ -173,7 +175,7 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub fn welcome_user(&self, name: &str) -> String {
-        if std::ptr::eq(self, &JA) {
+        if self.lang == Lang::Ja {
             format!("{}、{name} さん", self.welcome)
         } else {
             format!("{}, {name}", self.welcome)
@@ -183,7 +185,7 @@ impl Catalogue {
     /// The message for a validation code from the server.
     pub fn field_error(&self, code: &str, param: Option<u32>) -> String {
         let n = param.unwrap_or_default();
-        let ja = std::ptr::eq(self, &JA);
+        let ja = self.lang == Lang::Ja;
         match (code, ja) {
             ("required", true) => "入力してください。".into(),
             ("required", false) => "This field is required.".into(),
@@ -262,6 +264,7 @@ impl Catalogue {
 }
 
 pub static JA: Catalogue = Catalogue {
+    lang: Lang::Ja,
     mail: &crate::i18n::mail_server::MAIL_JA,
     sched: &crate::i18n::schedule::SCHED_JA,
     wm: &crate::i18n::webmail::WM_JA,
@@ -361,6 +364,7 @@ pub static JA: Catalogue = Catalogue {
 };
 
 pub static EN: Catalogue = Catalogue {
+    lang: Lang::En,
     mail: &crate::i18n::mail_server::MAIL_EN,
     sched: &crate::i18n::schedule::SCHED_EN,
     wm: &crate::i18n::webmail::WM_EN,
