@@ -69,6 +69,16 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   const account = page.locator("[data-testid=account-row][data-name=会社]");
   await expect(account).toBeVisible();
   await expect(account.getByTestId("default-mark")).toBeVisible();
+  // 削除 asks first (data-confirm, no inline script); declining keeps it.
+  await hydrated(page);
+  const asked: string[] = [];
+  page.once("dialog", (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await account.getByTestId("account-delete").click();
+  await expect.poll(() => asked).toEqual(["このアカウントと受信済みのメールを削除しますか？"]);
+  await expect(account).toBeVisible();
   // The password never comes back to the browser.
   expect(await page.content()).not.toContain(FRANK.password);
   await logout(page);

@@ -232,6 +232,8 @@ pub async fn connection_test(
         );
         opts.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    // Unbounded is bounded here: one line per step of one session (at most
+    // a dozen) and the verdict, each from a client whose reads are bounded.
     let (tx, rx) = futures::channel::mpsc::unbounded::<String>();
     tokio::spawn(async move {
         let steps = tx.clone();

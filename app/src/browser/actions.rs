@@ -9,6 +9,9 @@
 //! | `submit` | posts (or, for GET forms, follows) the control's form |
 //! | `all-day` | a checked 終日 disables the form's `start_time` / `end_time` |
 //! | `set-title` | a chosen ▼選択 entry becomes the form's `title` |
+//!
+//! A button with `data-confirm="…"` asks that question first; 「キャンセル」
+//! stops the click, so its form is not posted.
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlFormElement, HtmlInputElement, HtmlSelectElement};
@@ -20,6 +23,33 @@ pub(super) fn install() {
     let on_change = Closure::<dyn Fn(Event)>::new(on_change);
     let _ = document.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     on_change.forget();
+    // Capture phase: asked before any other handler (navigate's, a form
+    // island's) can act on the click.
+    let on_click = Closure::<dyn Fn(Event)>::new(on_click);
+    let _ = document.add_event_listener_with_callback_and_bool(
+        "click",
+        on_click.as_ref().unchecked_ref(),
+        true,
+    );
+    on_click.forget();
+}
+
+fn on_click(ev: Event) {
+    let Some(question) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|el| el.closest("[data-confirm]").ok().flatten())
+        .and_then(|el| el.get_attribute("data-confirm"))
+    else {
+        return;
+    };
+    let agreed = web_sys::window()
+        .and_then(|w| w.confirm_with_message(&question).ok())
+        .unwrap_or(false);
+    if !agreed {
+        ev.prevent_default();
+        ev.stop_propagation();
+    }
 }
 
 fn on_change(ev: Event) {

@@ -325,10 +325,6 @@ fn ListPane(
         .then(|| mail_href(&params, &[("after", String::new()), ("aid", String::new())]));
     let action = ServerAction::<MailAction>::new();
     let action_err = crate::components::err_of(action.value());
-    let confirm_empty = format!(
-        "return confirm({})",
-        serde_json::to_string(t().empty_trash_confirm).unwrap_or_default()
-    );
     let sort = get("sort");
     let asc = get("asc") == "1";
     let sort_params = params.clone();
@@ -384,7 +380,7 @@ fn ListPane(
                 <button type="submit" name="action" value="move" data-testid="move">{move || t().move_to}</button>
                 {(folder == "trash").then(|| view! {
                     <button type="submit" name="action" value="empty_trash" class="danger" data-testid="empty-trash"
-                        onclick=confirm_empty.clone()>{move || t().empty_trash}</button>
+                        data-confirm=t().empty_trash_confirm>{move || t().empty_trash}</button>
                 })}
             </form>
             <crate::components::FormMsg err=action_err />

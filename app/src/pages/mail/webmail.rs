@@ -165,10 +165,10 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
                                                     {may_edit.then(|| view! {
                                                         <a href=format!("/mail/accounts/{id}") data-testid="account-edit">{move || t().edit}</a>
                                                         " "
-                                                        <ActionForm action=del attr:class="inline-form" attr:onsubmit=format!("return confirm('{}')", t().delete_confirm)>
+                                                        <ActionForm action=del attr:class="inline-form">
                                                             <input type="hidden" name="owner" value=owner />
                                                             <input type="hidden" name="id" value=id />
-                                                            <button type="submit" class="link-button" data-testid="account-delete">{move || t().delete}</button>
+                                                            <button type="submit" class="link-button" data-testid="account-delete" data-confirm=t().delete_confirm>{move || t().delete}</button>
                                                         </ActionForm>
                                                     })}
                                                     " "
