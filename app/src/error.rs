@@ -112,8 +112,14 @@ impl From<domain::Error> for AppError {
             domain::Error::Forbidden => AppError::Forbidden,
             e @ (domain::Error::Pop3(_) | domain::Error::Smtp(_)) => AppError::Mail(e.to_string()),
             domain::Error::Busy => AppError::Mail("busy".into()),
+            // Tayori's own verdicts are worded by the reader's catalogue.
             e @ (domain::Error::QuotaFull { .. } | domain::Error::NotConfigured) => {
-                AppError::Mail(e.to_string())
+                let code = e.code().unwrap_or(domain::Code::NotConfigured);
+                AppError::Invalid(vec![FieldErr {
+                    field: "id".to_owned(),
+                    code: code.key().to_owned(),
+                    param: code.param(),
+                }])
             }
             domain::Error::Throttled(s) => AppError::Throttled(s),
             other => {

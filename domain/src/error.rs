@@ -54,6 +54,10 @@ pub enum Code {
     TooLarge {
         max_mb: u32,
     },
+    /// The owner's mail storage (its limit in MB) is full.
+    QuotaFull {
+        limit_mb: u32,
+    },
 }
 
 impl Code {
@@ -87,6 +91,7 @@ impl Code {
             Code::NotConfigured => "not_configured",
             Code::ColumnCount { .. } => "column_count",
             Code::TooLarge { .. } => "too_large",
+            Code::QuotaFull { .. } => "quota_full",
         }
     }
 
@@ -98,6 +103,7 @@ impl Code {
             Code::Range { max, .. } => Some(*max),
             Code::ColumnCount { expected } => Some(*expected),
             Code::TooLarge { max_mb } => Some(*max_mb),
+            Code::QuotaFull { limit_mb } => Some(*limit_mb),
             _ => None,
         }
     }
@@ -135,14 +141,10 @@ pub enum Error {
     Smtp(#[from] mail::smtp::SmtpError),
     /// The owner's storage is full: receiving stopped, the mail stays on
     /// the server.
-    #[error(
-        "メールの保存容量（{limit_mb} MB）が一杯のため受信を止めました。メールはサーバーに残っています。 / The mail storage quota ({limit_mb} MB) is full: receiving stopped and the mail stays on the server."
-    )]
+    #[error("the mail storage quota ({limit_mb} MB) is full; the mail stays on the server")]
     QuotaFull { limit_mb: i32 },
     /// The account uses server settings that nobody has saved yet.
-    #[error(
-        "受信メールサーバーが設定されていません（メールサーバー設定）。 / The receiving server is not set up (mail server settings)."
-    )]
+    #[error("the shared mail server settings are not saved yet")]
     NotConfigured,
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
@@ -182,6 +184,33 @@ impl Error {
         }
     }
 
+    /// The code the UI words this failure with, when it is Tayori's own
+    /// verdict rather than a mail server's reply.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            Error::QuotaFull { limit_mb } => Some(Code::QuotaFull {
+                limit_mb: u32::try_from(*limit_mb).unwrap_or_default(),
+            }),
+            Error::NotConfigured => Some(Code::NotConfigured),
+            _ => None,
+        }
+    }
+
+    /// What an account keeps of a failed receive or send (`last_error`):
+    /// the code of Tayori's own verdict, so each reader sees it in their
+    /// language, or the failure as it happened (a server's reply is shown
+    /// as the server wrote it).
+    pub fn stored(&self) -> String {
+        match self.code() {
+            Some(code) => Stored::Code {
+                key: code.key(),
+                param: code.param(),
+            }
+            .to_string(),
+            None => self.to_string(),
+        }
+    }
+
     pub fn field(field: &'static str, code: Code) -> Self {
         Error::Invalid(vec![FieldError::new(field, code)])
     }
@@ -199,3 +228,66 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A stored account error read back: `code:<key>[:<number>]` or free text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored<'a> {
+    Code { key: &'a str, param: Option<u32> },
+    Text(&'a str),
+}
+
+const CODE_PREFIX: &str = "code:";
+
+impl<'a> Stored<'a> {
+    pub fn parse(s: &'a str) -> Stored<'a> {
+        let Some(rest) = s.strip_prefix(CODE_PREFIX) else {
+            return Stored::Text(s);
+        };
+        match rest.split_once(':') {
+            Some((key, n)) => Stored::Code {
+                key,
+                param: n.parse().ok(),
+            },
+            None => Stored::Code {
+                key: rest,
+                param: None,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Stored<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stored::Code {
+                key,
+                param: Some(n),
+            } => write!(f, "{CODE_PREFIX}{key}:{n}"),
+            Stored::Code { key, param: None } => write!(f, "{CODE_PREFIX}{key}"),
+            Stored::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_is_stored_as_its_code_and_read_back() {
+        let e = Error::QuotaFull { limit_mb: 100 };
+        assert_eq!(e.stored(), "code:quota_full:100");
+        assert_eq!(
+            Stored::parse(&e.stored()),
+            Stored::Code {
+                key: "quota_full",
+                param: Some(100)
+            }
+        );
+        assert_eq!(Error::NotConfigured.stored(), "code:not_configured");
+        assert_eq!(
+            Stored::parse("-ERR [AUTH] Authentication failed."),
+            Stored::Text("-ERR [AUTH] Authentication failed.")
+        );
+    }
+}

@@ -27,5 +27,5 @@ pub mod users;
 pub mod validate;
 pub mod webmail;
 
-pub use error::{Code, Error, FieldError, Result};
+pub use error::{Code, Error, FieldError, Result, Stored};
 pub use sea_orm::{self, DatabaseConnection, DbErr};

@@ -20,6 +20,7 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
 pub mod fts;
+pub mod reply;
 pub mod search;
 pub mod send;
 pub mod servers;
@@ -186,7 +187,7 @@ pub async fn receive(
     }
     let log = acc.log_receive.then(mail::pop3::Log::default);
     let r = receive_held(db, secrets, &acc, owner, trust, log.clone(), progress).await;
-    let error = r.as_ref().err().map(|e| e.to_string());
+    let error = r.as_ref().err().map(Error::stored);
     if let Some(log) = log {
         // Kept also (above all) when the receive failed.
         account::Entity::update_many()

@@ -20,10 +20,11 @@ pub use crate::entity::outbox as entity;
 
 pub use entity::Model as OutboxRow;
 
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+pub use entity::Status;
+pub const QUEUED: Status = Status::Queued;
+pub const SENDING: Status = Status::Sending;
+pub const SENT: Status = Status::Sent;
+pub const FAILED: Status = Status::Failed;
 
 /// Attempts before a temporarily failing message is given up.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -47,7 +48,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, m: NewMessage) -> Result<i64>
         recipient: Set(m.recipient),
         subject: Set(m.subject),
         message: Set(m.message),
-        status: Set(QUEUED.into()),
+        status: Set(QUEUED),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
@@ -111,7 +112,7 @@ pub async fn claim(
     Ok(rows
         .into_iter()
         .map(|mut r| {
-            r.status = SENDING.into();
+            r.status = SENDING;
             r.lease_until = Some(lease_until);
             r.lease_owner = Some(owner.into());
             r.attempts += 1;
@@ -284,7 +285,7 @@ pub async fn resend(db: &DatabaseConnection, id: i64) -> Result<()> {
         return Err(Error::field("id", crate::Code::NotFound));
     }
     let mut am: entity::ActiveModel = row.into();
-    am.status = Set(QUEUED.into());
+    am.status = Set(QUEUED);
     am.attempts = Set(0);
     am.next_attempt_at = Set(chrono::Utc::now());
     am.update(db).await?;
@@ -292,8 +293,8 @@ pub async fn resend(db: &DatabaseConnection, id: i64) -> Result<()> {
 }
 
 /// How many rows are in each state, for the admin screen's filter.
-pub async fn counts(db: &DatabaseConnection) -> Result<[(&'static str, u64); 4]> {
-    let mut out = [(QUEUED, 0), (SENDING, 0), (SENT, 0), (FAILED, 0)];
+pub async fn counts(db: &DatabaseConnection) -> Result<[(Status, u64); 4]> {
+    let mut out = Status::ALL.map(|s| (s, 0));
     for (status, n) in out.iter_mut() {
         *n = entity::Entity::find()
             .filter(entity::Column::Status.eq(*status))
@@ -306,7 +307,7 @@ pub async fn counts(db: &DatabaseConnection) -> Result<[(&'static str, u64); 4]>
 /// Newest first, optionally one status.
 pub async fn list(
     db: &DatabaseConnection,
-    status: Option<&str>,
+    status: Option<Status>,
     limit: u64,
 ) -> Result<Vec<OutboxRow>> {
     let mut q = entity::Entity::find();

@@ -28,6 +28,8 @@ pub use crate::entity::schedule_titles as title;
 
 pub use entry::Model as Entry;
 
+pub mod calendar;
+
 pub const MAIL: &str = "mail";
 pub const MEMO: &str = "memo";
 pub const TITLE_MAX: u32 = 100;

@@ -234,7 +234,7 @@ async fn tayori(
         handled += d.round().await.expect("round");
     }
     let send = t1.elapsed().as_secs_f64();
-    let sent = domain::outbox::list(db, Some("sent"), 100_000)
+    let sent = domain::outbox::list(db, Some(domain::outbox::SENT), 100_000)
         .await
         .expect("outbox")
         .len();

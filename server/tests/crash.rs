@@ -43,7 +43,7 @@ fn start_server(dir: &std::path::Path, log: &std::path::Path) -> Child {
         .expect("tayori starts")
 }
 
-async fn count(db: &domain::DatabaseConnection, status: &str) -> usize {
+async fn count(db: &domain::DatabaseConnection, status: outbox::Status) -> usize {
     outbox::list(db, Some(status), 10_000)
         .await
         .expect("outbox")
@@ -96,7 +96,7 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
     // Kill in the middle: some sent, most not.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let sent = count(&db, "sent").await;
+        let sent = count(&db, outbox::SENT).await;
         if sent >= 30 {
             assert!(
                 sent < FAN_OUT,
@@ -113,25 +113,25 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
     }
     server.kill().expect("SIGKILL");
     server.wait().expect("reaped");
-    let at_kill = count(&db, "sent").await;
-    let in_flight = count(&db, "sending").await;
+    let at_kill = count(&db, outbox::SENT).await;
+    let in_flight = count(&db, outbox::SENDING).await;
     println!("killed with {at_kill} sent and {in_flight} claimed");
 
     proxy.delay_ms.store(0, Ordering::SeqCst);
     let mut server = start_server(&dir, &dir.join("second.log"));
     let deadline = Instant::now() + Duration::from_secs(90);
-    while count(&db, "sent").await < FAN_OUT {
+    while count(&db, outbox::SENT).await < FAN_OUT {
         assert!(
             Instant::now() < deadline,
             "after the restart only {} of {FAN_OUT} sent; log: {}",
-            count(&db, "sent").await,
+            count(&db, outbox::SENT).await,
             std::fs::read_to_string(dir.join("second.log")).unwrap_or_default()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = server.kill();
     let _ = server.wait();
-    assert_eq!(count(&db, "failed").await, 0);
+    assert_eq!(count(&db, outbox::FAILED).await, 0);
 
     // Count what arrived, per recipient.
     let mut per_rcpt: HashMap<String, usize> = HashMap::new();

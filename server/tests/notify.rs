@@ -200,7 +200,7 @@ async fn notifications_wait_while_the_server_is_down_and_go_when_it_is_back() {
         let rows = outbox::list(&db, None, 10).await.unwrap();
         if let Some(r) = rows
             .iter()
-            .find(|r| r.attempts >= 1 && r.status == "queued")
+            .find(|r| r.attempts >= 1 && r.status == outbox::QUEUED)
         {
             break r.clone();
         }
@@ -228,7 +228,7 @@ async fn notifications_wait_while_the_server_is_down_and_go_when_it_is_back() {
     .await;
     assert_eq!(got.len(), 1);
     settled(&db, Duration::from_secs(10)).await;
-    let sent = outbox::list(&db, Some("sent"), 10).await.unwrap();
+    let sent = outbox::list(&db, Some(outbox::SENT), 10).await.unwrap();
     assert_eq!(sent.len(), 1);
     assert!(sent[0].attempts >= 2);
     assert!(
@@ -267,7 +267,7 @@ async fn an_unknown_recipient_fails_with_the_servers_reply_and_others_still_go()
     .await
     .expect("entry saved");
     settled(&db, Duration::from_secs(30)).await;
-    let failed = outbox::list(&db, Some("failed"), 10).await.unwrap();
+    let failed = outbox::list(&db, Some(outbox::FAILED), 10).await.unwrap();
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].recipient, ghost_addr);
     let reply = failed[0].last_reply.clone().unwrap_or_default();

@@ -50,100 +50,6 @@ pub struct SendDto {
     pub draft: i64,
 }
 
-#[cfg(feature = "ssr")]
-mod imp {
-    use super::*;
-    use domain::mailbox::view;
-
-    /// `> ` before every line, as mail clients quote.
-    pub fn quoted(text: &str) -> String {
-        text.lines().map(|l| format!("> {l}\n")).collect()
-    }
-
-    pub fn prefixed(subject: &str, prefix: &str) -> String {
-        let s = subject.trim();
-        let lower = s.to_ascii_lowercase();
-        if lower.starts_with(&prefix.to_ascii_lowercase()) {
-            s.to_owned()
-        } else {
-            format!("{prefix} {s}")
-        }
-    }
-
-    /// Addresses for completion: colleagues with a work address, then
-    /// whoever wrote to this account recently.
-    pub async fn book(db: &domain::DatabaseConnection, account: i32) -> Vec<String> {
-        let mut out: Vec<String> = domain::users::list(db, None)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| !u.disabled)
-            .filter_map(|u| u.email.map(|e| format!("{} <{e}>", u.name)))
-            .collect();
-        if let Ok((rows, _)) = view::page(
-            db,
-            account,
-            domain::mailbox::INBOX,
-            view::Sort::Date,
-            true,
-            None,
-            300,
-        )
-        .await
-        {
-            for r in rows {
-                if !r.from_addr.is_empty() && !out.contains(&r.from_addr) {
-                    out.push(r.from_addr);
-                }
-            }
-        }
-        out.truncate(1000);
-        out
-    }
-
-    /// What the form shows of a message's attachments.
-    pub fn names_and_sizes(r: &mail::mime::Reading) -> Vec<(String, usize)> {
-        r.attachments
-            .iter()
-            .map(|a| (a.name.clone(), a.size))
-            .collect()
-    }
-
-    /// The attachments a draft or a forwarded message brings along.
-    pub async fn carried(
-        db: &domain::DatabaseConnection,
-        account: i32,
-        carry: i64,
-        whole: bool,
-    ) -> Result<Vec<mail::compose::Attachment>, AppError> {
-        if carry <= 0 {
-            return Ok(Vec::new());
-        }
-        let (row, raw) = done(view::message(db, account, carry).await)?;
-        if whole {
-            let name = if row.subject.trim().is_empty() {
-                "message".to_owned()
-            } else {
-                row.subject.clone()
-            };
-            return Ok(vec![mail::compose::Attachment {
-                name: format!("{name}.eml"),
-                content_type: "message/rfc822".into(),
-                data: raw,
-            }]);
-        }
-        let n = mail::mime::read(&raw).attachments.len();
-        Ok((0..n)
-            .filter_map(|i| mail::mime::attachment(&raw, i))
-            .map(|(name, content_type, data)| mail::compose::Attachment {
-                name,
-                content_type,
-                data,
-            })
-            .collect())
-    }
-}
-
 /// The form for `mode`: "new", "reply", "reply_all", "forward" (inline),
 /// "forward_attach" (as an attachment) or "draft" (`id` is the message).
 #[server(prefix = "/api", endpoint = "compose_form")]
@@ -152,6 +58,7 @@ pub async fn compose_form(
     #[server(default)] mode: String,
     #[server(default)] id: i64,
 ) -> Result<ComposeDto, AppError> {
+    use domain::mailbox::reply::{self, Mode};
     use domain::mailbox::view;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -166,78 +73,32 @@ pub async fn compose_form(
             .ok_or_else(|| fail(AppError::NotFound))?
     };
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
+    let mode = match Mode::parse(&mode) {
+        Some(m) => m,
+        None if id > 0 => return Err(fail(AppError::NotFound)),
+        None => Mode::New,
+    };
+    let p = done(reply::prefill(&state.db, &acc, mode, id).await)?;
     let mut f = ComposeDto {
         account,
         from: format!("{} <{}>", acc.display_name, acc.email),
         charset: "utf-8".into(),
+        to: p.to,
+        cc: p.cc,
+        subject: p.subject,
+        body: p.body,
+        html: p.html,
+        reply_to: p.reply_to,
+        draft: p.draft,
+        carry: p.carry,
+        carry_whole: p.carry_whole,
+        carried: p.carried,
         ..Default::default()
     };
-    if mode != "new" && id > 0 {
-        let (row, raw) = done(view::message(&state.db, account, id).await)?;
-        let r = mail::mime::read(&raw);
-        let me = acc.email.to_lowercase();
-        let not_me = |a: &String| !a.to_lowercase().contains(&me);
-        let header = format!(
-            "\n\n-----Original Message-----\nFrom: {}\nDate: {}\nSubject: {}\n\n",
-            r.from.join(", "),
-            crate::api::mailbox::long_date_of(&state.db, r.date).await,
-            r.subject
-        );
-        match mode.as_str() {
-            "reply" | "reply_all" => {
-                f.to = r.from.join(", ");
-                if mode == "reply_all" {
-                    f.to = r
-                        .from
-                        .iter()
-                        .chain(r.to.iter().filter(|a| not_me(a)))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    f.cc =
-                        r.cc.iter()
-                            .filter(|a| not_me(a))
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                }
-                f.subject = imp::prefixed(&r.subject, "Re:");
-                f.body = format!("{header}{}", imp::quoted(&r.text));
-                f.reply_to = id;
-            }
-            "forward" => {
-                f.subject = imp::prefixed(&r.subject, "Fw:");
-                f.body = format!("{header}{}", r.text);
-                f.carry = id;
-                f.carried = imp::names_and_sizes(&r);
-            }
-            "forward_attach" => {
-                f.subject = imp::prefixed(&r.subject, "Fw:");
-                f.carry = id;
-                f.carry_whole = true;
-                f.carried = vec![(format!("{}.eml", r.subject), raw.len())];
-            }
-            "draft" if row.folder == view::DRAFTS => {
-                f.to = r.to.join(", ");
-                f.cc = r.cc.join(", ");
-                f.subject = r.subject.clone();
-                f.body = r.text.clone();
-                // The editor is part of our page, not a sandboxed frame:
-                // the draft's HTML goes in cleaned and without remote images
-                // (a message moved into 下書き could carry a tracker).
-                f.html = r
-                    .html
-                    .as_deref()
-                    .map(|h| mail::html::clean(h, &Default::default(), false).html)
-                    .unwrap_or_default();
-                f.draft = id;
-                f.carry = id;
-                f.carried = imp::names_and_sizes(&r);
-            }
-            _ => return Err(fail(AppError::NotFound)),
-        }
-    }
-    f.book = imp::book(&state.db, account).await;
+    // Completion is a convenience: the form opens without it.
+    f.book = reply::address_book(&state.db, account)
+        .await
+        .unwrap_or_default();
     f.max_mb = done(domain::webmail::settings(&state.db).await)?.attachment_max_mb;
     Ok(f)
 }
@@ -281,7 +142,8 @@ pub async fn send_mail(
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
-    let mut attachments = imp::carried(&state.db, account, m.carry, m.carry_whole).await?;
+    let mut attachments =
+        done(domain::mailbox::reply::carried(&state.db, account, m.carry, m.carry_whole).await)?;
     attachments.extend(done(
         domain::mailbox::uploads::take(&state.db, caller.user.id, &m.uploads).await,
     )?);

@@ -2,7 +2,6 @@
 //! reading a message, marking / moving / deleting, folders. Each one works
 //! only on the caller's own accounts (`view::mine`): another user's
 //! message, folder or account ID answers 404, also for admins.
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -167,19 +166,43 @@ mod imp {
     }
 }
 
-/// A page of a folder (`folder`, in `sort` order) or, when `q` is given, of
-/// a search (this folder, or every folder when `scope` is "all").
+/// Which page of which list: the mail screen's URL query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Empty: 受信箱.
+    pub folder: String,
+    /// "date", "from", "subject" or "size"; anything else is the date.
+    pub sort: String,
+    /// Oldest (smallest, A–Z) first.
+    #[serde(deserialize_with = "super::form::flag")]
+    pub asc: bool,
+    /// Where the previous page ended (the sort key and the message id).
+    pub after: String,
+    #[serde(deserialize_with = "super::form::num")]
+    pub aid: i64,
+    /// Search words; empty for the folder itself.
+    pub q: String,
+    /// "all": search every folder, not only `folder`.
+    pub scope: String,
+}
+
+/// A page of a folder (in the chosen order) or, when `q` is given, of a
+/// search (this folder, or every folder when `scope` is "all").
 #[server(prefix = "/api", endpoint = "mail_list")]
 pub async fn mail_list(
     account: i32,
-    #[server(default)] folder: String,
-    #[server(default)] sort: String,
-    #[server(default)] asc: bool,
-    #[server(default)] after: String,
-    #[server(default)] aid: i64,
-    #[server(default)] q: String,
-    #[server(default)] scope: String,
+    #[server(flatten)] list: ListQuery,
 ) -> Result<ListDto, AppError> {
+    let ListQuery {
+        folder,
+        sort,
+        asc,
+        after,
+        aid,
+        q,
+        scope,
+    } = list;
     use domain::mailbox::{search, view};
     let (_, state) = imp::mine(account).await?;
     let folder = if folder.is_empty() {
@@ -293,15 +316,6 @@ pub async fn read_message(
         images_always: always,
         reading: imp::reading_dto(tz, reading, caller.user.language != "en"),
     })
-}
-
-/// A message's date as the reading pane shows it (Japanese form).
-#[cfg(feature = "ssr")]
-pub async fn long_date_of(
-    db: &domain::DatabaseConnection,
-    t: Option<chrono::DateTime<chrono::Utc>>,
-) -> String {
-    imp::long_date(crate::api::webmail::imp::zone(db).await, t, true)
 }
 
 /// 「常に表示」: remote images of this message's sender are shown from now on.

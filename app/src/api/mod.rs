@@ -102,6 +102,7 @@ fn role(v: &str) -> Option<domain::users::Role> {
 
 mod company;
 pub mod compose;
+mod form;
 pub mod mail_server;
 pub mod mailbox;
 mod orgs;

@@ -1,14 +1,13 @@
 //! Server functions of スケジュール, 伝言, 通知メールの送信状況 and the
 //! schedule settings. Dates are computed on the server in the
 //! installation's time zone; the browser gets them ready to show.
-// A server function's arguments are its form's fields, one per input.
-#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::is_on;
 use crate::error::AppError;
+use crate::i18n::dates::Ymd;
 #[cfg(feature = "ssr")]
 use crate::server::auth::{Need, done, require};
 
@@ -17,17 +16,16 @@ pub struct Card {
     pub id: i32,
     pub title: String,
     pub place: String,
-    /// 「10:00〜11:00」 or 「終日」 (as of this day).
-    pub time: String,
+    pub all_day: bool,
+    /// "HH:MM" on this day; empty when the entry began on an earlier day.
+    pub from: String,
+    /// "HH:MM" on this day; empty when the entry ends on a later day.
+    pub to: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Day {
-    /// YYYY-MM-DD
-    pub date: String,
-    pub label: String,
-    /// 0 = Monday … 6 = Sunday
-    pub weekday: u8,
+    pub date: Ymd,
     pub today: bool,
     pub in_month: bool,
 }
@@ -36,15 +34,17 @@ pub struct Day {
 pub struct Row {
     pub user_id: i32,
     pub name: String,
-    /// One list of cards per day of `days`.
+    /// One list of cards per day of the row.
     pub cells: Vec<Vec<Card>>,
 }
 
 /// A week (one row per person) or a month (one row per week of the user).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calendar {
+    /// "week", "month" or "org"
     pub view: String,
-    pub heading: String,
+    /// The month's first day (month view) or the Monday shown.
+    pub first: Ymd,
     pub days: Vec<Day>,
     pub rows: Vec<Row>,
     pub prev: String,
@@ -55,63 +55,26 @@ pub struct Calendar {
 }
 
 #[cfg(feature = "ssr")]
-mod calc {
-    use chrono::{Datelike, Duration, NaiveDate};
-    use chrono_tz::Tz;
-    use domain::notify::date_short;
-    use domain::schedule::{Entry, day_start};
-
-    use super::Card;
-
-    pub fn monday_of(d: NaiveDate) -> NaiveDate {
-        d - Duration::days(d.weekday().num_days_from_monday().into())
+fn ymd(d: chrono::NaiveDate) -> Ymd {
+    use chrono::Datelike;
+    Ymd {
+        y: d.year(),
+        // Month and day always fit (1–12, 1–31).
+        m: d.month() as u8,
+        d: d.day() as u8,
+        wd: d.weekday().num_days_from_monday() as u8,
     }
+}
 
-    /// The card of `e` as seen on local day `d`.
-    pub fn card(lang: &str, tz: Tz, e: &Entry, d: NaiveDate) -> Card {
-        let all_day_word = if lang == "en" { "All day" } else { "終日" };
-        let time = if e.all_day {
-            all_day_word.to_owned()
-        } else {
-            let s = e.starts_at.with_timezone(&tz);
-            let en = e.ends_at.with_timezone(&tz);
-            let from = if s.date_naive() == d {
-                s.format("%H:%M").to_string()
-            } else {
-                String::new()
-            };
-            let to = if en.date_naive() == d {
-                en.format("%H:%M").to_string()
-            } else {
-                String::new()
-            };
-            format!("{from}〜{to}")
-        };
-        Card {
-            id: e.id,
-            title: e.title.clone(),
-            place: e.place.clone(),
-            time,
-        }
-    }
-
-    /// Whether `e` takes place on local day `d`.
-    pub fn on_day(tz: Tz, e: &Entry, d: NaiveDate) -> bool {
-        let start = day_start(tz, d);
-        let end = day_start(tz, d + Duration::days(1));
-        (e.starts_at < end && e.ends_at > start)
-            || (e.starts_at == e.ends_at && e.starts_at >= start && e.starts_at < end)
-    }
-
-    pub fn day(lang: &str, d: NaiveDate, today: NaiveDate, month: Option<u32>) -> super::Day {
-        super::Day {
-            date: d.format("%Y-%m-%d").to_string(),
-            label: date_short(lang, d),
-            weekday: d.weekday().num_days_from_monday() as u8,
-            today: d == today,
-            in_month: month.is_none_or(|m| d.month() == m),
-        }
-    }
+#[cfg(feature = "ssr")]
+fn org_dtos(orgs: Vec<domain::orgs::Organisation>) -> Vec<crate::api::OrgDto> {
+    orgs.into_iter()
+        .map(|o| crate::api::OrgDto {
+            id: o.id,
+            name: o.name,
+            parent_id: o.parent_id,
+        })
+        .collect()
 }
 
 /// 個人週間 (`view = "week"`), 個人月間 (`"month"`) or 組織週間 (`"org"`)
@@ -122,150 +85,56 @@ pub async fn schedule_calendar(
     date: String,
     org: Option<i32>,
 ) -> Result<Calendar, AppError> {
-    use chrono::{Datelike, Duration, NaiveDate};
+    use domain::schedule::calendar::{self, View};
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
-    let lang = caller.user.language.clone();
-    let tz = done(domain::locale::time_zone(&state.db).await)?;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let at = domain::schedule::parse_date(&date).unwrap_or(today);
-    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let at = domain::schedule::parse_date(&date);
+    let view = View::parse(&view);
+    let c = done(calendar::calendar(&state.db, &caller.user, view, at, org).await)?;
     let orgs = done(domain::orgs::list(&state.db).await)?;
-    let org_dtos: Vec<crate::api::OrgDto> = orgs
-        .iter()
-        .map(|o| crate::api::OrgDto {
-            id: o.id,
-            name: o.name.clone(),
-            parent_id: o.parent_id,
-        })
-        .collect();
-    let view = match view.as_str() {
-        "month" | "org" => view,
-        _ => "week".to_owned(),
-    };
-    if view == "month" {
-        let first = NaiveDate::from_ymd_opt(at.year(), at.month(), 1).unwrap_or(at);
-        let next_month = (first + Duration::days(32)).with_day(1).unwrap_or(first);
-        let prev_month = (first - Duration::days(1)).with_day(1).unwrap_or(first);
-        let grid_start = calc::monday_of(first);
-        let last = next_month - Duration::days(1);
-        let grid_end = calc::monday_of(last) + Duration::days(7);
-        let entries = done(
-            domain::schedule::for_users(
-                &state.db,
-                &[caller.user.id],
-                domain::schedule::day_start(tz, grid_start),
-                domain::schedule::day_start(tz, grid_end),
-            )
-            .await,
-        )?;
-        let days: Vec<NaiveDate> = (0..(grid_end - grid_start).num_days())
-            .map(|i| grid_start + Duration::days(i))
-            .collect();
-        let rows = days
-            .chunks(7)
-            .map(|week| Row {
-                user_id: caller.user.id,
-                name: String::new(),
-                cells: week
-                    .iter()
-                    .map(|d| {
-                        entries
-                            .iter()
-                            .filter(|(_, e)| calc::on_day(tz, e, *d))
-                            .map(|(_, e)| calc::card(&lang, tz, e, *d))
+    let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    Ok(Calendar {
+        view: c.view.as_str().to_owned(),
+        first: ymd(c.first),
+        days: c
+            .days
+            .iter()
+            .map(|d| Day {
+                date: ymd(d.date),
+                today: d.today,
+                in_month: d.in_month,
+            })
+            .collect(),
+        rows: c
+            .rows
+            .into_iter()
+            .map(|r| Row {
+                user_id: r.user_id,
+                name: r.name,
+                cells: r
+                    .cells
+                    .into_iter()
+                    .map(|cards| {
+                        cards
+                            .into_iter()
+                            .map(|k| Card {
+                                id: k.id,
+                                title: k.title,
+                                place: k.place,
+                                all_day: k.all_day,
+                                from: k.from,
+                                to: k.to,
+                            })
                             .collect()
                     })
                     .collect(),
             })
-            .collect();
-        let heading = if lang == "en" {
-            first.format("%B %Y").to_string()
-        } else {
-            format!("{}年{}月", first.year(), first.month())
-        };
-        return Ok(Calendar {
-            view,
-            heading,
-            days: days
-                .iter()
-                .map(|d| calc::day(&lang, *d, today, Some(first.month())))
-                .collect(),
-            rows,
-            prev: fmt(prev_month),
-            next: fmt(next_month),
-            today: fmt(today),
-            org: None,
-            orgs: org_dtos,
-        });
-    }
-    let monday = calc::monday_of(at);
-    let days: Vec<NaiveDate> = (0..7).map(|i| monday + Duration::days(i)).collect();
-    let people: Vec<(i32, String)> = if view == "org" {
-        let chosen = org
-            .or(caller.user.organisation_id)
-            .or(orgs.first().map(|o| o.id));
-        match chosen {
-            Some(id) => done(domain::users::list(&state.db, Some(Some(id))).await)?
-                .into_iter()
-                .filter(|u| !u.disabled)
-                .map(|u| (u.id, u.name))
-                .collect(),
-            None => Vec::new(),
-        }
-    } else {
-        vec![(caller.user.id, caller.user.name.clone())]
-    };
-    let ids: Vec<i32> = people.iter().map(|p| p.0).collect();
-    let entries = done(
-        domain::schedule::for_users(
-            &state.db,
-            &ids,
-            domain::schedule::day_start(tz, monday),
-            domain::schedule::day_start(tz, monday + Duration::days(7)),
-        )
-        .await,
-    )?;
-    let rows = people
-        .into_iter()
-        .map(|(uid, name)| Row {
-            user_id: uid,
-            name,
-            cells: days
-                .iter()
-                .map(|d| {
-                    entries
-                        .iter()
-                        .filter(|(u, e)| *u == uid && calc::on_day(tz, e, *d))
-                        .map(|(_, e)| calc::card(&lang, tz, e, *d))
-                        .collect()
-                })
-                .collect(),
-        })
-        .collect();
-    let heading = format!(
-        "{} – {}",
-        domain::notify::date_long(&lang, days[0]),
-        domain::notify::date_long(&lang, days[6])
-    );
-    Ok(Calendar {
-        org: if view == "org" {
-            org.or(caller.user.organisation_id)
-                .or(orgs.first().map(|o| o.id))
-        } else {
-            None
-        },
-        view,
-        heading,
-        days: days
-            .iter()
-            .map(|d| calc::day(&lang, *d, today, None))
             .collect(),
-        rows,
-        prev: fmt(monday - Duration::days(7)),
-        next: fmt(monday + Duration::days(7)),
-        today: fmt(today),
-        orgs: org_dtos,
+        prev: iso(c.prev),
+        next: iso(c.next),
+        today: iso(c.today),
+        org: c.org,
+        orgs: org_dtos(orgs),
     })
 }
 
@@ -293,8 +162,10 @@ pub struct EntryForm {
     pub notify_method: String,
     pub user_ids: Vec<i32>,
     pub org_ids: Vec<i32>,
-    /// 「2026年11月27日(金) 10:00〜11:00」
-    pub when: String,
+    /// The local days of the start and of the end (the last day of an
+    /// all-day entry), for 「2026年11月27日(金) 10:00〜11:00」.
+    pub start_day: Ymd,
+    pub end_day: Ymd,
     pub author: String,
     pub participants: Vec<Pick>,
     pub may_edit: bool,
@@ -320,14 +191,7 @@ async fn form_choices(
             has_address: u.email.is_some(),
         })
         .collect();
-    form.orgs = done(domain::orgs::list(&state.db).await)?
-        .into_iter()
-        .map(|o| crate::api::OrgDto {
-            id: o.id,
-            name: o.name,
-            parent_id: o.parent_id,
-        })
-        .collect();
+    form.orgs = org_dtos(done(domain::orgs::list(&state.db).await)?);
     form.titles = done(domain::schedule::titles(&state.db).await)?;
     Ok(())
 }
@@ -368,7 +232,6 @@ pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
         // Stored as the next midnight; the form shows the last day.
         en -= chrono::Duration::seconds(1);
     }
-    let lang = caller.user.language.clone();
     let mut form = EntryForm {
         id: Some(e.id),
         title: e.title.clone(),
@@ -382,7 +245,8 @@ pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
         notify_method: e.notify_method.clone(),
         user_ids: d.participants.iter().map(|p| p.0).collect(),
         org_ids: d.org_ids.clone(),
-        when: domain::notify::when(&lang, tz, e.starts_at, e.ends_at, e.all_day),
+        start_day: ymd(s.date_naive()),
+        end_day: ymd(en.date_naive()),
         author: d.author_name.clone().unwrap_or_default(),
         may_edit: d.may_edit,
         ..Default::default()
@@ -432,39 +296,53 @@ impl From<domain::schedule::Saved> for SavedDto {
     }
 }
 
-/// 予定の追加 (no `id`) or 予定の編集. Participants come as `user_ids[]` and
-/// `org_ids[]` (checkboxes).
+/// The 予定の追加 / 予定の編集 form as posted. Participants come as
+/// `user_ids[]` and `org_ids[]` (checkboxes).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EntryInput {
+    /// Empty for a new entry.
+    #[serde(deserialize_with = "super::form::opt_num")]
+    pub id: Option<i32>,
+    pub title: String,
+    pub place: String,
+    pub body: String,
+    pub start_date: String,
+    pub start_time: String,
+    pub end_date: String,
+    pub end_time: String,
+    #[serde(deserialize_with = "super::form::flag")]
+    pub all_day: bool,
+    pub notify_method: String,
+    #[serde(deserialize_with = "super::form::flag")]
+    pub skip_self: bool,
+    #[serde(deserialize_with = "super::form::nums")]
+    pub user_ids: Vec<i32>,
+    #[serde(deserialize_with = "super::form::nums")]
+    pub org_ids: Vec<i32>,
+}
+
+/// 予定の追加 (no `id`) or 予定の編集.
 #[server(prefix = "/api", endpoint = "save_schedule_entry")]
 pub async fn save_schedule_entry(
-    #[server(default)] id: Option<i32>,
-    title: String,
-    #[server(default)] place: String,
-    #[server(default)] body: String,
-    #[server(default)] start_date: String,
-    #[server(default)] start_time: String,
-    #[server(default)] end_date: String,
-    #[server(default)] end_time: String,
-    #[server(default)] all_day: Option<String>,
-    #[server(default)] notify_method: String,
-    #[server(default)] skip_self: Option<String>,
-    #[server(default)] user_ids: Vec<i32>,
-    #[server(default)] org_ids: Vec<i32>,
+    #[server(flatten)] form: EntryInput,
 ) -> Result<SavedDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
+    let id = form.id;
     let input = domain::schedule::Input {
-        title,
-        place,
-        body,
-        start_date,
-        start_time,
-        end_date,
-        end_time,
-        all_day: is_on(&all_day),
-        notify_method,
-        skip_self: is_on(&skip_self),
-        user_ids,
-        org_ids,
+        title: form.title,
+        place: form.place,
+        body: form.body,
+        start_date: form.start_date,
+        start_time: form.start_time,
+        end_date: form.end_date,
+        end_time: form.end_time,
+        all_day: form.all_day,
+        notify_method: form.notify_method,
+        skip_self: form.skip_self,
+        user_ids: form.user_ids,
+        org_ids: form.org_ids,
     };
     let saved = match id {
         Some(id) => {
@@ -589,29 +467,29 @@ pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto,
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let tz = done(domain::locale::time_zone(&state.db).await)?;
-    let filter = match status.as_str() {
-        "queued" | "sending" | "sent" | "failed" => Some(status.as_str()),
-        _ => None,
-    };
+    let filter = domain::outbox::Status::parse(&status);
     let rows = done(domain::outbox::list(&state.db, filter, 500).await)?;
     let counts = done(domain::outbox::counts(&state.db).await)?;
     let local = |t: chrono::DateTime<chrono::Utc>| {
         t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
     };
     Ok(OutboxDto {
-        status: filter.unwrap_or("").to_owned(),
-        counts: counts.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect(),
+        status: filter.map(|s| s.as_str()).unwrap_or("").to_owned(),
+        counts: counts
+            .iter()
+            .map(|(s, n)| (s.as_str().to_owned(), *n))
+            .collect(),
         rows: rows
             .into_iter()
             .map(|r| OutboxRowDto {
                 id: r.id,
                 at: local(r.sent_at.unwrap_or(r.created_at)),
-                next_try: if r.status == "queued" {
+                next_try: if r.status == domain::outbox::QUEUED {
                     local(r.next_attempt_at)
                 } else {
                     String::new()
                 },
-                status: r.status,
+                status: r.status.as_str().to_owned(),
                 recipient: r.recipient,
                 subject: r.subject,
                 reply: r.last_reply.unwrap_or_default(),

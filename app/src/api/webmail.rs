@@ -8,6 +8,43 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::auth::{Caller, Need, done, fail, redirect_form_post, require};
 
+/// A stored receive failure: Tayori's own verdict as a code, worded by the
+/// reader's catalogue, or a mail server's reply as the server wrote it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: String,
+    pub param: Option<u32>,
+    pub text: String,
+}
+
+impl Problem {
+    pub fn is_empty(&self) -> bool {
+        self.code.is_empty() && self.text.is_empty()
+    }
+    pub fn words(&self, t: &crate::i18n::Catalogue) -> String {
+        if self.code.is_empty() {
+            self.text.clone()
+        } else {
+            t.field_error(&self.code, self.param)
+        }
+    }
+    #[cfg(feature = "ssr")]
+    fn of(stored: Option<&str>) -> Problem {
+        match stored.map(domain::Stored::parse) {
+            None => Problem::default(),
+            Some(domain::Stored::Code { key, param }) => Problem {
+                code: key.to_owned(),
+                param,
+                text: String::new(),
+            },
+            Some(domain::Stored::Text(text)) => Problem {
+                text: text.to_owned(),
+                ..Problem::default()
+            },
+        }
+    }
+}
+
 /// One line of 個人アカウント設定 > アカウント設定.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRowDto {
@@ -19,7 +56,7 @@ pub struct UserRowDto {
     pub accounts: usize,
     /// メール受信: time of the last receive, or its error.
     pub last_received: String,
-    pub last_error: String,
+    pub last_error: Problem,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +75,7 @@ pub struct AccountRowDto {
     pub server: String,
     pub is_default: bool,
     pub last_received: String,
-    pub last_error: String,
+    pub last_error: Problem,
 }
 
 /// A user's accounts, for the admin's or the user's own account page.
@@ -108,7 +145,7 @@ pub struct ReceiveDto {
     pub done: i32,
     pub total: i32,
     pub last_received: String,
-    pub last_error: String,
+    pub last_error: Problem,
 }
 
 /// The webmail's first screen: the accounts, the chosen one's state and its
@@ -208,7 +245,7 @@ pub(crate) mod imp {
             server: server_of(db, a).await,
             is_default: a.is_default,
             last_received: local_time(tz, a.last_received_at),
-            last_error: a.last_error.clone().unwrap_or_default(),
+            last_error: Problem::of(a.last_error.as_deref()),
         }
     }
 
@@ -229,7 +266,7 @@ pub(crate) mod imp {
             done: s.done,
             total: s.total,
             last_received: local_time(tz, s.last_received_at),
-            last_error: s.last_error.unwrap_or_default(),
+            last_error: Problem::of(s.last_error.as_deref()),
         }
     }
 }
@@ -260,7 +297,7 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
             account: r.account.unwrap_or_default(),
             accounts: r.accounts,
             last_received: local_time(tz, r.last_received_at),
-            last_error: r.last_error.unwrap_or_default(),
+            last_error: Problem::of(r.last_error.as_deref()),
         });
     }
     Ok(UsersDto { orgs, org, users })

@@ -1,6 +1,7 @@
 //! Every label the UI shows, one catalogue per language. A missing label is a
 //! compile error, so the two languages cannot drift apart.
 pub mod compose;
+pub mod dates;
 pub mod mail_server;
 pub mod mailbox;
 pub mod schedule;
@@ -255,6 +256,12 @@ impl Catalogue {
             ("not_configured", false) => {
                 "Those mail server settings have not been saved yet; set them up first or choose your own server.".into()
             }
+            ("quota_full", true) => format!(
+                "メールの保存容量（{n} MB）が一杯のため受信を止めました。メールはサーバーに残っています。"
+            ),
+            ("quota_full", false) => format!(
+                "The mail storage quota ({n} MB) is full: receiving stopped and the mail stays on the server."
+            ),
             ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),
             ("column_count", false) => format!("Wrong number of columns ({n} expected)."),
             (_, true) => "入力内容を確認してください。".into(),

@@ -223,7 +223,7 @@ pub async fn settled(db: &DatabaseConnection, within: Duration) {
             .await
             .expect("outbox")
             .iter()
-            .filter(|r| r.status == "queued" || r.status == "sending")
+            .filter(|r| r.status == domain::outbox::QUEUED || r.status == domain::outbox::SENDING)
             .count();
         if busy == 0 {
             return;

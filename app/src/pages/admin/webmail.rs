@@ -109,7 +109,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
                                 <tbody>
                                     {d.users.into_iter().map(|u| {
                                         let receive = if !u.last_error.is_empty() {
-                                            view! { <span class="field-error">{u.last_error.clone()}</span> }.into_any()
+                                            view! { <span class="field-error">{u.last_error.words(lang.get_untracked().t())}</span> }.into_any()
                                         } else if u.last_received.is_empty() {
                                             view! { <span class="muted">{move || t().never}</span> }.into_any()
                                         } else {

@@ -160,17 +160,16 @@ pub fn MailView(account: i32) -> impl IntoView {
     let page = Resource::new(
         || (),
         move |_| async move {
-            let list = mail_list(
-                account,
-                get("folder"),
-                get("sort"),
-                get("asc") == "1",
-                get("after"),
-                get("aid").parse::<i64>().unwrap_or(0),
-                get("q"),
-                get("scope"),
-            )
-            .await;
+            let query = ListQuery {
+                folder: get("folder"),
+                sort: get("sort"),
+                asc: get("asc") == "1",
+                after: get("after"),
+                aid: get("aid").parse::<i64>().unwrap_or(0),
+                q: get("q"),
+                scope: get("scope"),
+            };
+            let list = mail_list(account, query).await;
             let message = match (open, &list) {
                 (Some(id), Ok(_)) => Some(read_message(id, get("cs")).await),
                 _ => None,

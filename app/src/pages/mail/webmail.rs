@@ -104,7 +104,7 @@ fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
             </span>
         })}
         {(!s.running && !s.last_error.is_empty()).then(|| view! {
-            <p class="form-error" role="alert" data-testid="receive-error">{s.last_error.clone()}</p>
+            <p class="form-error" role="alert" data-testid="receive-error">{s.last_error.words(lang.get_untracked().t())}</p>
         })}
         <FormMsg err />
         <span class="muted">{move || t().last_received} ": "
@@ -160,7 +160,7 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
                                                 <td>{a.name.clone()} {a.is_default.then(|| view! { " " <span class="badge" data-testid="default-mark">{move || t().default_account}</span> })}</td>
                                                 <td>{a.email.clone()}</td>
                                                 <td>{a.server.clone()}</td>
-                                                <td>{if a.last_error.is_empty() { a.last_received.clone() } else { a.last_error.clone() }}</td>
+                                                <td>{if a.last_error.is_empty() { a.last_received.clone() } else { a.last_error.words(lang.get_untracked().t()) }}</td>
                                                 <td>
                                                     {may_edit.then(|| view! {
                                                         <a href=format!("/mail/accounts/{id}") data-testid="account-edit">{move || t().edit}</a>

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::OrgDto;
 use crate::api::schedule::*;
 use crate::components::{FieldMsg, FormMsg, err_of, escape_html, options_html, org_tree};
-use crate::i18n::use_lang;
+use crate::i18n::{dates, use_lang};
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -77,7 +77,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
         view! {
             <form method="get" action="/schedule" class="inline-form org-pick" data-testid="org-pick">
                 <input type="hidden" name="view" value="org" />
-                <input type="hidden" name="date" value=c.days.first().map(|d| d.date.clone()).unwrap_or_default() />
+                <input type="hidden" name="date" value=c.days.first().map(|d| d.date.iso()).unwrap_or_default() />
                 <label>{move || t().org} " "
                     <select name="org" data-testid="org-select" inner_html=html
                         data-action="submit"></select>
@@ -96,8 +96,20 @@ fn CalendarView(c: Calendar) -> impl IntoView {
         .days
         .iter()
         .find(|d| d.today)
-        .map(|d| d.date.clone())
-        .unwrap_or_else(|| c.days.first().map(|d| d.date.clone()).unwrap_or_default());
+        .or(c.days.first())
+        .map(|d| d.date.iso())
+        .unwrap_or_default();
+    let l = lang.get_untracked();
+    let heading = if month {
+        dates::month_title(l, c.first)
+    } else {
+        let last = c.days.last().map_or(c.first, |d| d.date);
+        format!(
+            "{} – {}",
+            dates::date_long(l, c.first),
+            dates::date_long(l, last)
+        )
+    };
     view! {
         <div class="sched-toolbar">
             <nav class="tabs" data-testid="schedule-views">
@@ -113,7 +125,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
             <a href=nav(&c.prev) data-testid="schedule-prev">{move || prev_label(t())}</a>
             <a href=nav(&c.today) data-testid="schedule-today">{move || t().today}</a>
             <a href=nav(&c.next) data-testid="schedule-next">{move || next_label(t())}</a>
-            <h1 data-testid="schedule-heading">{c.heading.clone()}</h1>
+            <h1 data-testid="schedule-heading">{heading}</h1>
             {org_form}
         </div>
         <div class="calendar-scroll">
@@ -122,8 +134,8 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                     <tr>
                         {(!month).then(|| view! { <th class="who"></th> })}
                         {head_days.into_iter().map(|d| {
-                            let class = format!("wd{}{}", d.weekday, if d.today && !month { " today" } else { "" });
-                            let label = if month { weekday_name(lang.get_untracked().code(), d.weekday) } else { d.label.clone() };
+                            let class = format!("wd{}{}", d.date.wd, if d.today && !month { " today" } else { "" });
+                            let label = if month { dates::weekday(l, d.date.wd).to_owned() } else { dates::day_label(l, d.date) };
                             view! { <th class=class>{label}</th> }
                         }).collect_view()}
                     </tr>
@@ -135,21 +147,23 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                             <tr data-testid="calendar-row">
                                 {(!month).then(|| view! { <th class="who" data-testid="row-name">{row.name.clone()}</th> })}
                                 {row.cells.into_iter().zip(row_days).map(|(cards, d)| {
-                                    let class = format!("wd{}{}{}", d.weekday, if d.today { " today" } else { "" }, if d.in_month { "" } else { " outside" });
-                                    let day_no = d.date.rsplit('-').next().unwrap_or("").trim_start_matches('0').to_owned();
+                                    let class = format!("wd{}{}{}", d.date.wd, if d.today { " today" } else { "" }, if d.in_month { "" } else { " outside" });
+                                    let day_no = d.date.d;
+                                    let iso = d.date.iso();
                                     view! {
-                                        <td class=class data-date=d.date.clone()>
+                                        <td class=class data-date=iso.clone()>
                                             {month.then(|| view! { <span class="day-no">{day_no}</span> })}
                                             {cards.into_iter().map(|card| {
-                                                let tip = format!("{} {} {}", card.time, card.title, card.place);
+                                                let time = dates::time_span(l, card.all_day, &card.from, &card.to);
+                                                let tip = format!("{} {} {}", time, card.title, card.place);
                                                 view! {
                                                 <a class="card" href=format!("/schedule/entry/{}", card.id) data-testid="entry-card"
                                                     title=tip>
-                                                    <span class="time">{card.time}</span>
+                                                    <span class="time">{time}</span>
                                                     <span class="title">{card.title}</span>
                                                 </a>
                                             }}).collect_view()}
-                                            <a class="add-here" href=format!("/schedule/new?date={}", d.date) title=move || t().add aria-label=move || t().add>"+"</a>
+                                            <a class="add-here" href=format!("/schedule/new?date={iso}") title=move || t().add aria-label=move || t().add>"+"</a>
                                         </td>
                                     }
                                 }).collect_view()}
@@ -160,13 +174,6 @@ fn CalendarView(c: Calendar) -> impl IntoView {
             </table>
         </div>
     }
-}
-
-fn weekday_name(lang: &str, wd: u8) -> String {
-    const JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
-    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let i = usize::from(wd.min(6));
-    if lang == "en" { EN[i] } else { JA[i] }.to_owned()
 }
 
 #[component]
@@ -257,7 +264,7 @@ fn EntryDetail(f: EntryForm) -> impl IntoView {
     view! {
         <h1 data-testid="entry-title">{f.title.clone()}</h1>
         <dl class="entry-facts">
-            <dt>{move || t().date_time}</dt><dd data-testid="entry-when">{f.when.clone()}</dd>
+            <dt>{move || t().date_time}</dt><dd data-testid="entry-when">{dates::when(lang.get_untracked(), f.start_day, &f.start_time, f.end_day, &f.end_time, f.all_day)}</dd>
             <dt>{move || t().place}</dt><dd data-testid="entry-place">{f.place.clone()}</dd>
             <dt>{move || t().participants}</dt>
             <dd data-testid="entry-participants">
