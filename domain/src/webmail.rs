@@ -12,6 +12,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
+pub use crate::entity::mail_accounts::Source;
 use crate::mailbox::{self, Account, account};
 use crate::mailserver::{Scope, check_host, check_port as port};
 use crate::secrets::SecretBox;
@@ -375,7 +376,7 @@ impl AccountInput {
             email: a.email.clone(),
             log_receive: a.log_receive,
             log_send: a.log_send,
-            recv_source: a.recv_source.clone(),
+            recv_source: a.recv_source.as_str().to_owned(),
             pop_host: a.pop_host.clone(),
             pop_port: a.pop_port.to_string(),
             pop_protection: a.pop_protection.clone(),
@@ -385,7 +386,7 @@ impl AccountInput {
             timeout_secs: a.timeout_secs.to_string(),
             leave_on_server: a.leave_on_server,
             leave_days: a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
-            send_source: a.send_source.clone(),
+            send_source: a.send_source.as_str().to_owned(),
             smtp_host: a.smtp_host.clone(),
             smtp_port: a.smtp_port.to_string(),
             smtp_protection: a.smtp_protection.clone(),
@@ -433,7 +434,7 @@ pub struct Valid {
     pub name: String,
     pub display_name: String,
     pub email: String,
-    pub recv_source: &'static str,
+    pub recv_source: Source,
     pub pop_host: String,
     pub pop_port: u16,
     pub pop_protection: Protection,
@@ -441,7 +442,7 @@ pub struct Valid {
     pub pop_apop: bool,
     pub timeout_secs: u16,
     pub leave_days: Option<u16>,
-    pub send_source: &'static str,
+    pub send_source: Source,
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_protection: Protection,
@@ -450,16 +451,11 @@ pub struct Valid {
     pub smtp_user: String,
 }
 
-fn source(c: &mut Checks, field: &'static str, v: &str) -> &'static str {
-    match v.trim() {
-        "admin" => "admin",
-        "webmail" => "webmail",
-        "own" => "own",
-        _ => {
-            c.push(field, Code::Required);
-            "admin"
-        }
-    }
+fn source(c: &mut Checks, field: &'static str, v: &str) -> Source {
+    Source::parse(v.trim()).unwrap_or_else(|| {
+        c.push(field, Code::Required);
+        Source::Admin
+    })
 }
 
 fn protection(c: &mut Checks, field: &'static str, v: &str, pop: bool) -> Protection {
@@ -507,7 +503,7 @@ pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
     }
 
     let recv_source = source(&mut c, "recv_source", &i.recv_source);
-    let own = recv_source == "own";
+    let own = recv_source == Source::Own;
     let (pop_host, pop_port, pop_protection) = if own {
         (
             check_host(&mut c, "pop_host", &i.pop_host, true),
@@ -554,7 +550,7 @@ pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
     };
 
     let send_source = source(&mut c, "send_source", &i.send_source);
-    let (smtp_host, smtp_port, smtp_protection) = if send_source == "own" {
+    let (smtp_host, smtp_port, smtp_protection) = if send_source == Source::Own {
         (
             check_host(&mut c, "smtp_host", &i.smtp_host, true),
             port(&mut c, "smtp_port", &i.smtp_port),
@@ -632,10 +628,12 @@ async fn check_with_db<C: sea_orm::ConnectionTrait>(
         ("recv_source", v.recv_source, true),
         ("send_source", v.send_source, false),
     ] {
-        if src == "own" {
-            continue;
-        }
-        let row = crate::mailserver::entity::Entity::find_by_id(Scope::parse(src).row())
+        let scope = match src {
+            Source::Own => continue,
+            Source::Admin => Scope::Admin,
+            Source::Webmail => Scope::Webmail,
+        };
+        let row = crate::mailserver::entity::Entity::find_by_id(scope.row())
             .one(conn)
             .await?;
         let set_up = row.is_some_and(|r| {
@@ -729,7 +727,7 @@ pub async fn save_in(
     am.email = Set(v.email.clone());
     am.log_receive = Set(input.log_receive);
     am.log_send = Set(input.log_send);
-    am.recv_source = Set(v.recv_source.into());
+    am.recv_source = Set(v.recv_source);
     am.pop_host = Set(v.pop_host.clone());
     am.pop_port = Set(v.pop_port.into());
     am.pop_protection = Set(v.pop_protection.as_str().into());
@@ -739,7 +737,7 @@ pub async fn save_in(
     am.timeout_secs = Set(v.timeout_secs.into());
     am.leave_on_server = Set(input.leave_on_server);
     am.leave_days = Set(v.leave_days.map(i32::from));
-    am.send_source = Set(v.send_source.into());
+    am.send_source = Set(v.send_source);
     am.smtp_host = Set(v.smtp_host.clone());
     am.smtp_port = Set(v.smtp_port.into());
     am.smtp_protection = Set(v.smtp_protection.as_str().into());
@@ -771,8 +769,8 @@ pub async fn save_in(
         &format!(
             "user={owner} name={} recv={} send={} password_changed={}",
             saved.name,
-            saved.recv_source,
-            saved.send_source,
+            saved.recv_source.as_str(),
+            saved.send_source.as_str(),
             !input.pop_password.is_empty() || !input.smtp_password.is_empty()
         ),
     )

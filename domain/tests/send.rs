@@ -44,7 +44,7 @@ async fn account(
     // Sending: the submission port, STARTTLS, SMTP AUTH with the receiving
     // user ID and password; 送信時のログ on.
     let mut am = a.into_active_model();
-    am.send_source = Set("own".into());
+    am.send_source = Set(domain::webmail::Source::Own);
     am.smtp_host = Set(env("MS_HOST"));
     am.smtp_port = Set(env("MS_SUBMISSION_PORT").parse().unwrap());
     am.smtp_protection = Set("starttls".into());

@@ -58,7 +58,9 @@ pub struct ReadingDto {
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
-    pub date: String,
+    /// Local to the installation's zone; none when the message has no
+    /// (readable) Date.
+    pub date: Option<crate::i18n::dates::Stamp>,
     pub text: String,
     pub attachments: Vec<AttachmentDto>,
     pub forwarded: Vec<ReadingDto>,
@@ -110,31 +112,20 @@ mod imp {
         }
     }
 
-    /// 「2026年11月28日(土) 10:00」 / 「Sat 2026-11-28 10:00」.
-    pub fn long_date(
-        tz: chrono_tz::Tz,
-        t: Option<chrono::DateTime<chrono::Utc>>,
-        ja: bool,
-    ) -> String {
-        use chrono::Datelike;
-        let Some(t) = t.map(|t| t.with_timezone(&tz)) else {
-            return String::new();
-        };
-        if ja {
-            let wd = ["月", "火", "水", "木", "金", "土", "日"]
-                [t.weekday().num_days_from_monday() as usize];
-            format!("{}({wd}) {}", t.format("%Y年%-m月%-d日"), t.format("%H:%M"))
-        } else {
-            t.format("%a %Y-%m-%d %H:%M").to_string()
+    pub fn stamp(tz: chrono_tz::Tz, t: chrono::DateTime<chrono::Utc>) -> crate::i18n::dates::Stamp {
+        let t = t.with_timezone(&tz);
+        crate::i18n::dates::Stamp {
+            day: crate::i18n::dates::Ymd::from(t.date_naive()),
+            time: t.format("%H:%M").to_string(),
         }
     }
 
-    pub fn reading_dto(tz: chrono_tz::Tz, r: mail::mime::Reading, ja: bool) -> ReadingDto {
+    pub fn reading_dto(tz: chrono_tz::Tz, r: mail::mime::Reading) -> ReadingDto {
         let mut forwarded = Vec::new();
         let mut attachments = Vec::new();
         for (index, a) in r.attachments.into_iter().enumerate() {
             if let Some(m) = a.message {
-                forwarded.push(reading_dto(tz, *m, ja));
+                forwarded.push(reading_dto(tz, *m));
             }
             attachments.push(AttachmentDto {
                 index,
@@ -148,7 +139,7 @@ mod imp {
             from: r.from,
             to: r.to,
             cc: r.cc,
-            date: long_date(tz, r.date, ja),
+            date: r.date.map(|t| stamp(tz, t)),
             text: r.text,
             attachments,
             forwarded,
@@ -314,7 +305,7 @@ pub async fn read_message(
         has_html: reading.html.is_some(),
         remote_images: remote,
         images_always: always,
-        reading: imp::reading_dto(tz, reading, caller.user.language != "en"),
+        reading: imp::reading_dto(tz, reading),
     })
 }
 

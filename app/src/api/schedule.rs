@@ -55,18 +55,6 @@ pub struct Calendar {
 }
 
 #[cfg(feature = "ssr")]
-fn ymd(d: chrono::NaiveDate) -> Ymd {
-    use chrono::Datelike;
-    Ymd {
-        y: d.year(),
-        // Month and day always fit (1–12, 1–31).
-        m: d.month() as u8,
-        d: d.day() as u8,
-        wd: d.weekday().num_days_from_monday() as u8,
-    }
-}
-
-#[cfg(feature = "ssr")]
 fn org_dtos(orgs: Vec<domain::orgs::Organisation>) -> Vec<crate::api::OrgDto> {
     orgs.into_iter()
         .map(|o| crate::api::OrgDto {
@@ -95,12 +83,12 @@ pub async fn schedule_calendar(
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     Ok(Calendar {
         view: c.view.as_str().to_owned(),
-        first: ymd(c.first),
+        first: Ymd::from(c.first),
         days: c
             .days
             .iter()
             .map(|d| Day {
-                date: ymd(d.date),
+                date: Ymd::from(d.date),
                 today: d.today,
                 in_month: d.in_month,
             })
@@ -245,8 +233,8 @@ pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
         notify_method: e.notify_method.clone(),
         user_ids: d.participants.iter().map(|p| p.0).collect(),
         org_ids: d.org_ids.clone(),
-        start_day: ymd(s.date_naive()),
-        end_day: ymd(en.date_naive()),
+        start_day: Ymd::from(s.date_naive()),
+        end_day: Ymd::from(en.date_naive()),
         author: d.author_name.clone().unwrap_or_default(),
         may_edit: d.may_edit,
         ..Default::default()

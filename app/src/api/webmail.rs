@@ -222,15 +222,12 @@ pub(crate) mod imp {
         db: &domain::DatabaseConnection,
         a: &domain::mailbox::Account,
     ) -> String {
-        match a.recv_source.as_str() {
-            src @ ("admin" | "webmail") => {
-                domain::mailserver::view_scoped(db, domain::mailserver::Scope::parse(src))
-                    .await
-                    .map(|v| format!("{}:{}", v.settings.pop_host, v.settings.pop_port))
-                    .unwrap_or_default()
-            }
-            _ => format!("{}:{}", a.pop_host, a.pop_port),
-        }
+        use domain::mailbox::servers::{Direction, resolve};
+        // A shared server nobody has set up yet shows as nothing.
+        resolve(db, a, Direction::Receive)
+            .await
+            .map(|s| format!("{}:{}", s.host, s.port))
+            .unwrap_or_default()
     }
 
     pub async fn row(

@@ -24,6 +24,43 @@ impl Ymd {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<chrono::NaiveDate> for Ymd {
+    fn from(d: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Ymd {
+            y: d.year(),
+            // Month and day always fit (1–12, 1–31).
+            m: d.month() as u8,
+            d: d.day() as u8,
+            wd: d.weekday().num_days_from_monday() as u8,
+        }
+    }
+}
+
+/// A local day and time of day ("HH:MM"): when a message was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub day: Ymd,
+    pub time: String,
+}
+
+/// 「2026年11月28日(土) 10:00」 / 「Sat 2026-11-28 10:00」: the reading
+/// pane's date.
+pub fn stamp_long(lang: Lang, s: &Stamp) -> String {
+    match lang {
+        Lang::Ja => format!(
+            "{}年{}月{}日({}) {}",
+            s.day.y,
+            s.day.m,
+            s.day.d,
+            weekday(lang, s.day.wd),
+            s.time
+        ),
+        Lang::En => format!("{} {} {}", weekday(lang, s.day.wd), s.day.iso(), s.time),
+    }
+}
+
 const WEEKDAYS_JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS_EN: [&str; 12] = [
@@ -138,6 +175,12 @@ mod tests {
         assert_eq!(month_title(Lang::Ja, FRI), "2026年11月");
         assert_eq!(month_title(Lang::En, FRI), "November 2026");
         assert_eq!(FRI.iso(), "2026-11-27");
+        let at = Stamp {
+            day: FRI,
+            time: "09:05".into(),
+        };
+        assert_eq!(stamp_long(Lang::Ja, &at), "2026年11月27日(金) 09:05");
+        assert_eq!(stamp_long(Lang::En, &at), "Fri 2026-11-27 09:05");
     }
 
     #[test]

@@ -28,10 +28,10 @@ pub struct Model {
     pub receive_log: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    /// Where the receiving server comes from: "admin" (管理者設定),
-    /// "webmail" (ウェブメールの設定) or "own" (the pop_* columns).
-    pub recv_source: String,
-    pub send_source: String,
+    /// Where the receiving server comes from.
+    pub recv_source: Source,
+    /// Where the sending server comes from.
+    pub send_source: Source,
     pub smtp_host: String,
     pub smtp_port: i32,
     pub smtp_protection: String,
@@ -45,6 +45,40 @@ pub struct Model {
     /// The running (or last) receive: messages stored of those new.
     pub progress_done: i32,
     pub progress_total: i32,
+}
+
+/// Which server an account uses in one direction. Stored as its name; a
+/// stored value Tayori does not know is an error when the row is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Source {
+    /// 管理者設定のメールサーバー設定
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    /// ウェブメールのメールサーバー設定
+    #[sea_orm(string_value = "webmail")]
+    Webmail,
+    /// 個別に設定する: the account's own pop_* / smtp_* columns.
+    #[sea_orm(string_value = "own")]
+    Own,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Admin => "admin",
+            Source::Webmail => "webmail",
+            Source::Own => "own",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Source> {
+        match s {
+            "admin" => Some(Source::Admin),
+            "webmail" => Some(Source::Webmail),
+            "own" => Some(Source::Own),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

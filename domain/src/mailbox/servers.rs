@@ -5,6 +5,7 @@ use mail::presets::Protection;
 use sea_orm::DatabaseConnection;
 
 use super::Account;
+use crate::entity::mail_accounts::Source;
 use crate::mailserver::{Scope, View, view_scoped};
 use crate::{Error, Result};
 
@@ -39,15 +40,20 @@ pub async fn resolve(
     direction: Direction,
 ) -> Result<Server> {
     let source = match direction {
-        Direction::Receive => acc.recv_source.as_str(),
-        Direction::Send => acc.send_source.as_str(),
+        Direction::Receive => acc.recv_source,
+        Direction::Send => acc.send_source,
     };
-    match source {
-        src @ ("admin" | "webmail") => {
-            let view = view_scoped(db, Scope::parse(src)).await?;
+    let scope = match source {
+        Source::Admin => Some(Scope::Admin),
+        Source::Webmail => Some(Scope::Webmail),
+        Source::Own => None,
+    };
+    match scope {
+        Some(scope) => {
+            let view = view_scoped(db, scope).await?;
             shared(&view, direction).ok_or(Error::NotConfigured)
         }
-        _ => {
+        None => {
             let (host, port, protection) = match direction {
                 Direction::Receive => (&acc.pop_host, acc.pop_port, &acc.pop_protection),
                 Direction::Send => (&acc.smtp_host, acc.smtp_port, &acc.smtp_protection),

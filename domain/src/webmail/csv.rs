@@ -162,7 +162,7 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
         a.email.clone(),
         flag(a.log_receive, "出力する", "出力しない").into(),
         flag(a.log_send, "出力する", "出力しない").into(),
-        a.recv_source.clone(),
+        a.recv_source.as_str().to_owned(),
         a.pop_host.clone(),
         a.pop_port.to_string(),
         a.pop_protection.clone(),
@@ -172,7 +172,7 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
         a.timeout_secs.to_string(),
         flag(a.leave_on_server, "する", "しない").into(),
         a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
-        a.send_source.clone(),
+        a.send_source.as_str().to_owned(),
         a.smtp_host.clone(),
         a.smtp_port.to_string(),
         a.smtp_protection.clone(),
@@ -899,7 +899,7 @@ mod tests {
         assert_eq!(o.errors, vec![]);
         let a = &all_accounts(&db).await[0];
         assert!(a.log_receive && a.log_send && a.pop_apop && a.leave_on_server);
-        assert_eq!(a.recv_source, "own");
+        assert_eq!(a.recv_source, crate::webmail::Source::Own);
         assert_eq!(a.pop_protection, "ssl");
         assert_eq!(a.smtp_protection, "ssl");
         assert_eq!(a.smtp_auth, "smtp");

@@ -576,7 +576,7 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
             {line(t().from, r.from.clone(), if top { "message-from" } else { "fwd-from" })}
             {line(t().to, r.to.clone(), if top { "message-to" } else { "fwd-to" })}
             {line(t().cc, r.cc.clone(), if top { "message-cc" } else { "fwd-cc" })}
-            {(!r.date.is_empty()).then(|| view! { <tr><th>{move || t().date}</th><td data-testid=if top { "message-date" } else { "fwd-date" }>{r.date.clone()}</td></tr> })}
+            {r.date.as_ref().map(|at| view! { <tr><th>{move || t().date}</th><td data-testid=if top { "message-date" } else { "fwd-date" }>{crate::i18n::dates::stamp_long(lang.get_untracked(), at)}</td></tr> })}
         </tbody></table>
     }
 }
