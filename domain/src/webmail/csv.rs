@@ -184,6 +184,29 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
     ]
 }
 
+/// What makes a spreadsheet read a cell as a formula (or, for `'`, what
+/// this escaping itself starts with).
+const FORMULA_START: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// A cell a spreadsheet shows as text: one that would start a formula (a
+/// display name such as `=HYPERLINK(…)`) gets a leading `'`, the
+/// spreadsheets' own mark for "text", which the import takes off again.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_START) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The cell as it was before `inert`.
+fn uninert(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
 /// Every account of every user, by login ID then account name. Passwords
 /// never leave: a stored one is written as `********`. CRLF line ends and
 /// a BOM (for UTF-8) because the file is meant for spreadsheets, which
@@ -216,7 +239,12 @@ pub async fn export(db: &DatabaseConnection, encoding: CsvEncoding) -> Result<Ve
     w.write_record(COLUMNS.iter().map(|(l, _)| *l))
         .map_err(csv_err)?;
     for (login, a) in &accounts {
-        w.write_record(export_record(login, a)).map_err(csv_err)?;
+        w.write_record(
+            export_record(login, a)
+                .iter()
+                .map(|c| inert(c).into_owned()),
+        )
+        .map_err(csv_err)?;
     }
     let utf8 = w
         .into_inner()
@@ -354,7 +382,7 @@ fn records(text: &str) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<Lin
                     continue;
                 }
                 let line = lines.of(record.position().map_or(0, |p| p.byte() as usize));
-                out.push((line, record.iter().map(str::to_owned).collect()));
+                out.push((line, record.iter().map(uninert).collect()));
             }
             Err(e) => {
                 let line = lines.of(e.position().map_or(0, |p| p.byte() as usize));
@@ -743,6 +771,29 @@ pub async fn import(
 }
 
 #[cfg(test)]
+mod inert_tests {
+    use super::{inert, uninert};
+
+    #[test]
+    fn formula_cells_are_exported_as_text_and_read_back_unchanged() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+81 3", "'+81 3"),
+            ("-営業部", "'-営業部"),
+            ("@sato", "'@sato"),
+            ("\tx", "'\tx"),
+            ("'=already", "''=already"),
+            ("'plain", "''plain"),
+            ("山田 太郎", "山田 太郎"),
+            ("", ""),
+        ] {
+            assert_eq!(inert(cell), out);
+            assert_eq!(uninert(out), cell);
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
@@ -992,7 +1043,8 @@ mod tests {
         user(&db, "taro", "山田 太郎").await;
         user(&db, "hanako", "佐藤 花子").await;
         let text = file(&[
-            row("taro", "B", "山田", "taro@example.jp", "Plain-Pass-1"),
+            // A name a spreadsheet would run as a formula.
+            row("taro", "B", "=山田", "taro@example.jp", "Plain-Pass-1"),
             row(
                 "taro",
                 "A",
@@ -1032,7 +1084,7 @@ mod tests {
             assert!(lines[1].ends_with(",smtp,standard,sender,********,1"));
             assert!(lines[2].contains(",\"山田, \"\"太郎\"\"\","));
             assert!(lines[2].starts_with("taro,A,"));
-            assert!(lines[3].starts_with("taro,B,"));
+            assert!(lines[3].starts_with("taro,B,'=山田,"), "{}", lines[3]);
 
             let o = run(&db, &out, CsvEncoding::Auto, true).await;
             assert_eq!(o.errors, vec![], "{encoding:?}");
