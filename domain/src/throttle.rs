@@ -33,9 +33,16 @@ fn wait_for(failures: u32) -> Duration {
 
 impl LoginThrottle {
     fn keys(account: &str, ip: &str) -> [String; 2] {
+        // Bounded whatever the request carried: no login ID is longer
+        // (users::LOGIN_ID_MAX), and a megabyte-long one must not be kept.
+        let account: String = account
+            .trim()
+            .chars()
+            .take(crate::users::LOGIN_ID_MAX)
+            .collect();
         [
-            format!("acct:{}", account.trim().to_lowercase()),
-            format!("ip:{ip}"),
+            format!("acct:{}", account.to_lowercase()),
+            format!("ip:{}", ip.chars().take(64).collect::<String>()),
         ]
     }
 
@@ -75,6 +82,16 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_login_id_is_remembered_in_bounded_space() {
+        let t = LoginThrottle::default();
+        let huge = "a".repeat(1 << 20);
+        t.failed(&huge, "192.0.2.1", Instant::now());
+        let entries = t.entries.lock().expect("lock");
+        assert!(entries.keys().all(|k| k.len() <= 80), "keys are bounded");
+        assert!(entries.contains_key(&format!("acct:{}", "a".repeat(64))));
+    }
 
     #[test]
     fn first_failures_are_free_then_waits_double() {

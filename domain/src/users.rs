@@ -25,6 +25,8 @@ impl User {
 }
 
 pub const NAME_MAX: u32 = 100;
+/// The longest login ID (characters); longer ones are never valid.
+pub const LOGIN_ID_MAX: usize = 64;
 pub const LANGUAGES: [&str; 2] = ["ja", "en"];
 
 /// Fields an administrator fills in when creating a user.
@@ -310,6 +312,12 @@ pub async fn authenticate(
     login_id: &str,
     password_text: &str,
 ) -> Result<Option<User>> {
+    // No account has such an ID or password (new passwords are at most 128
+    // characters): refused before the database and argon2 see it, so a
+    // megabyte-long field costs nothing.
+    if login_id.trim().chars().count() > LOGIN_ID_MAX || password_text.chars().count() > 128 {
+        return Ok(None);
+    }
     let user = find_by_login(db, login_id).await?;
     let phc = user
         .as_ref()

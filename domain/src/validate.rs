@@ -50,8 +50,13 @@ impl Checks {
         let v = value.trim().to_lowercase();
         if v.is_empty() {
             self.push(field, Code::Required);
-        } else if v.chars().count() > 64 {
-            self.push(field, Code::TooLong { max: 64 });
+        } else if v.chars().count() > crate::users::LOGIN_ID_MAX {
+            self.push(
+                field,
+                Code::TooLong {
+                    max: crate::users::LOGIN_ID_MAX as u32,
+                },
+            );
         } else if !v
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))

@@ -83,6 +83,20 @@ async fn bootstrap_admin_once_with_a_working_one_time_password(#[case] backend: 
             .unwrap()
             .is_none()
     );
+    // Fields longer than any ID or password are refused outright.
+    let huge = "a".repeat(1 << 20);
+    assert!(
+        users::authenticate(&db, &huge, &pw)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        users::authenticate(&db, "admin", &huge)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let reset = users::create_or_reset_admin(&db, "admin", "x")
         .await
         .unwrap();
