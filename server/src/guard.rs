@@ -2,7 +2,7 @@
 //! export) that are not server functions: the same session and the same
 //! answers (401 signed out, 403 while the password must be changed or for
 //! a non-admin) as `app::server::auth::require`.
-use app::server::auth::{SESSION_COOKIE, cookie};
+use app::server::auth::session_token;
 use app::server::state::AppState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
@@ -20,7 +20,7 @@ pub(crate) async fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<domain::users::User, Response> {
-    let user = match cookie(headers, SESSION_COOKIE) {
+    let user = match session_token(headers, state) {
         Some(t) => domain::sessions::lookup(&state.db, &t).await.map_err(|e| {
             tracing::error!(error = %e, "session lookup failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -13,7 +13,7 @@ pub mod uploads;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::server::auth::{SESSION_COOKIE, cookie};
+use app::server::auth::session_token;
 use app::server::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -179,7 +179,7 @@ async fn page_guard(State(state): State<AppState>, mut req: Request, next: Next)
     if is_public(&path) && path != "/login" {
         return next.run(req).await;
     }
-    let user = match cookie(req.headers(), SESSION_COOKIE) {
+    let user = match session_token(req.headers(), &state) {
         Some(token) => domain::sessions::lookup(&state.db, &token).await,
         None => Ok(None),
     };

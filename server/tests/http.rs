@@ -35,8 +35,18 @@ impl Reply {
             .unwrap_or_else(|| panic!("cookie {name} set"));
         c.split(';').next().unwrap().to_owned()
     }
+    /// The session cookie, under whichever name the scheme gives it.
     fn session_cookie(&self) -> String {
-        self.cookie("tayori_session")
+        let secure = self
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(b"__Host-tayori_session="));
+        self.cookie(if secure {
+            "__Host-tayori_session"
+        } else {
+            "tayori_session"
+        })
     }
 }
 
@@ -500,7 +510,23 @@ async fn session_cookie_flags_and_logout() {
             "{set}"
         );
         assert_eq!(set.contains("; Secure"), secure, "{set}");
+        // Over HTTPS the name carries the __Host- prefix (browsers then
+        // refuse one planted by another host or over plain HTTP), and the
+        // unprefixed name is not honoured there.
+        assert_eq!(set.starts_with("__Host-tayori_session="), secure, "{set}");
         let cookie = r.session_cookie();
+        if secure {
+            let planted = cookie.replacen("__Host-", "", 1);
+            let r = app
+                .send(
+                    Request::get("/")
+                        .header(header::COOKIE, &planted)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/login");
+        }
         let get = |path: &'static str| {
             Request::get(path)
                 .header(header::COOKIE, &cookie)

@@ -56,12 +56,10 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::auth::{
-        SESSION_COOKIE, cookie, is_https, parts, session_cookie, set_cookie, state,
-    };
+    use crate::server::auth::{is_https, parts, session_cookie, session_token, set_cookie, state};
     let state = state()?;
     let parts = parts().await?;
-    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+    if let Some(token) = session_token(&parts.headers, &state) {
         done(domain::sessions::delete(&state.db, &token).await)?;
     }
     set_cookie(session_cookie("", is_https(&parts, &state), 0));

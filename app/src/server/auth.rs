@@ -11,7 +11,26 @@ use crate::server::state::AppState;
 use domain::audit::Actor;
 use domain::users::User;
 
+/// The session cookie over plain HTTP.
 pub const SESSION_COOKIE: &str = "tayori_session";
+/// The session cookie over HTTPS. With the `__Host-` prefix browsers accept
+/// it only when Secure, for this very host and `Path=/`: a sibling
+/// subdomain or a plain-HTTP page cannot plant a session (session fixation).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tayori_session";
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token of a request, read under the one name this request's
+/// scheme allows (an HTTPS request ignores a cookie without the prefix).
+pub fn session_token(headers: &http::HeaderMap, state: &AppState) -> Option<String> {
+    cookie(headers, session_cookie_name(https_of(headers, state)))
+}
 /// The user's language, so the page shell can say `<html lang>` at once.
 pub const LANG_COOKIE: &str = "tayori_lang";
 
@@ -81,10 +100,13 @@ pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<String> {
 }
 
 pub fn is_https(parts: &Parts, state: &AppState) -> bool {
+    https_of(&parts.headers, state)
+}
+
+pub fn https_of(headers: &http::HeaderMap, state: &AppState) -> bool {
     state.secure_cookies
         || (state.trust_proxy
-            && parts
-                .headers
+            && headers
                 .get("x-forwarded-proto")
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
 }
@@ -94,7 +116,7 @@ pub async fn current_user() -> Result<Option<Caller>, AppError> {
     let state = state()?;
     let parts = parts().await?;
     let ip = client_ip(&parts, state.trust_proxy);
-    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+    let Some(token) = session_token(&parts.headers, &state) else {
         return Ok(None);
     };
     let user = domain::sessions::lookup(&state.db, &token).await?;
@@ -159,9 +181,10 @@ pub fn done<T>(r: domain::Result<T>) -> Result<T, AppError> {
 }
 
 pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> Option<HeaderValue> {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
     .ok()
 }
