@@ -74,6 +74,21 @@ pub async fn delete_for_user<C: ConnectionTrait>(conn: &C, user_id: i32) -> Resu
     Ok(())
 }
 
+/// Ends every session of `user_id` but the one holding `keep` (the one
+/// that changed the password, so its owner stays signed in there).
+pub async fn delete_others<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+    keep: Option<&str>,
+) -> Result<()> {
+    let mut q = entity::Entity::delete_many().filter(entity::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        q = q.filter(entity::Column::Id.ne(digest(keep)));
+    }
+    q.exec(conn).await?;
+    Ok(())
+}
+
 pub async fn purge_expired<C: ConnectionTrait>(conn: &C) -> Result<u64> {
     let res = entity::Entity::delete_many()
         .filter(entity::Column::ExpiresAt.lte(chrono::Utc::now()))

@@ -255,6 +255,8 @@ pub async fn reset_password(
 }
 
 /// A signed-in user changes their own password, proving the current one.
+/// Every other session of the user ends (a stolen cookie dies with the old
+/// password); the session `keep` that made the change stays.
 pub async fn change_own_password(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -262,6 +264,7 @@ pub async fn change_own_password(
     current: &str,
     new_password: &str,
     confirm: &str,
+    keep: Option<&str>,
 ) -> Result<()> {
     let mut checks = Checks::default();
     checks.new_password("new_password", new_password);
@@ -280,6 +283,7 @@ pub async fn change_own_password(
     am.must_change_password = Set(false);
     am.updated_at = Set(chrono::Utc::now());
     am.update(&txn).await?;
+    crate::sessions::delete_others(&txn, id, keep).await?;
     audit::record(
         &txn,
         actor,

@@ -30,6 +30,54 @@ async fn user_count(db: &domain::DatabaseConnection) -> u64 {
     users::entity::Entity::find().count(db).await.unwrap()
 }
 
+/// Changing one's password ends every other session of the user (a stolen
+/// cookie dies with the old password) but not the one that changed it; an
+/// admin's reset ends them all.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn a_new_password_ends_the_other_sessions(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let admin = Actor::system();
+    let u = users::create(&db, &admin, new_user("ito", "伊藤"), false)
+        .await
+        .unwrap();
+    let here = sessions::create(&db, u.id, None).await.unwrap();
+    let elsewhere = sessions::create(&db, u.id, None).await.unwrap();
+    let other_user = testing::user("sato").insert(&db).await;
+    let theirs = sessions::create(&db, other_user.id, None).await.unwrap();
+    users::change_own_password(
+        &db,
+        &Actor::user(u.id, None),
+        u.id,
+        "correct horse",
+        "battery staple 2",
+        "battery staple 2",
+        Some(&here),
+    )
+    .await
+    .unwrap();
+    let live = |t: String| {
+        let db = db.clone();
+        async move { sessions::lookup(&db, &t).await.unwrap().is_some() }
+    };
+    assert!(
+        live(here.clone()).await,
+        "{backend}: the changing session stays"
+    );
+    assert!(!live(elsewhere).await, "{backend}: the other one ends");
+    assert!(
+        live(theirs.clone()).await,
+        "{backend}: others' sessions stay"
+    );
+    users::reset_password(&db, &admin, u.id, "reset-pass-3")
+        .await
+        .unwrap();
+    assert!(!live(here).await, "{backend}: a reset ends them all");
+    assert!(live(theirs).await, "{backend}");
+}
+
 /// A role that is neither admin nor user (a hand-edited row) is an error
 /// when the user is read, not a user with some default role.
 #[rstest]

@@ -88,6 +88,8 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::SignedIn).await?;
+    let parts = crate::server::auth::parts().await?;
+    let this_session = crate::server::auth::session_token(&parts.headers, &state);
     done(
         domain::users::change_own_password(
             &state.db,
@@ -96,6 +98,7 @@ pub async fn change_password(
             &current,
             &new_password,
             &confirm,
+            this_session.as_deref(),
         )
         .await,
     )?;
