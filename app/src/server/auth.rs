@@ -81,17 +81,23 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The client's address: the socket peer, or the proxy's `X-Forwarded-For`
-/// when the admin said a proxy is in front.
+/// The client's address: the socket peer, or, when the admin said a proxy
+/// is in front, the address that proxy saw. That is the right-most entry
+/// of `X-Forwarded-For` (appended by the proxy itself); entries to its left
+/// are whatever the client chose to send and are never believed. An entry
+/// that is not an IP address falls back to the socket peer.
 pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<String> {
     if trust_proxy
-        && let Some(fwd) = parts
+        && let Some(ip) = parts
             .headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
     {
-        return Some(fwd.trim().to_owned());
+        return Some(ip.to_string());
     }
     parts
         .extensions
@@ -201,4 +207,31 @@ pub fn lang_cookie(lang: &str, secure: bool) -> Option<HeaderValue> {
         "{LANG_COOKIE}={lang}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
     ))
     .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+
+    fn parts(forwarded: &[&str]) -> http::request::Parts {
+        let mut b = http::Request::builder();
+        for f in forwarded {
+            b = b.header("x-forwarded-for", *f);
+        }
+        b.body(()).expect("request").into_parts().0
+    }
+
+    #[test]
+    fn the_address_the_proxy_saw_is_the_right_most_one() {
+        // The client wrote "203.0.113.9" itself; the proxy appended the
+        // address it saw.
+        let p = parts(&["203.0.113.9, 198.51.100.7"]);
+        assert_eq!(client_ip(&p, true).as_deref(), Some("198.51.100.7"));
+        let p = parts(&["203.0.113.9", "198.51.100.7"]);
+        assert_eq!(client_ip(&p, true).as_deref(), Some("198.51.100.7"));
+        // Without a trusted proxy the header means nothing.
+        assert_eq!(client_ip(&p, false), None);
+        // Not an address: not believed.
+        assert_eq!(client_ip(&parts(&["evil"]), true), None);
+    }
 }
