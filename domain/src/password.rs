@@ -7,9 +7,29 @@ use rand::rngs::OsRng;
 
 use crate::{Error, Result};
 
+/// Hashes at once: argon2 takes about 19 MB and tens of milliseconds of a
+/// core each, so a burst of sign-ins waits its turn here instead of filling
+/// the blocking pool (512 threads) and the memory with hashes.
+const AT_ONCE: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn hashing<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let _slot = HASHING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("{what}: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("{what} task: {e}")))?
+}
+
 pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing("hash", move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -17,13 +37,12 @@ pub async fn hash(password: &str) -> Result<String> {
             .map_err(|e| Error::Internal(format!("argon2: {e}")))
     })
     .await
-    .map_err(|e| Error::Internal(format!("hash task: {e}")))?
 }
 
 pub async fn verify(password: &str, phc: &str) -> Result<bool> {
     let password = password.to_owned();
     let phc = phc.to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing("verify", move || {
         let parsed =
             PasswordHash::new(&phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
         Ok(Argon2::default()
@@ -31,7 +50,6 @@ pub async fn verify(password: &str, phc: &str) -> Result<bool> {
             .is_ok())
     })
     .await
-    .map_err(|e| Error::Internal(format!("verify task: {e}")))?
 }
 
 /// A PHC string of a password nobody knows: verifying against it costs the

@@ -49,6 +49,15 @@ impl LoginThrottle {
     /// How long the caller must still wait before this attempt is checked.
     pub fn retry_after(&self, account: &str, ip: &str, now: Instant) -> Option<Duration> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Self::wait(&entries, account, ip, now)
+    }
+
+    fn wait(
+        entries: &HashMap<String, Entry>,
+        account: &str,
+        ip: &str,
+        now: Instant,
+    ) -> Option<Duration> {
         Self::keys(account, ip)
             .iter()
             .filter_map(|k| entries.get(k))
@@ -57,8 +66,25 @@ impl LoginThrottle {
             .max()
     }
 
+    /// Checks and counts a sign-in attempt in one step, before its password
+    /// is checked, so a burst of concurrent attempts cannot all pass the
+    /// check before any of them is counted. The attempt counts as a failure
+    /// until `succeeded` says otherwise. `Err(wait)`: not now.
+    pub fn attempt(&self, account: &str, ip: &str, now: Instant) -> Result<(), Duration> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(wait) = Self::wait(&entries, account, ip, now) {
+            return Err(wait);
+        }
+        Self::count(&mut entries, account, ip, now);
+        Ok(())
+    }
+
     pub fn failed(&self, account: &str, ip: &str, now: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Self::count(&mut entries, account, ip, now);
+    }
+
+    fn count(entries: &mut HashMap<String, Entry>, account: &str, ip: &str, now: Instant) {
         entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
         for k in Self::keys(account, ip) {
             let e = entries.entry(k).or_insert(Entry {
@@ -70,12 +96,16 @@ impl LoginThrottle {
         }
     }
 
-    /// A correct password clears the account's record, not the address's:
-    /// one good login must not unlock guessing at other accounts.
-    pub fn succeeded(&self, account: &str) {
+    /// A correct password clears the account's record and takes back the
+    /// address's count of this attempt, not its earlier failures: one good
+    /// login must not unlock guessing at other accounts.
+    pub fn succeeded(&self, account: &str, ip: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let [acct, _] = Self::keys(account, "");
+        let [acct, addr] = Self::keys(account, ip);
         entries.remove(&acct);
+        if let Some(e) = entries.get_mut(&addr) {
+            e.failures = e.failures.saturating_sub(1);
+        }
     }
 }
 
@@ -130,9 +160,38 @@ mod tests {
         for _ in 0..5 {
             t.failed("yamada", "10.0.0.1", now);
         }
-        t.succeeded("yamada");
+        t.succeeded("yamada", "10.0.0.1");
         assert_eq!(t.retry_after("yamada", "10.0.0.9", now), None);
         assert!(t.retry_after("other", "10.0.0.1", now).is_some());
+    }
+
+    #[test]
+    fn a_concurrent_burst_is_counted_before_any_password_is_checked() {
+        let t = std::sync::Arc::new(LoginThrottle::default());
+        let now = Instant::now();
+        let admitted: u32 = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..32)
+                .map(|_| {
+                    let t = t.clone();
+                    s.spawn(move || u32::from(t.attempt("yamada", "10.0.0.1", now).is_ok()))
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap_or(0)).sum()
+        });
+        assert_eq!(
+            admitted, FREE_FAILURES,
+            "only the free attempts get through"
+        );
+    }
+
+    #[test]
+    fn a_good_sign_in_does_not_count_against_its_address() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        for user in ["a", "b", "c", "d", "e", "f"] {
+            assert!(t.attempt(user, "10.0.0.1", now).is_ok(), "{user}");
+            t.succeeded(user, "10.0.0.1");
+        }
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     let state = state()?;
     let parts = parts().await?;
     let ip = client_ip(&parts, state.trust_proxy).unwrap_or_else(|| "unknown".into());
-    if let Some(wait) = state.throttle.retry_after(&login_id, &ip, Instant::now()) {
+    // Counted before the password is checked (a failure unless it turns out
+    // right), so a concurrent burst cannot slip past the count.
+    if let Err(wait) = state.throttle.attempt(&login_id, &ip, Instant::now()) {
         return Err(fail(AppError::Throttled(wait.as_secs().max(1))));
     }
     let user = done(domain::users::authenticate(&state.db, &login_id, &password).await)?;
@@ -29,12 +31,11 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
         ip: Some(ip.clone()),
     };
     let Some(user) = user else {
-        state.throttle.failed(&login_id, &ip, Instant::now());
         let target: String = login_id.chars().take(64).collect();
         done(domain::audit::record(&state.db, &actor, "login.failed", &target, "").await)?;
         return Err(fail(AppError::LoginFailed));
     };
-    state.throttle.succeeded(&login_id);
+    state.throttle.succeeded(&login_id, &ip);
     let token = done(domain::sessions::create(&state.db, user.id, Some(ip)).await)?;
     done(
         domain::audit::record(&state.db, &actor, "login", &format!("user:{}", user.id), "").await,
