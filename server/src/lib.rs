@@ -259,6 +259,40 @@ fn bundle_files(opts: &LeptosOptions) -> Router<AppState> {
     Router::new().nest_service(&format!("/{}", opts.site_pkg_dir), files)
 }
 
+/// The largest body of a server function call: a long message with its
+/// HTML version fits many times over.
+pub const API_BODY_MAX: usize = 4 << 20;
+/// The largest CSV import (base64 of a file of tens of thousands of rows).
+pub const IMPORT_BODY_MAX: usize = 48 << 20;
+
+/// How long a request's body may be on `path`.
+fn body_limit(path: &str) -> usize {
+    match path {
+        "/mail/upload" => uploads::BODY_MAX,
+        "/api/import_accounts" => IMPORT_BODY_MAX,
+        _ => API_BODY_MAX,
+    }
+}
+
+/// Bounds every request body before anything reads it. Server functions
+/// collect their whole body before decoding it (an axum extractor limit
+/// does not reach them), so the bound is on the body itself: a declared
+/// length over it is refused at once (413), an undeclared one fails when
+/// the reader passes it, and nothing beyond it is ever held in memory.
+async fn bounded_bodies(req: Request, next: Next) -> Response {
+    let max = body_limit(req.uri().path());
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let req = req.map(|body| Body::new(http_body_util::Limited::new(body, max)));
+    next.run(req).await
+}
+
 /// The whole HTTP surface; tests drive it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -277,14 +311,7 @@ pub fn router(state: AppState) -> Router {
             "/mail/upload",
             post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(uploads::BODY_MAX)),
         )
-        // Files come through /mail/upload; this is room for large forms
-        // (a CSV import in base64).
-        .route(
-            "/api/{*fn_name}",
-            post(server_fns)
-                .get(server_fns)
-                .layer(axum::extract::DefaultBodyLimit::max(48 << 20)),
-        )
+        .route("/api/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -296,6 +323,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), page_guard))
         .layer(middleware::from_fn(mark_form_posts))
         .layer(middleware::from_fn(bad_arguments_are_400))
+        .layer(middleware::from_fn(bounded_bodies))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
