@@ -6,6 +6,8 @@ export default defineConfig({
   globalSetup: "./global-setup.ts",
   workers: 1,
   retries: 0,
+  // A `.only` left in a spec would pass the suite with the rest skipped.
+  forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"]],

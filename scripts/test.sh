@@ -99,4 +99,10 @@ if grep -q "one-time password" "$WORK/server-second.log"; then
 fi
 (cd end2end && npx playwright test --grep @restart)
 
+# A panic while serving fails the run even when the page survived it (a
+# reactive value read after its view was gone, say).
+if grep -n "panicked" "$WORK"/server-*.log; then
+  echo "the server panicked during the browser tests (above)" >&2; exit 1
+fi
+
 step "all tests passed"

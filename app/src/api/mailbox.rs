@@ -77,6 +77,8 @@ pub struct MessageDto {
     pub remote_images: usize,
     /// The sender is on the reader's 「常に表示」 list.
     pub images_always: bool,
+    /// Unread messages of its folder once this one is read.
+    pub folder_unread: i64,
 }
 
 #[cfg(feature = "ssr")]
@@ -279,6 +281,10 @@ pub async fn read_message(
         done(view::mark(&state.db, account, &[id], view::Mark::Read).await)?;
     }
     let always = done(view::images_always(&state.db, caller.user.id, &row.from_addr).await)?;
+    let folder_unread = done(view::folders(&state.db, account).await)?
+        .into_iter()
+        .find(|f| f.key == row.folder)
+        .map_or(0, |f| f.unread);
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
         // 文字コードを指定して表示.
@@ -305,6 +311,7 @@ pub async fn read_message(
         has_html: reading.html.is_some(),
         remote_images: remote,
         images_always: always,
+        folder_unread,
         reading: imp::reading_dto(tz, reading),
     })
 }

@@ -165,27 +165,34 @@ pub fn MailView(account: i32) -> impl IntoView {
             .collect()
     };
     let open = get("m").parse::<i64>().ok();
-    // The list (with the folders' unread counts) is read before the open
-    // message, whose reading marks it read: `read_now` below then always
-    // corrects the counts, never twice and never not at all.
+    // The list first, then the open message, whose reading marks it read
+    // and tells its folder's unread count as of then (`fresh` below).
+    // Everything the fetch needs is read from the URL here, before it
+    // starts: the query map belongs to this view, which is gone when the
+    // browser abandons the page mid-fetch, while the fetch may still be
+    // between its two calls.
+    let query = ListQuery {
+        folder: get("folder"),
+        sort: get("sort"),
+        asc: get("asc") == "1",
+        after: get("after"),
+        aid: get("aid").parse::<i64>().unwrap_or(0),
+        q: get("q"),
+        scope: get("scope"),
+    };
+    let charset = get("cs");
     let page = Resource::new(
         || (),
-        move |_| async move {
-            let query = ListQuery {
-                folder: get("folder"),
-                sort: get("sort"),
-                asc: get("asc") == "1",
-                after: get("after"),
-                aid: get("aid").parse::<i64>().unwrap_or(0),
-                q: get("q"),
-                scope: get("scope"),
-            };
-            let list = mail_list(account, query).await;
-            let message = match (open, &list) {
-                (Some(id), Ok(_)) => Some(read_message(id, get("cs")).await),
-                _ => None,
-            };
-            (list, message)
+        move |_| {
+            let (query, charset) = (query.clone(), charset.clone());
+            async move {
+                let list = mail_list(account, query).await;
+                let message = match (open, &list) {
+                    (Some(id), Ok(_)) => Some(read_message(id, charset).await),
+                    _ => None,
+                };
+                (list, message)
+            }
         },
     );
     let sent = get("sent") == "1";
@@ -204,11 +211,16 @@ pub fn MailView(account: i32) -> impl IntoView {
                         let folder = { let f = get("folder"); if f.is_empty() { "inbox".to_owned() } else { f } };
                         let query = get("q");
                         let searching = !query.trim().is_empty();
-                        // The open message is read now, whether or not the
-                        // list was counted before reading marked it.
-                        let read_now: Option<(i64, String)> = open.and_then(|id| {
-                            l.rows.iter().find(|r| r.id == id && !r.seen).map(|r| (r.id, r.folder.clone()))
-                        });
+                        // The open message is read now, and its folder's count is
+                        // the one its reading took after marking it: the list's
+                        // own counts may have been taken before or after (a
+                        // second request for the same page can mark it in
+                        // between), so they are not adjusted by guesswork.
+                        let fresh: Option<(String, i64)> = m
+                            .as_ref()
+                            .and_then(|r| r.as_ref().ok())
+                            .map(|m| (m.folder.clone(), m.folder_unread));
+                        let read_now = open.filter(|_| fresh.is_some());
                         // Where 削除 (and the Delete key) goes: the next
                         // message of the page, else the one before.
                         let ids: Vec<i64> = l.rows.iter().map(|r| r.id).collect();
@@ -223,8 +235,8 @@ pub fn MailView(account: i32) -> impl IntoView {
                             Some(Ok(m)) => view! { <Reading m params=params.clone() after_delete images=get("images") == "1" /> }.into_any(),
                         };
                         view! {
-                            <FolderPane account folders=l.folders.clone() current=folder.clone() params=params.clone() read_now=read_now.clone() />
-                            <ListPane account l folder searching query params=params.clone() open read_now=read_now.map(|(id, _)| id) />
+                            <FolderPane account folders=l.folders.clone() current=folder.clone() params=params.clone() fresh />
+                            <ListPane account l folder searching query params=params.clone() open read_now />
                             <section class="reading-pane" data-testid="reading-pane">{reading}</section>
                         }.into_any()
                     })
@@ -240,8 +252,8 @@ fn FolderPane(
     folders: Vec<FolderDto>,
     current: String,
     params: Vec<(String, String)>,
-    /// The open message (ID, folder) if the list still counted it unread.
-    read_now: Option<(i64, String)>,
+    /// The open message's folder and its unread count after the reading.
+    fresh: Option<(String, i64)>,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().mv;
@@ -257,11 +269,14 @@ fn FolderPane(
                     let href = mail_href(&params, &[("folder", f.key.clone()), ("q", String::new())]);
                     let active = f.key == current;
                     let key = f.key.clone();
-                    let read = read_now.as_ref().is_some_and(|(_, folder)| *folder == key) as i64;
-                    let unread = match f.unread {
+                    let count = match &fresh {
+                        Some((folder, n)) if *folder == key => *n,
+                        _ => f.unread,
+                    };
+                    let unread = match count {
                         n if n >= 1000 => "999+".to_owned(),
-                        n if n - read <= 0 => String::new(),
-                        n => (n - read).to_string(),
+                        n if n <= 0 => String::new(),
+                        n => n.to_string(),
                     };
                     let key = f.key.clone();
                     view! {
