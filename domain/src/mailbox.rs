@@ -87,7 +87,7 @@ pub async fn create_account(
         email: Set(a.email.clone()),
         pop_host: Set(a.pop_host.clone()),
         pop_port: Set(a.pop_port.into()),
-        pop_protection: Set(a.pop_protection.as_str().into()),
+        pop_protection: Set(a.pop_protection.into()),
         pop_user: Set(a.pop_user.clone()),
         pop_password_sealed: Set(sealed),
         pop_apop: Set(a.pop_apop),

@@ -47,30 +47,8 @@ impl Scope {
 }
 const SECRET_LABEL: &str = "mail_server.auth_password";
 
-/// メール送信時の認証.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SmtpAuthMode {
-    None,
-    PopBeforeSmtp,
-    Smtp,
-    XOAuth2,
-}
-
-impl SmtpAuthMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SmtpAuthMode::None => "none",
-            SmtpAuthMode::PopBeforeSmtp => "pop-before-smtp",
-            SmtpAuthMode::Smtp => "smtp",
-            SmtpAuthMode::XOAuth2 => "xoauth2",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::None, Self::PopBeforeSmtp, Self::Smtp, Self::XOAuth2]
-            .into_iter()
-            .find(|m| m.as_str() == s)
-    }
-}
+use crate::entity::kinds::PopAuth;
+pub use crate::entity::kinds::SmtpAuthMode;
 
 /// Everything the form carries; strings as typed. An empty password means
 /// "unchanged".
@@ -330,13 +308,13 @@ fn to_settings(m: &entity::Model) -> Settings {
         preset: m.preset.clone(),
         pop_host: m.pop_host.clone(),
         pop_port: m.pop_port as u16,
-        pop_protection: Protection::parse(&m.pop_protection).unwrap_or(Protection::None),
-        pop_apop: m.pop_auth == "apop",
+        pop_protection: m.pop_protection.into(),
+        pop_apop: m.pop_auth == PopAuth::Apop,
         smtp_host: m.smtp_host.clone(),
         smtp_port: m.smtp_port as u16,
-        smtp_protection: Protection::parse(&m.smtp_protection).unwrap_or(Protection::StartTls),
-        smtp_auth: SmtpAuthMode::parse(&m.smtp_auth).unwrap_or(SmtpAuthMode::None),
-        smtp_mechanism: SmtpMechanism::parse(&m.smtp_mechanism).unwrap_or(SmtpMechanism::Standard),
+        smtp_protection: m.smtp_protection.into(),
+        smtp_auth: m.smtp_auth,
+        smtp_mechanism: m.smtp_mechanism.into(),
         auth_user: m.auth_user.clone(),
         timeout_secs: m.timeout_secs as u16,
         notify_enabled: m.notify_enabled,
@@ -423,13 +401,17 @@ pub async fn save_scoped(
         preset: Set(s.preset.clone()),
         pop_host: Set(s.pop_host.clone()),
         pop_port: Set(s.pop_port.into()),
-        pop_protection: Set(s.pop_protection.as_str().into()),
-        pop_auth: Set(if s.pop_apop { "apop" } else { "standard" }.into()),
+        pop_protection: Set(s.pop_protection.into()),
+        pop_auth: Set(if s.pop_apop {
+            PopAuth::Apop
+        } else {
+            PopAuth::Standard
+        }),
         smtp_host: Set(s.smtp_host.clone()),
         smtp_port: Set(s.smtp_port.into()),
-        smtp_protection: Set(s.smtp_protection.as_str().into()),
-        smtp_auth: Set(s.smtp_auth.as_str().into()),
-        smtp_mechanism: Set(s.smtp_mechanism.as_str().into()),
+        smtp_protection: Set(s.smtp_protection.into()),
+        smtp_auth: Set(s.smtp_auth),
+        smtp_mechanism: Set(s.smtp_mechanism.into()),
         auth_user: Set(s.auth_user.clone()),
         auth_password_sealed: Set(sealed.clone()),
         timeout_secs: Set(s.timeout_secs.into()),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Actor};
 pub use crate::entity::mail_accounts::Source;
 use crate::mailbox::{self, Account, account};
-use crate::mailserver::{Scope, check_host, check_port as port};
+use crate::mailserver::{Scope, SmtpAuthMode, check_host, check_port as port};
 use crate::secrets::SecretBox;
 use crate::users::entity as users;
 use crate::validate::{Checks, is_email};
@@ -379,7 +379,7 @@ impl AccountInput {
             recv_source: a.recv_source.as_str().to_owned(),
             pop_host: a.pop_host.clone(),
             pop_port: a.pop_port.to_string(),
-            pop_protection: a.pop_protection.clone(),
+            pop_protection: a.pop_protection.as_str().into(),
             pop_user: a.pop_user.clone(),
             pop_password: String::new(),
             pop_auth: if a.pop_apop { "apop" } else { "standard" }.into(),
@@ -389,9 +389,9 @@ impl AccountInput {
             send_source: a.send_source.as_str().to_owned(),
             smtp_host: a.smtp_host.clone(),
             smtp_port: a.smtp_port.to_string(),
-            smtp_protection: a.smtp_protection.clone(),
-            smtp_auth: a.smtp_auth.clone(),
-            smtp_mechanism: a.smtp_mechanism.clone(),
+            smtp_protection: a.smtp_protection.as_str().into(),
+            smtp_auth: a.smtp_auth.as_str().into(),
+            smtp_mechanism: a.smtp_mechanism.as_str().into(),
             smtp_user: a.smtp_user.clone(),
             smtp_password: String::new(),
         }
@@ -446,7 +446,7 @@ pub struct Valid {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_protection: Protection,
-    pub smtp_auth: &'static str,
+    pub smtp_auth: SmtpAuthMode,
     pub smtp_mechanism: SmtpMechanism,
     pub smtp_user: String,
 }
@@ -560,17 +560,18 @@ pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
         (String::new(), 587, Protection::StartTls)
     };
     let smtp_auth = match i.smtp_auth.trim() {
-        "none" => "none",
-        "pop-before-smtp" => "pop-before-smtp",
-        "" | "smtp" => "smtp",
-        "xoauth2" => {
-            c.push("smtp_auth", Code::OAuthFirst);
-            "none"
-        }
-        _ => {
-            c.push("smtp_auth", Code::Required);
-            "none"
-        }
+        "" => SmtpAuthMode::Smtp,
+        a => match SmtpAuthMode::parse(a) {
+            Some(SmtpAuthMode::XOAuth2) => {
+                c.push("smtp_auth", Code::OAuthFirst);
+                SmtpAuthMode::None
+            }
+            Some(mode) => mode,
+            None => {
+                c.push("smtp_auth", Code::Required);
+                SmtpAuthMode::None
+            }
+        },
     };
     let smtp_mechanism = match i.smtp_mechanism.trim() {
         "" => SmtpMechanism::Standard,
@@ -730,7 +731,7 @@ pub async fn save_in(
     am.recv_source = Set(v.recv_source);
     am.pop_host = Set(v.pop_host.clone());
     am.pop_port = Set(v.pop_port.into());
-    am.pop_protection = Set(v.pop_protection.as_str().into());
+    am.pop_protection = Set(v.pop_protection.into());
     am.pop_user = Set(v.pop_user.clone());
     am.pop_password_sealed = Set(pop_sealed);
     am.pop_apop = Set(v.pop_apop);
@@ -740,9 +741,9 @@ pub async fn save_in(
     am.send_source = Set(v.send_source);
     am.smtp_host = Set(v.smtp_host.clone());
     am.smtp_port = Set(v.smtp_port.into());
-    am.smtp_protection = Set(v.smtp_protection.as_str().into());
-    am.smtp_auth = Set(v.smtp_auth.into());
-    am.smtp_mechanism = Set(v.smtp_mechanism.as_str().into());
+    am.smtp_protection = Set(v.smtp_protection.into());
+    am.smtp_auth = Set(v.smtp_auth);
+    am.smtp_mechanism = Set(v.smtp_mechanism.into());
     am.smtp_user = Set(v.smtp_user.clone());
     am.smtp_password_sealed = Set(smtp_sealed);
     am.updated_at = Set(now);

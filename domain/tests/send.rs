@@ -6,9 +6,10 @@
 //! an account can choose delivers.
 use domain::testing;
 
+use domain::entity::kinds;
 use domain::mailbox::{self, send, view};
 use mail::presets::Protection;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveEnum, ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use testing::secrets;
 
 use testing::env;
@@ -47,9 +48,9 @@ async fn account(
     am.send_source = Set(domain::webmail::Source::Own);
     am.smtp_host = Set(env("MS_HOST"));
     am.smtp_port = Set(env("MS_SUBMISSION_PORT").parse().unwrap());
-    am.smtp_protection = Set("starttls".into());
-    am.smtp_auth = Set("smtp".into());
-    am.smtp_mechanism = Set("standard".into());
+    am.smtp_protection = Set(kinds::Protection::StartTls);
+    am.smtp_auth = Set(kinds::SmtpAuthMode::Smtp);
+    am.smtp_mechanism = Set(kinds::Mechanism::Standard);
     am.log_send = Set(true);
     am.update(db).await.unwrap()
 }
@@ -307,9 +308,9 @@ async fn every_sending_mode_of_an_account_delivers() {
     {
         let mut am = grace.clone().into_active_model();
         am.smtp_port = Set(port(port_name));
-        am.smtp_protection = Set(protection.into());
-        am.smtp_auth = Set(auth.into());
-        am.smtp_mechanism = Set(mechanism.into());
+        am.smtp_protection = Set(kinds::Protection::try_from_value(&protection.into()).unwrap());
+        am.smtp_auth = Set(kinds::SmtpAuthMode::try_from_value(&auth.into()).unwrap());
+        am.smtp_mechanism = Set(kinds::Mechanism::try_from_value(&mechanism.into()).unwrap());
         // Own SMTP credentials, or (empty) the receiving ones.
         am.smtp_user = Set(if own_credentials {
             "grace@example.test".into()

@@ -386,3 +386,51 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
         assert_eq!(list[0].subject, "移行");
     }
 }
+
+/// A protection or authentication word that Tayori does not know (a row
+/// edited by hand, or written by a later version) fails the read: it never
+/// turns silently into "no TLS" or "no authentication".
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn unknown_stored_protection_fails_the_read(#[case] backend: &str) {
+    use sea_orm::ConnectionTrait;
+    let db = testing::database(backend).await;
+    let owner = testing::user("kato").insert(&db).await;
+    let saved = webmail::save_account(
+        &db,
+        &secrets(),
+        &Actor::system(),
+        ADMIN,
+        owner.id,
+        None,
+        &own("個別"),
+    )
+    .await
+    .unwrap();
+    admin_settings(&db).await;
+    assert!(domain::mailserver::view(&db).await.is_ok(), "{backend}");
+    assert!(account::Entity::find_by_id(saved.id).one(&db).await.is_ok());
+
+    for sql in [
+        format!(
+            "UPDATE mail_accounts SET pop_protection = 'tls' WHERE id = {}",
+            saved.id
+        ),
+        "UPDATE mail_server_settings SET smtp_auth = 'ntlm'".to_owned(),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    assert!(
+        account::Entity::find_by_id(saved.id)
+            .one(&db)
+            .await
+            .is_err(),
+        "{backend}: the account row"
+    );
+    assert!(
+        domain::mailserver::view(&db).await.is_err(),
+        "{backend}: the settings row"
+    );
+}

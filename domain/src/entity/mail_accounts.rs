@@ -1,4 +1,5 @@
 //! The `mail_accounts` table.
+use super::kinds::{Mechanism, Protection, SmtpAuthMode};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     pub email: String,
     pub pop_host: String,
     pub pop_port: i32,
-    pub pop_protection: String,
+    pub pop_protection: Protection,
     pub pop_user: String,
     pub pop_password_sealed: Option<String>,
     pub pop_apop: bool,
@@ -34,9 +35,9 @@ pub struct Model {
     pub send_source: Source,
     pub smtp_host: String,
     pub smtp_port: i32,
-    pub smtp_protection: String,
-    pub smtp_auth: String,
-    pub smtp_mechanism: String,
+    pub smtp_protection: Protection,
+    pub smtp_auth: SmtpAuthMode,
+    pub smtp_mechanism: Mechanism,
     /// Empty: the receiving user ID and password are used.
     pub smtp_user: String,
     pub smtp_password_sealed: Option<String>,

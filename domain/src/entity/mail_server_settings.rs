@@ -1,4 +1,5 @@
 //! The `mail_server_settings` table.
+use super::kinds::{Mechanism, PopAuth, Protection, SmtpAuthMode};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,13 +10,13 @@ pub struct Model {
     pub preset: String,
     pub pop_host: String,
     pub pop_port: i32,
-    pub pop_protection: String,
-    pub pop_auth: String,
+    pub pop_protection: Protection,
+    pub pop_auth: PopAuth,
     pub smtp_host: String,
     pub smtp_port: i32,
-    pub smtp_protection: String,
-    pub smtp_auth: String,
-    pub smtp_mechanism: String,
+    pub smtp_protection: Protection,
+    pub smtp_auth: SmtpAuthMode,
+    pub smtp_mechanism: Mechanism,
     pub auth_user: String,
     pub auth_password_sealed: Option<String>,
     pub timeout_secs: i32,

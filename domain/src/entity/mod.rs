@@ -3,6 +3,7 @@
 //! (`users::entity`, `mailbox::account`, …).
 pub mod audit_log;
 pub mod company;
+pub mod kinds;
 pub mod locale_settings;
 pub mod mail_accounts;
 pub mod mail_bodies;

@@ -206,16 +206,19 @@ pub async fn smtp_settings(
     acc: &Account,
     trust: &mail::tls::Trust,
 ) -> Result<mail::smtp::SmtpSettings> {
-    use mail::presets::SmtpMechanism;
+    use crate::entity::kinds::SmtpAuthMode;
     use mail::smtp::SmtpAuth;
     let server = super::servers::resolve(db, acc, super::servers::Direction::Send).await?;
     let timeout = std::time::Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
-    let auth = match acc.smtp_auth.as_str() {
-        "none" => SmtpAuth::None,
-        "pop-before-smtp" => {
+    let auth = match acc.smtp_auth {
+        SmtpAuthMode::None => SmtpAuth::None,
+        SmtpAuthMode::PopBeforeSmtp => {
             SmtpAuth::PopBeforeSmtp(super::pop_login(db, secrets, acc, trust).await?)
         }
-        _ => {
+        // An account cannot be saved with XOAUTH2 until it has a token to
+        // send; a row that says so anyway is not set up to send.
+        SmtpAuthMode::XOAuth2 => return Err(crate::Error::NotConfigured),
+        SmtpAuthMode::Smtp => {
             let (user, password) = match &acc.smtp_password_sealed {
                 Some(sealed) if !acc.smtp_user.is_empty() => (
                     acc.smtp_user.clone(),
@@ -232,8 +235,7 @@ pub async fn smtp_settings(
                 }
             };
             SmtpAuth::Smtp {
-                mechanism: SmtpMechanism::parse(&acc.smtp_mechanism)
-                    .unwrap_or(SmtpMechanism::Standard),
+                mechanism: acc.smtp_mechanism.into(),
                 user,
                 password,
             }

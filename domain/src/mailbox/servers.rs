@@ -55,16 +55,14 @@ pub async fn resolve(
         }
         None => {
             let (host, port, protection) = match direction {
-                Direction::Receive => (&acc.pop_host, acc.pop_port, &acc.pop_protection),
-                Direction::Send => (&acc.smtp_host, acc.smtp_port, &acc.smtp_protection),
+                Direction::Receive => (&acc.pop_host, acc.pop_port, acc.pop_protection),
+                Direction::Send => (&acc.smtp_host, acc.smtp_port, acc.smtp_protection),
             };
             Ok(Server {
                 host: host.clone(),
                 port: u16::try_from(port)
                     .map_err(|_| Error::Internal(format!("account {}: port {port}", acc.id)))?,
-                protection: Protection::parse(protection).ok_or_else(|| {
-                    Error::Internal(format!("account {}: protection {protection:?}", acc.id))
-                })?,
+                protection: protection.into(),
             })
         }
     }

@@ -165,7 +165,7 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
         a.recv_source.as_str().to_owned(),
         a.pop_host.clone(),
         a.pop_port.to_string(),
-        a.pop_protection.clone(),
+        a.pop_protection.as_str().to_owned(),
         a.pop_user.clone(),
         masked(&a.pop_password_sealed).into(),
         flag(a.pop_apop, "apop", "standard").into(),
@@ -175,9 +175,9 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
         a.send_source.as_str().to_owned(),
         a.smtp_host.clone(),
         a.smtp_port.to_string(),
-        a.smtp_protection.clone(),
-        a.smtp_auth.clone(),
-        a.smtp_mechanism.clone(),
+        a.smtp_protection.as_str().to_owned(),
+        a.smtp_auth.as_str().to_owned(),
+        a.smtp_mechanism.as_str().to_owned(),
         a.smtp_user.clone(),
         masked(&a.smtp_password_sealed).into(),
         flag(a.is_default, "1", "0").into(),
@@ -951,10 +951,10 @@ mod tests {
         let a = &all_accounts(&db).await[0];
         assert!(a.log_receive && a.log_send && a.pop_apop && a.leave_on_server);
         assert_eq!(a.recv_source, crate::webmail::Source::Own);
-        assert_eq!(a.pop_protection, "ssl");
-        assert_eq!(a.smtp_protection, "ssl");
-        assert_eq!(a.smtp_auth, "smtp");
-        assert_eq!(a.smtp_mechanism, "cram-md5");
+        assert_eq!(a.pop_protection.as_str(), "ssl");
+        assert_eq!(a.smtp_protection.as_str(), "ssl");
+        assert_eq!(a.smtp_auth.as_str(), "smtp");
+        assert_eq!(a.smtp_mechanism.as_str(), "cram-md5");
         assert_eq!(a.leave_days, Some(7));
         assert_eq!(a.timeout_secs, 60);
     }
