@@ -29,7 +29,7 @@ for area in $bundles; do
   wasm-bindgen --target=web --no-typescript --out-name="$out" --out-dir="$PKG.tmp" \
     "target/front/wasm32-unknown-unknown/$outdir/frontend.wasm"
   if [ "$profile" = wasm-release ]; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
       "$PKG.tmp/${out}_bg.wasm" -o "$PKG.tmp/${out}_bg.wasm"
     esbuild "$PKG.tmp/$out.js" --minify --format=esm --log-level=warning --outfile="$PKG.tmp/$out.min.js"
     mv "$PKG.tmp/$out.min.js" "$PKG.tmp/$out.js"
