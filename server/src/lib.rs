@@ -293,6 +293,84 @@ async fn bounded_bodies(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Server functions whose arguments come as JSON; every other one takes a
+/// URL-encoded form (Leptos' default, and what a plain form posts).
+const JSON_FUNCTIONS: &[&str] = &["/api/send_mail"];
+
+/// The body type a state-changing request to `path` must declare. An
+/// upload's body is the file itself, of any type; the header it must carry
+/// (`uploads::UPLOAD_HEADER`) is what no form of another page can send.
+fn expected_body(path: &str) -> Option<&'static str> {
+    if JSON_FUNCTIONS.contains(&path) {
+        Some("application/json")
+    } else if path.starts_with("/api/") {
+        Some("application/x-www-form-urlencoded")
+    } else {
+        None
+    }
+}
+
+/// Whether a request that can change something comes from one of our own
+/// pages. The cookie alone cannot say: `SameSite=Lax` still sends it from
+/// another port of the same host, and signing in needs no cookie at all
+/// (login CSRF). Browsers say where a request comes from in
+/// `Sec-Fetch-Site`; older ones only in `Origin`, compared with the host
+/// the request was sent to. A request with neither does not come from a
+/// browser page, so no page can have forged it.
+fn from_our_pages(headers: &http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        // "none": the user's own action (a bookmark, the address bar).
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| url::Url::parse(o).ok())
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        });
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// Refuses a state-changing request from another site's page (403), and
+/// one whose declared body type is not the one its route decodes (415): a
+/// page elsewhere can post `text/plain` that happens to parse as JSON
+/// without the browser asking first.
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    let method = req.method();
+    if method == http::Method::GET
+        || method == http::Method::HEAD
+        || method == http::Method::OPTIONS
+    {
+        return next.run(req).await;
+    }
+    if !from_our_pages(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
+        return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+    }
+    if let Some(expected) = expected_body(req.uri().path()) {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .unwrap_or_default();
+        if !declared.eq_ignore_ascii_case(expected) {
+            return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// The whole HTTP surface; tests drive it without a socket.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -324,6 +402,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(mark_form_posts))
         .layer(middleware::from_fn(bad_arguments_are_400))
         .layer(middleware::from_fn(bounded_bodies))
+        .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -492,6 +492,94 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
     assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
 }
 
+/// A page on another site, or on another port of this host (the same
+/// "site", so a `SameSite=Lax` cookie goes along), cannot sign anyone in
+/// or change anything; a body type other than the one the route decodes is
+/// refused, so a form posting `text/plain` cannot smuggle JSON in.
+#[tokio::test]
+async fn requests_from_other_pages_are_refused() {
+    let app = TestApp::new("sqlite", false).await;
+    let pw = domain::users::create_or_reset_admin(&app.db, "root", "管理者")
+        .await
+        .unwrap();
+    let form = format!("login_id=root&password={}", app::url::query_value(&pw));
+    let post = |path: &str, kind: &str, headers: &[(&str, &str)], body: String| {
+        let mut req = Request::post(path)
+            .header(header::HOST, "groupware.example.test:3000")
+            .header(header::CONTENT_TYPE, kind);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.body(Body::from(body)).unwrap()
+    };
+    let urlencoded = "application/x-www-form-urlencoded";
+    for (headers, why) in [
+        (vec![("sec-fetch-site", "cross-site")], "another site"),
+        (vec![("sec-fetch-site", "same-site")], "another port"),
+        (
+            vec![("origin", "http://groupware.example.test:8080")],
+            "another port, by Origin only",
+        ),
+        (vec![("origin", "null")], "an opaque origin"),
+    ] {
+        let r = app
+            .send(post("/api/login", urlencoded, &headers, form.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "login from {why}");
+        assert!(r.headers.get(header::SET_COOKIE).is_none(), "{why}");
+    }
+    let r = app
+        .send(post(
+            "/api/login",
+            "text/plain",
+            &[("sec-fetch-site", "same-origin")],
+            form.clone(),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    // Our own pages, by either header; a client that is no browser page
+    // sends neither.
+    for headers in [
+        vec![("sec-fetch-site", "same-origin")],
+        vec![("origin", "http://groupware.example.test:3000")],
+        vec![],
+    ] {
+        let r = app
+            .send(post("/api/login", urlencoded, &headers, form.clone()))
+            .await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "{headers:?}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    // Signed in, a cross-site post is refused before the function runs.
+    let cookie = app.login("root", &pw).await;
+    let mut req = post(
+        "/api/save_company",
+        urlencoded,
+        &[("sec-fetch-site", "cross-site")],
+        "name=x&email=x%40example.test".into(),
+    );
+    req.headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+    // send_mail decodes JSON: a form post to it is refused as such.
+    let mut req = post(
+        "/api/send_mail",
+        "text/plain",
+        &[("sec-fetch-site", "same-origin")],
+        "{}".into(),
+    );
+    req.headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    assert_eq!(
+        app.send(req).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+}
+
 #[tokio::test]
 async fn wrong_passwords_are_refused_then_slowed() {
     let app = TestApp::new("sqlite", false).await;
