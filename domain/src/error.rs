@@ -58,6 +58,9 @@ pub enum Code {
     QuotaFull {
         limit_mb: u32,
     },
+    /// The server or user ID changed: a stored password is never sent to a
+    /// server it was not saved for, so it must be typed again.
+    PasswordAgain,
 }
 
 impl Code {
@@ -92,6 +95,7 @@ impl Code {
             Code::ColumnCount { .. } => "column_count",
             Code::TooLarge { .. } => "too_large",
             Code::QuotaFull { .. } => "quota_full",
+            Code::PasswordAgain => "password_again",
         }
     }
 

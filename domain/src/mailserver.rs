@@ -177,14 +177,25 @@ pub fn address_of(from: &str) -> Option<&str> {
     }
 }
 
-/// Validates the form. `password_stored` tells whether an empty password
-/// field can fall back to the stored one.
-pub fn check(input: &Input, password_stored: bool) -> Result<Settings> {
-    check_scoped(input, password_stored, Scope::Admin)
+/// Validates the form. `stored` is the settings a stored password was
+/// saved with, if one is stored: an empty password field falls back to it
+/// only while the servers and user ID are those.
+pub fn check(input: &Input, stored: Option<&Settings>) -> Result<Settings> {
+    check_scoped(input, stored, Scope::Admin)
+}
+
+/// Whether a password saved with `saved` may be used with `now`: the same
+/// user ID at the same receiving and sending servers.
+pub fn same_servers(saved: &Settings, now: &Settings) -> bool {
+    saved.auth_user == now.auth_user
+        && saved.smtp_host.eq_ignore_ascii_case(&now.smtp_host)
+        && saved.smtp_port == now.smtp_port
+        && saved.pop_host.eq_ignore_ascii_case(&now.pop_host)
+        && saved.pop_port == now.pop_port
 }
 
 /// As `check`, for either settings row.
-pub fn check_scoped(input: &Input, password_stored: bool, scope: Scope) -> Result<Settings> {
+pub fn check_scoped(input: &Input, stored: Option<&Settings>, scope: Scope) -> Result<Settings> {
     let mut c = Checks::default();
     let preset = presets::preset(input.preset.trim()).unwrap_or_else(|| {
         c.push("preset", Code::NotFound);
@@ -242,8 +253,20 @@ pub fn check_scoped(input: &Input, password_stored: bool, scope: Scope) -> Resul
     } else if auth_user.chars().any(char::is_control) {
         c.push("auth_user", Code::InvalidChars);
     }
-    if needs_credentials && input.password.is_empty() && !password_stored {
-        c.push("password", Code::Required);
+    if needs_credentials && input.password.is_empty() {
+        match stored {
+            None => c.push("password", Code::Required),
+            Some(saved)
+                if saved.auth_user != auth_user
+                    || !saved.smtp_host.eq_ignore_ascii_case(&smtp_host)
+                    || saved.smtp_port != smtp_port
+                    || !saved.pop_host.eq_ignore_ascii_case(&pop_host)
+                    || saved.pop_port != pop_port =>
+            {
+                c.push("password", Code::PasswordAgain)
+            }
+            Some(_) => {}
+        }
     } else if input.password.chars().any(|ch| ch == '\r' || ch == '\n') {
         c.push("password", Code::InvalidChars);
     }
@@ -350,22 +373,29 @@ pub async fn view_scoped(db: &DatabaseConnection, scope: Scope) -> Result<View> 
     })
 }
 
-/// The password to use: the one typed now, else the stored one.
+/// The password to use with `settings`: the one typed now, else the
+/// stored one if it was saved for these servers and user ID, else none.
 pub async fn password_for(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     typed: &str,
+    settings: &Settings,
 ) -> Result<String> {
     if !typed.is_empty() {
         return Ok(typed.to_owned());
     }
-    match row(db, Scope::Admin)
-        .await?
-        .and_then(|m| m.auth_password_sealed)
-    {
-        Some(sealed) => secrets.open(SECRET_LABEL, &sealed),
-        None => Ok(String::new()),
+    match row(db, Scope::Admin).await? {
+        Some(m) if same_servers(&to_settings(&m), settings) => match m.auth_password_sealed {
+            Some(sealed) => secrets.open(SECRET_LABEL, &sealed),
+            None => Ok(String::new()),
+        },
+        _ => Ok(String::new()),
     }
+}
+
+/// The settings a stored password of this row was saved with.
+fn stored_with(m: &entity::Model) -> Option<Settings> {
+    m.auth_password_sealed.as_ref().map(|_| to_settings(m))
 }
 
 pub async fn save(
@@ -386,12 +416,14 @@ pub async fn save_scoped(
 ) -> Result<View> {
     let txn = db.begin().await?;
     let existing = entity::Entity::find_by_id(scope.row()).one(&txn).await?;
-    let stored = existing
-        .as_ref()
-        .and_then(|m| m.auth_password_sealed.clone());
-    let s = check_scoped(input, stored.is_some(), scope)?;
+    let saved = existing.as_ref().and_then(stored_with);
+    let s = check_scoped(input, saved.as_ref(), scope)?;
+    // A password left empty stays only with the servers it was saved for.
     let sealed = if input.password.is_empty() {
-        stored
+        existing
+            .as_ref()
+            .and_then(|m| m.auth_password_sealed.clone())
+            .filter(|_| saved.as_ref().is_some_and(|p| same_servers(p, &s)))
     } else {
         Some(secrets.seal(SECRET_LABEL, &input.password)?)
     };
@@ -529,7 +561,7 @@ pub async fn send_test_mail(
         charset,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let password = password_for(db, secrets, "").await?;
+    let password = password_for(db, secrets, "", &s).await?;
     let smtp = smtp_settings(&s, password, trust);
     let recipients = [to.to_owned()];
     let envelope = mail::smtp::Envelope {
@@ -602,7 +634,8 @@ mod tests {
     }
 
     fn codes(i: &Input, stored: bool) -> Vec<(&'static str, Code)> {
-        match check(i, stored) {
+        let saved = check(&input(), None).unwrap();
+        match check(i, stored.then_some(&saved)) {
             Ok(_) => vec![],
             Err(crate::Error::Invalid(v)) => v.into_iter().map(|f| (f.field, f.code)).collect(),
             Err(e) => panic!("{e}"),
@@ -611,7 +644,7 @@ mod tests {
 
     #[test]
     fn pasted_url_becomes_host_and_from_forms_parse() {
-        let s = check(&input(), false).unwrap();
+        let s = check(&input(), None).unwrap();
         assert_eq!(s.smtp_host, "mail.example.co.jp");
         assert_eq!(
             address_of("\"表示名\" <a@example.com>"),
@@ -640,6 +673,37 @@ mod tests {
             !codes(&i, true).contains(&("password", Code::Required)),
             "stored password kept"
         );
+    }
+
+    /// A stored password goes only to the servers and user ID it was saved
+    /// with: change any of them and it must be typed again.
+    #[test]
+    fn a_stored_password_stays_with_its_servers() {
+        let mut i = input();
+        i.password.clear();
+        assert_eq!(codes(&i, true), vec![]);
+        for change in [
+            |i: &mut Input| i.smtp_host = "mail.elsewhere.test".into(),
+            |i: &mut Input| i.smtp_port = "465".into(),
+            |i: &mut Input| {
+                i.pop_host = "pop.elsewhere.test".into();
+                i.pop_port = "110".into();
+            },
+            |i: &mut Input| i.auth_user = "someone-else".into(),
+        ] {
+            let mut changed = i.clone();
+            change(&mut changed);
+            assert_eq!(
+                codes(&changed, true),
+                vec![("password", Code::PasswordAgain)],
+                "{changed:?}"
+            );
+            changed.password = "typed again".into();
+            assert_eq!(codes(&changed, true), vec![]);
+        }
+        let mut upper = i.clone();
+        upper.smtp_host = "MAIL.EXAMPLE.CO.JP".into();
+        assert_eq!(codes(&upper, true), vec![], "host names ignore case");
     }
 
     #[test]

@@ -484,9 +484,27 @@ fn credential(c: &mut Checks, field: &'static str, v: &str, required: bool) -> S
     v
 }
 
-/// Validates the form; `pop_password_stored` says whether an empty password
-/// keeps a stored one.
-pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
+/// Whether the receiving server or user ID of `a` differs from the form's.
+fn receiving_moved(a: &Account, v: &Valid) -> bool {
+    a.recv_source != v.recv_source
+        || !a.pop_host.eq_ignore_ascii_case(&v.pop_host)
+        || a.pop_port != i32::from(v.pop_port)
+        || a.pop_user != v.pop_user
+}
+
+/// Whether the sending server or user ID of `a` differs from the form's.
+fn sending_moved(a: &Account, v: &Valid) -> bool {
+    a.send_source != v.send_source
+        || !a.smtp_host.eq_ignore_ascii_case(&v.smtp_host)
+        || a.smtp_port != i32::from(v.smtp_port)
+        || a.smtp_user != v.smtp_user
+}
+
+/// Validates the form. `stored` is the account as saved (None for a new
+/// one): a password left empty keeps its stored one only while the server
+/// and user ID it was saved for stay the same.
+pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
+    let pop_password_stored = stored.is_some_and(|a| a.pop_password_sealed.is_some());
     let mut c = Checks::default();
     let name = c.text("name", &i.name, 100);
     let display_name = i.display_name.trim().to_owned();
@@ -584,8 +602,7 @@ pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
     if i.smtp_password.contains(['\r', '\n']) {
         c.push("smtp_password", Code::InvalidChars);
     }
-    c.finish()?;
-    Ok(Valid {
+    let v = Valid {
         name,
         display_name,
         email,
@@ -604,7 +621,30 @@ pub fn check(i: &AccountInput, pop_password_stored: bool) -> Result<Valid> {
         smtp_auth,
         smtp_mechanism,
         smtp_user,
-    })
+    };
+    if let Some(a) = stored {
+        let sending_moved = sending_moved(a, &v);
+        // SMTP AUTH takes the receiving password unless the account has a
+        // sending user ID and password of its own (`mailbox::send`).
+        let own_smtp = !v.smtp_user.is_empty()
+            && (!i.smtp_password.is_empty() || a.smtp_password_sealed.is_some());
+        let pop_goes_to_smtp = v.smtp_auth == SmtpAuthMode::Smtp && !own_smtp;
+        if i.pop_password.is_empty()
+            && a.pop_password_sealed.is_some()
+            && (receiving_moved(a, &v) || (sending_moved && pop_goes_to_smtp))
+        {
+            c.push("pop_password", Code::PasswordAgain);
+        }
+        if i.smtp_password.is_empty()
+            && a.smtp_password_sealed.is_some()
+            && !v.smtp_user.is_empty()
+            && sending_moved
+        {
+            c.push("smtp_password", Code::PasswordAgain);
+        }
+    }
+    c.finish()?;
+    Ok(v)
 }
 
 /// Checks what needs the database: the name is the user's only one of that
@@ -691,19 +731,22 @@ pub async fn save_in(
     input: &AccountInput,
 ) -> Result<Account> {
     let id = existing.as_ref().map(|a| a.id);
-    let stored_pop = existing
-        .as_ref()
-        .and_then(|a| a.pop_password_sealed.clone());
-    let v = check(input, stored_pop.is_some())?;
+    let v = check(input, existing.as_ref())?;
     check_with_db(txn, owner, id, &v).await?;
+    // Passwords left empty stay only with the servers they were saved for
+    // (`check` has refused the cases where one would then be missing).
     let pop_sealed = if input.pop_password.is_empty() {
-        stored_pop
+        existing
+            .as_ref()
+            .filter(|a| !receiving_moved(a, &v))
+            .and_then(|a| a.pop_password_sealed.clone())
     } else {
         Some(secrets.seal(mailbox::SECRET_LABEL, &input.pop_password)?)
     };
     let smtp_sealed = if input.smtp_password.is_empty() {
         existing
             .as_ref()
+            .filter(|a| !sending_moved(a, &v))
             .and_then(|a| a.smtp_password_sealed.clone())
     } else {
         Some(secrets.seal(SMTP_SECRET_LABEL, &input.smtp_password)?)

@@ -489,16 +489,42 @@ async fn mail_server_settings_seal_the_password_and_keep_it_when_left_empty(#[ca
     );
 
     input.password.clear();
-    input.smtp_port = "465".into();
     input.smtp_protection = "ssl".into();
-    mailserver::save(&db, &secrets, &actor, &input)
+    let v = mailserver::save(&db, &secrets, &actor, &input)
         .await
         .unwrap();
     assert_eq!(
-        mailserver::password_for(&db, &secrets, "").await.unwrap(),
+        mailserver::password_for(&db, &secrets, "", &v.settings)
+            .await
+            .unwrap(),
         "とても秘密",
         "{backend}: an empty field keeps the stored password"
     );
+    // Another port (or host, or user ID): the stored password is not sent
+    // there; it must be typed again.
+    input.smtp_port = "465".into();
+    match mailserver::save(&db, &secrets, &actor, &input).await {
+        Err(domain::Error::Invalid(f)) => assert_eq!(
+            f.iter().map(|f| (f.field, f.code)).collect::<Vec<_>>(),
+            vec![("password", domain::Code::PasswordAgain)],
+            "{backend}"
+        ),
+        other => panic!("{backend}: {other:?}"),
+    }
+    let mut moved = v.settings.clone();
+    moved.smtp_port = 465;
+    assert_eq!(
+        mailserver::password_for(&db, &secrets, "", &moved)
+            .await
+            .unwrap(),
+        "",
+        "{backend}: nor used by the connection test"
+    );
+    input.password = "とても秘密".into();
+    mailserver::save(&db, &secrets, &actor, &input)
+        .await
+        .unwrap();
+    input.password.clear();
     let v = mailserver::view(&db).await.unwrap();
     assert_eq!(v.settings.smtp_port, 465);
     let log = domain::audit::recent(&db, 5).await.unwrap();

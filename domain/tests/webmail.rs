@@ -89,7 +89,7 @@ async fn the_form_reports_every_bad_field() {
     i.leave_days = "-1".into();
     i.smtp_auth = "xoauth2".into();
     assert_eq!(
-        codes(webmail::check(&i, false)),
+        codes(webmail::check(&i, None)),
         vec![
             ("name", Code::Required),
             ("email", Code::InvalidEmail),
@@ -102,12 +102,10 @@ async fn the_form_reports_every_bad_field() {
             ("smtp_auth", Code::OAuthFirst),
         ]
     );
-    // A stored password stands in for an empty field; a pasted URL is
-    // reduced to its host.
+    // A pasted URL is reduced to its host.
     let mut ok = own("会社");
-    ok.pop_password.clear();
     ok.pop_host = "https://pop.example.test/login".into();
-    let v = webmail::check(&ok, true).unwrap();
+    let v = webmail::check(&ok, None).unwrap();
     assert_eq!(v.pop_host, "pop.example.test");
     assert_eq!(v.leave_days, Some(14));
     // Shared sources need no host of their own.
@@ -116,7 +114,7 @@ async fn the_form_reports_every_bad_field() {
     shared.pop_host.clear();
     shared.send_source = "webmail".into();
     shared.smtp_host.clear();
-    assert!(webmail::check(&shared, false).is_ok());
+    assert!(webmail::check(&shared, None).is_ok());
 }
 
 #[rstest]
@@ -433,4 +431,75 @@ async fn unknown_stored_protection_fails_the_read(#[case] backend: &str) {
         domain::mailserver::view(&db).await.is_err(),
         "{backend}: the settings row"
     );
+}
+
+/// A stored password is never sent to a server it was not saved for: when
+/// the form names another host, port, user ID or source, an empty password
+/// field is refused at that field (also for the receiving password where
+/// SMTP AUTH takes it), and a typed one replaces it.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn a_stored_password_stays_with_its_server(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let s = secrets();
+    let sys = Actor::system();
+    let owner = testing::user("ito").insert(&db).await;
+    let mut form = own("会社");
+    form.smtp_user = "ito-send".into();
+    form.smtp_password = "smtp-secret".into();
+    let saved = webmail::save_account(&db, &s, &sys, ADMIN, owner.id, None, &form)
+        .await
+        .unwrap();
+    form.pop_password.clear();
+    form.smtp_password.clear();
+    form.display_name = "伊藤".into();
+    let same = webmail::save_account(&db, &s, &sys, ADMIN, owner.id, Some(saved.id), &form)
+        .await
+        .unwrap();
+    assert_eq!(
+        same.pop_password_sealed, saved.pop_password_sealed,
+        "{backend}"
+    );
+    assert_eq!(same.smtp_password_sealed, saved.smtp_password_sealed);
+
+    type Change = fn(&mut AccountInput);
+    let changes: [(Change, Vec<&str>); 6] = [
+        (
+            |f| f.pop_host = "pop.elsewhere.test".into(),
+            vec!["pop_password"],
+        ),
+        (|f| f.pop_port = "110".into(), vec!["pop_password"]),
+        (|f| f.pop_user = "someone".into(), vec!["pop_password"]),
+        (
+            |f| f.smtp_host = "smtp.elsewhere.test".into(),
+            vec!["smtp_password"],
+        ),
+        (|f| f.smtp_user = "other-send".into(), vec!["smtp_password"]),
+        // Without a sending user ID, SMTP AUTH takes the receiving password.
+        (
+            |f| {
+                f.smtp_user.clear();
+                f.smtp_port = "465".into();
+                f.smtp_protection = "ssl".into();
+            },
+            vec!["pop_password"],
+        ),
+    ];
+    for (change, fields) in changes {
+        let mut moved = form.clone();
+        change(&mut moved);
+        let r = webmail::save_account(&db, &s, &sys, ADMIN, owner.id, Some(saved.id), &moved).await;
+        let got: Vec<_> = codes(r).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(got, fields, "{backend}: {moved:?}");
+    }
+    let mut moved = form.clone();
+    moved.pop_host = "pop.elsewhere.test".into();
+    moved.pop_password = "new-secret".into();
+    let after = webmail::save_account(&db, &s, &sys, ADMIN, owner.id, Some(saved.id), &moved)
+        .await
+        .unwrap();
+    assert_ne!(after.pop_password_sealed, saved.pop_password_sealed);
+    assert!(after.pop_password_sealed.is_some(), "{backend}");
 }

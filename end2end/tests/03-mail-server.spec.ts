@@ -112,6 +112,8 @@ test("after the first save: one page, no password in the page, advice on failure
   await page.getByTestId("smtp-protection").selectOption("none");
   await page.getByTestId("smtp-port").fill(port("MS_SMTP_LOGINONLY_PORT"));
   await page.getByTestId("smtp-mechanism").selectOption("cram-md5");
+  // Another port than the saved one: the stored password is not sent there.
+  await page.getByTestId("password").fill("bobpass");
   await page.getByTestId("test-connection").click();
   const verdict = page.getByTestId("test-verdict");
   await expect(verdict).toHaveAttribute("data-verdict", "fail");

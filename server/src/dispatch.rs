@@ -169,9 +169,10 @@ impl Dispatcher {
         if view.updated_at.is_none() {
             return Err("the mail server is not set up (メールサーバー設定)".into());
         }
-        let password = domain::mailserver::password_for(&self.db, &self.secrets, "")
-            .await
-            .map_err(|e| e.to_string())?;
+        let password =
+            domain::mailserver::password_for(&self.db, &self.secrets, "", &view.settings)
+                .await
+                .map_err(|e| e.to_string())?;
         Ok(domain::mailserver::smtp_settings(
             &view.settings,
             password,

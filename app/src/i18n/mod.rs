@@ -262,6 +262,12 @@ impl Catalogue {
             ("quota_full", false) => format!(
                 "The mail storage quota ({n} MB) is full: receiving stopped and the mail stays on the server."
             ),
+            ("password_again", true) => {
+                "サーバーまたはユーザーIDが変わったため、パスワードを入力し直してください。".into()
+            }
+            ("password_again", false) => {
+                "The server or user ID changed: type the password again.".into()
+            }
             ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),
             ("column_count", false) => format!("Wrong number of columns ({n} expected)."),
             (_, true) => "入力内容を確認してください。".into(),

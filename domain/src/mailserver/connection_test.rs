@@ -68,9 +68,9 @@ pub async fn prepare(
     input: &Input,
     target: Target,
 ) -> Result<Prepared> {
-    let stored = view(db).await?.password_set;
-    let settings = check(input, stored)?;
-    let password = password_for(db, secrets, &input.password).await?;
+    let saved = view(db).await?;
+    let settings = check(input, saved.password_set.then_some(&saved.settings))?;
+    let password = password_for(db, secrets, &input.password, &settings).await?;
     Ok(match target {
         Target::Pop3 => {
             if settings.pop_host.is_empty() {

@@ -690,10 +690,7 @@ pub async fn import(
             errors.push(LineError::new(line, COLUMNS[NAME].0, Code::Duplicate));
         }
         let current = owner.and_then(|u| existing.remove(&(u.id, name.clone())));
-        let stored = current
-            .as_ref()
-            .is_some_and(|a| a.pop_password_sealed.is_some());
-        match check(&input, stored) {
+        match check(&input, current.as_ref()) {
             Ok(_) => {}
             Err(Error::Invalid(fields)) => errors.extend(field_errors(line, fields)),
             Err(e) => return Err(e),
@@ -1026,6 +1023,26 @@ mod tests {
                 .expect("open"),
             "first-secret"
         );
+    }
+
+    /// `********` keeps a stored password only for the server and user ID
+    /// it was saved with; pointing the account elsewhere needs it typed.
+    #[tokio::test]
+    async fn stars_for_another_server_need_the_password_again() {
+        let db = database().await;
+        user(&db, "taro", "山田 太郎").await;
+        let first = row("taro", "A", "旧", "taro@example.jp", "first-secret");
+        let o = run(&db, file(&[first]).as_bytes(), CsvEncoding::Auto, true).await;
+        assert!(o.committed, "{:?}", o.errors);
+        let before = all_accounts(&db).await.remove(0);
+        let moved = row("taro", "A", "旧", "taro@example.jp", MASK)
+            .replace("pop.example.jp", "pop.elsewhere.jp");
+        let o = run(&db, file(&[moved]).as_bytes(), CsvEncoding::Auto, true).await;
+        assert_eq!(o.errors, vec![err(2, "パスワード", Code::PasswordAgain)]);
+        assert!(!o.committed);
+        let after = all_accounts(&db).await.remove(0);
+        assert_eq!(after.pop_host, "pop.example.jp", "nothing half-saved");
+        assert_eq!(after.pop_password_sealed, before.pop_password_sealed);
     }
 
     #[tokio::test]
