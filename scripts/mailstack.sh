@@ -33,6 +33,8 @@ frank@$DOMAIN:frankpass
 grace@$DOMAIN:gracepass
 heidi@$DOMAIN:heidipass
 ivan@$DOMAIN:ivanpass
+judy@$DOMAIN:judypass
+ken@$DOMAIN:kenpass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

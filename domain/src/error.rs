@@ -61,6 +61,17 @@ pub enum Code {
     /// The server or user ID changed: a stored password is never sent to a
     /// server it was not saved for, so it must be typed again.
     PasswordAgain,
+    /// A message on the server is larger than its listed size allows or
+    /// than the largest message taken (in MB): receiving stopped there.
+    MessageTooLarge {
+        limit_mb: u32,
+    },
+    /// The mail server's answer went on past any sensible length.
+    AnswerTooLong,
+    /// More items than allowed (attachments of one message, say).
+    TooMany {
+        max: u32,
+    },
 }
 
 impl Code {
@@ -96,6 +107,9 @@ impl Code {
             Code::TooLarge { .. } => "too_large",
             Code::QuotaFull { .. } => "quota_full",
             Code::PasswordAgain => "password_again",
+            Code::MessageTooLarge { .. } => "message_too_large",
+            Code::AnswerTooLong => "answer_too_long",
+            Code::TooMany { .. } => "too_many",
         }
     }
 
@@ -108,6 +122,8 @@ impl Code {
             Code::ColumnCount { expected } => Some(*expected),
             Code::TooLarge { max_mb } => Some(*max_mb),
             Code::QuotaFull { limit_mb } => Some(*limit_mb),
+            Code::MessageTooLarge { limit_mb } => Some(*limit_mb),
+            Code::TooMany { max } => Some(*max),
             _ => None,
         }
     }
@@ -196,6 +212,13 @@ impl Error {
                 limit_mb: u32::try_from(*limit_mb).unwrap_or_default(),
             }),
             Error::NotConfigured => Some(Code::NotConfigured),
+            Error::Pop3(mail::pop3::Pop3Error::TooLong {
+                command: "RETR",
+                limit,
+            }) => Some(Code::MessageTooLarge {
+                limit_mb: u32::try_from(limit.div_ceil(1 << 20)).unwrap_or(u32::MAX),
+            }),
+            Error::Pop3(mail::pop3::Pop3Error::TooLong { .. }) => Some(Code::AnswerTooLong),
             _ => None,
         }
     }

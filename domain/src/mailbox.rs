@@ -235,6 +235,17 @@ pub async fn pop_login(
     })
 }
 
+/// The server a receive talks to, as remembered with its UIDLs: the same
+/// UIDL from another server (or user) names another message.
+pub fn server_identity(login: &mail::pop3::PopLogin) -> String {
+    format!(
+        "{}:{}/{}",
+        login.host.to_ascii_lowercase(),
+        login.port,
+        login.user
+    )
+}
+
 /// Bytes of received mail the account's owner may still store (None: no
 /// limit).
 async fn room_left(db: &DatabaseConnection, user_id: i32) -> Result<Option<(i64, i32)>> {
@@ -415,10 +426,62 @@ pub async fn store(
     Ok(order.iter().filter_map(|u| ids.get(u).copied()).collect())
 }
 
+/// Drops from `batch` the messages the account already holds: the same
+/// Message-ID with the same bytes, in any folder (the same message, listed
+/// again under another UIDL or by a server the account was pointed back
+/// to). A message without a Message-ID is always new.
+async fn without_copies<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    account_id: i32,
+    batch: Vec<Parsed>,
+) -> Result<Vec<Parsed>> {
+    let ids: Vec<String> = batch
+        .iter()
+        .filter_map(|m| m.2.summary.message_id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(batch);
+    }
+    let held: Vec<(i64, Option<String>)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .column(message::Column::MessageId)
+        .filter(message::Column::AccountId.eq(account_id))
+        .filter(message::Column::MessageId.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if held.is_empty() {
+        return Ok(batch);
+    }
+    let raws: HashMap<i64, Vec<u8>> = body::Entity::find()
+        .select_only()
+        .column(body::Column::MessageId)
+        .column(body::Column::Raw)
+        .filter(body::Column::MessageId.is_in(held.iter().map(|(id, _)| *id)))
+        .into_tuple::<(i64, Vec<u8>)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(batch
+        .into_iter()
+        .filter(|m| {
+            let Some(mid) = &m.2.summary.message_id else {
+                return true;
+            };
+            !held.iter().any(|(id, held_mid)| {
+                held_mid.as_ref() == Some(mid) && raws.get(id).is_some_and(|raw| *raw == m.1)
+            })
+        })
+        .collect())
+}
+
 async fn store_batch(
     db: &DatabaseConnection,
     acc: &Account,
     owner: &str,
+    server: &str,
     batch: Vec<Parsed>,
     room: &mut Option<i64>,
     done_before: usize,
@@ -440,9 +503,14 @@ async fn store_batch(
     let uidls: Vec<String> = fitting.iter().map(|m| m.0.clone()).collect();
     let txn = db.begin().await?;
     if !fitting.is_empty() {
-        insert_parsed(&txn, acc.id, INBOX, fitting, now).await?;
+        // A copy already held is remembered as received, not stored again.
+        let fresh = without_copies(&txn, acc.id, fitting).await?;
+        if !fresh.is_empty() {
+            insert_parsed(&txn, acc.id, INBOX, fresh, now).await?;
+        }
         uidl::Entity::insert_many(uidls.iter().map(|u| uidl::ActiveModel {
             account_id: Set(acc.id),
+            server: Set(server.to_owned()),
             uidl: Set(u.clone()),
             received_at: Set(now),
         }))
@@ -486,6 +554,7 @@ async fn receive_held(
     }
     let mut room = quota.map(|(left, _)| left);
     let login = pop_login(db, secrets, acc, trust).await?;
+    let server = server_identity(&login);
     let mut c = mail::pop3::open_logged(&login, log).await?;
     // CAPA is allowed after login (RFC 2449); a server without it simply
     // gets one command per round trip.
@@ -501,8 +570,17 @@ async fn receive_held(
         Err(mail::pop3::Pop3Error::Refused { .. }) => HashMap::new(),
         Err(e) => return Err(e.into()),
     };
+    // UIDLs remembered before servers were told apart belong to the
+    // server the account uses now.
+    uidl::Entity::update_many()
+        .col_expr(uidl::Column::Server, Expr::value(server.clone()))
+        .filter(uidl::Column::AccountId.eq(acc.id))
+        .filter(uidl::Column::Server.eq(""))
+        .exec(db)
+        .await?;
     let known: HashMap<String, chrono::DateTime<chrono::Utc>> = uidl::Entity::find()
         .filter(uidl::Column::AccountId.eq(acc.id))
+        .filter(uidl::Column::Server.eq(server.clone()))
         .all(db)
         .await?
         .into_iter()
@@ -556,8 +634,13 @@ async fn receive_held(
         let fetch = async {
             match next {
                 Some(chunk) => {
-                    let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
-                    let raws = c.retr_many(&numbers, pipelined).await?;
+                    // Each message may bring its listed size and a small
+                    // margin, never more than the largest message taken.
+                    let wanted: Vec<(u32, u64)> = chunk
+                        .iter()
+                        .map(|(n, _)| (*n, mail::pop3::retr_limit(sizes.get(n).copied())))
+                        .collect();
+                    let raws = c.retr_many(&wanted, pipelined).await?;
                     Ok::<_, Error>(Some(parse_batch(
                         chunk
                             .iter()
@@ -573,11 +656,12 @@ async fn receive_held(
         let batch = pending.take();
         let done_before = out.stored;
         let room_ref = &mut room;
+        let server_ref = server.as_str();
         let store = async move {
             match batch {
                 Some(parsing) => {
                     let b = parsing.await.map_err(|e| Error::Internal(e.to_string()))?;
-                    store_batch(db, acc, owner, b, room_ref, done_before)
+                    store_batch(db, acc, owner, server_ref, b, room_ref, done_before)
                         .await
                         .map(Some)
                 }
@@ -627,8 +711,10 @@ async fn receive_held(
     }
     c.quit().await?;
 
-    // UIDLs the server no longer lists are forgotten: a later message that
-    // reuses one (servers may) is then fetched.
+    // UIDLs this server no longer lists are forgotten (after its complete
+    // listing and a clean QUIT): a later message that reuses one (servers
+    // may) is then fetched. Those of other servers stay, for the day the
+    // account points back there.
     let on_server: HashSet<&str> = listing.iter().map(|(_, u)| u.as_str()).collect();
     let vanished: Vec<String> = known
         .keys()
@@ -640,6 +726,7 @@ async fn receive_held(
         for chunk in vanished.chunks(500) {
             uidl::Entity::delete_many()
                 .filter(uidl::Column::AccountId.eq(acc.id))
+                .filter(uidl::Column::Server.eq(server.clone()))
                 .filter(uidl::Column::Uidl.is_in(chunk.to_vec()))
                 .exec(db)
                 .await?;

@@ -7,14 +7,16 @@ use rstest::rstest;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use domain::mailbox::{self, NewAccount};
 use domain::users::User;
 use mail::presets::Protection;
 use rand::Rng;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 const USER: &str = "dave@example.test";
 const PASS: &str = "davepass";
@@ -162,6 +164,66 @@ async fn cutting_proxy(cut_after: Arc<AtomicUsize>) -> u16 {
     port
 }
 
+/// A proxy to the real Dovecot that lists every message as 1 octet, so
+/// what RETR then brings is far beyond its listed size.
+async fn understating_proxy() -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target: u16 = env("MS_POP3_PORT").parse().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.into_split();
+                let (sr, mut sw) = server.into_split();
+                let listing = Arc::new(AtomicBool::new(false));
+                let asked = listing.clone();
+                let up = tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    while let Ok(n) = cr.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        // A command arrives before the server answers it
+                        // (its CRLF may come in a write of its own).
+                        if n >= 4 && buf[..4].eq_ignore_ascii_case(b"LIST") {
+                            asked.store(true, Ordering::SeqCst);
+                        }
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let mut sr = tokio::io::BufReader::new(sr);
+                let mut line = Vec::new();
+                let mut in_list = false;
+                loop {
+                    line.clear();
+                    match sr.read_until(b'\n', &mut line).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    if listing.swap(false, Ordering::SeqCst) {
+                        in_list = true; // this is LIST's +OK
+                    } else if in_list && line == b".\r\n" {
+                        in_list = false;
+                    } else if in_list && let Some(n) = line.split(|b| *b == b' ').next() {
+                        line = [n, b" 1\r\n"].concat();
+                    }
+                    if cw.write_all(&line).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    port
+}
+
 async fn owner(db: &domain::DatabaseConnection) -> User {
     testing::user("dave")
         .name("デイブ")
@@ -179,19 +241,32 @@ async fn account(
     leave_on_server: bool,
     leave_days: Option<u16>,
 ) -> mailbox::Account {
+    account_for(db, user, (USER, PASS), port, leave_on_server, leave_days).await
+}
+
+/// An account of `user` that receives the mailbox `(address, password)`
+/// through `port` on the test host.
+async fn account_for(
+    db: &domain::DatabaseConnection,
+    user: &User,
+    (address, password): (&str, &str),
+    port: u16,
+    leave_on_server: bool,
+    leave_days: Option<u16>,
+) -> mailbox::Account {
     mailbox::create_account(
         db,
         &secrets(),
         &NewAccount {
             user_id: user.id,
             name: "会社".into(),
-            display_name: "デイブ".into(),
-            email: USER.into(),
+            display_name: "受信テスト".into(),
+            email: address.into(),
             pop_host: env("MS_HOST"),
             pop_port: port,
             pop_protection: Protection::None,
-            pop_user: USER.into(),
-            pop_password: PASS.into(),
+            pop_user: address.into(),
+            pop_password: password.into(),
             pop_apop: false,
             timeout_secs: 10,
             leave_on_server,
@@ -527,27 +602,7 @@ async fn a_full_quota_stops_receiving_and_keeps_mail_on_the_server() {
     .await;
     let all = server_uidls_of(ERIN, ERIN_PASS).await;
     let port = env("MS_POP3_PORT").parse().unwrap();
-    let acc = mailbox::create_account(
-        &db,
-        &secrets(),
-        &NewAccount {
-            user_id: user.id,
-            name: "会社".into(),
-            display_name: "エリン".into(),
-            email: ERIN.into(),
-            pop_host: env("MS_HOST"),
-            pop_port: port,
-            pop_protection: Protection::None,
-            pop_user: ERIN.into(),
-            pop_password: ERIN_PASS.into(),
-            pop_apop: false,
-            timeout_secs: 10,
-            leave_on_server: false,
-            leave_days: None,
-        },
-    )
-    .await
-    .unwrap();
+    let acc = account_for(&db, &user, (ERIN, ERIN_PASS), port, false, None).await;
     let sys = domain::audit::Actor::system();
     domain::webmail::set_quota(&db, &sys, user.id, "1")
         .await
@@ -598,6 +653,118 @@ async fn a_full_quota_stops_receiving_and_keeps_mail_on_the_server() {
         "after the quota was lifted",
     );
     assert!(server_uidls_of(ERIN, ERIN_PASS).await.is_empty());
+}
+
+/// A server that sends far more than it listed (or than the largest
+/// message taken) cannot make Tayori hold it: the receive stops at the
+/// bound with a coded error on the account and a line in its log, and
+/// nothing is deleted from the server.
+#[tokio::test]
+async fn a_message_beyond_its_listed_size_stops_the_receive_and_stays() {
+    const JUDY: &str = "judy@example.test";
+    const JUDY_PASS: &str = "judypass";
+    let db = testing::sqlite().await;
+    let user = testing::user("judy").email(Some(JUDY)).insert(&db).await;
+    empty_mailbox(JUDY, JUDY_PASS).await;
+    // About 200 KB each: past 1 octet and its margin.
+    deliver_sized(
+        2,
+        &format!("big{}", std::process::id()),
+        JUDY,
+        JUDY_PASS,
+        Some(7_000),
+    )
+    .await;
+    let all = server_uidls_of(JUDY, JUDY_PASS).await;
+    let acc = account_for(
+        &db,
+        &user,
+        (JUDY, JUDY_PASS),
+        understating_proxy().await,
+        false,
+        None,
+    )
+    .await;
+    let mut am = acc.clone().into_active_model();
+    am.log_receive = Set(true);
+    am.update(&db).await.unwrap();
+    let r = receive(&db, acc.id).await;
+    assert!(
+        matches!(
+            r,
+            Err(domain::Error::Pop3(mail::pop3::Pop3Error::TooLong {
+                command: "RETR",
+                ..
+            }))
+        ),
+        "{r:?}"
+    );
+    assert!(stored(&db, acc.id).await.is_empty());
+    assert_eq!(
+        server_uidls_of(JUDY, JUDY_PASS).await,
+        all,
+        "left on the server"
+    );
+    let a = &domain::webmail::accounts_of(&db, user.id).await.unwrap()[0];
+    let msg = a.last_error.clone().unwrap_or_default();
+    assert_eq!(
+        domain::Stored::parse(&msg),
+        domain::Stored::Code {
+            key: "message_too_large",
+            param: Some(1)
+        },
+        "{msg}"
+    );
+    let log = a.receive_log.clone().unwrap_or_default();
+    assert!(log.contains("past"), "{log}");
+    empty_mailbox(JUDY, JUDY_PASS).await;
+}
+
+/// Remembered UIDLs belong to the server (host, port, user ID) they came
+/// from: pointing an account at another mailbox for a while, where none of
+/// them is listed, does not make Tayori forget them, so pointing back
+/// downloads nothing twice. The same messages reached by another address
+/// of the same server are recognised by Message-ID and bytes.
+#[tokio::test]
+async fn pointing_an_account_away_and_back_duplicates_nothing() {
+    const KEN: &str = "ken@example.test";
+    const KEN_PASS: &str = "kenpass";
+    let db = testing::sqlite().await;
+    let user = testing::user("ken").email(Some(KEN)).insert(&db).await;
+    empty_mailbox(KEN, KEN_PASS).await;
+    empty_mailbox("catchall@example.test", "catchallpass").await;
+    deliver_to(3, &format!("away{}", std::process::id()), KEN, KEN_PASS).await;
+    let direct: u16 = env("MS_POP3_PORT").parse().unwrap();
+    let acc = account_for(&db, &user, (KEN, KEN_PASS), direct, true, None).await;
+    let point = |user: &'static str, pass: &'static str, port: u16| {
+        let db = db.clone();
+        let acc = acc.clone();
+        async move {
+            let sealed = secrets().seal("mail_account.pop_password", pass).unwrap();
+            let mut am = acc.into_active_model();
+            am.pop_user = Set(user.into());
+            am.pop_port = Set(port.into());
+            am.pop_host = Set("127.0.0.1".into());
+            am.pop_password_sealed = Set(Some(sealed));
+            am.update(&db).await.unwrap();
+        }
+    };
+    point(KEN, KEN_PASS, direct).await;
+    assert_eq!(receive(&db, acc.id).await.unwrap().stored, 3);
+    // Another mailbox, which lists none of them.
+    point("catchall@example.test", "catchallpass", direct).await;
+    receive(&db, acc.id).await.unwrap();
+    // Back: nothing is new.
+    point(KEN, KEN_PASS, direct).await;
+    receive(&db, acc.id).await.unwrap();
+    assert_eq!(stored(&db, acc.id).await.len(), 3, "pointed back");
+    // The same mailbox by another port (a new server to Tayori): its
+    // messages are already held.
+    let port = cutting_proxy(Arc::new(AtomicUsize::new(0))).await;
+    point(KEN, KEN_PASS, port).await;
+    receive(&db, acc.id).await.unwrap();
+    assert_eq!(stored(&db, acc.id).await.len(), 3, "another address");
+    empty_mailbox(KEN, KEN_PASS).await;
 }
 
 /// An account that uses 管理者設定 receives from the admin's server with

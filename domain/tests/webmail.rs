@@ -335,8 +335,9 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
     for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
         let db = testing::migrated(&url).await;
         // Back to the schema before webmail administration (and the
-        // folders and uploads that came after it), with mail in it.
-        migrations::Migrator::down(&db, Some(3)).await.unwrap();
+        // folders, uploads and per-server UIDLs that came after it), with
+        // mail in it.
+        migrations::Migrator::down(&db, Some(4)).await.unwrap();
         let raw = "Subject: 移行\r\n\r\n本文\r\n".as_bytes();
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let blob = if url.starts_with("sqlite") {
@@ -358,6 +359,10 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
                 "INSERT INTO mail_messages (account_id, uidl, folder, raw, size, subject, from_addr, received_at, seen) \
                  SELECT id, 'u1', 'inbox', {blob}, {}, '移行', '', {now}, false FROM mail_accounts",
                 raw.len()
+            ),
+            format!(
+                "INSERT INTO pop_uidls (account_id, uidl, received_at) \
+                 SELECT id, 'u1', {now} FROM mail_accounts"
             ),
         ] {
             db.execute_unprepared(&sql).await.unwrap();
@@ -382,6 +387,19 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
         .unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].subject, "移行");
+        // The UIDL is kept, for the server the account's next receive uses.
+        let uidls = domain::entity::pop_uidls::Entity::find()
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            uidls
+                .iter()
+                .map(|u| (u.server.as_str(), u.uidl.as_str()))
+                .collect::<Vec<_>>(),
+            [("", "u1")],
+            "{url}"
+        );
     }
 }
 

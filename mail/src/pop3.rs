@@ -28,6 +28,11 @@ pub enum Pop3Error {
     },
     #[error("i/o during {1}: {0}")]
     Io(#[source] std::io::Error, &'static str),
+    /// The server sent more than Tayori takes for one answer: an endless
+    /// line or listing, or a message far beyond its listed size. The
+    /// receive ends there and the mail stays on the server.
+    #[error("the server's answer to {command} went past {limit} bytes")]
+    TooLong { command: &'static str, limit: u64 },
     #[error(transparent)]
     Net(#[from] NetError),
     #[error(transparent)]
@@ -49,7 +54,9 @@ impl Pop3Error {
             Pop3Error::Timeout(..) | Pop3Error::Closed(_) | Pop3Error::Io(..) => true,
             Pop3Error::Net(e) => e.is_transient(),
             Pop3Error::Tls(e) => !e.is_certificate(),
-            Pop3Error::Refused { .. } | Pop3Error::Protocol { .. } => false,
+            Pop3Error::Refused { .. } | Pop3Error::Protocol { .. } | Pop3Error::TooLong { .. } => {
+                false
+            }
         }
     }
     /// Retrying will not help until the settings change.
@@ -68,9 +75,41 @@ impl From<ProtectError<Pop3Error>> for Pop3Error {
     }
 }
 
-/// Longest line we accept; RFC 1939 allows 512 octets for responses, but
-/// message content lines can be much longer in practice.
-const MAX_LINE: usize = 1 << 20;
+/// Longest status line taken (`+OK …`, `-ERR …`). RFC 1939 allows 512
+/// octets; servers put longer texts in their greetings and refusals.
+pub const STATUS_LINE_MAX: usize = 8 * 1024;
+/// Longest CAPA answer.
+pub const CAPA_MAX: u64 = 64 * 1024;
+/// Longest UIDL or LIST answer: some 300,000 messages' lines.
+pub const LISTING_MAX: u64 = 32 << 20;
+/// Largest message taken unless the server's own options say otherwise
+/// (`set_message_max`).
+pub const MESSAGE_MAX_DEFAULT: u64 = 100 << 20;
+static MESSAGE_MAX: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(MESSAGE_MAX_DEFAULT);
+
+/// Sets the largest message any receive takes (the server's
+/// `--max-message-mb`); larger ones stay on the server.
+pub fn set_message_max(bytes: u64) {
+    MESSAGE_MAX.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The largest message any receive takes.
+pub fn message_max() -> u64 {
+    MESSAGE_MAX.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The most bytes RETR may bring for a message LIST gave as `listed`
+/// octets: the listing plus a small margin (a server that counts bare LF
+/// line ends, or a message that grew between LIST and RETR), never more
+/// than `message_max`. Unlisted: `message_max`.
+pub fn retr_limit(listed: Option<u64>) -> u64 {
+    let cap = message_max();
+    match listed {
+        Some(n) => n.saturating_add(n / 8).saturating_add(64 * 1024).min(cap),
+        None => cap,
+    }
+}
 /// Large reads: a receive moves megabytes, a few syscalls per message.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -155,7 +194,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     async fn read_line(&mut self, what: &'static str) -> Result<Vec<u8>, Pop3Error> {
         let mut buf = Vec::new();
         let n = tokio::time::timeout(self.timeout, async {
-            let mut limited = (&mut self.stream).take(MAX_LINE as u64);
+            let mut limited = (&mut self.stream).take(STATUS_LINE_MAX as u64);
             limited.read_until(b'\n', &mut buf).await
         })
         .await
@@ -163,6 +202,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         .map_err(|e| Pop3Error::Io(e, what))?;
         if n == 0 {
             return Err(Pop3Error::Closed(what));
+        }
+        if buf.last() != Some(&b'\n') && buf.len() >= STATUS_LINE_MAX {
+            return Err(Pop3Error::TooLong {
+                command: what,
+                limit: STATUS_LINE_MAX as u64,
+            });
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
@@ -220,9 +265,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// restoring CRLF line ends. Works on the buffered chunks rather than
     /// line by line, with the timeout applying to each wait for more data
     /// (so a slow but steady download never times out, and a large message
-    /// costs a few timers, not one per line). Lines may be of any length:
-    /// a message with an over-long line must still arrive.
-    async fn multiline(&mut self, command: &'static str) -> Result<Vec<u8>, Pop3Error> {
+    /// costs a few timers, not one per line). Lines may be of any length
+    /// (a message with an over-long line must still arrive), but the whole
+    /// answer, the unfinished line included, stops at `limit` bytes.
+    async fn multiline(&mut self, command: &'static str, limit: u64) -> Result<Vec<u8>, Pop3Error> {
         let mut out = Vec::new();
         // The start of a line whose end has not arrived yet.
         let mut carry: Vec<u8> = Vec::new();
@@ -267,6 +313,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 used = chunk.len();
             }
             self.stream.consume(used);
+            if (out.len() + carry.len()) as u64 > limit {
+                if let Some(log) = &self.log {
+                    log.push(
+                        "--",
+                        &format!("answer to {command} past {limit} bytes: stopped"),
+                    );
+                }
+                return Err(Pop3Error::TooLong { command, limit });
+            }
             if done {
                 if let Some(log) = &self.log {
                     log.push("S:", &format!("<{} bytes>", out.len()));
@@ -305,7 +360,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// `(message number, unique id)` for every message.
     pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>, Pop3Error> {
         self.command("UIDL", "UIDL").await?;
-        let body = self.multiline("UIDL").await?;
+        let body = self.multiline("UIDL", LISTING_MAX).await?;
         let text = String::from_utf8_lossy(&body);
         text.lines()
             .filter(|l| !l.is_empty())
@@ -322,15 +377,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             .collect()
     }
 
+    /// RETR of message `n`, up to `message_max` bytes.
     pub async fn retr(&mut self, n: u32) -> Result<Vec<u8>, Pop3Error> {
+        self.retr_at_most(n, message_max()).await
+    }
+
+    /// RETR of message `n`, refused past `limit` bytes (`retr_limit`).
+    pub async fn retr_at_most(&mut self, n: u32, limit: u64) -> Result<Vec<u8>, Pop3Error> {
         self.command(&format!("RETR {n}"), "RETR").await?;
-        self.multiline("RETR").await
+        self.multiline("RETR", limit).await
     }
 
     /// `(message number, octets)` for every message (LIST).
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>, Pop3Error> {
         self.command("LIST", "LIST").await?;
-        let body = self.multiline("LIST").await?;
+        let body = self.multiline("LIST", LISTING_MAX).await?;
         let text = String::from_utf8_lossy(&body);
         text.lines()
             .filter(|l| !l.is_empty())
@@ -353,21 +414,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// RETR of several messages. With `pipelined` (the server listed
     /// PIPELINING in CAPA, RFC 2449 §6.6) every command goes out in one
     /// write and the replies are read in order, so the link never idles
-    /// between messages; otherwise one command per round trip.
+    /// between messages; otherwise one command per round trip. Each
+    /// message comes with the most bytes it may bring (`retr_limit`).
     pub async fn retr_many(
         &mut self,
-        numbers: &[u32],
+        wanted: &[(u32, u64)],
         pipelined: bool,
     ) -> Result<Vec<Vec<u8>>, Pop3Error> {
-        if !pipelined || numbers.len() < 2 {
-            let mut out = Vec::with_capacity(numbers.len());
-            for n in numbers {
-                out.push(self.retr(*n).await?);
+        if !pipelined || wanted.len() < 2 {
+            let mut out = Vec::with_capacity(wanted.len());
+            for (n, limit) in wanted {
+                out.push(self.retr_at_most(*n, *limit).await?);
             }
             return Ok(out);
         }
-        let mut batch = String::with_capacity(numbers.len() * 12);
-        for n in numbers {
+        let mut batch = String::with_capacity(wanted.len() * 12);
+        for (n, _) in wanted {
             let line = format!("RETR {n}");
             if let Some(log) = &self.log {
                 log.push("C:", &line);
@@ -383,10 +445,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         .await
         .map_err(|_| Pop3Error::Timeout(self.timeout, "RETR"))?
         .map_err(|e| Pop3Error::Io(e, "RETR"))?;
-        let mut out = Vec::with_capacity(numbers.len());
-        for _ in numbers {
+        let mut out = Vec::with_capacity(wanted.len());
+        for (_, limit) in wanted {
             self.status("RETR").await?;
-            out.push(self.multiline("RETR").await?);
+            out.push(self.multiline("RETR", *limit).await?);
         }
         Ok(out)
     }
@@ -472,7 +534,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// CAPA (RFC 2449): the capability lines, upper-cased.
     pub async fn capa(&mut self) -> Result<Vec<String>, Pop3Error> {
         self.command("CAPA", "CAPA").await?;
-        let body = self.multiline("CAPA").await?;
+        let body = self.multiline("CAPA", CAPA_MAX).await?;
         Ok(String::from_utf8_lossy(&body)
             .lines()
             .filter(|l| !l.is_empty())
@@ -766,6 +828,75 @@ mod tests {
         assert_eq!(
             apop_digest(stamp, "tanstaaf"),
             "c4c9334bac560ecc979e58001b3e22fb"
+        );
+    }
+
+    /// A server that sends without end is cut off at each bound, wherever
+    /// the bytes go: a status line without LF, a listing, a message past
+    /// its listed size, one long line inside a message.
+    #[tokio::test]
+    async fn endless_answers_stop_at_their_bounds() {
+        async fn endless(head: &'static [u8], fill: u8) -> Client<tokio::io::DuplexStream> {
+            let (client_end, mut server_end) = duplex(1 << 16);
+            tokio::spawn(async move {
+                server_end.write_all(b"+OK ready\r\n").await?;
+                server_end.write_all(head).await?;
+                let chunk = [fill; 8192];
+                loop {
+                    server_end.write_all(&chunk).await?;
+                }
+                #[allow(unreachable_code)]
+                Ok::<(), std::io::Error>(())
+            });
+            Client::start(client_end, Duration::from_secs(5))
+                .await
+                .unwrap()
+        }
+        let mut c = endless(b"+OK ", b'x').await;
+        match c.stat().await {
+            Err(Pop3Error::TooLong {
+                command: "STAT",
+                limit,
+            }) => {
+                assert_eq!(limit, STATUS_LINE_MAX as u64)
+            }
+            other => panic!("status line: {other:?}"),
+        }
+        let mut c = endless(b"+OK\r\n1 a\r\n", b'\n').await;
+        match c.uidl().await {
+            Err(Pop3Error::TooLong {
+                command: "UIDL",
+                limit,
+            }) => assert_eq!(limit, LISTING_MAX),
+            other => panic!("listing: {other:?}"),
+        }
+        let mut c = endless(b"+OK\r\n", b'x').await;
+        match c.capa().await {
+            Err(Pop3Error::TooLong {
+                command: "CAPA", ..
+            }) => {}
+            other => panic!("one endless line: {other:?}"),
+        }
+        for fill in [b'\n', b'y'] {
+            let mut c = endless(b"+OK 100 octets\r\nSubject: x\r\n\r\n", fill).await;
+            let limit = retr_limit(Some(100));
+            assert!(limit < 100 + 100 * 1024, "a small margin: {limit}");
+            match c.retr_many(&[(1, limit), (2, limit)], true).await {
+                Err(Pop3Error::TooLong {
+                    command: "RETR",
+                    limit: l,
+                }) => assert_eq!(l, limit),
+                other => panic!("message: {other:?}"),
+            }
+        }
+        assert_eq!(retr_limit(None), message_max());
+        assert_eq!(retr_limit(Some(u64::MAX)), message_max());
+        assert!(
+            !Pop3Error::TooLong {
+                command: "RETR",
+                limit: 1
+            }
+            .is_transient()
         );
     }
 

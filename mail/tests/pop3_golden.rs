@@ -67,7 +67,10 @@ async fn a_whole_session() {
 async fn pipelined_retr() {
     let (mut c, server) = client(include_str!("golden/pop3/pipelined.txt")).await;
     c.login("u", "p").await.unwrap();
-    let got = c.retr_many(&[1, 2, 3], true).await.unwrap();
+    let got = c
+        .retr_many(&[1, 2, 3].map(|n| (n, mail::pop3::message_max())), true)
+        .await
+        .unwrap();
     assert_eq!(
         got,
         vec![
@@ -156,7 +159,8 @@ async fn random_replies_never_panic_or_hang() {
             c.login("u", "p").await?;
             c.list().await?;
             c.uidl().await?;
-            c.retr_many(&[1, 2], true).await?;
+            c.retr_many(&[1, 2].map(|n| (n, mail::pop3::message_max())), true)
+                .await?;
             c.quit().await
         };
         let r = tokio::time::timeout(Duration::from_secs(2), run).await;

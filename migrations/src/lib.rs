@@ -12,6 +12,7 @@ mod m20261127_000006_add_receive_log;
 mod m20261128_000007_webmail_accounts;
 mod m20261128_000008_create_mail_folders;
 mod m20261128_000009_mail_uploads;
+mod m20261206_000010_uidls_per_server;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_webmail_accounts::Migration),
             Box::new(m20261128_000008_create_mail_folders::Migration),
             Box::new(m20261128_000009_mail_uploads::Migration),
+            Box::new(m20261206_000010_uidls_per_server::Migration),
         ]
     }
 }

@@ -65,6 +65,12 @@ pub struct ServeArgs {
     #[arg(long, env = "TAYORI_RECEIVE_INTERVAL")]
     pub receive_interval: Option<u64>,
 
+    /// The largest message a receive takes, in MB; a larger one stops the
+    /// receive with a message on the account and stays on the server.
+    #[arg(long, env = "TAYORI_MAX_MESSAGE_MB", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_message_mb: u64,
+
     /// A PEM file with an in-house CA to trust for mail servers.
     #[arg(long, env = "TAYORI_MAIL_CA_FILE")]
     pub mail_ca_file: Option<PathBuf>,

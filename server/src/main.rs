@@ -50,6 +50,7 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
     let options = server::leptos_options(&args.site_root, args.listen);
     // Read and checked once: a bad CA file stops the start with its name
     // instead of failing every connection later.
+    mail::pop3::set_message_max(args.max_message_mb << 20);
     let mail_trust = match &args.mail_ca_file {
         Some(path) => {
             let pem = std::fs::read(path)

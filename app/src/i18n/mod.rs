@@ -268,6 +268,20 @@ impl Catalogue {
             ("password_again", false) => {
                 "The server or user ID changed: type the password again.".into()
             }
+            ("message_too_large", true) => format!(
+                "サーバーが示したサイズか上限（{n} MB）を超えるメールがあるため、受信を止めました。メールはサーバーに残っています。"
+            ),
+            ("message_too_large", false) => format!(
+                "A message is larger than the server said or than the limit ({n} MB): receiving stopped and the mail stays on the server."
+            ),
+            ("answer_too_long", true) => {
+                "メールサーバーの応答が長すぎるため、受信を止めました。メールはサーバーに残っています。".into()
+            }
+            ("answer_too_long", false) => {
+                "The mail server's answer was far too long: receiving stopped and the mail stays on the server.".into()
+            }
+            ("too_many", true) => format!("{n} 個までです。"),
+            ("too_many", false) => format!("At most {n}."),
             ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),
             ("column_count", false) => format!("Wrong number of columns ({n} expected)."),
             (_, true) => "入力内容を確認してください。".into(),
