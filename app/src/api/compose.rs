@@ -142,11 +142,17 @@ pub async fn send_mail(
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
-    let mut attachments =
-        done(domain::mailbox::reply::carried(&state.db, account, m.carry, m.carry_whole).await)?;
-    attachments.extend(done(
-        domain::mailbox::uploads::take(&state.db, caller.user.id, &m.uploads).await,
-    )?);
+    let attachments = done(
+        send::attachments(
+            &state.db,
+            caller.user.id,
+            account,
+            m.carry,
+            m.carry_whole,
+            &m.uploads,
+        )
+        .await,
+    )?;
     let c = send::Compose {
         to: m.to,
         cc: m.cc,

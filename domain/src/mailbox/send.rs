@@ -79,6 +79,24 @@ struct Parts {
     bcc: Vec<Mailbox>,
 }
 
+/// The files a message carries: those carried over from `carry` (a draft
+/// or a forwarded message) and the writer's uploads, together within the
+/// limit of ウェブメール設定, which is checked before any upload is read.
+pub async fn attachments(
+    db: &DatabaseConnection,
+    user_id: i32,
+    account: i32,
+    carry: i64,
+    carry_whole: bool,
+    uploads: &[i64],
+) -> Result<Vec<mail::compose::Attachment>> {
+    let max = attachments_max(db).await?;
+    let mut files = super::reply::carried(db, account, carry, carry_whole).await?;
+    let used: usize = files.iter().map(|a| a.data.len()).sum();
+    files.extend(super::uploads::take(db, user_id, uploads, max.saturating_sub(used)).await?);
+    Ok(files)
+}
+
 /// The attachment limit of ウェブメール設定, in bytes.
 async fn attachments_max(db: &DatabaseConnection) -> Result<usize> {
     Ok(crate::webmail::settings(db).await?.attachment_max_bytes())
