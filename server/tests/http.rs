@@ -764,7 +764,6 @@ fn mail_form(
     ]
 }
 
-#[cfg(feature = "servers")]
 impl TestApp {
     async fn post_form(&self, path: &str, form: &[(&str, String)], cookie: Option<&str>) -> Reply {
         let body = form
@@ -1738,4 +1737,332 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
     let r = app.call("read_message", &[("id", &m)], None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{backend}");
     let _ = kato;
+}
+
+/// Who may call a server function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Anyone (signing in, and asking whether one is).
+    Public,
+    /// Any signed-in user.
+    User,
+    /// A signed-in user, for what is theirs: another's is refused.
+    Owner,
+    /// Administrators only.
+    Admin,
+}
+
+/// Every server function with a form that decodes, and who may call it.
+/// A function added without an entry here fails the suite, so each new
+/// one states its access and has it checked.
+type Function = (
+    &'static str,
+    Access,
+    &'static [(&'static str, &'static str)],
+);
+
+const FUNCTIONS: &[Function] = {
+    use Access::*;
+    &[
+        ("login", Public, &[("login_id", "x"), ("password", "y")]),
+        ("whoami", Public, &[]),
+        ("set_language", User, &[("language", "en")]),
+        (
+            "change_password",
+            User,
+            &[("current", "a"), ("new_password", "b"), ("confirm", "b")],
+        ),
+        ("list_orgs", User, &[]),
+        ("create_org", Admin, &[("name", "x"), ("parent", "")]),
+        ("rename_org", Admin, &[("id", "1"), ("name", "x")]),
+        ("move_org", Admin, &[("id", "1"), ("parent", "")]),
+        ("delete_org", Admin, &[("id", "1")]),
+        ("list_users", Admin, &[("org", "")]),
+        ("get_user", Admin, &[("id", "1")]),
+        ("create_user", Admin, &[("login_id", "x"), ("name", "x")]),
+        ("update_user", Admin, &[("id", "1"), ("name", "x")]),
+        (
+            "reset_password",
+            Admin,
+            &[("id", "1"), ("password", "12345678")],
+        ),
+        ("get_company", Admin, &[]),
+        ("save_company", Admin, &[("name", "x"), ("email", "")]),
+        ("get_mail_server", Admin, &[]),
+        ("save_mail_server", Admin, &[]),
+        ("send_test_mail", Admin, &[("to", "a@example.test")]),
+        ("mail_server/test", Admin, &[]),
+        ("list_outbox", Admin, &[]),
+        ("resend_outbox", Admin, &[("id", "1")]),
+        ("schedule_settings", Admin, &[]),
+        ("save_schedule_titles", Admin, &[("titles", "x")]),
+        ("save_time_zone", Admin, &[("time_zone", "Asia/Tokyo")]),
+        ("webmail_users", Admin, &[]),
+        ("webmail_enable", Admin, &[("enable", "1")]),
+        ("set_mail_quota", Admin, &[("user_id", "1")]),
+        ("get_webmail_settings", Admin, &[]),
+        ("save_webmail_settings", Admin, &[]),
+        ("import_accounts", Admin, &[("data", "")]),
+        ("optimize_index", Admin, &[]),
+        ("index_status", Admin, &[]),
+        ("schedule_calendar", User, &[("view", "week"), ("date", "")]),
+        ("schedule_new_form", User, &[("date", "")]),
+        ("schedule_entry", Owner, &[("id", "1")]),
+        (
+            "save_schedule_entry",
+            Owner,
+            &[
+                ("id", "1"),
+                ("title", "x"),
+                ("start_date", "2026-12-07"),
+                ("start_time", "09:00"),
+                ("user_ids[]", "ROOT"),
+            ],
+        ),
+        ("delete_schedule_entry", Owner, &[("id", "1")]),
+        ("list_memos", User, &[]),
+        ("mark_memo_read", Owner, &[("id", "1")]),
+        ("user_accounts", Owner, &[("user_id", "1")]),
+        ("account_form", Owner, &[("owner", "1")]),
+        ("save_account", Owner, &[("owner", "1")]),
+        ("delete_account", Owner, &[("owner", "1"), ("id", "1")]),
+        ("set_default_account", Owner, &[("owner", "1"), ("id", "1")]),
+        ("mail_home", User, &[]),
+        ("receive_now", Owner, &[("account", "1")]),
+        ("receive_status", Owner, &[("account", "1")]),
+        ("account_log", Owner, &[("id", "1")]),
+        ("mail_list", Owner, &[("account", "1")]),
+        ("read_message", Owner, &[("id", "1")]),
+        ("allow_images", Owner, &[("id", "1")]),
+        (
+            "mail_action",
+            Owner,
+            &[("account", "1"), ("action", "read")],
+        ),
+        ("mail_folder", Owner, &[("account", "1"), ("name", "x")]),
+        ("compose_form", Owner, &[("account", "1")]),
+        // Last: it ends the session the calls above use.
+        ("logout", Public, &[]),
+    ]
+};
+
+/// Every registered server function and plain route, called signed out
+/// (401, or the sign-in page) and by a user of the wrong role or on what
+/// belongs to someone else (403 or 404), with arguments that decode: the
+/// refusal comes from the check, not from the decoder.
+#[tokio::test]
+async fn every_function_and_route_checks_its_caller() {
+    let app = TestApp::new("sqlite", false).await;
+    let mut registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .filter_map(|(p, _)| p.strip_prefix("/api/").map(str::to_owned))
+        .collect();
+    registered.sort();
+    let mut listed: Vec<String> = FUNCTIONS.iter().map(|(f, ..)| (*f).to_owned()).collect();
+    listed.push("send_mail".into()); // JSON: called below
+    listed.sort();
+    assert_eq!(registered, listed, "every function states its access");
+
+    // A plain user, signed in with their own password; the administrator
+    // owns a mail account with a message in it.
+    let admin = app.admin().await;
+    let r = app
+        .call(
+            "create_user",
+            &[
+                ("login_id", "plain"),
+                ("name", "一般"),
+                ("role", "user"),
+                ("password", "first-pass-1"),
+                ("language", "ja"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let user = app.login("plain", "first-pass-1").await;
+    let r = app
+        .call(
+            "change_password",
+            &[
+                ("current", "first-pass-1"),
+                ("new_password", "second-pass-2"),
+                ("confirm", "second-pass-2"),
+            ],
+            Some(&user),
+        )
+        .await;
+    assert!(!r.status.is_client_error(), "{}", r.body);
+    let root = domain::users::find_by_login(&app.db, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    let plain = domain::users::find_by_login(&app.db, "plain")
+        .await
+        .unwrap()
+        .unwrap();
+    let account = domain::webmail::save_account(
+        &app.db,
+        &domain::testing::secrets(),
+        &domain::audit::Actor::system(),
+        domain::webmail::Who {
+            user_id: root.id,
+            admin: true,
+        },
+        root.id,
+        None,
+        &domain::webmail::AccountInput {
+            name: "管理".into(),
+            email: "root@example.test".into(),
+            recv_source: "own".into(),
+            pop_host: "pop.example.test".into(),
+            pop_port: "110".into(),
+            pop_protection: "none".into(),
+            pop_user: "root".into(),
+            pop_password: "x".into(),
+            timeout_secs: "10".into(),
+            send_source: "own".into(),
+            smtp_host: "smtp.example.test".into(),
+            smtp_port: "587".into(),
+            smtp_protection: "starttls".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let message = domain::mailbox::store(
+        &app.db,
+        account.id,
+        domain::mailbox::INBOX,
+        vec![b"Subject: root's\r\n\r\nsecret\r\n".to_vec()],
+    )
+    .await
+    .unwrap()[0];
+    domain::webmail::set_enabled(&app.db, &domain::audit::Actor::system(), &[plain.id], true)
+        .await
+        .unwrap();
+    let ids = |v: &str| {
+        v.replace("ACCOUNT", &account.id.to_string())
+            .replace("MESSAGE", &message.to_string())
+            .replace("ROOT", &root.id.to_string())
+    };
+
+    for (f, access, form) in FUNCTIONS {
+        let form: Vec<(&str, String)> = form
+            .iter()
+            .map(|(k, v)| {
+                let v = match (*k, *v) {
+                    ("account", _) => account.id.to_string(),
+                    ("owner" | "user_id", _) => root.id.to_string(),
+                    ("id", _) if f.contains("message") || *f == "allow_images" => {
+                        message.to_string()
+                    }
+                    ("id", _) if f.contains("account") => account.id.to_string(),
+                    (_, v) => ids(v),
+                };
+                (*k, v)
+            })
+            .collect();
+        let path = format!("/api/{f}");
+        let signed_out = app.post_form(&path, &form, None).await;
+        let as_user = app.post_form(&path, &form, Some(&user)).await;
+        match access {
+            Access::Public => assert!(
+                !signed_out.status.is_server_error(),
+                "{f}: {} {}",
+                signed_out.status,
+                signed_out.body
+            ),
+            _ => assert_eq!(
+                signed_out.status,
+                StatusCode::UNAUTHORIZED,
+                "{f} signed out: {}",
+                signed_out.body
+            ),
+        }
+        match access {
+            Access::Admin => assert_eq!(
+                as_user.status,
+                StatusCode::FORBIDDEN,
+                "{f} as a user: {}",
+                as_user.body
+            ),
+            Access::Owner => assert!(
+                matches!(
+                    as_user.status,
+                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ) || (as_user.status == StatusCode::UNPROCESSABLE_ENTITY
+                    && as_user.body.contains("not_found")),
+                "{f} on another's: {} {}",
+                as_user.status,
+                as_user.body
+            ),
+            Access::Public | Access::User => assert!(
+                !as_user.status.is_server_error(),
+                "{f} as a user: {} {}",
+                as_user.status,
+                as_user.body
+            ),
+        }
+    }
+    // Signed in again (the table ends with 登出).
+    let user = app.login("plain", "second-pass-2").await;
+    // send_mail (JSON) from the administrator's account.
+    let body = format!(r#"{{"account":{},"to":"a@example.test"}}"#, account.id);
+    for cookie in [None, Some(user.as_str())] {
+        let mut req =
+            Request::post("/api/send_mail").header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let r = app.send(req.body(Body::from(body.clone())).unwrap()).await;
+        let expected = if cookie.is_some() {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(r.status, expected, "send_mail {cookie:?}: {}", r.body);
+    }
+    // The plain routes.
+    for (path, admin_only) in [
+        ("/admin/webmail/export.csv".to_owned(), true),
+        (format!("/mail/message/{message}/html"), false),
+        (format!("/mail/message/{message}/attachment/0"), false),
+        (format!("/mail/message/{message}/source"), false),
+    ] {
+        let get = |cookie: Option<&str>| {
+            let mut req = Request::get(&path);
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let r = app.send(get(None)).await;
+        assert!(
+            matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER),
+            "{path} signed out: {}",
+            r.status
+        );
+        let r = app.send(get(Some(&user))).await;
+        let refused = if admin_only {
+            r.status == StatusCode::FORBIDDEN
+        } else {
+            matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+        };
+        assert!(refused, "{path} as the wrong user: {}", r.status);
+        assert!(!r.body.contains("secret"), "{path}");
+    }
+    let r = app
+        .send(
+            Request::post(format!("/mail/upload?account={}&name=a.txt", account.id))
+                .header("x-tayori-upload", "1")
+                .header(header::COOKIE, &user)
+                .body(Body::from("a"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "upload to another's account"
+    );
 }
