@@ -93,10 +93,18 @@ export TAYORI_ADMIN_PASSWORD BASE_URL="http://127.0.0.1:$PORT"
 
 step "end-to-end: after a restart on the same data directory"
 stop_server
+# Every kind of data the browser tests made must come back after a restart
+# (the migrations run again on start): rows of every table, before and after.
+python3 scripts/lib/row-counts.py "$WORK/data/tayori.db" >"$WORK/rows-before.txt"
+for t in users organisations schedule_entries outbox mail_accounts mail_messages mail_bodies; do
+  grep -Eq "^$t [1-9]" "$WORK/rows-before.txt" || { echo "the browser tests left no rows in $t" >&2; cat "$WORK/rows-before.txt" >&2; exit 1; }
+done
 start_server second
 if grep -q "one-time password" "$WORK/server-second.log"; then
   echo "the second start printed a password again" >&2; exit 1
 fi
+python3 scripts/lib/row-counts.py "$WORK/data/tayori.db" >"$WORK/rows-after.txt"
+diff -u "$WORK/rows-before.txt" "$WORK/rows-after.txt" || { echo "rows changed across the restart (above)" >&2; exit 1; }
 (cd end2end && npx playwright test --grep @restart)
 
 # A panic while serving fails the run even when the page survived it (a
