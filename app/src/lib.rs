@@ -31,6 +31,8 @@ use crate::pages::*;
 pub const BUNDLE: &str = "tayori";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::set_for_this_page();
     view! {
         <!DOCTYPE html>
         <html lang=html_lang()>

@@ -54,16 +54,9 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
             let v = value.trim();
             let lower = v.to_ascii_lowercase();
             if attr == "style" {
-                // url() and old IE expressions load or run things.
-                return if lower.contains("url(")
-                    || lower.contains("expression")
-                    || lower.contains("@import")
-                {
-                    if lower.contains("url(")
-                        && (lower.contains("http:")
-                            || lower.contains("https:")
-                            || lower.contains("//"))
-                    {
+                let css = css_as_read(v);
+                return if style_is_active(&css) {
+                    if css.contains("url(") && css.contains("//") {
                         counter.fetch_add(1, Ordering::Relaxed);
                     }
                     None
@@ -102,6 +95,75 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
     }
 }
 
+/// A style attribute as CSS reads it: comments dropped, escapes (`\75 rl(`,
+/// `u\rl(`) decoded, white space removed, lower case. What is checked is
+/// what the browser would see, not the spelling.
+fn css_as_read(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = '\0';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '\\' => {
+                let mut hex = String::new();
+                while hex.len() < 6 {
+                    match chars.peek() {
+                        Some(h) if h.is_ascii_hexdigit() => {
+                            hex.push(*h);
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                let decoded = if hex.is_empty() {
+                    chars.next()
+                } else {
+                    if chars.peek().is_some_and(|w| w.is_whitespace()) {
+                        chars.next();
+                    }
+                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
+                };
+                if let Some(d) = decoded.filter(|d| !d.is_whitespace()) {
+                    out.extend(d.to_lowercase());
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Whether a style (as read) can fetch or run something, or lay itself
+/// over what surrounds the message (a fake sign-in box, say).
+fn style_is_active(css: &str) -> bool {
+    [
+        "url(",
+        "image(",
+        "image-set(",
+        "cross-fade(",
+        "element(",
+        "src(",
+        "expression",
+        "@import",
+        "behavior:",
+        "-moz-binding",
+        "position:fixed",
+        "position:sticky",
+    ]
+    .iter()
+    .any(|f| css.contains(f))
+}
+
 /// HTML the user wrote in the compose form, made safe to send and to
 /// store: the same allow-list as for reading, with the writer's own
 /// remote images kept.
@@ -112,6 +174,49 @@ pub fn outgoing(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every CSS function that fetches, in any spelling the browser reads
+    /// the same, and fixed positioning, lose the whole style; ordinary
+    /// layout keeps it.
+    #[test]
+    fn styles_that_fetch_or_overlay_are_dropped() {
+        for style in [
+            "background:url(https://evil.test/t.gif)",
+            "background: URL( 'https://evil.test/t.gif' )",
+            "background:u\\rl(https://evil.test/t.gif)",
+            "background:\\75 rl(https://evil.test/t.gif)",
+            "background:\\000075rl(https://evil.test/t.gif)",
+            "background:u/**/rl(https://evil.test/t.gif)",
+            "background-image:image-set('https://evil.test/a.png' 1x)",
+            "background-image:-webkit-image-set(url(a.png) 1x)",
+            "background-image:image('https://evil.test/a.png')",
+            "content:cross-fade(50% a, b)",
+            "position:fixed;top:0;left:0;width:100%",
+            "position : FIXED",
+            "position:\\66ixed",
+            "width:expression(alert(1))",
+        ] {
+            let out = clean(
+                &format!("<div style=\"{style}\">x</div>"),
+                &HashMap::new(),
+                true,
+            );
+            assert_eq!(out.html, "<div>x</div>", "{style}");
+        }
+        let kept = "color:#333;font-size:14px;position:relative;margin:0 auto";
+        let out = clean(
+            &format!("<p style=\"{kept}\">x</p>"),
+            &HashMap::new(),
+            false,
+        );
+        assert!(out.html.contains(kept), "{}", out.html);
+        let counted = clean(
+            "<div style=\"background:\\75rl(https://t.test/a.gif)\">x</div>",
+            &HashMap::new(),
+            false,
+        );
+        assert_eq!(counted.remote_images, 1);
+    }
 
     fn run(h: &str, show: bool) -> Cleaned {
         let mut inline = HashMap::new();

@@ -2066,3 +2066,74 @@ async fn every_function_and_route_checks_its_caller() {
         "upload to another's account"
     );
 }
+
+/// Every page carries a strict Content-Security-Policy whose nonce is on
+/// each script Leptos writes (the others are data), and no element has
+/// inline event code.
+#[tokio::test]
+async fn pages_carry_a_strict_content_security_policy() {
+    let app = TestApp::new("sqlite", false).await;
+    let admin = app.admin().await;
+    for (path, cookie) in [
+        ("/login", None),
+        ("/", Some(admin.as_str())),
+        ("/admin/users", Some(admin.as_str())),
+        ("/admin/mail-server", Some(admin.as_str())),
+        ("/schedule", Some(admin.as_str())),
+    ] {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let r = app.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let csp = r
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap_or_else(|| panic!("{path}: no policy"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for part in [
+            "script-src 'nonce-",
+            "'strict-dynamic'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {part} in {csp}");
+        }
+        assert!(!csp.contains("'unsafe-inline' 'strict"), "{csp}");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap();
+        assert!(nonce.len() >= 16, "{nonce}");
+        let scripts: Vec<&str> = r
+            .body
+            .split("<script")
+            .skip(1)
+            .map(|tag| tag.split('>').next().unwrap_or_default())
+            .collect();
+        assert!(!scripts.is_empty(), "{path}");
+        for tag in scripts {
+            assert!(
+                tag.contains("type=\"application/json\"")
+                    || tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: <script{tag}>"
+            );
+        }
+        let lower = r.body.to_ascii_lowercase();
+        for handler in [
+            " onclick=",
+            " onchange=",
+            " onload=",
+            " onerror=",
+            " onsubmit=",
+            " oninput=",
+        ] {
+            assert!(!lower.contains(handler), "{path}: {handler}");
+        }
+    }
+}
