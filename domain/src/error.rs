@@ -72,6 +72,9 @@ pub enum Code {
     TooMany {
         max: u32,
     },
+    /// The administrator does not let users choose this (a server of their
+    /// own, another host, another From address).
+    NotAllowed,
 }
 
 impl Code {
@@ -110,6 +113,7 @@ impl Code {
             Code::MessageTooLarge { .. } => "message_too_large",
             Code::AnswerTooLong => "answer_too_long",
             Code::TooMany { .. } => "too_many",
+            Code::NotAllowed => "not_allowed",
         }
     }
 

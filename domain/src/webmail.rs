@@ -27,6 +27,8 @@ pub use crate::entity::webmail_settings as settings;
 
 pub(crate) const SMTP_SECRET_LABEL: &str = "mail_account.smtp_password";
 
+pub use crate::entity::kinds::OwnServers;
+
 /// ウェブメール設定.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -36,6 +38,69 @@ pub struct Settings {
     pub receive_interval_min: u32,
     /// What the attachments of one message may add up to, in MB.
     pub attachment_max_mb: u32,
+    /// Whether users may set their own servers, and which.
+    pub own_servers: OwnServers,
+    /// With `Listed`: host patterns (`*.example.co.jp` for its subdomains);
+    /// empty means the hosts of 管理者設定 and ウェブメールのメールサーバー設定.
+    pub allowed_hosts: Vec<String>,
+    /// Users may send from an address other than their own.
+    pub from_any: bool,
+}
+
+/// ウェブメール設定 as the form sends it.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsInput {
+    pub allow_user_edit: bool,
+    pub receive_interval_min: String,
+    pub attachment_max_mb: String,
+    /// any | listed | none (empty: listed).
+    pub own_servers: String,
+    /// Patterns separated by lines, spaces or commas.
+    pub allowed_hosts: String,
+    pub from_any: bool,
+}
+
+/// Host patterns a form may list.
+const ALLOWED_HOSTS_MAX: usize = 100;
+
+/// Whether `host` matches one of `patterns` (`*.example.co.jp` matches its
+/// subdomains, anything else only itself; case does not matter).
+pub fn host_allowed(patterns: &[String], host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    patterns.iter().any(|p| match p.strip_prefix("*.") {
+        Some(domain) => host
+            .strip_suffix(domain)
+            .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+        None => host == *p,
+    })
+}
+
+/// The host patterns of a form, checked: each a host name, or `*.` and one.
+fn host_patterns(c: &mut Checks, text: &str) -> Vec<String> {
+    let patterns: Vec<String> = text
+        .split(|ch: char| ch.is_whitespace() || ch == ',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    let valid = |p: &str| {
+        let host = p.strip_prefix("*.").unwrap_or(p);
+        !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|l| {
+                !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            })
+    };
+    if patterns.len() > ALLOWED_HOSTS_MAX {
+        c.push(
+            "allowed_hosts",
+            Code::TooMany {
+                max: ALLOWED_HOSTS_MAX as u32,
+            },
+        );
+    } else if !patterns.iter().all(|p| valid(p)) {
+        c.push("allowed_hosts", Code::InvalidHost);
+    }
+    patterns
 }
 
 /// The attachment limit an admin may choose, in MB: mail servers commonly
@@ -48,6 +113,9 @@ impl Default for Settings {
             allow_user_edit: true,
             receive_interval_min: 5,
             attachment_max_mb: 20,
+            own_servers: OwnServers::Listed,
+            allowed_hosts: Vec::new(),
+            from_any: false,
         }
     }
 }
@@ -64,19 +132,105 @@ pub async fn settings(db: &DatabaseConnection) -> Result<Settings> {
             allow_user_edit: m.allow_user_edit,
             receive_interval_min: m.receive_interval_min.max(1) as u32,
             attachment_max_mb: m.attachment_max_mb.clamp(1, ATTACHMENT_MAX_MB as i32) as u32,
+            own_servers: m.own_servers,
+            allowed_hosts: m.allowed_hosts.lines().map(str::to_owned).collect(),
+            from_any: m.from_any,
         },
         None => Settings::default(),
     })
 }
 
+/// The hosts users may set their own accounts to: the admin's list, else
+/// the hosts of the two shared server settings.
+async fn allowed_hosts(db: &DatabaseConnection, s: &Settings) -> Result<Vec<String>> {
+    if !s.allowed_hosts.is_empty() {
+        return Ok(s.allowed_hosts.clone());
+    }
+    let mut hosts = Vec::new();
+    for scope in [Scope::Admin, Scope::Webmail] {
+        let v = crate::mailserver::view_scoped(db, scope).await?.settings;
+        hosts.extend(
+            [v.pop_host, v.smtp_host]
+                .into_iter()
+                .filter(|h| !h.is_empty())
+                .map(|h| h.to_ascii_lowercase()),
+        );
+    }
+    Ok(hosts)
+}
+
+/// What ウェブメール設定 lets a user choose on their own account: servers
+/// of their own (and which hosts), and a From address other than their
+/// own address or their receiving user ID.
+async fn check_user_choices(
+    db: &DatabaseConnection,
+    owner: i32,
+    input: &AccountInput,
+) -> Result<()> {
+    let s = settings(db).await?;
+    let mut c = Checks::default();
+    let hosts = match s.own_servers {
+        OwnServers::Listed => allowed_hosts(db, &s).await?,
+        _ => Vec::new(),
+    };
+    for (source_field, source, host_field, host) in [
+        (
+            "recv_source",
+            &input.recv_source,
+            "pop_host",
+            &input.pop_host,
+        ),
+        (
+            "send_source",
+            &input.send_source,
+            "smtp_host",
+            &input.smtp_host,
+        ),
+    ] {
+        if Source::parse(source.trim()) != Some(Source::Own) {
+            continue;
+        }
+        let host = check_host(&mut Checks::default(), host_field, host, false);
+        match s.own_servers {
+            OwnServers::Any => {}
+            OwnServers::None => c.push(source_field, Code::NotAllowed),
+            OwnServers::Listed if !host.is_empty() && !host_allowed(&hosts, &host) => {
+                c.push(host_field, Code::NotAllowed)
+            }
+            OwnServers::Listed => {}
+        }
+    }
+    if !s.from_any {
+        let u = user(db, owner).await?;
+        let email = input.email.trim().to_ascii_lowercase();
+        let own = [
+            u.email.unwrap_or_default().trim().to_ascii_lowercase(),
+            input.pop_user.trim().to_ascii_lowercase(),
+        ];
+        if !email.is_empty() && !own.contains(&email) {
+            c.push("email", Code::NotAllowed);
+        }
+    }
+    c.finish()
+}
+
 pub async fn save_settings(
     db: &DatabaseConnection,
     actor: &Actor,
-    allow_user_edit: bool,
-    receive_interval_min: &str,
-    attachment_max_mb: &str,
+    input: &SettingsInput,
 ) -> Result<Settings> {
+    let allow_user_edit = input.allow_user_edit;
+    let receive_interval_min = input.receive_interval_min.as_str();
+    let attachment_max_mb = input.attachment_max_mb.as_str();
     let mut c = Checks::default();
+    let own_servers = match input.own_servers.trim() {
+        "" => OwnServers::Listed,
+        v => OwnServers::parse(v).unwrap_or_else(|| {
+            c.push("own_servers", Code::Required);
+            OwnServers::Listed
+        }),
+    };
+    let allowed_hosts = host_patterns(&mut c, &input.allowed_hosts);
     let interval = match receive_interval_min.trim().parse::<u32>() {
         Ok(m) if (1..=1440).contains(&m) => m,
         _ => {
@@ -104,6 +258,9 @@ pub async fn save_settings(
         allow_user_edit: Set(allow_user_edit),
         receive_interval_min: Set(interval as i32),
         attachment_max_mb: Set(max_mb as i32),
+        own_servers: Set(own_servers),
+        allowed_hosts: Set(allowed_hosts.join("\n")),
+        from_any: Set(input.from_any),
         updated_at: Set(chrono::Utc::now()),
     };
     if settings::Entity::find_by_id(1).one(&txn).await?.is_some() {
@@ -117,7 +274,11 @@ pub async fn save_settings(
         "webmail.settings",
         "webmail_settings",
         &format!(
-            "allow_user_edit={allow_user_edit} interval_min={interval} attachment_max_mb={max_mb}"
+            "allow_user_edit={allow_user_edit} interval_min={interval} attachment_max_mb={max_mb} \
+             own_servers={} allowed_hosts={} from_any={}",
+            own_servers.as_str(),
+            allowed_hosts.join(","),
+            input.from_any
         ),
     )
     .await?;
@@ -126,6 +287,9 @@ pub async fn save_settings(
         allow_user_edit,
         receive_interval_min: interval,
         attachment_max_mb: max_mb,
+        own_servers,
+        allowed_hosts,
+        from_any: input.from_any,
     })
 }
 
@@ -714,6 +878,9 @@ pub async fn save_account(
         ),
         None => None,
     };
+    if !who.admin {
+        check_user_choices(db, owner, input).await?;
+    }
     let saved = save_in(&txn, secrets, actor, owner, existing, input).await?;
     txn.commit().await?;
     Ok(saved)

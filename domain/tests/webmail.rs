@@ -19,6 +19,18 @@ fn codes<T: std::fmt::Debug>(r: domain::Result<T>) -> Vec<(&'static str, Code)> 
     }
 }
 
+/// ウェブメール設定 with the default limits and the given choices for users.
+fn policy(own_servers: &str, allowed_hosts: &str, from_any: bool) -> webmail::SettingsInput {
+    webmail::SettingsInput {
+        allow_user_edit: true,
+        receive_interval_min: "5".into(),
+        attachment_max_mb: "20".into(),
+        own_servers: own_servers.into(),
+        allowed_hosts: allowed_hosts.into(),
+        from_any,
+    }
+}
+
 /// A complete form with its own POP3 and SMTP servers.
 fn own(name: &str) -> AccountInput {
     AccountInput {
@@ -174,6 +186,10 @@ async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
     webmail::set_enabled(&db, &sys, &[yamada.id], true)
         .await
         .unwrap();
+    // Servers of the user's own choosing, which the admin allows.
+    webmail::save_settings(&db, &sys, &policy("any", "", false))
+        .await
+        .unwrap();
     let second = webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("個人"))
         .await
         .unwrap();
@@ -261,16 +277,41 @@ async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
     );
 
     // The admin may forbid users to edit their own accounts.
-    webmail::save_settings(&db, &sys, false, "10", "30")
-        .await
-        .unwrap();
+    webmail::save_settings(
+        &db,
+        &sys,
+        &webmail::SettingsInput {
+            allow_user_edit: false,
+            receive_interval_min: "10".into(),
+            attachment_max_mb: "30".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         webmail::save_account(&db, &s, &sys, me, yamada.id, None, &own("三つ目")).await,
         Err(Error::Forbidden)
     ));
     assert_eq!(
-        codes(webmail::save_settings(&db, &sys, true, "0", "0").await),
+        codes(
+            webmail::save_settings(
+                &db,
+                &sys,
+                &webmail::SettingsInput {
+                    allow_user_edit: true,
+                    receive_interval_min: "0".into(),
+                    attachment_max_mb: "0".into(),
+                    own_servers: "some".into(),
+                    allowed_hosts: "pop.example.test bad_host!".into(),
+                    from_any: false,
+                },
+            )
+            .await
+        ),
         vec![
+            ("own_servers", Code::Required),
+            ("allowed_hosts", Code::InvalidHost),
             ("receive_interval_min", Code::Range { min: 1, max: 1440 }),
             ("attachment_max_mb", Code::Range { min: 1, max: 100 })
         ]
@@ -335,9 +376,9 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
     for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
         let db = testing::migrated(&url).await;
         // Back to the schema before webmail administration (and the
-        // folders, uploads and per-server UIDLs that came after it), with
+        // folders, uploads, per-server UIDLs and user choices that came after it), with
         // mail in it.
-        migrations::Migrator::down(&db, Some(4)).await.unwrap();
+        migrations::Migrator::down(&db, Some(5)).await.unwrap();
         let raw = "Subject: 移行\r\n\r\n本文\r\n".as_bytes();
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let blob = if url.starts_with("sqlite") {
@@ -520,4 +561,114 @@ async fn a_stored_password_stays_with_its_server(#[case] backend: &str) {
         .unwrap();
     assert_ne!(after.pop_password_sealed, saved.pop_password_sealed);
     assert!(after.pop_password_sealed.is_some(), "{backend}");
+}
+
+/// What users may choose on their own accounts is the admin's decision:
+/// servers of their own (any, only listed hosts, by default the shared
+/// servers' hosts, or none) and a From address other than their own. An
+/// administrator setting up a user's account is not held to it.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn users_choose_servers_and_from_only_as_the_admin_allows(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let s = secrets();
+    let sys = Actor::system();
+    let yamada = testing::user("yamada")
+        .email(Some("yamada@example.test"))
+        .insert(&db)
+        .await;
+    webmail::set_enabled(&db, &sys, &[yamada.id], true)
+        .await
+        .unwrap();
+    admin_settings(&db).await; // pop.company.test, smtp.company.test
+    let me = Who {
+        user_id: yamada.id,
+        admin: false,
+    };
+    let save = |form: AccountInput| {
+        let (db, s, sys) = (&db, &s, &sys);
+        async move { webmail::save_account(db, s, sys, me, yamada.id, None, &form).await }
+    };
+    let at = |pop: &str, smtp: &str, name: &str| {
+        let mut f = own(name);
+        f.pop_host = pop.into();
+        f.smtp_host = smtp.into();
+        f
+    };
+
+    // By default: only the hosts of the shared settings.
+    assert_eq!(
+        codes(save(own("外部")).await),
+        vec![
+            ("pop_host", Code::NotAllowed),
+            ("smtp_host", Code::NotAllowed)
+        ],
+        "{backend}"
+    );
+    save(at("POP.company.test", "https://smtp.company.test/", "社内"))
+        .await
+        .unwrap();
+    // A list of patterns; *. covers subdomains only.
+    webmail::save_settings(
+        &db,
+        &sys,
+        &policy("listed", "*.example.test\nmail.other.test", false),
+    )
+    .await
+    .unwrap();
+    save(at("pop.example.test", "mail.other.test", "一覧"))
+        .await
+        .unwrap();
+    assert_eq!(
+        codes(save(at("example.test", "smtp.evil.test", "外")).await),
+        vec![
+            ("pop_host", Code::NotAllowed),
+            ("smtp_host", Code::NotAllowed)
+        ]
+    );
+    // None: the shared settings only.
+    webmail::save_settings(&db, &sys, &policy("none", "", false))
+        .await
+        .unwrap();
+    assert_eq!(
+        codes(save(own("個別")).await),
+        vec![
+            ("recv_source", Code::NotAllowed),
+            ("send_source", Code::NotAllowed)
+        ]
+    );
+    let mut shared = own("共有");
+    shared.recv_source = "admin".into();
+    shared.send_source = "admin".into();
+    save(shared.clone()).await.unwrap();
+    // From: the user's own address or receiving user ID, unless allowed.
+    let mut other_from = shared.clone();
+    other_from.name = "差出人".into();
+    other_from.email = "ceo@example.test".into();
+    assert_eq!(
+        codes(save(other_from.clone()).await),
+        vec![("email", Code::NotAllowed)]
+    );
+    other_from.pop_user = "ceo@example.test".into();
+    save(other_from.clone()).await.unwrap();
+    webmail::save_settings(&db, &sys, &policy("none", "", true))
+        .await
+        .unwrap();
+    other_from.name = "差出人2".into();
+    other_from.pop_user = "yamada".into();
+    save(other_from).await.unwrap();
+    // The administrator is not held to it.
+    webmail::save_account(&db, &s, &sys, ADMIN, yamada.id, None, &own("管理者が設定"))
+        .await
+        .unwrap();
+    assert!(webmail::host_allowed(
+        &["*.example.test".into()],
+        "a.b.example.test"
+    ));
+    assert!(!webmail::host_allowed(
+        &["*.example.test".into()],
+        "badexample.test"
+    ));
 }

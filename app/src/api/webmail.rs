@@ -136,6 +136,11 @@ pub struct WebmailSettingsDto {
     pub allow_user_edit: bool,
     pub receive_interval_min: u32,
     pub attachment_max_mb: u32,
+    /// any | listed | none
+    pub own_servers: String,
+    /// One pattern per line.
+    pub allowed_hosts: String,
+    pub from_any: bool,
 }
 
 /// 受信: how far the account's receive is.
@@ -533,11 +538,19 @@ pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
     let s = done(domain::webmail::settings(&state.db).await)?;
-    Ok(WebmailSettingsDto {
+    Ok(settings_dto(s))
+}
+
+#[cfg(feature = "ssr")]
+fn settings_dto(s: domain::webmail::Settings) -> WebmailSettingsDto {
+    WebmailSettingsDto {
         allow_user_edit: s.allow_user_edit,
         receive_interval_min: s.receive_interval_min,
         attachment_max_mb: s.attachment_max_mb,
-    })
+        own_servers: s.own_servers.as_str().to_owned(),
+        allowed_hosts: s.allowed_hosts.join("\n"),
+        from_any: s.from_any,
+    }
 }
 
 #[server(prefix = "/api", endpoint = "save_webmail_settings")]
@@ -545,24 +558,22 @@ pub async fn save_webmail_settings(
     #[server(default)] allow_user_edit: Option<String>,
     #[server(default)] receive_interval_min: String,
     #[server(default)] attachment_max_mb: String,
+    #[server(default)] own_servers: String,
+    #[server(default)] allowed_hosts: String,
+    #[server(default)] from_any: Option<String>,
 ) -> Result<WebmailSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let s = done(
-        domain::webmail::save_settings(
-            &state.db,
-            &caller.actor(),
-            is_on(&allow_user_edit),
-            &receive_interval_min,
-            &attachment_max_mb,
-        )
-        .await,
-    )?;
-    Ok(WebmailSettingsDto {
-        allow_user_edit: s.allow_user_edit,
-        receive_interval_min: s.receive_interval_min,
-        attachment_max_mb: s.attachment_max_mb,
-    })
+    let input = domain::webmail::SettingsInput {
+        allow_user_edit: is_on(&allow_user_edit),
+        receive_interval_min,
+        attachment_max_mb,
+        own_servers,
+        allowed_hosts,
+        from_any: is_on(&from_any),
+    };
+    let s = done(domain::webmail::save_settings(&state.db, &caller.actor(), &input).await)?;
+    Ok(settings_dto(s))
 }
 
 /// The webmail's first screen for the caller: their accounts (the default

@@ -280,6 +280,8 @@ impl Catalogue {
             ("answer_too_long", false) => {
                 "The mail server's answer was far too long: receiving stopped and the mail stays on the server.".into()
             }
+            ("not_allowed", true) => "管理者が許可していません。".into(),
+            ("not_allowed", false) => "Your administrator does not allow this.".into(),
             ("too_many", true) => format!("{n} 個までです。"),
             ("too_many", false) => format!("At most {n}."),
             ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),

@@ -120,6 +120,47 @@ impl SmtpAuthMode {
     }
 }
 
+/// Whether users may set their own servers (個別に設定する), as the
+/// administrator decides in ウェブメール設定.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum OwnServers {
+    /// 制限しない
+    #[sea_orm(string_value = "any")]
+    Any,
+    /// Only hosts that match the list (by default the shared servers').
+    #[default]
+    #[sea_orm(string_value = "listed")]
+    Listed,
+    /// 許可しない: accounts use the shared servers only.
+    #[sea_orm(string_value = "none")]
+    None,
+}
+
+impl OwnServers {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnServers::Any => "any",
+            OwnServers::Listed => "listed",
+            OwnServers::None => "none",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        <Self as sea_orm::Iterable>::iter().find(|m| m.as_str() == s)
+    }
+}
+
 /// POP3 の認証方式 of a settings row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]

@@ -1,4 +1,5 @@
 //! The `webmail_settings` table.
+use super::kinds::OwnServers;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,6 +11,11 @@ pub struct Model {
     pub receive_interval_min: i32,
     pub updated_at: DateTimeUtc,
     pub attachment_max_mb: i32,
+    pub own_servers: OwnServers,
+    /// Host patterns, one per line (`*.example.co.jp` for its subdomains);
+    /// empty: the hosts of the two shared server settings.
+    pub allowed_hosts: String,
+    pub from_any: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -246,7 +246,13 @@ mod tests {
     #[tokio::test]
     async fn pending_uploads_are_bounded_per_user() {
         let db = crate::testing::migrated("sqlite::memory:").await;
-        crate::webmail::save_settings(&db, &crate::audit::Actor::system(), true, "5", "1")
+        let limits = crate::webmail::SettingsInput {
+            allow_user_edit: true,
+            receive_interval_min: "5".into(),
+            attachment_max_mb: "1".into(),
+            ..Default::default()
+        };
+        crate::webmail::save_settings(&db, &crate::audit::Actor::system(), &limits)
             .await
             .unwrap();
         let me = crate::testing::user("writer").insert(&db).await;

@@ -49,6 +49,28 @@ pub fn WebmailAdminPage() -> impl IntoView {
                             </label>
                             <p class="hint">{move || t().attachment_max_hint}</p>
                             <FieldMsg err field="attachment_max_mb" />
+                            <fieldset data-testid="own-servers">
+                                <legend>{move || t().own_servers}</legend>
+                                {[("any", t().own_any), ("listed", t().own_listed), ("none", t().own_none)]
+                                    .into_iter()
+                                    .map(|(value, label)| view! {
+                                        <label class="check">
+                                            <input type="radio" name="own_servers" value=value checked=s.own_servers == value attr:data-testid=format!("own-servers-{value}") />
+                                            {label}
+                                        </label>
+                                    })
+                                    .collect_view()}
+                            </fieldset>
+                            <label>
+                                {move || t().allowed_hosts}
+                                <textarea name="allowed_hosts" rows="3" data-testid="allowed-hosts">{s.allowed_hosts.clone()}</textarea>
+                            </label>
+                            <p class="hint">{move || t().allowed_hosts_hint}</p>
+                            <FieldMsg err field="allowed_hosts" />
+                            <label class="check">
+                                <input type="checkbox" name="from_any" value="on" checked=s.from_any data-testid="from-any" />
+                                {move || t().from_any}
+                            </label>
                             <FormMsg err ok />
                             <button type="submit" class="primary" data-testid="webmail-settings-save">{move || t().save}</button>
                         </ActionForm>
