@@ -35,6 +35,7 @@ heidi@$DOMAIN:heidipass
 ivan@$DOMAIN:ivanpass
 judy@$DOMAIN:judypass
 ken@$DOMAIN:kenpass
+leo@$DOMAIN:leopass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

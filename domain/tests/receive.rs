@@ -774,24 +774,21 @@ async fn pointing_an_account_away_and_back_duplicates_nothing() {
 #[cfg_attr(feature = "servers", case::postgres("postgres"))]
 #[tokio::test]
 async fn an_account_using_the_admin_settings_receives(#[case] backend: &str) {
-    const FRANK: &str = "frank@example.test";
-    const FRANK_PASS: &str = "frankpass";
+    // A mailbox per case: the two run at once.
+    let (addr, pass) = match backend {
+        "sqlite" => ("frank@example.test", "frankpass"),
+        _ => ("leo@example.test", "leopass"),
+    };
     let db = testing::database(backend).await;
     let sys = domain::audit::Actor::system();
     let user = testing::user("frank")
         .name("フランク")
-        .email(Some(FRANK))
+        .email(Some(addr))
         .insert(&db)
         .await;
-    empty_mailbox(FRANK, FRANK_PASS).await;
-    deliver_to(
-        3,
-        &format!("a{}{backend}", std::process::id()),
-        FRANK,
-        FRANK_PASS,
-    )
-    .await;
-    let all = server_uidls_of(FRANK, FRANK_PASS).await;
+    empty_mailbox(addr, pass).await;
+    deliver_to(3, &format!("a{}{backend}", std::process::id()), addr, pass).await;
+    let all = server_uidls_of(addr, pass).await;
     domain::mailserver::save(
         &db,
         &secrets(),
@@ -825,10 +822,10 @@ async fn an_account_using_the_admin_settings_receives(#[case] backend: &str) {
         None,
         &domain::webmail::AccountInput {
             name: "会社".into(),
-            email: FRANK.into(),
+            email: addr.into(),
             recv_source: "admin".into(),
-            pop_user: FRANK.into(),
-            pop_password: FRANK_PASS.into(),
+            pop_user: addr.into(),
+            pop_password: pass.into(),
             timeout_secs: "10".into(),
             leave_on_server: true,
             send_source: "admin".into(),
@@ -857,5 +854,5 @@ async fn an_account_using_the_admin_settings_receives(#[case] backend: &str) {
         3
     );
     assert_same(&stored(&db, acc.id).await, &all, backend);
-    empty_mailbox(FRANK, FRANK_PASS).await;
+    empty_mailbox(addr, pass).await;
 }
