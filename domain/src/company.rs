@@ -1,5 +1,5 @@
 //! 会社情報設定: the company name and address used as a notification sender.
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 use crate::Result;
 use crate::audit::{self, Actor};
@@ -38,7 +38,7 @@ pub async fn save(
     let name = checks.text("name", name, NAME_MAX);
     let email = checks.optional_email("email", email);
     checks.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let row = entity::ActiveModel {
         id: Set(ROW),
         name: Set(name.clone()),

@@ -1,7 +1,10 @@
 //! Opening the database and bringing its schema up to date.
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::Result;
 
@@ -28,6 +31,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
         db.execute_unprepared("PRAGMA foreign_keys=ON").await?;
     }
     Ok(db)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at BEGIN (IMMEDIATE): a writer then waits its turn under the busy
+/// timeout, where a deferred transaction that read first fails at once
+/// with "database is locked" once another commit has moved the database
+/// past its snapshot. PostgreSQL ignores the mode.
+pub async fn write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?)
 }
 
 /// `sqlite://<dir>/tayori.db?mode=rwc` for a data directory.

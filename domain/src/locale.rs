@@ -3,7 +3,6 @@
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use sea_orm::TransactionTrait;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 use crate::audit::{self, Actor};
@@ -37,7 +36,7 @@ pub async fn time_zone<C: ConnectionTrait>(conn: &C) -> Result<Tz> {
 pub async fn set_time_zone(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<Tz> {
     let name = name.trim();
     let tz = Tz::from_str(name).map_err(|_| Error::field("time_zone", Code::InvalidTimeZone))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let row = entity::ActiveModel {
         id: Set(ROW),
         time_zone: Set(tz.name().to_owned()),

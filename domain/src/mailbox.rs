@@ -13,7 +13,7 @@ use std::time::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::secrets::SecretBox;
@@ -262,20 +262,36 @@ async fn room_left(db: &DatabaseConnection, user_id: i32) -> Result<Option<(i64,
 
 /// Bytes of mail stored in all of a user's accounts.
 pub async fn usage(db: &DatabaseConnection, user_id: i32) -> Result<i64> {
-    use sea_orm::sea_query::Query;
-    let accounts = Query::select()
-        .column(account::Column::Id)
-        .from(account::Entity)
-        .and_where(account::Column::UserId.eq(user_id))
-        .to_owned();
-    let used: Option<Option<i64>> = message::Entity::find()
+    // A sum over the user's few accounts, not over every message: every
+    // mail page shows it, whatever the size of the mailbox.
+    let each: Vec<i64> = account::Entity::find()
         .select_only()
-        .column_as(message::Column::Size.sum(), "used")
-        .filter(message::Column::AccountId.in_subquery(accounts))
+        .column(account::Column::StoredBytes)
+        .filter(account::Column::UserId.eq(user_id))
         .into_tuple()
-        .one(db)
+        .all(db)
         .await?;
-    Ok(used.flatten().unwrap_or(0))
+    Ok(each.into_iter().sum())
+}
+
+/// Adds `bytes` (negative: takes them away) to what the account has stored,
+/// in the transaction that stores or deletes the messages.
+pub(crate) async fn count_stored<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    account_id: i32,
+    bytes: i64,
+) -> Result<()> {
+    if bytes != 0 {
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::StoredBytes,
+                sea_orm::sea_query::ExprTrait::add(Expr::col(account::Column::StoredBytes), bytes),
+            )
+            .filter(account::Column::Id.eq(account_id))
+            .exec(c)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One batch stored: messages, their UIDLs and search text in one
@@ -318,8 +334,10 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     let mut parts: HashMap<String, (Vec<u8>, String, String)> = HashMap::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     let mut uidls = Vec::with_capacity(batch.len());
+    let mut bytes = 0i64;
     for (u, raw, d, pieces) in batch {
         let s = d.summary;
+        bytes += raw.len().min(i32::MAX as usize) as i64;
         uidls.push(u.clone());
         rows.push(message::ActiveModel {
             account_id: Set(account_id),
@@ -351,6 +369,7 @@ async fn insert_parsed<C: sea_orm::ConnectionTrait>(
     message::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
+    count_stored(txn, account_id, bytes).await?;
     let ids: Vec<(i64, String)> = message::Entity::find()
         .select_only()
         .column(message::Column::Id)
@@ -415,7 +434,7 @@ pub async fn store(
     .await
     .map_err(|e| Error::Internal(e.to_string()))?;
     let order: Vec<String> = parsed.iter().map(|p| p.0.clone()).collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let ids: HashMap<String, i64> =
         insert_parsed(&txn, account_id, folder, parsed, chrono::Utc::now())
             .await?
@@ -501,7 +520,7 @@ async fn store_batch(
     }
     let stored = fitting.len();
     let uidls: Vec<String> = fitting.iter().map(|m| m.0.clone()).collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     if !fitting.is_empty() {
         // A copy already held is remembered as received, not stored again.
         let fresh = without_copies(&txn, acc.id, fitting).await?;
@@ -775,7 +794,7 @@ pub async fn rebuild_index(
             .into_iter()
             .map(|b| (b.message_id, b.raw))
             .collect();
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         let mut texts: Vec<(i64, String)> = Vec::with_capacity(page.len());
         let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
         fts::unindex(&txn, &ids).await?;

@@ -2,7 +2,7 @@
 //! メール送信時の認証 and メール通知設定. One current row; the password is sealed
 //! at rest and never leaves this module except into a mail session.
 use mail::presets::{self, Protection, SmtpMechanism};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 use crate::audit::{self, Actor};
 use crate::secrets::SecretBox;
@@ -414,7 +414,7 @@ pub async fn save_scoped(
     input: &Input,
     scope: Scope,
 ) -> Result<View> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let existing = entity::Entity::find_by_id(scope.row()).one(&txn).await?;
     let saved = existing.as_ref().and_then(stored_with);
     let s = check_scoped(input, saved.as_ref(), scope)?;

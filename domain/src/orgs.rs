@@ -1,7 +1,7 @@
 //! 組織 (organisations): a tree of named units users belong to.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::audit::{self, Actor};
@@ -49,7 +49,7 @@ pub async fn create(
     let mut checks = Checks::default();
     let name = checks.text("name", name, NAME_MAX);
     checks.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     if let Some(p) = parent_id
         && entity::Entity::find_by_id(p).one(&txn).await?.is_none()
     {
@@ -83,7 +83,7 @@ pub async fn rename(
     let mut checks = Checks::default();
     let name = checks.text("name", name, NAME_MAX);
     checks.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let org = entity::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -115,7 +115,7 @@ pub async fn move_to(
     id: i32,
     new_parent: Option<i32>,
 ) -> Result<Organisation> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let all = list(&txn).await?;
     let org = all
         .iter()
@@ -159,7 +159,7 @@ pub async fn move_to(
 
 /// Deletes an organisation that has neither sub-organisations nor users.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let org = entity::Entity::find_by_id(id)
         .one(&txn)
         .await?

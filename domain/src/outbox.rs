@@ -11,7 +11,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::{Error, Result};
@@ -73,7 +73,7 @@ pub async fn claim(
     lease: Duration,
 ) -> Result<Vec<OutboxRow>> {
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let due = Condition::any()
         .add(
             Condition::all()
@@ -142,7 +142,7 @@ pub async fn record(
     results: &[(OutboxRow, Verdict)],
 ) -> Result<u64> {
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let mut updated = 0;
     for (row, verdict) in results {
         let mut q = entity::Entity::update_many()

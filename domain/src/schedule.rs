@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -453,7 +453,7 @@ pub async fn create(
 ) -> Result<Saved> {
     let ctx = notify_context(db, base_url).await?;
     let c = check(input, ctx.tz)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let users = expand(&txn, &input.user_ids, &input.org_ids).await?;
     let now = Utc::now();
     let e = entry::ActiveModel {
@@ -513,7 +513,7 @@ pub async fn update(
 ) -> Result<Saved> {
     let ctx = notify_context(db, base_url).await?;
     let c = check(input, ctx.tz)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let existing = entry::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -575,7 +575,7 @@ pub async fn delete(
     skip_self: bool,
 ) -> Result<Saved> {
     let ctx = notify_context(db, base_url).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let e = entry::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -728,7 +728,7 @@ pub async fn set_titles(db: &DatabaseConnection, actor: &Actor, text: &str) -> R
         );
     }
     c.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     title::Entity::delete_many().exec(&txn).await?;
     if !labels.is_empty() {
         title::Entity::insert_many(labels.iter().enumerate().map(|(i, l)| title::ActiveModel {

@@ -1,7 +1,7 @@
 //! Users: ログインID, 氏名, 職場用メールアドレス, role, password, language.
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::audit::{self, Actor};
@@ -132,7 +132,7 @@ pub async fn create(
 
     let hash = password::hash(&input.password).await?;
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let user = entity::ActiveModel {
         login_id: Set(login_id.clone()),
         name: Set(name),
@@ -183,7 +183,7 @@ pub async fn update(
     let role = input.role.unwrap_or(Role::User);
     check_org(db, &mut checks, input.organisation_id).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let user = get(&txn, id).await?;
     let loses_admin = user.is_admin() && !user.disabled && (role != Role::Admin || input.disabled);
     if loses_admin && active_admins(&txn).await? <= 1 {
@@ -234,7 +234,7 @@ pub async fn reset_password(
     checks.new_password("password", new_password);
     checks.finish()?;
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let user = get(&txn, id).await?;
     let mut am: entity::ActiveModel = user.into();
     am.password_hash = Set(hash);
@@ -277,7 +277,7 @@ pub async fn change_own_password(
     }
     checks.finish()?;
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let mut am: entity::ActiveModel = user.into();
     am.password_hash = Set(hash);
     am.must_change_password = Set(false);
@@ -369,7 +369,7 @@ pub async fn create_or_reset_admin(
     match find_by_login(db, login_id).await? {
         Some(u) => {
             let hash = password::hash(&pw).await?;
-            let txn = db.begin().await?;
+            let txn = crate::db::write(db).await?;
             let mut am: entity::ActiveModel = u.clone().into();
             am.password_hash = Set(hash);
             am.must_change_password = Set(true);

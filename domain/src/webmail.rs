@@ -7,7 +7,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -252,7 +251,7 @@ pub async fn save_settings(
         }
     };
     c.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let am = settings::ActiveModel {
         id: Set(1),
         allow_user_edit: Set(allow_user_edit),
@@ -430,7 +429,7 @@ pub async fn set_enabled(
     if user_ids.is_empty() {
         return Err(Error::field("user_ids", Code::Required));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let mut n = 0;
     for chunk in user_ids.chunks(500) {
         n += users::Entity::update_many()
@@ -479,7 +478,7 @@ pub async fn set_quota(
         },
     };
     user(db, user_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     users::Entity::update_many()
         .col_expr(users::Column::MailQuotaMb, Expr::value(quota))
         .filter(users::Column::Id.eq(user_id))
@@ -867,7 +866,7 @@ pub async fn save_account(
     input: &AccountInput,
 ) -> Result<Account> {
     may_manage(db, who, owner).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let existing = match id {
         Some(id) => Some(
             account::Entity::find_by_id(id)
@@ -999,7 +998,7 @@ pub async fn delete_account(
     id: i32,
 ) -> Result<()> {
     may_manage(db, who, owner).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let a = account::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -1039,7 +1038,7 @@ pub async fn set_default(db: &DatabaseConnection, who: Who, owner: i32, id: i32)
     if !(who.admin || who.user_id == owner) {
         return Err(Error::Forbidden);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     account::Entity::find_by_id(id)
         .one(&txn)
         .await?

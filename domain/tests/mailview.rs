@@ -350,3 +350,47 @@ async fn search_finds_japanese_substrings_of_two_characters(#[case] name: &str) 
     assert_eq!(find("議室", None).await, [ids[0]], "{name} after rebuild");
     assert_eq!(find("テスト", None).await, [ids[1]], "{name} after rebuild");
 }
+
+/// The storage used is kept with every message stored and deleted for
+/// good (moving to ごみ箱 keeps it), so it can be shown on every page
+/// without adding up the whole mailbox.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[cfg_attr(feature = "servers", case::postgres("postgres"))]
+#[tokio::test]
+async fn storage_used_follows_every_store_and_delete(#[case] name: &str) {
+    let db = testing::database(name).await;
+    let (u, a) = owner(&db, "usage").await;
+    let (_, other) = owner(&db, "other").await;
+    let raws: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("Subject: {i}\r\n\r\n{}\r\n", "x".repeat(100 * (i + 1))).into_bytes())
+        .collect();
+    let total: i64 = raws.iter().map(|r| r.len() as i64).sum();
+    let ids = mailbox::store(&db, a.id, mailbox::INBOX, raws.clone())
+        .await
+        .unwrap();
+    mailbox::store(&db, other.id, mailbox::INBOX, raws.clone())
+        .await
+        .unwrap();
+    assert_eq!(mailbox::usage(&db, u.id).await.unwrap(), total, "{name}");
+    view::delete(&db, a.id, &ids[..2]).await.unwrap();
+    assert_eq!(
+        mailbox::usage(&db, u.id).await.unwrap(),
+        total,
+        "{name}: in ごみ箱"
+    );
+    view::delete(&db, a.id, &ids[..1]).await.unwrap();
+    let first = raws[0].len() as i64;
+    assert_eq!(
+        mailbox::usage(&db, u.id).await.unwrap(),
+        total - first,
+        "{name}"
+    );
+    view::empty_trash(&db, a.id).await.unwrap();
+    let second = raws[1].len() as i64;
+    assert_eq!(
+        mailbox::usage(&db, u.id).await.unwrap(),
+        total - first - second,
+        "{name}"
+    );
+}

@@ -14,6 +14,7 @@ mod m20261128_000008_create_mail_folders;
 mod m20261128_000009_mail_uploads;
 mod m20261206_000010_uidls_per_server;
 mod m20261206_000011_webmail_policy;
+mod m20261206_000012_account_stored_bytes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_mail_uploads::Migration),
             Box::new(m20261206_000010_uidls_per_server::Migration),
             Box::new(m20261206_000011_webmail_policy::Migration),
+            Box::new(m20261206_000012_account_stored_bytes::Migration),
         ]
     }
 }

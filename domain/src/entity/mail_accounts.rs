@@ -46,6 +46,9 @@ pub struct Model {
     /// The running (or last) receive: messages stored of those new.
     pub progress_done: i32,
     pub progress_total: i32,
+    /// Bytes of the mail stored for the account (kept with every message
+    /// stored or deleted; `mailbox::usage` adds these up).
+    pub stored_bytes: i64,
 }
 
 /// Which server an account uses in one direction. Stored as its name; a

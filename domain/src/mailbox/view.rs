@@ -6,7 +6,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 
@@ -200,7 +200,7 @@ pub async fn rename_folder(
 pub async fn delete_folder(db: &DatabaseConnection, account_id: i32, key: &str) -> Result<()> {
     let id = user_folder_id(key)?;
     check_folder(db, account_id, key).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     message::Entity::update_many()
         .col_expr(message::Column::Folder, Expr::value(TRASH))
         .filter(message::Column::AccountId.eq(account_id))
@@ -393,7 +393,7 @@ pub async fn move_to(
 
 /// 削除: to ごみ箱; what is already there is deleted for good.
 pub async fn delete(db: &DatabaseConnection, account_id: i32, ids: &[i64]) -> Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let in_trash: Vec<i64> = message::Entity::find()
         .select_only()
         .column(message::Column::Id)
@@ -418,7 +418,7 @@ pub async fn delete(db: &DatabaseConnection, account_id: i32, ids: &[i64]) -> Re
 
 /// ごみ箱を空にする.
 pub async fn empty_trash(db: &DatabaseConnection, account_id: i32) -> Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let mut total = 0;
     loop {
         let ids: Vec<i64> = message::Entity::find()
@@ -444,6 +444,18 @@ pub async fn empty_trash(db: &DatabaseConnection, account_id: i32) -> Result<u64
 async fn purge<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
+    }
+    let freed: Vec<(i32, Option<i64>)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::AccountId)
+        .column_as(message::Column::Size.sum(), "freed")
+        .filter(message::Column::Id.is_in(ids.iter().copied()))
+        .group_by(message::Column::AccountId)
+        .into_tuple()
+        .all(c)
+        .await?;
+    for (account_id, bytes) in freed {
+        super::count_stored(c, account_id, -bytes.unwrap_or(0)).await?;
     }
     super::fts::unindex(c, ids).await?;
     index::Entity::delete_many()

@@ -10,10 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use encoding_rs::{DecoderResult, Encoding, SHIFT_JIS, UTF_8};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::{AccountInput, check, save_in};
@@ -646,7 +643,7 @@ pub async fn import(
 
     // Reads happen in the transaction too, so what a row updates is what
     // the row was checked against.
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let logins: HashSet<String> = data
         .iter()
         .filter_map(|(_, cells)| cells.get(LOGIN))
