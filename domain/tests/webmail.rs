@@ -376,9 +376,9 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
     for url in [domain::db::sqlite_url(&sqlite_dir), pg_url] {
         let db = testing::migrated(&url).await;
         // Back to the schema before webmail administration (and the
-        // folders, uploads, per-server UIDLs and user choices that came after it), with
-        // mail in it.
-        migrations::Migrator::down(&db, Some(5)).await.unwrap();
+        // folders, uploads, per-server UIDLs, user choices and storage
+        // counts that came after it), with mail in it.
+        migrations::Migrator::down(&db, Some(6)).await.unwrap();
         let raw = "Subject: 移行\r\n\r\n本文\r\n".as_bytes();
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let blob = if url.starts_with("sqlite") {
@@ -428,6 +428,16 @@ async fn the_upgrade_moves_stored_mail_to_its_own_table() {
         .unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].subject, "移行");
+        // The storage used counts the mail from before.
+        let owner = domain::users::find_by_login(&db, "old")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            domain::mailbox::usage(&db, owner.id).await.unwrap(),
+            raw.len() as i64,
+            "{url}"
+        );
         // The UIDL is kept, for the server the account's next receive uses.
         let uidls = domain::entity::pop_uidls::Entity::find()
             .all(&db)
