@@ -900,6 +900,51 @@ mod tests {
         );
     }
 
+    /// A server that accepts the connection and says nothing: the
+    /// connection test ends at the timeout whatever the protection (the
+    /// TLS handshake, the greeting, STARTTLS's CAPA), never hangs.
+    #[tokio::test]
+    async fn a_silent_server_ends_the_connection_test_at_the_timeout() {
+        use crate::presets::Protection;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        for protection in [Protection::SslTls, Protection::StartTls, Protection::None] {
+            let login = PopLogin {
+                host: "127.0.0.1".into(),
+                port,
+                protection,
+                user: "u".into(),
+                password: "p".into(),
+                apop: false,
+                timeout: Duration::from_millis(300),
+                trust: Trust::public(),
+            };
+            let started = std::time::Instant::now();
+            let mut steps = Vec::new();
+            let r = tokio::time::timeout(
+                Duration::from_secs(10),
+                diagnose(&login, &mut |s| steps.push(s)),
+            )
+            .await
+            .expect("the test ends by itself");
+            assert!(
+                r.as_ref().is_err_and(|e| e.is_timeout()),
+                "{protection:?}: {r:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(3), "{protection:?}");
+            assert!(
+                steps.last().is_some_and(|s| !s.ok),
+                "{protection:?}: a failed step"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn credentials_with_line_breaks_are_refused() {
         let (mut c, _server) = scripted(b"+OK ready\r\n").await;

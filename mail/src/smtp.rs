@@ -837,6 +837,43 @@ async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
 mod tests {
     use super::*;
 
+    /// A server that accepts the connection and says nothing: sending and
+    /// the connection test end at the timeout whatever the protection.
+    #[tokio::test]
+    async fn a_silent_server_ends_the_session_at_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        for protection in [Protection::SslTls, Protection::StartTls, Protection::None] {
+            let settings = SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                protection,
+                auth: SmtpAuth::None,
+                timeout: Duration::from_millis(300),
+                trust: Trust::public(),
+                helo_name: "tayori-test".into(),
+            };
+            let started = Instant::now();
+            let r = tokio::time::timeout(
+                Duration::from_secs(10),
+                session(&settings, None, &mut |_| {}),
+            )
+            .await
+            .expect("the session ends by itself");
+            assert!(
+                r.as_ref().is_err_and(|e| e.is_timeout()),
+                "{protection:?}: {r:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(3), "{protection:?}");
+        }
+    }
+
     #[test]
     fn cram_md5_matches_rfc_2195() {
         // RFC 2195 section 2 example.
