@@ -36,6 +36,7 @@ ivan@$DOMAIN:ivanpass
 judy@$DOMAIN:judypass
 ken@$DOMAIN:kenpass
 leo@$DOMAIN:leopass
+mike@$DOMAIN:mikepass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

@@ -46,8 +46,12 @@ pub const INBOX: &str = "inbox";
 /// reaches the disk) while a cut connection costs at most one batch again.
 const BATCH: usize = 100;
 const BATCH_BYTES: u64 = 8 << 20;
-/// How long a receive may hold its account before another may take over.
-const LEASE: Duration = Duration::from_secs(300);
+/// How long a receive holds its account without renewing: when the process
+/// holding it dies, another takes the account over at most this late.
+pub const LEASE: Duration = Duration::from_secs(30);
+/// How often a running receive renews its lease, whatever it is doing (a
+/// large message on a slow link takes longer than the lease).
+const RENEW: Duration = Duration::from_secs(10);
 
 /// An account's receiving settings, as the account form will save them.
 #[derive(Clone, Debug)]
@@ -138,6 +142,28 @@ async fn take(db: &DatabaseConnection, account_id: i32, owner: &str) -> Result<b
     Ok(r.rows_affected == 1)
 }
 
+/// Renews the lease every `RENEW` while the receive beside it runs; ends
+/// only if another process has taken the account (the lease ran out).
+async fn keep_lease(db: &DatabaseConnection, account_id: i32, owner: &str) {
+    loop {
+        tokio::time::sleep(RENEW).await;
+        let until = chrono::Utc::now()
+            + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(30));
+        let renewed = account::Entity::update_many()
+            .col_expr(account::Column::ReceivingUntil, Expr::value(until))
+            .filter(account::Column::Id.eq(account_id))
+            .filter(account::Column::ReceivingOwner.eq(owner))
+            .exec(db)
+            .await;
+        match renewed {
+            Ok(r) if r.rows_affected == 0 => return,
+            Ok(_) => {}
+            // The database busy a moment: the lease still has two ticks.
+            Err(e) => tracing::warn!(account_id, error = %e, "lease renewal failed"),
+        }
+    }
+}
+
 async fn give_back(
     db: &DatabaseConnection,
     account_id: i32,
@@ -186,7 +212,10 @@ pub async fn receive(
         return Err(Error::Busy);
     }
     let log = acc.log_receive.then(mail::pop3::Log::default);
-    let r = receive_held(db, secrets, &acc, owner, trust, log.clone(), progress).await;
+    let r = tokio::select! {
+        r = receive_held(db, secrets, &acc, owner, trust, log.clone(), progress) => r,
+        () = keep_lease(db, account_id, owner) => Err(Error::Busy),
+    };
     let error = r.as_ref().err().map(Error::stored);
     if let Some(log) = log {
         // Kept also (above all) when the receive failed.

@@ -224,6 +224,38 @@ async fn understating_proxy() -> u16 {
     port
 }
 
+/// A proxy to the real Dovecot that holds the server's first bytes (the
+/// greeting) back for `stall`, then passes everything.
+async fn stalling_proxy(stall: Duration) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target: u16 = env("MS_POP3_PORT").parse().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                });
+                tokio::time::sleep(stall).await;
+                let mut buf = vec![0u8; 4096];
+                while let Ok(n) = sr.read(&mut buf).await {
+                    if n == 0 || cw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    port
+}
+
 async fn owner(db: &domain::DatabaseConnection) -> User {
     testing::user("dave")
         .name("デイブ")
@@ -765,6 +797,47 @@ async fn pointing_an_account_away_and_back_duplicates_nothing() {
     receive(&db, acc.id).await.unwrap();
     assert_eq!(stored(&db, acc.id).await.len(), 3, "another address");
     empty_mailbox(KEN, KEN_PASS).await;
+}
+
+/// A receive renews its lease while it runs (here: a server that takes
+/// longer than a renewal period to greet), so a slow receive keeps its
+/// account; and the lease is short, so a dead holder's account is taken
+/// over within half a minute.
+#[tokio::test]
+async fn a_running_receive_renews_its_short_lease() {
+    const MIKE: &str = "mike@example.test";
+    const MIKE_PASS: &str = "mikepass";
+    assert!(mailbox::LEASE <= Duration::from_secs(30));
+    let db = testing::sqlite().await;
+    let user = testing::user("mike").email(Some(MIKE)).insert(&db).await;
+    empty_mailbox(MIKE, MIKE_PASS).await;
+    deliver_to(1, &format!("lease{}", std::process::id()), MIKE, MIKE_PASS).await;
+    let port = stalling_proxy(Duration::from_secs(12)).await;
+    let acc = account_for(&db, &user, (MIKE, MIKE_PASS), port, false, None).await;
+    let mut am = acc.clone().into_active_model();
+    am.timeout_secs = Set(30);
+    am.update(&db).await.unwrap();
+    let until = |db: domain::DatabaseConnection| async move {
+        mailbox::account::Entity::find_by_id(acc.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+            .receiving_until
+    };
+    let running = tokio::spawn({
+        let db = db.clone();
+        async move { receive(&db, acc.id).await }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let first = until(db.clone()).await.expect("held");
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let renewed = until(db.clone()).await.expect("still held");
+    assert!(renewed > first, "renewed: {first} -> {renewed}");
+    assert!(renewed - chrono::Utc::now() <= chrono::Duration::seconds(30));
+    let r = running.await.unwrap().unwrap();
+    assert_eq!(r.stored, 1);
+    assert!(until(db.clone()).await.is_none(), "given back");
 }
 
 /// An account that uses 管理者設定 receives from the admin's server with
