@@ -245,11 +245,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         (self.io.into_inner(), self.transcript)
     }
 
+    /// Reads one reply, all its lines within one `timeout`: a server that
+    /// dribbles continuation lines cannot hold the session longer than a
+    /// silent one.
     pub async fn read_reply(&mut self, during: &'static str) -> Result<Reply> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let mut lines = Vec::new();
         loop {
             let mut buf = Vec::new();
-            let n = tokio::time::timeout(self.timeout, async {
+            let n = tokio::time::timeout_at(deadline, async {
                 (&mut self.io).take(4096).read_until(b'\n', &mut buf).await
             })
             .await
@@ -836,6 +840,30 @@ async fn greet_and_ehlo<S: AsyncRead + AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that sends a continuation line just before each read
+    /// would time out is cut off at the timeout for the whole reply.
+    #[tokio::test]
+    async fn a_dribbled_reply_ends_at_the_timeout() {
+        let (client_end, mut server_end) = tokio::io::duplex(1 << 12);
+        tokio::spawn(async move {
+            loop {
+                if server_end.write_all(b"250-still going\r\n").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+        });
+        let mut c = Conn::new(client_end, Duration::from_millis(200));
+        let started = Instant::now();
+        let r = c.read_reply("EHLO").await;
+        assert!(r.as_ref().is_err_and(|e| e.is_timeout()), "{r:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 
     /// A server that accepts the connection and says nothing: sending and
     /// the connection test end at the timeout whatever the protection.
