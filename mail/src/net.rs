@@ -186,3 +186,20 @@ pub async fn connect_protected<S: StartTls>(
         negotiated,
     })
 }
+
+/// A peer that accepts connections and never says anything (tests of the
+/// timeouts); returns its port on 127.0.0.1.
+#[cfg(test)]
+pub(crate) async fn silent_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("port").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    port
+}

@@ -906,14 +906,7 @@ mod tests {
     #[tokio::test]
     async fn a_silent_server_ends_the_connection_test_at_the_timeout() {
         use crate::presets::Protection;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((s, _)) = listener.accept().await {
-                held.push(s);
-            }
-        });
+        let port = crate::net::silent_server().await;
         for protection in [Protection::SslTls, Protection::StartTls, Protection::None] {
             let login = PopLogin {
                 host: "127.0.0.1".into(),

@@ -869,14 +869,7 @@ mod tests {
     /// the connection test end at the timeout whatever the protection.
     #[tokio::test]
     async fn a_silent_server_ends_the_session_at_the_timeout() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((s, _)) = listener.accept().await {
-                held.push(s);
-            }
-        });
+        let port = crate::net::silent_server().await;
         for protection in [Protection::SslTls, Protection::StartTls, Protection::None] {
             let settings = SmtpSettings {
                 host: "127.0.0.1".into(),

@@ -125,6 +125,25 @@ impl TestApp {
         r.session_cookie()
     }
 
+    /// A user's first sign-in with the one-time password "first-pass-1",
+    /// changed at once to "second-pass-2": the session cookie and the
+    /// change's answer.
+    async fn first_sign_in(&self, login: &str) -> (String, Reply) {
+        let cookie = self.login(login, "first-pass-1").await;
+        let r = self
+            .call(
+                "change_password",
+                &[
+                    ("current", "first-pass-1"),
+                    ("new_password", "second-pass-2"),
+                    ("confirm", "second-pass-2"),
+                ],
+                Some(&cookie),
+            )
+            .await;
+        (cookie, r)
+    }
+
     /// An administrator who has already changed the one-time password.
     async fn admin(&self) -> String {
         let pw = domain::users::create_or_reset_admin(&self.db, "root", "管理者")
@@ -1001,17 +1020,7 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
             Some(&admin),
         )
         .await;
-    let user = app.login("sato", "first-pass-1").await;
-    app.call(
-        "change_password",
-        &[
-            ("current", "first-pass-1"),
-            ("new_password", "second-pass-2"),
-            ("confirm", "second-pass-2"),
-        ],
-        Some(&user),
-    )
-    .await;
+    let (user, _) = app.first_sign_in("sato").await;
     for f in ["get_mail_server", "save_mail_server"] {
         assert_eq!(
             app.call(f, &pairs, Some(&user)).await.status,
@@ -1132,18 +1141,7 @@ async fn schedule_functions_check_the_caller_and_take_checkbox_lists(#[case] bac
     let id = entries[0].id.to_string();
 
     // A participant may see and change it; the user's week shows it.
-    let sato_c = app.login("sato", "first-pass-1").await;
-    let r = app
-        .call(
-            "change_password",
-            &[
-                ("current", "first-pass-1"),
-                ("new_password", "second-pass-2"),
-                ("confirm", "second-pass-2"),
-            ],
-            Some(&sato_c),
-        )
-        .await;
+    let (sato_c, r) = app.first_sign_in("sato").await;
     assert!(!r.status.is_client_error(), "{backend}: {}", r.body);
     let r = app
         .call(
@@ -1254,17 +1252,7 @@ async fn webmail_functions_check_the_caller_and_hide_other_accounts(#[case] back
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
-        let c = app.login(login, "first-pass-1").await;
-        app.call(
-            "change_password",
-            &[
-                ("current", "first-pass-1"),
-                ("new_password", "second-pass-2"),
-                ("confirm", "second-pass-2"),
-            ],
-            Some(&c),
-        )
-        .await;
+        let (c, _) = app.first_sign_in(login).await;
         cookies.push(c);
     }
     let (sato_c, kato_c) = (&cookies[0], &cookies[1]);
@@ -1879,18 +1867,7 @@ async fn every_function_and_route_checks_its_caller() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let user = app.login("plain", "first-pass-1").await;
-    let r = app
-        .call(
-            "change_password",
-            &[
-                ("current", "first-pass-1"),
-                ("new_password", "second-pass-2"),
-                ("confirm", "second-pass-2"),
-            ],
-            Some(&user),
-        )
-        .await;
+    let (user, r) = app.first_sign_in("plain").await;
     assert!(!r.status.is_client_error(), "{}", r.body);
     let root = domain::users::find_by_login(&app.db, "root")
         .await
