@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Fuzzes what Tayori reads from others (not part of CI): POP3 replies, HTML
-# mail through the cleaner, MIME reading for display. Each target runs for
-# FUZZ_SECONDS (default 300) on one core; libFuzzer prints the executions
-# and stops with the input at the first crash or failed assertion.
+# Fuzzes what Tayori reads from others (not part of CI): POP3 and SMTP
+# replies, HTML mail through the cleaner, MIME reading for display, the
+# search-hit marker and the account CSV import. Each target runs on one
+# core for FUZZ_SECONDS (default 300) or FUZZ_RUNS executions when set;
+# libFuzzer prints the executions and stops with the input at the first
+# crash or failed assertion. Seeds in fuzz/seeds/<target> start the corpus.
 #   scripts/fuzz.sh [target…]      (default: every target)
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pop3_replies html_clean mime_read)
+[ ${#targets[@]} -gt 0 ] || targets=(pop3_replies smtp_replies html_clean mime_read search_marks csv_import)
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
+  if [ -d "seeds/$t" ]; then cp -n seeds/"$t"/* "corpus/$t/"; fi
+  if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="${FUZZ_SECONDS:-300}"); fi
   # The toolchain is stable; cargo-fuzz's sanitizer flags need
   # RUSTC_BOOTSTRAP to be accepted by it.
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="${FUZZ_SECONDS:-300}" -max_len=65536 -print_final_stats=1
+    "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-65536}" -print_final_stats=1
 done

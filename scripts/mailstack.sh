@@ -37,6 +37,8 @@ judy@$DOMAIN:judypass
 ken@$DOMAIN:kenpass
 leo@$DOMAIN:leopass
 mike@$DOMAIN:mikepass
+nora@$DOMAIN:norapass
+oscar@$DOMAIN:oscarpass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

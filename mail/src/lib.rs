@@ -12,6 +12,7 @@
 //! 「接続テスト」 shows.
 #![forbid(unsafe_code)]
 
+pub mod marks;
 pub mod presets;
 
 #[cfg(feature = "net")]

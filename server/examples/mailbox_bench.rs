@@ -16,91 +16,9 @@ use std::time::{Duration, Instant};
 use domain::mailbox::{self, fts, search, view};
 
 mod bench_util;
-use bench_util::{Rng, b64};
+use bench_util::{Rng, message};
 
 const PAGE: u64 = 50;
-
-const JA_WORDS: [&str; 24] = [
-    "見積書",
-    "請求書",
-    "出張",
-    "報告",
-    "予定",
-    "大阪",
-    "議事録",
-    "新製品",
-    "開発",
-    "営業",
-    "品質",
-    "契約",
-    "納期",
-    "確認",
-    "連絡",
-    "資料",
-    "案件",
-    "打合せ",
-    "来客",
-    "本日",
-    "先日",
-    "よろしく",
-    "お願いします",
-    "ご検討",
-];
-const EN_WORDS: [&str; 16] = [
-    "meeting", "report", "schedule", "invoice", "quality", "contract", "delivery", "please",
-    "review", "attached", "project", "customer", "update", "tomorrow", "office", "thanks",
-];
-
-fn message(rng: &mut Rng, i: usize) -> Vec<u8> {
-    let japanese = i % 3 != 2;
-    let len = 1000 + rng.below(3000);
-    let mut text = String::with_capacity(len + 64);
-    let mut subject = String::new();
-    if japanese {
-        if rng.below(4) == 0 {
-            text.push_str("定例会議の件です。");
-            subject.push_str("会議のご案内 ");
-        }
-        if rng.below(12) == 0 {
-            text.push_str("稟議をお願いします。");
-        }
-        if rng.below(200) == 0 {
-            text.push_str("東京都庁にて。");
-        }
-        while text.len() < len {
-            text.push_str(JA_WORDS[rng.below(JA_WORDS.len())]);
-            text.push_str(["の", "を", "、", "。\n", "に"][rng.below(5)]);
-        }
-        subject.push_str(&format!(
-            "{}の{} #{i}",
-            JA_WORDS[rng.below(24)],
-            JA_WORDS[rng.below(24)]
-        ));
-    } else {
-        while text.len() < len {
-            text.push_str(EN_WORDS[rng.below(EN_WORDS.len())]);
-            text.push_str([" ", ", ", ".\n", " "][rng.below(4)]);
-        }
-        subject = format!(
-            "{} {} #{i}",
-            EN_WORDS[rng.below(16)],
-            EN_WORDS[rng.below(16)]
-        );
-    }
-    let from = [
-        "佐藤 <sato@example.test>",
-        "Alice <alice@example.test>",
-        "鈴木 <suzuki@example.test>",
-    ][i % 3];
-    format!(
-        "From: {from}\r\nTo: bench@example.test\r\nSubject: =?UTF-8?B?{}?=\r\nDate: Sat, 28 Nov 2026 09:00:00 +0900\r\n\
-Message-ID: <list-{i}@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\
-Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-        b64(subject.as_bytes()).replace("\r\n", ""),
-        b64(text.as_bytes())
-    )
-    .into_bytes()
-}
 
 fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
     v.sort();

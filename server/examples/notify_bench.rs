@@ -17,16 +17,8 @@ use domain::audit::Actor;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/bench.sh"))
-}
-
-fn num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod bench_util;
+use bench_util::{env, num};
 
 #[tokio::main]
 async fn main() {

@@ -7,48 +7,13 @@
 //!   message ends up stored once and the server empty.
 mod support;
 
-use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use domain::audit::Actor;
 use domain::outbox;
-use domain::schedule::{self, Input};
 use support::*;
 
 const FAN_OUT: usize = 200;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start_server(dir: &std::path::Path, log: &std::path::Path) -> Child {
-    let log = std::fs::File::create(log).expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_tayori"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
-        .env("TAYORI_SECRET_KEY", domain::testing::secret_key())
-        .env("TAYORI_MAIL_CA_FILE", env("MS_CA_PEM"))
-        .env("TAYORI_SMTP_CONNECTIONS", "2")
-        .env("TAYORI_RECEIVE_INTERVAL", "1")
-        .env("RUST_LOG", "info,sqlx=warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("tayori starts")
-}
-
-async fn count(db: &domain::DatabaseConnection, status: outbox::Status) -> usize {
-    outbox::list(db, Some(status), 10_000)
-        .await
-        .expect("outbox")
-        .len()
-}
 
 #[tokio::test]
 async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
@@ -59,39 +24,8 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
     proxy.delay_ms.store(15, Ordering::SeqCst);
     configure_mail(&db, &secrets, proxy.port, "utf-8").await;
     let marker = unique("k");
-    let author = user(&db, "author", "登録者", None, "ja").await;
-    let mut ids = Vec::new();
-    for i in 0..FAN_OUT {
-        // Other domains land in the stack's catch-all mailbox.
-        let addr = format!("p{i:03}.{marker}@fanout.test");
-        ids.push(
-            user(
-                &db,
-                &format!("p{i:03}"),
-                &format!("参加者{i:03}"),
-                Some(&addr),
-                "ja",
-            )
-            .await
-            .id,
-        );
-    }
-
-    let mut server = start_server(&dir, &dir.join("first.log"));
-    let mut input = Input {
-        title: format!("全社説明会 {marker}"),
-        start_date: "2026-12-01".into(),
-        start_time: "09:00".into(),
-        notify_method: "mail".into(),
-        skip_self: true,
-        user_ids: ids,
-        ..Default::default()
-    };
-    input.place = "大会議室".into();
-    let saved = schedule::create(&db, &author, &Actor::user(author.id, None), "", &input)
-        .await
-        .expect("entry saved");
-    assert_eq!(saved.mails_queued as usize, FAN_OUT);
+    assert_eq!(entry_for_many(&db, &marker, FAN_OUT).await, FAN_OUT);
+    let (mut server, _) = start_server(&dir, &dir.join("first.log"), None, 1);
 
     // Kill in the middle: some sent, most not.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -118,7 +52,7 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
     println!("killed with {at_kill} sent and {in_flight} claimed");
 
     proxy.delay_ms.store(0, Ordering::SeqCst);
-    let mut server = start_server(&dir, &dir.join("second.log"));
+    let (mut server, _) = start_server(&dir, &dir.join("second.log"), None, 1);
     let deadline = Instant::now() + Duration::from_secs(90);
     while count(&db, outbox::SENT).await < FAN_OUT {
         assert!(
@@ -134,26 +68,7 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
     assert_eq!(count(&db, outbox::FAILED).await, 0);
 
     // Count what arrived, per recipient.
-    let mut per_rcpt: HashMap<String, usize> = HashMap::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        for raw in take("catchall@example.test", "catchallpass", &marker).await {
-            let m = mail_parser::MessageParser::default()
-                .parse(&raw)
-                .expect("parses");
-            let to = m
-                .to()
-                .and_then(|a| a.first())
-                .and_then(|a| a.address())
-                .unwrap_or_default()
-                .to_owned();
-            *per_rcpt.entry(to).or_default() += 1;
-        }
-        if per_rcpt.len() >= FAN_OUT || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let per_rcpt = arrivals(&marker, FAN_OUT, Duration::from_secs(60)).await;
     let total: usize = per_rcpt.values().sum();
     let duplicates = total - per_rcpt.len();
     let missing = FAN_OUT - per_rcpt.len();
@@ -168,18 +83,6 @@ async fn kill_dash_nine_during_a_fan_out_loses_nothing() {
         "{duplicates} duplicates > {in_flight} in flight"
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-async fn stored_uidls(db: &domain::DatabaseConnection, account: i32) -> Vec<String> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    domain::mailbox::message::Entity::find()
-        .filter(domain::mailbox::message::Column::AccountId.eq(account))
-        .all(db)
-        .await
-        .expect("messages")
-        .into_iter()
-        .map(|m| m.uidl)
-        .collect()
 }
 
 #[tokio::test]
@@ -224,7 +127,7 @@ async fn kill_dash_nine_during_a_receive_loses_and_duplicates_nothing() {
         .await
         .expect("enable webmail");
 
-    let mut server = start_server(&dir, &dir.join("recv-first.log"));
+    let (mut server, _) = start_server(&dir, &dir.join("recv-first.log"), None, 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let n = stored_uidls(&db, acc.id).await.len();
@@ -244,7 +147,7 @@ async fn kill_dash_nine_during_a_receive_loses_and_duplicates_nothing() {
     let at_kill = stored_uidls(&db, acc.id).await.len();
 
     proxy.delay_ms.store(0, Ordering::SeqCst);
-    let mut server = start_server(&dir, &dir.join("recv-second.log"));
+    let (mut server, _) = start_server(&dir, &dir.join("recv-second.log"), None, 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !server_uidls(user_addr, pass).await.is_empty()
         || stored_uidls(&db, acc.id).await.len() < N

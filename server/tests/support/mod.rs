@@ -2,6 +2,7 @@
 //! through the project's real Postfix, POP3 retrieval from the real Dovecot,
 //! and a fault-injecting TCP proxy in front of a real server.
 #![allow(dead_code)]
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -302,4 +303,207 @@ pub async fn deliver(n: usize, to: &str, pass: &str, marker: &str) {
         assert!(Instant::now() < deadline, "{n} messages did not arrive");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The server binary: cargo names it to tests; a benchmark (an example)
+/// finds it beside its own directory, where the same build put it.
+fn tayori_binary() -> std::path::PathBuf {
+    match option_env!("CARGO_BIN_EXE_tayori") {
+        Some(p) => p.into(),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|e| Some(e.parent()?.parent()?.join("tayori")))
+            .expect("the tayori binary beside the examples"),
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The real server binary on `dir` (and on `database_url` when given, else
+/// the SQLite store in `dir`), receiving in the background every
+/// `receive_every` seconds (0: only when asked), logging to `log`; with
+/// the port it listens on.
+pub fn start_server(
+    dir: &std::path::Path,
+    log: &std::path::Path,
+    database_url: Option<&str>,
+    receive_every: u32,
+) -> (Child, u16) {
+    let log = std::fs::File::create(log).expect("log file");
+    let port = free_port();
+    let mut cmd = Command::new(tayori_binary());
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TAYORI_SECRET_KEY", domain::testing::secret_key())
+        .env("TAYORI_MAIL_CA_FILE", env("MS_CA_PEM"))
+        .env("TAYORI_SMTP_CONNECTIONS", "2")
+        .env("TAYORI_RECEIVE_INTERVAL", receive_every.to_string())
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdout(Stdio::null())
+        .stderr(log);
+    match database_url {
+        Some(url) => cmd.env("DATABASE_URL", url),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    (cmd.spawn().expect("tayori starts"), port)
+}
+
+/// The UIDLs of the messages stored for an account.
+pub async fn stored_uidls(db: &DatabaseConnection, account: i32) -> Vec<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    domain::mailbox::message::Entity::find()
+        .filter(domain::mailbox::message::Column::AccountId.eq(account))
+        .all(db)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.uidl)
+        .collect()
+}
+
+/// One HTTP/1.1 request to a server process; the status and the response
+/// head and body as text. Raw on purpose: two form posts do not need an
+/// HTTP client library in the tests.
+pub async fn post(port: u16, path: &str, cookie: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
+         Cookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+        .await
+        .expect("an answer within 30 s")
+        .expect("read");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .get(9..12)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_default();
+    (status, text)
+}
+
+/// Signs in on a process; the session cookie.
+pub async fn sign_in(port: u16, login: &str, password: &str) -> String {
+    let (status, text) = post(
+        port,
+        "/api/login",
+        "",
+        &format!("login_id={login}&password={password}"),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    text.lines()
+        .find_map(|l| {
+            let v = l
+                .strip_prefix("set-cookie: ")
+                .or(l.strip_prefix("Set-Cookie: "))?;
+            v.split(';').next().map(str::to_owned)
+        })
+        .expect("a session cookie")
+}
+
+/// Waits until the server process accepts connections on `port`.
+pub async fn wait_up(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Gives a user a password to sign in with over HTTP (no change asked).
+pub async fn set_password(db: &DatabaseConnection, user_id: i32, password: &str) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let mut model = domain::users::entity::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("user")
+        .into_active_model();
+    model.password_hash = Set(domain::password::hash(password).await.expect("hash"));
+    model.must_change_password = Set(false);
+    model.update(db).await.expect("password");
+}
+
+/// Outbox rows in `status`.
+pub async fn count(db: &DatabaseConnection, status: domain::outbox::Status) -> usize {
+    domain::outbox::list(db, Some(status), 10_000)
+        .await
+        .expect("outbox")
+        .len()
+}
+
+/// Notifications with `marker` that arrived in the stack's catch-all
+/// mailbox, per recipient, collected until `want` recipients have one or
+/// `within` has passed.
+pub async fn arrivals(
+    marker: &str,
+    want: usize,
+    within: Duration,
+) -> std::collections::HashMap<String, usize> {
+    let mut per_rcpt = std::collections::HashMap::new();
+    let deadline = Instant::now() + within;
+    loop {
+        for raw in take("catchall@example.test", "catchallpass", marker).await {
+            let m = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .expect("parses");
+            let to = m
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_owned();
+            *per_rcpt.entry(to).or_default() += 1;
+        }
+        if per_rcpt.len() >= want || Instant::now() > deadline {
+            return per_rcpt;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A schedule entry by a new author with `n` new participants whose
+/// addresses (in another domain) land in the catch-all mailbox: saving it
+/// queues `n` notifications with `marker` in the subject. Returns how
+/// many were queued.
+pub async fn entry_for_many(db: &DatabaseConnection, marker: &str, n: usize) -> usize {
+    let author = user(db, "author", "登録者", None, "ja").await;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let addr = format!("p{i:04}.{marker}@fanout.test");
+        let login = format!("p{i:04}");
+        let name = format!("参加者{i:04}");
+        ids.push(user(db, &login, &name, Some(&addr), "ja").await.id);
+    }
+    let input = domain::schedule::Input {
+        title: format!("全社説明会 {marker}"),
+        start_date: "2026-12-01".into(),
+        start_time: "09:00".into(),
+        place: "大会議室".into(),
+        notify_method: "mail".into(),
+        skip_self: true,
+        user_ids: ids,
+        ..Default::default()
+    };
+    domain::schedule::create(db, &author, &Actor::user(author.id, None), "", &input)
+        .await
+        .expect("entry saved")
+        .mails_queued as usize
 }
