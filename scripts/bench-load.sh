@@ -3,14 +3,18 @@
 # sessions driven by Goose (end2end/load) for LOAD_SECONDS (60), LOAD_REPS
 # (3) times, against the release server:
 #   sqlite  one process on the embedded database;
-#   pg      PostgreSQL, two processes behind one address (haproxy).
+#   pg      PostgreSQL, two processes behind one address (haproxy);
+#   sizes   one session without pauses over the mail page, list, open and
+#           search of a mailbox of LOAD_SMALL (1,000) and of LOAD_LARGE
+#           (100,000) messages, LOAD_SIZE_SECONDS (30) each: does any part
+#           of the page grow with the mailbox? (p95 ratio large / small)
 # Each session lists, opens, searches, loads the mail page, sends to another
 # seeded user and presses 受信, pausing LOAD_WAIT_MS (1000, ±50 %) between
 # steps. Prints requests/s, p50/p95/p99 and errors per kind of request, and
 # the servers' RSS before, after each repetition and after LOAD_IDLE (60) s
 # idle. Everything runs on a private mail stack (one mailbox per user) and
 # a private PostgreSQL, stopped at the end.
-#   scripts/bench-load.sh [sqlite] [pg]     (default: both)
+#   scripts/bench-load.sh [sqlite] [pg] [sizes]     (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,7 +22,7 @@ export LOAD_USERS="${LOAD_USERS:-200}" LOAD_MESSAGES="${LOAD_MESSAGES:-200}"
 export LOAD_PASSWORD=load-pass-2026
 RUN_SECONDS="${LOAD_SECONDS:-60}" REPS="${LOAD_REPS:-3}" IDLE="${LOAD_IDLE:-60}"
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(sqlite pg)
+[ ${#modes[@]} -gt 0 ] || modes=(sqlite pg sizes)
 
 scripts/install-deps.sh test >/dev/null
 command -v haproxy >/dev/null || apt-get install -y -q haproxy >/dev/null
@@ -54,7 +58,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # port in SERVED_PID and SERVED_PORT.
 serve() {
   local port; port=$(free_port)
-  DATABASE_URL="${3:-}" TAYORI_DATA_DIR="$2" TAYORI_LISTEN="127.0.0.1:$port" \
+  local db=(); [ -z "${3:-}" ] || db=(DATABASE_URL="$3")
+  env "${db[@]}" TAYORI_DATA_DIR="$2" TAYORI_LISTEN="127.0.0.1:$port" \
     LEPTOS_SITE_ROOT="$ROOT/target/site" TAYORI_MAIL_CA_FILE="$MS_CA_PEM" \
     TAYORI_RECEIVE_INTERVAL=0 RUST_LOG=warn,sqlx=error \
     "$ROOT/target/release/tayori" serve >>"$WORK/$1.log" 2>&1 &
@@ -89,8 +94,10 @@ run() {
   echo "RSS after ${IDLE} s idle: $(rss "$@")"
 }
 
+# seed DATA_DIR [DATABASE_URL]: the users and their mail; LOAD_SEED_FILE
+# names them for Goose.
 seed() {
-  LOAD_SEED_FILE="$WORK/seed.txt"
+  LOAD_SEED_FILE="$WORK/seed-$(basename "$1").txt"
   TAYORI_DATA_DIR="$1" DATABASE_URL="${2:-}" target/release/examples/load_seed >"$LOAD_SEED_FILE"
   export LOAD_SEED_FILE
 }
@@ -134,7 +141,23 @@ CFG
       wait_up "$front"
       run pg "http://127.0.0.1:$front" "$pid_a" "$pid_b"
       ;;
-    *) echo "unknown mode $mode (sqlite or pg)" >&2; exit 2 ;;
+    sizes)
+      logs=()
+      for n in "${LOAD_SMALL:-1000}" "${LOAD_LARGE:-100000}"; do
+        LOAD_USERS=1 LOAD_MESSAGES=$n seed "$WORK/size-$n"
+        serve "size-$n" "$WORK/size-$n"
+        wait_up "$SERVED_PORT"
+        LOAD_STEPS=page,list,open,search LOAD_WAIT_MS=0 "$GOOSE" --host "http://127.0.0.1:$SERVED_PORT" \
+          --users 1 --hatch-rate 1 --run-time "${LOAD_SIZE_SECONDS:-30}s" \
+          --request-log "$WORK/size-$n.json" --request-format json --quiet --no-print-metrics \
+          >"$WORK/size-$n.goose.log" 2>&1 || { cat "$WORK/size-$n.goose.log" >&2; exit 1; }
+        kill "$SERVED_PID"; wait "$SERVED_PID" 2>/dev/null || true
+        logs+=("$WORK/size-$n.json")
+      done
+      echo "## sizes: one session without pauses, ${LOAD_SMALL:-1000} and ${LOAD_LARGE:-100000} messages"
+      python3 "$ROOT/scripts/lib/load-summary.py" "${logs[@]}"
+      ;;
+    *) echo "unknown mode $mode (sqlite, pg or sizes)" >&2; exit 2 ;;
   esac
 done
 panics=$(cat "$WORK"/*.log | grep -c "panicked" || true)

@@ -7,7 +7,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Failures without a wait: per account, and per client address more, as
+/// a whole office signs in from behind one address (and an attempt counts
+/// until its password proves right, so colleagues signing in at the same
+/// moment are failures in flight for a while).
 const FREE_FAILURES: u32 = 3;
+const FREE_FAILURES_PER_ADDRESS: u32 = 20;
 const MAX_WAIT: Duration = Duration::from_secs(300);
 /// Entries idle this long are forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(3600);
@@ -23,11 +28,11 @@ struct Entry {
     last: Instant,
 }
 
-fn wait_for(failures: u32) -> Duration {
-    if failures < FREE_FAILURES {
+fn wait_for(failures: u32, free: u32) -> Duration {
+    if failures < free {
         return Duration::ZERO;
     }
-    let exp = (failures - FREE_FAILURES).min(16);
+    let exp = (failures - free).min(16);
     Duration::from_secs(1u64 << exp).min(MAX_WAIT)
 }
 
@@ -60,8 +65,13 @@ impl LoginThrottle {
     ) -> Option<Duration> {
         Self::keys(account, ip)
             .iter()
-            .filter_map(|k| entries.get(k))
-            .filter_map(|e| (e.last + wait_for(e.failures)).checked_duration_since(now))
+            .zip([FREE_FAILURES, FREE_FAILURES_PER_ADDRESS])
+            .filter_map(|(k, free)| Some((entries.get(k)?, free)))
+            // No wait is no wait, whenever the entry was last touched: a
+            // concurrent attempt may have stamped it after `now` was taken.
+            .map(|(e, free)| (e.last, wait_for(e.failures, free)))
+            .filter(|(_, wait)| !wait.is_zero())
+            .filter_map(|(last, wait)| (last + wait).checked_duration_since(now))
             .filter(|d| !d.is_zero())
             .max()
     }
@@ -143,8 +153,16 @@ mod tests {
         );
         assert_eq!(
             t.retry_after("suzuki", "10.0.0.1", now),
-            Some(Duration::from_secs(2)),
-            "the address is slowed for other accounts too"
+            None,
+            "one person's mistakes do not slow the office behind the address"
+        );
+        for _ in FREE_FAILURES + 1..FREE_FAILURES_PER_ADDRESS {
+            t.failed("other", "10.0.0.1", now);
+        }
+        assert_eq!(
+            t.retry_after("suzuki", "10.0.0.1", now),
+            Some(Duration::from_secs(1)),
+            "guessing across accounts from one address is slowed"
         );
         assert_eq!(t.retry_after("suzuki", "10.0.0.3", now), None);
         assert_eq!(
@@ -162,7 +180,11 @@ mod tests {
         }
         t.succeeded("yamada", "10.0.0.1");
         assert_eq!(t.retry_after("yamada", "10.0.0.9", now), None);
-        assert!(t.retry_after("other", "10.0.0.1", now).is_some());
+        // Four of the five still count against the address.
+        for _ in 4..FREE_FAILURES_PER_ADDRESS {
+            t.failed("other", "10.0.0.1", now);
+        }
+        assert!(t.retry_after("third", "10.0.0.1", now).is_some());
     }
 
     #[test]
@@ -185,6 +207,26 @@ mod tests {
     }
 
     #[test]
+    fn colleagues_behind_one_address_sign_in_at_the_same_moment() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        let admitted = (0..FREE_FAILURES_PER_ADDRESS)
+            .filter(|i| t.attempt(&format!("user{i}"), "10.0.0.1", now).is_ok())
+            .count();
+        assert_eq!(admitted as u32, FREE_FAILURES_PER_ADDRESS);
+    }
+
+    #[test]
+    fn an_entry_stamped_after_now_was_taken_is_no_reason_to_wait() {
+        let t = LoginThrottle::default();
+        let now = Instant::now();
+        // A colleague's attempt, counted a moment after this one's clock.
+        t.attempt("sato", "10.0.0.1", now + Duration::from_millis(5))
+            .expect("first attempt");
+        assert_eq!(t.attempt("suzuki", "10.0.0.1", now), Ok(()));
+    }
+
+    #[test]
     fn a_good_sign_in_does_not_count_against_its_address() {
         let t = LoginThrottle::default();
         let now = Instant::now();
@@ -196,6 +238,6 @@ mod tests {
 
     #[test]
     fn wait_is_capped() {
-        assert_eq!(wait_for(100), MAX_WAIT);
+        assert_eq!(wait_for(100, FREE_FAILURES), MAX_WAIT);
     }
 }

@@ -174,10 +174,27 @@ pub struct Query {
     pub grams: Vec<String>,
 }
 
-/// Reads what the user typed; None when there is nothing to look for.
+/// Words a search looks for at most, and characters of each: every word
+/// is a condition on every candidate and is marked in every row shown, so
+/// a pasted page of text must not become thousands of them.
+pub const TERMS_MAX: usize = 16;
+pub const TERM_CHARS_MAX: usize = 64;
+
+/// Reads what the user typed; None when there is nothing to look for. The
+/// first `TERMS_MAX` distinct words count, each cut to `TERM_CHARS_MAX`
+/// characters (a longer word still finds what contains it).
 pub fn query(typed: &str) -> Option<Query> {
     let norm = normalize(typed);
-    let terms: Vec<String> = norm.split_whitespace().map(str::to_owned).collect();
+    let mut terms: Vec<String> = Vec::new();
+    for word in norm.split_whitespace() {
+        let word: String = word.chars().take(TERM_CHARS_MAX).collect();
+        if !terms.contains(&word) {
+            terms.push(word);
+        }
+        if terms.len() == TERMS_MAX {
+            break;
+        }
+    }
     if terms.is_empty() {
         return None;
     }
@@ -261,6 +278,18 @@ mod tests {
     }
 
     #[test]
+    fn a_pasted_page_is_at_most_sixteen_words() {
+        // Every word is a condition on every candidate and a mark in every
+        // row shown: repeated words count once, and there are few.
+        let page: String = (0..5000).map(|i| format!("w{i} w{i} ")).collect();
+        let q = query(&page).unwrap();
+        assert_eq!(q.terms.len(), TERMS_MAX);
+        assert_eq!(q.terms[1], "w1");
+        let q = query(&"あ".repeat(1000)).unwrap();
+        assert_eq!(q.terms[0].chars().count(), TERM_CHARS_MAX);
+    }
+
+    #[test]
     fn queries_of_two_characters_use_the_index() {
         let q = query(" 会議 ").unwrap();
         assert_eq!(q.terms, ["会議"]);
@@ -274,6 +303,7 @@ mod tests {
         assert_eq!(q.grams, ["meet", "会議", "例会", "定例"]);
         // One character: scanned, not looked up.
         let q = query("東").unwrap();
+        assert_eq!(q.terms, ["東"]);
         assert_eq!((q.fts, q.grams.len()), (None, 0));
         let q = query("a").unwrap();
         assert_eq!((q.fts, q.grams.len()), (None, 0));

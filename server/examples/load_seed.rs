@@ -2,7 +2,8 @@
 //! users `load001`… (password LOAD_PASSWORD, webmail on), each with one mail
 //! account on the project's Dovecot and Postfix (`load001@example.test`,
 //! STARTTLS, mail left on the server) and LOAD_MESSAGES messages in the
-//! inbox, stored through the path received mail takes.
+//! inbox, stored through the path received mail takes, with the search
+//! index merged as メール索引の最適化 leaves it.
 //!
 //! The database is DATABASE_URL, else the SQLite store of
 //! TAYORI_DATA_DIR; the secret key is TAYORI_SECRET_KEY, as for the server.
@@ -19,7 +20,10 @@ async fn main() {
     let messages = num("LOAD_MESSAGES", 200);
     let data_dir = std::path::PathBuf::from(env("TAYORI_DATA_DIR"));
     std::fs::create_dir_all(&data_dir).expect("data dir");
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| domain::db::sqlite_url(&data_dir));
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| domain::db::sqlite_url(&data_dir));
     let db = server::open_database(&url).await.expect("database");
     let secrets =
         domain::secrets::SecretBox::load_or_create(&data_dir, Some(&env(domain::secrets::KEY_ENV)))
@@ -98,6 +102,8 @@ async fn main() {
         }
         println!("{login} {}", account.id);
     }
+    // As メール索引の最適化 leaves the index.
+    mailbox::fts::optimize(&db).await.expect("optimize");
     eprintln!(
         "{users} users with {messages} messages each in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -235,8 +235,7 @@ async fn over_http(round: usize, base: &Path, count: usize) -> (Duration, usize,
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let took = start.elapsed();
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
     let bytes = domain::mailbox::usage(&db, user.id).await.expect("usage") as u64;
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,14 +1,15 @@
 //! Signed-in webmail sessions against a running Tayori, for
 //! `scripts/bench-load.sh`: each Goose user signs in as one of the seeded
 //! users (LOAD_SEED_FILE: "login account" lines, LOAD_PASSWORD) and then,
-//! with a pause of LOAD_WAIT_MS (±50 %) between steps, does what a person at
-//! the mail screen does — lists the inbox, opens a message, searches,
-//! loads the mail page, sends a message to another seeded user and presses
-//! 受信. Requests go through the same routes the browser uses, with the
+//! with a pause of LOAD_WAIT_MS (±50 %; 0: none) between steps, does what a
+//! person at the mail screen does — lists the inbox, opens a message,
+//! searches, loads the mail page, sends a message to another seeded user
+//! and presses 受信 (LOAD_STEPS chooses some of these). Requests go through the same routes the browser uses, with the
 //! same-origin header the browser sends.
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use goose::goose::GooseResponse;
 use goose::prelude::*;
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 
@@ -222,21 +223,31 @@ async fn main() -> Result<(), GooseError> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
+    // LOAD_STEPS: a comma-separated subset of the steps (default: all).
+    let steps =
+        std::env::var("LOAD_STEPS").unwrap_or_else(|_| "list,open,search,page,send,receive".into());
+    let mut scenario =
+        scenario!("webmail").register_transaction(transaction!(sign_in).set_on_start());
+    if wait > 0 {
+        scenario = scenario.set_wait_time(
+            Duration::from_millis(wait / 2),
+            Duration::from_millis(wait * 3 / 2),
+        )?;
+    }
+    for step in steps.split(',') {
+        let t = match step.trim() {
+            "list" => transaction!(list).set_weight(4)?,
+            "open" => transaction!(open).set_weight(4)?,
+            "search" => transaction!(search).set_weight(2)?,
+            "page" => transaction!(page),
+            "send" => transaction!(send),
+            "receive" => transaction!(receive),
+            other => panic!("unknown step {other}"),
+        };
+        scenario = scenario.register_transaction(t);
+    }
     GooseAttack::initialize()?
-        .register_scenario(
-            scenario!("webmail")
-                .set_wait_time(
-                    Duration::from_millis(wait / 2),
-                    Duration::from_millis(wait * 3 / 2),
-                )?
-                .register_transaction(transaction!(sign_in).set_on_start())
-                .register_transaction(transaction!(list).set_weight(4)?)
-                .register_transaction(transaction!(open).set_weight(4)?)
-                .register_transaction(transaction!(search).set_weight(2)?)
-                .register_transaction(transaction!(page))
-                .register_transaction(transaction!(send))
-                .register_transaction(transaction!(receive)),
-        )
+        .register_scenario(scenario)
         .execute()
         .await?;
     Ok(())

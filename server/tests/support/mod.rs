@@ -324,6 +324,36 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A server process, killed (SIGKILL) when dropped: a failing test leaves
+/// none behind.
+pub struct Process(Child);
+
+impl Process {
+    /// Resident memory, from /proc.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
+            .expect("the process is alive");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS")
+            * 1024
+    }
+
+    /// kill -9, and wait until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// The real server binary on `dir` (and on `database_url` when given, else
 /// the SQLite store in `dir`), receiving in the background every
 /// `receive_every` seconds (0: only when asked), logging to `log`; with
@@ -333,7 +363,7 @@ pub fn start_server(
     log: &std::path::Path,
     database_url: Option<&str>,
     receive_every: u32,
-) -> (Child, u16) {
+) -> (Process, u16) {
     let log = std::fs::File::create(log).expect("log file");
     let port = free_port();
     let mut cmd = Command::new(tayori_binary());
@@ -351,7 +381,7 @@ pub fn start_server(
         Some(url) => cmd.env("DATABASE_URL", url),
         None => cmd.env_remove("DATABASE_URL"),
     };
-    (cmd.spawn().expect("tayori starts"), port)
+    (Process(cmd.spawn().expect("tayori starts")), port)
 }
 
 /// The UIDLs of the messages stored for an account.
