@@ -14,7 +14,6 @@
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const USER: &str = "bench@example.test";
@@ -167,9 +166,7 @@ async fn tayori(round: usize, base: &Path) -> (Duration, usize, u64) {
     let db = server::open_database(&domain::db::sqlite_url(&dir))
         .await
         .expect("sqlite");
-    let key = format!("{}=", "A".repeat(43));
-    let secrets =
-        Arc::new(domain::secrets::SecretBox::load_or_create(&dir, Some(&key)).expect("key"));
+    let secrets = domain::testing::secrets();
     let user = support::user(&db, "bench", "ベンチ", Some(USER), "ja").await;
     let acc = bench_account(&db, &secrets, user.id).await;
     let start = Instant::now();
