@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
     // The first line is what the user typed into the search box, read as
     // the store reads it; the rest is the text.
     let (typed, text) = s.split_once('\n').unwrap_or(("", s));
-    let terms = mail::search::query(typed).map(|q| q.terms).unwrap_or_default();
+    let terms = mail::search::query(typed)
+        .map(|q| q.terms)
+        .unwrap_or_default();
     let parts = mail::marks::marked(text, &terms);
     let joined: String = parts.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(joined, text);

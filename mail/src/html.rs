@@ -25,23 +25,7 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
     let inline = inline.clone();
     let mut b = ammonia::Builder::default();
     b.add_tags(["font", "center"].iter())
-        .add_generic_attributes(
-            [
-                "style",
-                "align",
-                "valign",
-                "bgcolor",
-                "width",
-                "height",
-                "border",
-                "color",
-                "cellpadding",
-                "cellspacing",
-                "dir",
-                "class",
-            ]
-            .iter(),
-        )
+        .add_generic_attributes(PRESENTATIONAL.iter().chain(&["style"]))
         .add_tag_attributes("font", ["face", "size", "color"].iter())
         .add_tag_attributes("td", ["colspan", "rowspan", "nowrap"].iter())
         .add_tag_attributes("th", ["colspan", "rowspan", "nowrap"].iter())
@@ -86,6 +70,11 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
             if tag == "img" && (attr == "srcset" || attr == "background") {
                 return None;
             }
+            let presents = PRESENTATIONAL.contains(&attr)
+                || ["face", "size", "colspan", "rowspan"].contains(&attr);
+            if presents && !presentational(v) {
+                return None;
+            }
             Some(Cow::Borrowed(value))
         });
     let html = b.clean(html).to_string();
@@ -93,6 +82,32 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
         html,
         remote_images: remote.load(Ordering::Relaxed),
     }
+}
+
+/// Layout attributes every tag keeps. Their values, like those of a
+/// font's face and size and a cell's spans, are a length, a colour, a
+/// keyword or a name: nothing in them is ever a URL or a script.
+const PRESENTATIONAL: [&str; 11] = [
+    "align",
+    "valign",
+    "bgcolor",
+    "width",
+    "height",
+    "border",
+    "color",
+    "cellpadding",
+    "cellspacing",
+    "dir",
+    "class",
+];
+
+/// Whether a presentational attribute's value is one (`100%`, `#ffcc00`,
+/// `MsoNormal`, `'ＭＳ Ｐゴシック', sans-serif`): anything with a colon,
+/// brackets or markup is dropped rather than passed on to the browser.
+fn presentational(v: &str) -> bool {
+    v.len() <= 200
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || " #%.,-_*'".contains(c) || !c.is_ascii())
 }
 
 /// A style attribute as CSS reads it: comments dropped, escapes (`\75 rl(`,
@@ -216,6 +231,20 @@ mod tests {
             false,
         );
         assert_eq!(counted.remote_images, 1);
+    }
+
+    /// Found by fuzzing: `<b width="javascript:&lt;b">` kept its width.
+    #[test]
+    fn presentational_attributes_keep_only_lengths_colours_and_names() {
+        let out = clean(
+            "<b width=\"javascript:<b\">x</b><td bgcolor=\"url(https://e.test/)\">y</td>",
+            &HashMap::new(),
+            true,
+        );
+        assert!(!out.html.contains("javascript"), "{}", out.html);
+        assert!(!out.html.contains("url("), "{}", out.html);
+        let kept = r##"<table width="100%" cellpadding="2"><tbody><tr><td bgcolor="#ffcc00" class="MsoNormal"><font face="'ＭＳ Ｐゴシック', sans-serif" size="2">z</font></td></tr></tbody></table>"##;
+        assert_eq!(clean(kept, &HashMap::new(), true).html, kept);
     }
 
     fn run(h: &str, show: bool) -> Cleaned {
