@@ -1,6 +1,22 @@
-//! What the message list needs from a received message, read with
-//! mail-parser (RFC 5322/MIME with RFC 2047 words in any charset, including
-//! ISO-2022-JP and Shift_JIS).
+//! What the message list and the reading pane need from a received
+//! message, read with mail-parser (RFC 5322/MIME with RFC 2047 words in any
+//! charset, including ISO-2022-JP and Shift_JIS) after [`repair`] has put
+//! legacy and odd mail in the shape it reads correctly.
+mod charset;
+mod repair;
+
+/// Parses `raw` as [`repair`] puts it (`chosen`: the charset the reader
+/// picked for bytes that name none) and gives the message to `f`.
+fn parsed<T>(
+    raw: &[u8],
+    chosen: Option<charset::Charset>,
+    f: impl FnOnce(&mail_parser::Message) -> T,
+) -> Option<T> {
+    let fixed = repair::repair(raw, chosen);
+    mail_parser::MessageParser::default()
+        .parse(&fixed[..])
+        .map(|m| f(&m))
+}
 
 /// The list's view of a message; missing or broken headers give empty
 /// values, never an error: a message is stored whatever it looks like.
@@ -14,10 +30,7 @@ pub struct Summary {
 }
 
 pub fn summary(raw: &[u8]) -> Summary {
-    match mail_parser::MessageParser::default().parse_headers(raw) {
-        Some(m) => summary_of(&m),
-        None => Summary::default(),
-    }
+    parsed(raw, None, summary_of).unwrap_or_default()
 }
 
 fn address_text(a: &mail_parser::Addr) -> String {
@@ -59,17 +72,17 @@ pub struct Digest {
 }
 
 pub fn digest(raw: &[u8]) -> Digest {
-    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
-        return Digest::default();
-    };
-    let mut to: String = names(m.to()).join(", ");
-    cut_at(&mut to, 1000);
-    Digest {
-        summary: summary_of(&m),
-        to,
-        has_attachment: m.attachment_count() > 0,
-        text: text_of(&m),
-    }
+    parsed(raw, None, |m| {
+        let mut to: String = names(m.to()).join(", ");
+        cut_at(&mut to, 1000);
+        Digest {
+            summary: summary_of(m),
+            to,
+            has_attachment: !listed(m).is_empty(),
+            text: text_of(m),
+        }
+    })
+    .unwrap_or_default()
 }
 
 /// Searchable text kept per message, in bytes (about 10,000 Japanese
@@ -83,10 +96,7 @@ pub const INDEX_MAX: usize = 32 * 1024;
 /// normalized as a search query is ([`crate::search::normalize`]: case
 /// and full-width forms folded) so that a search compares it as it is.
 pub fn index_text(raw: &[u8]) -> String {
-    match mail_parser::MessageParser::default().parse(raw) {
-        Some(m) => text_of(&m),
-        None => String::new(),
-    }
+    parsed(raw, None, text_of).unwrap_or_default()
 }
 
 fn text_of(m: &mail_parser::Message) -> String {
@@ -221,6 +231,27 @@ fn names(a: Option<&mail_parser::Address>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The parts offered for download, in the order they come: the parser's
+/// attachments, and a text part shown as the message's text that also
+/// carries a file name; not a zero-byte part with neither name nor type
+/// (an empty part some senders leave between others).
+fn listed<'m>(m: &'m mail_parser::Message) -> Vec<&'m mail_parser::MessagePart<'m>> {
+    use mail_parser::MimeHeaders;
+    let mut ids: Vec<u32> = m.attachments.clone();
+    ids.extend(
+        m.text_body
+            .iter()
+            .chain(&m.html_body)
+            .filter(|&&i| m.part(i).and_then(|p| p.attachment_name()).is_some()),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|i| m.part(i))
+        .filter(|p| !(p.is_empty() && p.attachment_name().is_none() && p.content_type().is_none()))
+        .collect()
+}
+
 fn reading_of(m: &mail_parser::Message) -> Reading {
     use mail_parser::{MimeHeaders, PartType};
     let text = (0..m.text_body.len())
@@ -240,8 +271,8 @@ fn reading_of(m: &mail_parser::Message) -> Reading {
                 )
             })
         });
-    let attachments = m
-        .attachments()
+    let attachments = listed(m)
+        .into_iter()
         .map(|p| Attachment {
             name: p.attachment_name().unwrap_or_default().to_owned(),
             content_type: p
@@ -274,33 +305,48 @@ fn reading_of(m: &mail_parser::Message) -> Reading {
 /// (①, ㈱) and half-width kana, Shift_JIS as CP932, EUC-JP; encoded words
 /// in any of them. Malformed input gives what could be read, never a panic.
 pub fn read(raw: &[u8]) -> Reading {
-    match mail_parser::MessageParser::default().parse(raw) {
-        Some(m) => reading_of(&m),
-        None => Reading {
-            text: String::from_utf8_lossy(raw).into_owned(),
-            ..Default::default()
-        },
-    }
+    parsed(raw, None, reading_of).unwrap_or_else(|| Reading {
+        text: String::from_utf8_lossy(raw).into_owned(),
+        ..Default::default()
+    })
+}
+
+/// [`read`] as if the message were in `chosen` (文字コードを指定して表示,
+/// one of [`CHARSETS`]; empty: as it says): every `charset=` parameter
+/// is taken as `chosen`, and so are the header bytes and parts that name
+/// none.
+pub fn read_as(raw: &[u8], chosen: &str) -> Reading {
+    let Some(cs) = CHARSETS
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(chosen))
+        .and_then(|c| charset::label(c))
+    else {
+        return read(raw);
+    };
+    let relabelled = with_charset(raw, chosen);
+    parsed(&relabelled, Some(cs), reading_of).unwrap_or_default()
 }
 
 /// An attachment's bytes, as downloaded: (decoded file name, content type,
 /// contents). `n` counts as [`Reading::attachments`] does.
 pub fn attachment(raw: &[u8], n: usize) -> Option<(String, String, Vec<u8>)> {
     use mail_parser::MimeHeaders;
-    let m = mail_parser::MessageParser::default().parse(raw)?;
-    let p = m.attachment(u32::try_from(n).ok()?)?;
-    let ctype = p
-        .content_type()
-        .map(|c| match c.subtype() {
-            Some(s) => format!("{}/{s}", c.ctype()),
-            None => c.ctype().to_owned(),
-        })
-        .unwrap_or_else(|| "application/octet-stream".into());
-    Some((
-        p.attachment_name().unwrap_or_default().to_owned(),
-        ctype,
-        p.contents().to_vec(),
-    ))
+    parsed(raw, None, |m| {
+        let p = *listed(m).get(n)?;
+        let ctype = p
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(s) => format!("{}/{s}", c.ctype()),
+                None => c.ctype().to_owned(),
+            })
+            .unwrap_or_else(|| "application/octet-stream".into());
+        Some((
+            p.attachment_name().unwrap_or_default().to_owned(),
+            ctype,
+            p.contents().to_vec(),
+        ))
+    })
+    .flatten()
 }
 
 /// The inline images of a message by Content-ID, as data: URIs for the
