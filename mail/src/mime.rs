@@ -3,7 +3,21 @@
 //! charset, including ISO-2022-JP and Shift_JIS) after [`repair`] has put
 //! legacy and odd mail in the shape it reads correctly.
 mod charset;
+mod pictograms;
 mod repair;
+
+/// The carrier whose pictograms the message's private-use characters are.
+fn carrier_of(m: &mail_parser::Message) -> Option<pictograms::Carrier> {
+    m.from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .and_then(pictograms::carrier)
+}
+
+/// Text of the message with its carrier pictograms as emoji.
+fn shown(s: &str, carrier: Option<pictograms::Carrier>) -> String {
+    pictograms::emoji(s, carrier).into_owned()
+}
 
 /// Parses `raw` as [`repair`] puts it (`chosen`: the charset the reader
 /// picked for bytes that name none) and gives the message to `f`.
@@ -51,9 +65,10 @@ fn summary_of(m: &mail_parser::Message) -> Summary {
     let date = m
         .date()
         .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0));
+    let carrier = carrier_of(m);
     Summary {
-        subject: m.subject().unwrap_or_default().to_owned(),
-        from,
+        subject: shown(m.subject().unwrap_or_default(), carrier),
+        from: shown(&from, carrier),
         date,
         message_id: m.message_id().map(str::to_owned),
     }
@@ -122,7 +137,7 @@ fn text_of(m: &mail_parser::Message) -> String {
     // Cut before folding (no need to fold what is dropped), and again
     // after, as folding may lengthen a few characters.
     cut_at(&mut out, INDEX_MAX);
-    let mut text = crate::search::normalize(&out);
+    let mut text = crate::search::normalize(&pictograms::emoji(&out, carrier_of(m)));
     cut_at(&mut text, INDEX_MAX);
     text
 }
@@ -286,16 +301,18 @@ fn reading_of(m: &mail_parser::Message) -> Reading {
             message: p.message().map(|inner| Box::new(reading_of(inner))),
         })
         .collect();
+    let carrier = carrier_of(m);
+    let all = |v: Vec<String>| v.iter().map(|s| shown(s, carrier)).collect();
     Reading {
-        subject: m.subject().unwrap_or_default().to_owned(),
-        from: names(m.from()),
-        to: names(m.to()),
-        cc: names(m.cc()),
+        subject: shown(m.subject().unwrap_or_default(), carrier),
+        from: all(names(m.from())),
+        to: all(names(m.to())),
+        cc: all(names(m.cc())),
         date: m
             .date()
             .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
-        text,
-        html,
+        text: shown(&text, carrier),
+        html: html.map(|h| shown(&h, carrier)),
         attachments,
     }
 }

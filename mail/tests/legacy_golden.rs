@@ -230,3 +230,35 @@ fn zero_byte_part_is_not_listed_and_empty_disposition_keeps_its_name() {
     assert_eq!(name, "table.xls");
     assert_eq!(data, [0, 0, 0]);
 }
+
+// Class 6: carrier pictograms become the Unicode emoji of EmojiSources.txt.
+
+#[test]
+fn docomo_pictograms_in_shift_jis() {
+    let (d, r) = both("pictogram-docomo-sjis-subject-and-body");
+    assert_eq!(d.summary.subject, "晴れ\u{2600}");
+    assert_eq!(r.subject, "晴れ\u{2600}");
+    assert_eq!(r.text.trim_end(), "くもり\u{2601}です\u{2764}");
+    assert!(d.text.contains("くもり\u{2601}"), "{}", d.text);
+}
+
+#[test]
+fn softbank_pictograms_in_utf8_private_use() {
+    let (d, r) = both("pictogram-softbank-utf8-private-use");
+    assert_eq!(d.summary.subject, "晴れ\u{2600}");
+    assert_eq!(r.text.trim_end(), "ありがとう\u{2764}");
+}
+
+#[test]
+fn au_pictograms_in_iso_2022_jp_and_utf8() {
+    let (d, r) = both("pictogram-au-iso2022jp-body-and-utf8-subject");
+    assert_eq!(d.summary.subject, "注意\u{26a0}");
+    assert_eq!(r.text.trim_end(), "気をつけて\u{26a0}");
+}
+
+#[test]
+fn docomo_pictograms_forwarded_from_a_pc_raw_and_in_utf8() {
+    let (d, r) = both("pictogram-raw-sjis-subject-and-utf8-body-from-elsewhere");
+    assert_eq!(d.summary.subject, "転送\u{2600}");
+    assert_eq!(r.text.trim_end(), "元気です\u{2600}");
+}

@@ -117,7 +117,8 @@ pub fn guess(bytes: &[u8], hint: Option<Charset>) -> String {
 
 /// How much a text reads like Japanese: kana, kanji and Japanese
 /// punctuation count for it; half-width kana (what EUC-JP's bytes look
-/// like when read as Shift_JIS), private-use and other scripts against.
+/// like when read as Shift_JIS), other private-use characters and other
+/// scripts against.
 fn japanese(s: &str) -> i64 {
     s.chars()
         .map(|c| match c as u32 {
@@ -126,7 +127,10 @@ fn japanese(s: &str) -> i64 {
             0x30a0..=0x30ff | 0x4e00..=0x9fff | 0x3000..=0x303f => 2,
             0xff01..=0xff5e | 0x2460..=0x24ff | 0x3200..=0x33ff => 1,
             0xff61..=0xff9f => -1,
-            0xe000..=0xf8ff => -4,
+            // CP932's user-defined area: phones' pictograms and 外字, no
+            // evidence either way.
+            0xe000..=0xe757 => 0,
+            0xe758..=0xf8ff => -4,
             _ => -2,
         })
         .sum()
@@ -220,7 +224,13 @@ fn jis(bytes: &[u8], strict: bool) -> Option<String> {
                     continue;
                 };
                 match set {
-                    Set::X0208 => euc.extend_from_slice(&[b | 0x80, t | 0x80]),
+                    Set::X0208 => match super::pictograms::kddi_jis(b, t, false) {
+                        Some(c) => {
+                            flush(&mut euc, &mut out)?;
+                            out.push(c);
+                        }
+                        None => euc.extend_from_slice(&[b | 0x80, t | 0x80]),
+                    },
                     Set::X0212 => euc.extend_from_slice(&[0x8f, b | 0x80, t | 0x80]),
                     _ => {
                         if strict {

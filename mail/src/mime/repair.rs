@@ -42,6 +42,7 @@ pub fn repair(raw: &[u8], chosen: Option<Charset>) -> Cow<'_, [u8]> {
         raw,
         chosen,
         hint: chosen.or_else(|| first_charset(raw)),
+        kddi: from_kddi(raw),
         edits: Vec::new(),
         parts: 0,
     };
@@ -75,10 +76,27 @@ fn first_charset(raw: &[u8]) -> Option<Charset> {
     charset::label(std::str::from_utf8(&value).ok()?)
 }
 
+/// Whether the message's From is an au address.
+fn from_kddi(raw: &[u8]) -> bool {
+    let (top, _) = fields(raw, 0, raw.len());
+    top.iter()
+        .find(|f| f.name.eq_ignore_ascii_case(b"from"))
+        .is_some_and(|f| {
+            let v = lossy(f.value);
+            let address = v
+                .rsplit_once('<')
+                .map_or(v.trim(), |(_, a)| a.trim_end().trim_end_matches('>'));
+            super::pictograms::carrier(address) == Some(super::pictograms::Carrier::Kddi)
+        })
+}
+
 struct Pass<'a> {
     raw: &'a [u8],
     chosen: Option<Charset>,
     hint: Option<Charset>,
+    /// The sender is an au phone: its ISO-2022-JP has pictograms the
+    /// parser cannot read.
+    kddi: bool,
     /// (start, end, replacement), in order, never overlapping.
     edits: Vec<(usize, usize, Vec<u8>)>,
     parts: usize,
@@ -441,7 +459,7 @@ impl<'a> Pass<'a> {
                     || l.eq_ignore_ascii_case("utf8")
                     || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_some()
             }
-            (Some(l), Some(Charset::Jis)) => l.eq_ignore_ascii_case("iso-2022-jp"),
+            (Some(l), Some(Charset::Jis)) => l.eq_ignore_ascii_case("iso-2022-jp") && !self.kddi,
             _ => false,
         };
         if parser_reads_it {
