@@ -228,6 +228,10 @@ pub struct Reading {
     /// The HTML part as sent, unsanitised: never shown without cleaning.
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// The sender's display name shows an address that is not the
+    /// sender's (「support@bank.example」 <someone@elsewhere.test>): the
+    /// address the name shows, and the real one.
+    pub impersonated: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -314,7 +318,30 @@ fn reading_of(m: &mail_parser::Message) -> Reading {
         text: shown(&text, carrier),
         html: html.map(|h| shown(&h, carrier)),
         attachments,
+        impersonated: m
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| impersonated(a.name()?, a.address()?)),
     }
+}
+
+/// An address written in a display name that differs from the address
+/// the message really comes from, as (shown, real). Full-width forms
+/// (`ｓｕｐｐｏｒｔ＠ｂａｎｋ．ｊｐ`) count as what they look like.
+fn impersonated(name: &str, address: &str) -> Option<(String, String)> {
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = name.nfkc().collect();
+    let real = address.trim().to_lowercase();
+    name.split(|c: char| c.is_whitespace() || "<>()[]\"',;:".contains(c))
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| {
+            let Some((local, domain)) = w.rsplit_once('@') else {
+                return false;
+            };
+            !local.is_empty() && domain.contains('.') && !domain.ends_with('.')
+        })
+        .find(|w| w.to_lowercase() != real)
+        .map(|w| (w.to_owned(), address.trim().to_owned()))
 }
 
 /// Reads a stored message for display. Legacy Japanese mail decodes as

@@ -262,3 +262,46 @@ fn docomo_pictograms_forwarded_from_a_pc_raw_and_in_utf8() {
     assert_eq!(d.summary.subject, "転送\u{2600}");
     assert_eq!(r.text.trim_end(), "元気です\u{2600}");
 }
+
+// Class 7: a display name that shows another address.
+
+#[test]
+fn an_address_in_the_display_name_is_not_the_sender() {
+    let r = read(&fixture("spoof-address-in-the-display-name"));
+    assert_eq!(
+        r.impersonated,
+        Some(("support@bank.example".into(), "collector@evil.test".into()))
+    );
+}
+
+#[test]
+fn a_full_width_address_in_an_encoded_name_counts_as_what_it_looks_like() {
+    let r = read(&fixture("spoof-full-width-address-in-an-encoded-name"));
+    assert_eq!(
+        r.impersonated,
+        Some(("soumu@corp.example".into(), "x@phish.test".into()))
+    );
+}
+
+#[test]
+fn a_raw_shift_jis_name_with_an_address_is_decoded_then_checked() {
+    let (d, r) = both("spoof-raw-sjis-name-with-address-and-honest-one");
+    assert_eq!(
+        d.summary.from,
+        "経理 keiri@corp.example <keiri@attacker.test>"
+    );
+    assert_eq!(
+        r.impersonated,
+        Some(("keiri@corp.example".into(), "keiri@attacker.test".into()))
+    );
+}
+
+#[test]
+fn a_name_showing_the_same_address_is_no_warning() {
+    let r = read(&fixture("spoof-none-when-the-name-shows-the-same-address"));
+    assert_eq!(r.impersonated, None);
+    assert_eq!(
+        read(&fixture("raw-iso2022jp-subject-and-from")).impersonated,
+        None
+    );
+}
