@@ -9,9 +9,17 @@ use crate::{Error, Result};
 
 /// Hashes at once: argon2 takes about 19 MB and tens of milliseconds of a
 /// core each, so a burst of sign-ins waits its turn here instead of filling
-/// the blocking pool (512 threads) and the memory with hashes.
-const AT_ONCE: usize = 2;
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+/// the blocking pool (512 threads) and the memory with hashes, and leaves
+/// one core to everything else: while 200 people sign in at 9:00, the
+/// colleagues already signed in still get their lists at once.
+fn at_once(cores: usize) -> usize {
+    cores.saturating_sub(1).clamp(1, 4)
+}
+
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(at_once(cores))
+});
 
 /// Runs `work` on the blocking pool once a hashing slot is free.
 async fn hashing<T: Send + 'static>(
@@ -69,6 +77,15 @@ pub fn generate_one_time() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashing_leaves_a_core_to_everything_else() {
+        assert_eq!(at_once(1), 1);
+        assert_eq!(at_once(2), 1);
+        assert_eq!(at_once(4), 3);
+        // The cap bounds the memory of a burst (19 MB each) on large machines.
+        assert_eq!(at_once(64), 4);
+    }
 
     #[tokio::test]
     async fn hash_then_verify() {
