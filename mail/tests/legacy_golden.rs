@@ -143,7 +143,8 @@ fn rfc2231_utf8_name_split_inside_a_character() {
 
 #[test]
 fn rfc2231_shift_jis_sections_out_of_order_some_not_encoded() {
-    let (_, r) = both("rfc2231-sjis-name-sections-out-of-order-and-mixed");
+    let (d, r) = both("rfc2231-sjis-name-sections-out-of-order-and-mixed");
+    assert!(d.has_attachment);
     assert_eq!(names(&r), ["議事録.txt"]);
 }
 
@@ -216,14 +217,16 @@ fn multipart_without_boundary_shows_its_text() {
 
 #[test]
 fn first_text_part_with_a_file_name_is_shown_and_offered() {
-    let (_, r) = both("odd-first-text-part-with-a-file-name");
+    let (d, r) = both("odd-first-text-part-with-a-file-name");
+    assert!(d.text.contains("メモの本文"), "{}", d.text);
     assert_eq!(r.text.trim_end(), "メモの本文");
     assert_eq!(names(&r), ["note.txt", "a.png"]);
 }
 
 #[test]
 fn zero_byte_part_is_not_listed_and_empty_disposition_keeps_its_name() {
-    let (_, r) = both("odd-zero-byte-part-and-empty-disposition");
+    let (d, r) = both("odd-zero-byte-part-and-empty-disposition");
+    assert!(d.has_attachment);
     assert_eq!(names(&r), ["table.xls"]);
     let raw = fixture("odd-zero-byte-part-and-empty-disposition");
     let (name, _, data) = mail::mime::attachment(&raw, 0).expect("listed one downloads");
