@@ -14,6 +14,8 @@ targets=("$@")
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   if [ -d "seeds/$t" ]; then cp -n seeds/"$t"/* "corpus/$t/"; fi
+  # Reading starts from the golden messages (legacy charsets, odd MIME).
+  if [ "$t" = mime_read ]; then cp -n ../mail/tests/golden/mime/*.eml ../mail/tests/golden/mime/legacy/*.eml "corpus/$t/"; fi
   if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="${FUZZ_SECONDS:-300}"); fi
   # The toolchain is stable; cargo-fuzz's flags need RUSTC_BOOTSTRAP to be
   # accepted by it. No sanitizer: `mail` and `domain` forbid unsafe code,

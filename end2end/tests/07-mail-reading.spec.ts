@@ -42,6 +42,26 @@ function mislabelled(marker: string): Buffer {
   return Buffer.concat([head, Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]), Buffer.from(CRLF, "latin1")]);
 }
 
+/**
+ * An old phone-style message from an impostor: a raw (unencoded) Shift_JIS
+ * subject with a docomo pictogram (F89F, ☀), a body that names no charset,
+ * and a display name that shows a bank's address.
+ */
+function impostor(marker: string): Buffer {
+  const sjis = (hex: string) => Buffer.from(hex.replace(/ /g, ""), "hex");
+  // 確認のお願い in Shift_JIS, then the pictogram.
+  const subject = Buffer.concat([sjis("8a 6d 94 46 82 cc 82 a8 8a e8 82 a2"), Buffer.from(` ${marker} `, "latin1"), sjis("f8 9f")]);
+  // 口座 in Shift_JIS.
+  const body = sjis("8c fb 8d c0");
+  return Buffer.concat([
+    Buffer.from(`From: "support@bank.example" <collector@evil.test>${CRLF}To: ${FRANK.address}${CRLF}Subject: `, "latin1"),
+    subject,
+    Buffer.from(`${CRLF}MIME-Version: 1.0${CRLF}Content-Transfer-Encoding: 8bit${CRLF}${CRLF}`, "latin1"),
+    body,
+    Buffer.from(CRLF, "latin1"),
+  ]);
+}
+
 function hostile(tracker: string, marker: string): Buffer {
   const html = [
     `<html><head><base href="${tracker}/base/"><meta http-equiv="refresh" content="0;url=${tracker}/refresh">`,
@@ -106,10 +126,16 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
   try {
     const marker = `rd-${Date.now()}`;
     await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password, { dele: true });
-    await deliverRaw(port("MS_SMTP_PORT"), FRANK.address, [iso2022jp(marker), hostile(trackerUrl, marker), withAttachments(marker), mislabelled(marker)]);
+    await deliverRaw(port("MS_SMTP_PORT"), FRANK.address, [
+      iso2022jp(marker),
+      hostile(trackerUrl, marker),
+      withAttachments(marker),
+      mislabelled(marker),
+      impostor(marker),
+    ]);
     await expect
       .poll(async () => (await fetchAll(port("MS_POP3_PORT"), FRANK.address, FRANK.password)).length, { timeout: 30_000 })
-      .toBe(4);
+      .toBe(5);
 
     await login(page, USER.login, USER.newPassword);
     await expect(page.getByTestId("welcome")).toBeVisible();
@@ -135,6 +161,15 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
     await expect(page.getByTestId("mail-text")).not.toContainText("日本語");
     await page.getByTestId("charset-select").selectOption("Shift_JIS");
     await expect(page.getByTestId("mail-text")).toContainText("日本語");
+
+    // Raw Shift_JIS header bytes, a body without charset and a carrier
+    // pictogram read as Japanese readers show them; the impostor's real
+    // address is shown with a warning.
+    await row(`確認のお願い ${marker}`).getByTestId("message-subject").click();
+    await expect(page.getByTestId("message-title")).toHaveText(`確認のお願い ${marker} \u2600`);
+    await expect(page.getByTestId("mail-text")).toContainText("口座");
+    await expect(page.getByTestId("impersonated")).toContainText("collector@evil.test");
+    await expect(page.getByTestId("impersonated")).toContainText("なりすまし");
 
     // Hostile HTML: nothing runs, nothing leaves before consent.
     await row(`お得なお知らせ ${marker}`).getByTestId("message-subject").click();

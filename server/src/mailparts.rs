@@ -69,12 +69,7 @@ pub async fn html(
             .unwrap_or(false);
     let charset = q.get("charset").cloned().unwrap_or_default();
     let cleaned = tokio::task::spawn_blocking(move || {
-        let raw = if charset.is_empty() {
-            raw
-        } else {
-            mail::mime::with_charset(&raw, &charset)
-        };
-        let reading = mail::mime::read(&raw);
+        let reading = mail::mime::read_as(&raw, &charset);
         let inline = mail::mime::inline_images(&raw, INLINE_MAX);
         reading.html.map(|h| mail::html::clean(&h, &inline, show))
     })

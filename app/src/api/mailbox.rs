@@ -64,6 +64,9 @@ pub struct ReadingDto {
     pub text: String,
     pub attachments: Vec<AttachmentDto>,
     pub forwarded: Vec<ReadingDto>,
+    /// The display name shows an address that is not the sender's: (the
+    /// address shown, the real one).
+    pub impersonated: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +148,7 @@ mod imp {
             text: r.text,
             attachments,
             forwarded,
+            impersonated: r.impersonated,
         }
     }
 
@@ -287,13 +291,8 @@ pub async fn read_message(
         .map_or(0, |f| f.unread);
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
-        // 文字コードを指定して表示.
-        let raw = if charset.is_empty() {
-            raw
-        } else {
-            mail::mime::with_charset(&raw, &charset)
-        };
-        let r = mail::mime::read(&raw);
+        // 文字コードを指定して表示 (empty: as the message says).
+        let r = mail::mime::read_as(&raw, &charset);
         let remote = r
             .html
             .as_deref()

@@ -555,6 +555,13 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
         // <table><tr>, and hydration must find what the server sent.
         <table class="message-head"><tbody>
             {line(t().from, r.from.clone(), if top { "message-from" } else { "fwd-from" })}
+            // Shown as prominently as the sender: the real address, in
+            // words that say why.
+            {r.impersonated.clone().map(|(shown, real)| view! {
+                <tr class="impersonated"><th>{move || t().real_sender}</th>
+                    <td data-testid="impersonated"><strong>{real}</strong>
+                        <p class="warning" title=shown>{move || t().impersonated}</p></td></tr>
+            })}
             {line(t().to, r.to.clone(), if top { "message-to" } else { "fwd-to" })}
             {line(t().cc, r.cc.clone(), if top { "message-cc" } else { "fwd-cc" })}
             {r.date.as_ref().map(|at| view! { <tr><th>{move || t().date}</th><td data-testid=if top { "message-date" } else { "fwd-date" }>{crate::i18n::dates::stamp_long(lang.get_untracked(), at)}</td></tr> })}
