@@ -158,6 +158,13 @@ async fn allowed_hosts(db: &DatabaseConnection, s: &Settings) -> Result<Vec<Stri
     Ok(hosts)
 }
 
+/// Whether the account form offers 個別に設定する to `who`: always to an
+/// administrator, to a user unless ウェブメール設定 allows no servers of
+/// their own (a choice the save would refuse is not shown).
+pub async fn own_servers_offered(db: &DatabaseConnection, who: Who) -> Result<bool> {
+    Ok(who.admin || settings(db).await?.own_servers != OwnServers::None)
+}
+
 /// What ウェブメール設定 lets a user choose on their own account: servers
 /// of their own (and which hosts), and a From address other than their
 /// own address or their receiving user ID.

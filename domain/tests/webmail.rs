@@ -638,10 +638,17 @@ async fn users_choose_servers_and_from_only_as_the_admin_allows(#[case] backend:
             ("smtp_host", Code::NotAllowed)
         ]
     );
-    // None: the shared settings only.
+    assert!(webmail::own_servers_offered(&db, me).await.unwrap());
+    // None: the shared settings only, and the form does not offer others.
     webmail::save_settings(&db, &sys, &policy("none", "", false))
         .await
         .unwrap();
+    assert!(!webmail::own_servers_offered(&db, me).await.unwrap());
+    let admin = Who {
+        user_id: yamada.id,
+        admin: true,
+    };
+    assert!(webmail::own_servers_offered(&db, admin).await.unwrap());
     assert_eq!(
         codes(save(own("個別")).await),
         vec![

@@ -1718,6 +1718,31 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
         r.body
     );
     assert!(r.body.contains("attachment_max_mb"), "{}", r.body);
+    // A user allowed no servers of their own is not offered them.
+    let r = app
+        .call(
+            "save_webmail_settings",
+            &[
+                ("allow_user_edit", "on"),
+                ("receive_interval_min", "5"),
+                ("attachment_max_mb", "20"),
+                ("own_servers", "none"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let r = app.call("account_form", &[], Some(sato_c)).await;
+    assert!(r.body.contains("\"own_offered\":false"), "{}", r.body);
+    let r = get("/mail/accounts/new".into(), Some(sato_c)).await;
+    assert!(
+        r.body.contains("recv_source-admin") && !r.body.contains("recv_source-own"),
+        "{backend}: {}",
+        r.body
+    );
+    // An account already on servers of its own keeps showing the choice.
+    let r = get(format!("/mail/accounts/{id}"), Some(sato_c)).await;
+    assert!(r.body.contains("recv_source-own"), "{backend}: {}", r.body);
     // Signed out: the sign-in page (as every page under /mail), or 401.
     let r = get(format!("/mail/message/{m}/html"), None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}");

@@ -129,6 +129,8 @@ pub struct AccountFormDto {
     pub admin_smtp: String,
     pub webmail_smtp: String,
     pub is_admin: bool,
+    /// 個別に設定する is a choice (not when the admin allows none).
+    pub own_offered: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +379,7 @@ pub async fn account_form(
     let owner_user = done(domain::users::get(&state.db, owner).await)?;
     let input = input.unwrap_or_else(|| domain::webmail::AccountInput::new_for(&owner_user));
     let shared = done(domain::mailbox::servers::shared_servers(&state.db).await)?;
+    let own_offered = done(domain::webmail::own_servers_offered(&state.db, w).await)?;
     Ok(AccountFormDto {
         id,
         owner,
@@ -409,6 +412,7 @@ pub async fn account_form(
         admin_smtp: shared.admin_smtp,
         webmail_smtp: shared.webmail_smtp,
         is_admin: w.admin,
+        own_offered,
     })
 }
 

@@ -256,6 +256,7 @@ fn source_radios(
     current: String,
     admin: String,
     webmail: String,
+    own: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
@@ -264,9 +265,11 @@ fn source_radios(
         ("webmail", |t| t.src_webmail, webmail),
         ("own", |t| t.src_own, String::new()),
     ];
+    // An account already on its own servers keeps showing that choice.
+    let own = own || current == "own";
     view! {
         <fieldset class="radio-group">
-            {choices.into_iter().map(|(value, label, server)| {
+            {choices.into_iter().filter(|c| own || c.0 != "own").map(|(value, label, server)| {
                 let shows_server = value != "own";
                 view! {
                     <label class="check">
@@ -354,7 +357,7 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="receiving">
                 <legend>{move || t().f_receiving}</legend>
-                {source_radios("recv_source", f.recv_source.clone(), f.admin_pop.clone(), f.webmail_pop.clone())}
+                {source_radios("recv_source", f.recv_source.clone(), f.admin_pop.clone(), f.webmail_pop.clone(), f.own_offered)}
                 <FieldMsg err field="recv_source" />
                 <div class="own-server" data-testid="own-pop">
                     <label>{move || t().f_host}<input type="text" name="pop_host" value=f.pop_host.clone() data-testid="f-pop-host" /></label>
@@ -396,7 +399,7 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="sending">
                 <legend>{move || t().f_sending}</legend>
-                {source_radios("send_source", f.send_source.clone(), f.admin_smtp.clone(), f.webmail_smtp.clone())}
+                {source_radios("send_source", f.send_source.clone(), f.admin_smtp.clone(), f.webmail_smtp.clone(), f.own_offered)}
                 <FieldMsg err field="send_source" />
                 <div class="own-server" data-testid="own-smtp">
                     <label>{move || t().f_host}<input type="text" name="smtp_host" value=f.smtp_host.clone() data-testid="f-smtp-host" /></label>
