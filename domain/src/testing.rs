@@ -39,7 +39,13 @@ pub fn unique(prefix: &str) -> String {
 pub async fn migrated(url: &str) -> DatabaseConnection {
     let db = crate::db::connect(url).await.expect("database");
     Migrator::up(&db, None).await.expect("migrations");
-    db
+    // Fresh connections on the migrated schema, as the server serves from
+    // (an in-memory database lives only as long as its pool).
+    if url.contains(":memory:") {
+        return db;
+    }
+    db.close().await.expect("close");
+    crate::db::connect(url).await.expect("database")
 }
 
 /// A new SQLite database in `dir`.

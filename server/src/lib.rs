@@ -52,7 +52,11 @@ pub async fn open_database(url: &str) -> domain::Result<domain::DatabaseConnecti
     use migrations::MigratorTrait;
     let db = domain::db::connect(url).await?;
     migrations::Migrator::up(&db, None).await?;
-    Ok(db)
+    // Serve from connections opened on the migrated schema: a pooled
+    // SQLite connection that saw the tables before an ALTER may describe
+    // a statement's columns as they were.
+    db.close().await?;
+    domain::db::connect(url).await
 }
 
 /// Opens the database (running migrations) and builds the shared state.
