@@ -174,6 +174,10 @@ fn style_is_active(css: &str) -> bool {
         "-moz-binding",
         "position:fixed",
         "position:sticky",
+        // Old engines ran script URLs from styles; nothing legitimate
+        // names one.
+        "javascript:",
+        "vbscript:",
     ]
     .iter()
     .any(|f| css.contains(f))
@@ -210,6 +214,9 @@ mod tests {
             "position : FIXED",
             "position:\\66ixed",
             "width:expression(alert(1))",
+            // Found by fuzzing: a script URL's name anywhere in a style.
+            "x:\\6a avascript:alert(1)",
+            "font-family:javascript:x",
         ] {
             let out = clean(
                 &format!("<div style=\"{style}\">x</div>"),
