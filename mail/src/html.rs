@@ -39,7 +39,10 @@ pub fn clean(html: &str, inline: &HashMap<String, String>, show_remote: bool) ->
             let lower = v.to_ascii_lowercase();
             if attr == "style" {
                 let css = css_as_read(v);
-                return if style_is_active(&css) {
+                // Also as written: what an unclosed comment hides from CSS
+                // is still no text to pass on.
+                let written: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+                return if style_is_active(&css) || style_is_active(&written) {
                     if css.contains("url(") && css.contains("//") {
                         counter.fetch_add(1, Ordering::Relaxed);
                     }
@@ -217,6 +220,7 @@ mod tests {
             // Found by fuzzing: a script URL's name anywhere in a style.
             "x:\\6a avascript:alert(1)",
             "font-family:javascript:x",
+            "color:red/*javascript:",
         ] {
             let out = clean(
                 &format!("<div style=\"{style}\">x</div>"),
