@@ -19,8 +19,9 @@ for t in "${targets[@]}"; do
   if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="${FUZZ_SECONDS:-300}"); fi
   # The toolchain is stable; cargo-fuzz's flags need RUSTC_BOOTSTRAP to be
   # accepted by it. No sanitizer: `mail` and `domain` forbid unsafe code,
-  # so AddressSanitizer finds nothing there and would halve the executions;
-  # overflow checks and debug assertions stay on.
-  RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$t" "corpus/$t" -- \
+  # so AddressSanitizer finds nothing there and would halve the executions.
+  # -O: dependencies as the server builds them; fuzz/Cargo.toml keeps
+  # overflow checks and debug assertions on for Tayori's own crates.
+  RUSTC_BOOTSTRAP=1 cargo fuzz run -O --sanitizer none "$t" "corpus/$t" -- \
     "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-65536}" -print_final_stats=1
 done
