@@ -53,6 +53,11 @@ pub fn repair(raw: &[u8], chosen: Option<Charset>) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(raw.len() + 256);
     let mut at = 0;
     for (start, end, bytes) in pass.edits {
+        // Edits come in order and never overlap; should one ever do, it is
+        // left out rather than the message lost.
+        if start < at || end < start || end > raw.len() {
+            continue;
+        }
         out.extend_from_slice(&raw[at..start]);
         out.extend_from_slice(&bytes);
         at = end;
@@ -449,6 +454,10 @@ impl<'a> Pass<'a> {
         encoding: &str,
     ) -> Option<String> {
         let raw = &self.raw[body..end];
+        // No body (or no blank line before one): nothing to read.
+        if raw.is_empty() {
+            return None;
+        }
         let label = label.map(str::trim).filter(|l| !l.is_empty());
         let known = label.and_then(charset::label);
         let ascii_label = label
@@ -770,4 +779,27 @@ fn pct(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing: an au sender's header-only message read as
+    /// ISO-2022-JP put the new Content-Type inside the last field's edit.
+    #[test]
+    fn a_message_without_a_body_is_only_relabelled_in_its_header() {
+        let raw = b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\
+From: a@ezweb.ne.jp\r\nSubject: \x1b$BF|K\\\x1b(B\r\n";
+        let fixed = repair(raw, Some(Charset::Jis));
+        let text = String::from_utf8_lossy(&fixed);
+        assert!(text.contains("Subject: 日本\r\n"), "{text}");
+        assert_eq!(text.matches("Content-Type").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_message_that_needs_nothing_is_not_copied() {
+        let raw = b"Subject: =?UTF-8?B?5L6/44KK?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n";
+        assert!(matches!(repair(raw, None), Cow::Borrowed(_)));
+    }
 }
