@@ -41,8 +41,8 @@ pub fn repair(raw: &[u8], chosen: Option<Charset>) -> Cow<'_, [u8]> {
     let mut pass = Pass {
         raw,
         chosen,
-        hint: chosen.or_else(|| first_charset(raw)),
-        kddi: from_kddi(raw),
+        hint: std::cell::OnceCell::new(),
+        kddi: false,
         edits: Vec::new(),
         parts: 0,
     };
@@ -81,24 +81,21 @@ fn first_charset(raw: &[u8]) -> Option<Charset> {
     charset::label(std::str::from_utf8(&value).ok()?)
 }
 
-/// Whether the message's From is an au address.
-fn from_kddi(raw: &[u8]) -> bool {
-    let (top, _) = fields(raw, 0, raw.len());
-    top.iter()
-        .find(|f| f.name.eq_ignore_ascii_case(b"from"))
-        .is_some_and(|f| {
-            let v = lossy(f.value);
-            let address = v
-                .rsplit_once('<')
-                .map_or(v.trim(), |(_, a)| a.trim_end().trim_end_matches('>'));
-            super::pictograms::carrier(address) == Some(super::pictograms::Carrier::Kddi)
-        })
+/// Whether a From value is an au address.
+fn from_kddi(value: &[u8]) -> bool {
+    let v = lossy(value);
+    let address = v
+        .rsplit_once('<')
+        .map_or(v.trim(), |(_, a)| a.trim_end().trim_end_matches('>'));
+    super::pictograms::carrier(address) == Some(super::pictograms::Carrier::Kddi)
 }
 
 struct Pass<'a> {
     raw: &'a [u8],
     chosen: Option<Charset>,
-    hint: Option<Charset>,
+    /// The message's own charset ([`first_charset`]), looked up only when
+    /// some bytes need guessing: most mail never does.
+    hint: std::cell::OnceCell<Option<Charset>>,
     /// The sender is an au phone: its ISO-2022-JP has pictograms the
     /// parser cannot read.
     kddi: bool,
@@ -171,6 +168,11 @@ impl<'a> Pass<'a> {
         let mut header_edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let name = f.name.to_ascii_lowercase();
+            // The top header comes first: its From is known before any
+            // text part is read.
+            if depth == 0 && name == b"from" {
+                self.kddi = from_kddi(f.value);
+            }
             let mut value = self.header_value(f.value);
             let typed = matches!(&name[..], b"content-type" | b"content-disposition");
             if typed {
@@ -344,7 +346,10 @@ impl<'a> Pass<'a> {
     fn unlabelled(&self, bytes: &[u8], near: Option<Charset>) -> String {
         match self.chosen {
             Some(c) => charset::decode(c, bytes, false).unwrap_or_default(),
-            None => charset::guess(bytes, near.or(self.hint)),
+            None => charset::guess(
+                bytes,
+                near.or_else(|| *self.hint.get_or_init(|| first_charset(self.raw))),
+            ),
         }
     }
 
