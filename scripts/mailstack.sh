@@ -17,6 +17,9 @@
 #   +587 submission: STARTTLS and AUTH required
 #   +465 SMTPS (implicit TLS), AUTH required
 #   +110 POP3 (+STLS, APOP)   +995 POP3S   +143 IMAP   +993 IMAPS
+#   +80  OAuth 2.0 authorization server (end2end/authserver): Dovecot and,
+#        through Dovecot's SASL, Postfix accept its access tokens with
+#        XOAUTH2 and OAUTHBEARER beside the passwords
 set -euo pipefail
 
 : "${MAILSTACK_DIR:?set MAILSTACK_DIR to a short empty directory, e.g. \$(mktemp -d /tmp/ms.XXXXXX)}"
@@ -45,6 +48,8 @@ P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B +
 POPB4_MINUTES="${MS_POPB4_MINUTES:-10}"
 P_SUBMISSION=$((B + 587)); P_SMTPS=$((B + 465))
 P_POP3=$((B + 110)); P_POP3S=$((B + 995)); P_IMAP=$((B + 143)); P_IMAPS=$((B + 993))
+P_OAUTH=$((B + 80))
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 log() { printf '[mailstack] %s\n' "$*" >&2; }
 
@@ -94,7 +99,7 @@ first_valid_uid = 8
 mail_location = maildir:~/Maildir
 mail_fsync = never
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 apop
+auth_mechanisms = plain login cram-md5 apop xoauth2 oauthbearer
 auth_username_format = %Lu
 auth_cache_size = 0
 auth_failure_delay = 0
@@ -124,6 +129,14 @@ namespace inbox {
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%Lu $D/etc/users
+  mechanisms = plain login cram-md5 apop
+}
+# Bearer tokens are checked by asking the authorization server (RFC 7662);
+# the mailbox is the token's email claim.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $D/etc/dovecot-oauth2.conf.ext
 }
 userdb {
   driver = passwd-file
@@ -176,6 +189,15 @@ service auth {
   }
 }
 CONF
+  cat > "$D/etc/dovecot-oauth2.conf.ext" <<CONF
+introspection_mode = post
+introspection_url = http://$OAUTH_MAILSERVER_ID:$OAUTH_MAILSERVER_SECRET@127.0.0.1:$P_OAUTH/token/introspection
+username_attribute = email
+active_attribute = active
+active_value = true
+force_introspection = yes
+CONF
+  chmod 0640 "$D/etc/dovecot-oauth2.conf.ext"; chgrp dovecot "$D/etc/dovecot-oauth2.conf.ext"
   # Postfix hides mechanisms it is told to but still accepts them; a separate
   # auth-only Dovecot that knows only LOGIN makes the LOGIN-only port real.
   cat > "$D/etc/dovecot-loginonly.conf" <<CONF
@@ -331,6 +353,17 @@ CONF
   touch -d "@$(( $(date +%s) - 10 ))" "$p"/*
 }
 
+start_authserver() {
+  local mod="$ROOT/end2end/node_modules/oidc-provider"
+  [ -d "$mod" ] || { log "missing $mod: run scripts/install-deps.sh test"; return 1; }
+  OAUTH_PORT=$P_OAUTH OAUTH_DOMAIN=$DOMAIN OAUTH_ACCESS_TTL="${MS_OAUTH_ACCESS_TTL:-3600}" \
+    OAUTH_CLIENT_ID=$OAUTH_CLIENT_ID OAUTH_CLIENT_SECRET=$OAUTH_CLIENT_SECRET \
+    OAUTH_MAILSERVER_ID=$OAUTH_MAILSERVER_ID OAUTH_MAILSERVER_SECRET=$OAUTH_MAILSERVER_SECRET \
+    OAUTH_COOKIE_KEY="$(openssl rand -hex 16)" \
+    setsid node "$ROOT/end2end/authserver/server.mjs" </dev/null >>"$D/log/authserver.log" 2>&1 &
+  echo $! > "$D/run/authserver.pid"
+}
+
 wait_ports() {
   local deadline=$(( $(date +%s) + 20 )) port
   for port in "$@"; do
@@ -351,7 +384,7 @@ pid_alive() {
 
 stop() {
   local pids=() f pid
-  for f in "$D/run/dovecot/master.pid" "$D/run/dovecot-lo/master.pid" "$D/spool/pid/master.pid"; do
+  for f in "$D/run/dovecot/master.pid" "$D/run/dovecot-lo/master.pid" "$D/spool/pid/master.pid" "$D/run/authserver.pid"; do
     [ -r "$f" ] || continue
     pid=$(tr -d ' \n' < "$f")
     [ -n "$pid" ] && pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
@@ -375,12 +408,17 @@ start() {
   chmod 0755 "$D"
   mkdir -p "$D"/{etc,log,run,state,state-lo,spool,data,mail,postfix}
   chown postfix:postfix "$D/data"
+  # Fresh client secrets per start: the authorization server and Dovecot's
+  # introspection read them from here, the tests from env.sh.
+  OAUTH_CLIENT_ID=tayori OAUTH_CLIENT_SECRET=$(openssl rand -hex 16)
+  OAUTH_MAILSERVER_ID=dovecot OAUTH_MAILSERVER_SECRET=$(openssl rand -hex 16)
   write_certs
   write_users
   write_popb4
   write_dovecot
   write_postfix
   trap 'log "start failed; stopping what started"; stop' ERR
+  start_authserver
   /usr/sbin/dovecot -c "$D/etc/dovecot.conf" </dev/null >>"$D/log/start.log" 2>&1
   /usr/sbin/dovecot -c "$D/etc/dovecot-loginonly.conf" </dev/null >>"$D/log/start.log" 2>&1
   # Postfix's smtpd dies without Dovecot's SASL socket: wait for it first.
@@ -390,7 +428,7 @@ start() {
     sleep 0.05
   done
   /usr/sbin/postfix -c "$D/postfix" start </dev/null >>"$D/log/start.log" 2>&1
-  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS"
+  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH"
   trap - ERR
   {
     echo "export MAILSTACK_DIR='$D'"
@@ -401,6 +439,8 @@ start() {
     echo "export MS_SUBMISSION_PORT=$P_SUBMISSION MS_SMTPS_PORT=$P_SMTPS"
     echo "export MS_POP3_PORT=$P_POP3 MS_POP3S_PORT=$P_POP3S MS_IMAP_PORT=$P_IMAP MS_IMAPS_PORT=$P_IMAPS"
     echo "export MS_CA_PEM='$D/ssl/ca.pem'"
+    echo "export MS_OAUTH_ISSUER=http://127.0.0.1:$P_OAUTH MS_OAUTH_CLIENT_ID=$OAUTH_CLIENT_ID MS_OAUTH_CLIENT_SECRET=$OAUTH_CLIENT_SECRET"
+    echo "export MS_OAUTH_CONSENT='$ROOT/end2end/authserver/consent.mjs'"
     printf "export MS_USERS=%q\n" "$USERS"
   } > "$D/env.sh"
   log "up in $(( ($(date +%s%N) - t0) / 1000000 )) ms (ports $B+…); env: $D/env.sh"
