@@ -257,8 +257,7 @@ pub async fn pop_login(
         port: server.port,
         protection: server.protection,
         user: acc.pop_user.clone(),
-        password,
-        apop: acc.pop_apop,
+        auth: mail::pop3::PopAuth::password(acc.pop_apop, password),
         timeout: Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64),
         trust: trust.clone(),
     })

@@ -30,8 +30,7 @@ fn pop_login(port: u16, user: &str, pass: &str) -> mail::pop3::PopLogin {
         port,
         protection: Protection::None,
         user: user.into(),
-        password: pass.into(),
-        apop: false,
+        auth: mail::pop3::PopAuth::Pass(pass.into()),
         timeout: Duration::from_secs(10),
         trust: mail::tls::Trust::public(),
     }

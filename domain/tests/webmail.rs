@@ -242,7 +242,7 @@ async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
     let login = domain::mailbox::pop_login(&db, &s, &changed, &Default::default())
         .await
         .unwrap();
-    assert_eq!(login.password, "secret-2");
+    assert_eq!(login.auth.secret(), "secret-2");
     assert_eq!((login.host.as_str(), login.port), ("pop.example.test", 995));
     // The admin source resolves to the admin's server, the account's ID.
     let shared = domain::mailbox::pop_login(&db, &s, &first, &Default::default())

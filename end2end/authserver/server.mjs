@@ -49,6 +49,8 @@ const provider = new Provider(issuer, {
   async findAccount(_ctx, id) {
     return { accountId: id, claims: async () => ({ sub: id, email: mailbox(id), email_verified: true }) };
   },
+  // The ID token names the mailbox, as Google's and Microsoft's do.
+  conformIdTokenClaims: false,
   // The mail server reads the mailbox name from introspection.
   extraTokenClaims: async (_ctx, token) => ({ email: mailbox(token.accountId) }),
   features: {

@@ -26,7 +26,11 @@ pub mod mime;
 #[cfg(feature = "net")]
 pub mod net;
 #[cfg(feature = "net")]
+pub mod oauth;
+#[cfg(feature = "net")]
 pub mod pop3;
+#[cfg(feature = "net")]
+pub mod sasl;
 #[cfg(feature = "net")]
 pub mod search;
 #[cfg(feature = "net")]

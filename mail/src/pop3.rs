@@ -33,6 +33,13 @@ pub enum Pop3Error {
     /// receive ends there and the mail stays on the server.
     #[error("the server's answer to {command} went past {limit} bytes")]
     TooLong { command: &'static str, limit: u64 },
+    /// The server refused the OAuth access token; its reason came in the
+    /// SASL challenge. Refreshing the token may help once.
+    #[error("server refused the access token: {refusal} ({reply})")]
+    TokenRefused {
+        refusal: crate::sasl::Refusal,
+        reply: String,
+    },
     #[error(transparent)]
     Net(#[from] NetError),
     #[error(transparent)]
@@ -54,9 +61,10 @@ impl Pop3Error {
             Pop3Error::Timeout(..) | Pop3Error::Closed(_) | Pop3Error::Io(..) => true,
             Pop3Error::Net(e) => e.is_transient(),
             Pop3Error::Tls(e) => !e.is_certificate(),
-            Pop3Error::Refused { .. } | Pop3Error::Protocol { .. } | Pop3Error::TooLong { .. } => {
-                false
-            }
+            Pop3Error::Refused { .. }
+            | Pop3Error::Protocol { .. }
+            | Pop3Error::TooLong { .. }
+            | Pop3Error::TokenRefused { .. } => false,
         }
     }
     /// Retrying will not help until the settings change.
@@ -226,6 +234,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         if let Some(log) = &self.log {
             log.push("S:", &text);
         }
+        status_of(text, command)
+    }
+}
+
+/// `+OK …` as its text, `-ERR …` as a refusal of `command`.
+fn status_of(text: String, command: &'static str) -> Result<String, Pop3Error> {
+    {
         if let Some(rest) = text.strip_prefix("+OK") {
             Ok(rest.trim_start().to_owned())
         } else if text.starts_with("-ERR") {
@@ -240,7 +255,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             })
         }
     }
+}
 
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     async fn send(&mut self, line: &str, command: &'static str) -> Result<(), Pop3Error> {
         let w = self.stream.get_mut();
         tokio::time::timeout(self.timeout, async {
@@ -483,6 +500,61 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         Ok(())
     }
 
+    /// AUTH with an OAuth access token (RFC 5034 with an initial response).
+    /// A refused token comes back as a challenge carrying the server's
+    /// reason, which is acknowledged so the server ends the exchange.
+    pub async fn auth_bearer(
+        &mut self,
+        mechanism: crate::sasl::Resolved,
+        user: &str,
+        token: &str,
+        host: &str,
+        port: u16,
+    ) -> Result<(), Pop3Error> {
+        if crate::sasl::unsafe_for_wire(user) || crate::sasl::unsafe_for_wire(token) {
+            return Err(Pop3Error::Protocol {
+                command: "AUTH",
+                reply: "control character in the user ID or token".into(),
+            });
+        }
+        let name = mechanism.name();
+        let line = format!(
+            "AUTH {name} {}",
+            mechanism.initial_response(user, token, host, port)
+        );
+        if let Some(log) = &self.log {
+            log.push("C:", &masked(&line));
+        }
+        self.send(&line, "AUTH").await?;
+        let first = self.read_line("AUTH").await?;
+        let first = String::from_utf8_lossy(&first).into_owned();
+        if let Some(log) = &self.log {
+            log.push("S:", &first);
+        }
+        let Some(challenge) = first
+            .strip_prefix('+')
+            .filter(|_| !first.starts_with("+OK"))
+        else {
+            return status_of(first, "AUTH").map(|_| ());
+        };
+        let refusal = crate::sasl::Refusal::from_challenge(challenge);
+        if let Some(log) = &self.log {
+            log.push("--", &format!("token refused: {refusal}"));
+        }
+        self.command(mechanism.refusal_ack(), "AUTH")
+            .await
+            .map_err(|e| match e {
+                Pop3Error::Refused { reply, .. } => Pop3Error::TokenRefused { refusal, reply },
+                e => e,
+            })?;
+        // A server that accepts after its own challenge is not following
+        // the protocol: treat it as a refusal rather than a login.
+        Err(Pop3Error::Protocol {
+            command: "AUTH",
+            reply: "accepted after refusing the token".into(),
+        })
+    }
+
     /// Sends STLS and hands back the stream for the TLS handshake.
     pub async fn stls(mut self) -> Result<S, Pop3Error> {
         self.command("STLS", "STLS").await?;
@@ -512,10 +584,53 @@ pub struct PopLogin {
     pub port: u16,
     pub protection: crate::presets::Protection,
     pub user: String,
-    pub password: String,
-    pub apop: bool,
+    pub auth: PopAuth,
     pub timeout: Duration,
     pub trust: Trust,
+}
+
+/// How a POP3 login proves itself (認証方式).
+#[derive(Clone)]
+pub enum PopAuth {
+    /// 標準: USER and PASS.
+    Pass(String),
+    /// 標準 (APOP): the password's digest with the greeting's timestamp.
+    Apop(String),
+    /// XOAUTH2 / OAUTHBEARER with an OAuth access token.
+    Bearer {
+        mechanism: crate::sasl::BearerMechanism,
+        token: String,
+    },
+}
+
+/// Secrets never reach a debug print or a log line.
+impl std::fmt::Debug for PopAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PopAuth::Pass(_) => f.write_str("Pass(********)"),
+            PopAuth::Apop(_) => f.write_str("Apop(********)"),
+            PopAuth::Bearer { mechanism, .. } => write!(f, "Bearer({mechanism:?}, ********)"),
+        }
+    }
+}
+
+impl PopAuth {
+    /// A password login: APOP when `apop`, else USER/PASS.
+    pub fn password(apop: bool, password: String) -> Self {
+        if apop {
+            PopAuth::Apop(password)
+        } else {
+            PopAuth::Pass(password)
+        }
+    }
+
+    /// The password or token, for callers that check one was given.
+    pub fn secret(&self) -> &str {
+        match self {
+            PopAuth::Pass(s) | PopAuth::Apop(s) => s,
+            PopAuth::Bearer { token, .. } => token,
+        }
+    }
 }
 
 impl PopLogin {
@@ -673,17 +788,8 @@ pub async fn diagnose(
         let _ = c.quit().await;
         return Ok(caps);
     }
-    let r = if l.apop {
-        c.apop(&l.user, &l.password).await
-    } else {
-        c.login(&l.user, &l.password).await
-    };
-    match r {
-        Ok(()) => report(
-            StepKind::Login,
-            true,
-            if l.apop { "APOP" } else { "USER/PASS" }.into(),
-        ),
+    match c.authenticate(l, Some(&caps)).await {
+        Ok(how) => report(StepKind::Login, true, how.into()),
         Err(e) => {
             report(StepKind::Login, false, e.to_string());
             return Err(e);
@@ -713,7 +819,7 @@ pub async fn open_logged(l: &PopLogin, log: Option<Log>) -> Result<Client<BoxStr
             &format!("connect {}:{} ({})", l.host, l.port, l.protection.as_str()),
         );
     }
-    let (mut c, _) = connect(l, &mut crate::diag::silent).await?;
+    let (mut c, caps) = connect(l, &mut crate::diag::silent).await?;
     if let Some(log) = log {
         log.push("S:", &format!("+OK {}", c.greeting));
         if l.protection != Protection::None {
@@ -721,12 +827,55 @@ pub async fn open_logged(l: &PopLogin, log: Option<Log>) -> Result<Client<BoxStr
         }
         c.log_to(log);
     }
-    if l.apop {
-        c.apop(&l.user, &l.password).await?;
-    } else {
-        c.login(&l.user, &l.password).await?;
-    }
+    c.authenticate(l, caps.as_deref()).await?;
     Ok(c)
+}
+
+/// The SASL mechanisms a CAPA answer lists (`SASL PLAIN XOAUTH2 …`).
+fn sasl_offered(caps: &[String]) -> Vec<String> {
+    caps.iter()
+        .filter_map(|c| c.strip_prefix("SASL "))
+        .flat_map(|m| m.split_whitespace().map(str::to_owned))
+        .collect()
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// Logs in as `l` says; `caps` are the capabilities when already read
+    /// (a bearer login that must choose its mechanism asks CAPA otherwise).
+    /// Returns how it logged in, for the connection test.
+    pub async fn authenticate(
+        &mut self,
+        l: &PopLogin,
+        caps: Option<&[String]>,
+    ) -> Result<&'static str, Pop3Error> {
+        match &l.auth {
+            PopAuth::Pass(password) => {
+                self.login(&l.user, password).await?;
+                Ok("USER/PASS")
+            }
+            PopAuth::Apop(password) => {
+                self.apop(&l.user, password).await?;
+                Ok("APOP")
+            }
+            PopAuth::Bearer { mechanism, token } => {
+                let offered = match caps {
+                    Some(caps) => sasl_offered(caps),
+                    None if *mechanism == crate::sasl::BearerMechanism::Auto => {
+                        // A server refusing CAPA offers nothing we can see.
+                        self.capa()
+                            .await
+                            .map(|c| sasl_offered(&c))
+                            .unwrap_or_default()
+                    }
+                    None => Vec::new(),
+                };
+                let resolved = mechanism.resolve(&offered);
+                self.auth_bearer(resolved, &l.user, token, &l.host, l.port)
+                    .await?;
+                Ok(resolved.name())
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -913,8 +1062,7 @@ mod tests {
                 port,
                 protection,
                 user: "u".into(),
-                password: "p".into(),
-                apop: false,
+                auth: PopAuth::Pass("p".into()),
                 timeout: Duration::from_millis(300),
                 trust: Trust::public(),
             };

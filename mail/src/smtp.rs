@@ -21,7 +21,7 @@ use crate::presets::{Protection, SmtpMechanism};
 use crate::tls::{TlsError, TlsInfo, Trust};
 
 /// How to prove who is sending (メール送信時の認証).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum SmtpAuth {
     /// 認証しない
     None,
@@ -33,6 +33,28 @@ pub enum SmtpAuth {
         user: String,
         password: String,
     },
+    /// XOAUTH2認証: an OAuth access token for `user`.
+    Bearer {
+        mechanism: crate::sasl::BearerMechanism,
+        user: String,
+        token: String,
+    },
+}
+
+/// Secrets never reach a debug print or a log line.
+impl std::fmt::Debug for SmtpAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmtpAuth::None => f.write_str("None"),
+            SmtpAuth::PopBeforeSmtp(l) => write!(f, "PopBeforeSmtp({l:?})"),
+            SmtpAuth::Smtp {
+                mechanism, user, ..
+            } => write!(f, "Smtp({mechanism:?}, {user:?}, ********)"),
+            SmtpAuth::Bearer {
+                mechanism, user, ..
+            } => write!(f, "Bearer({mechanism:?}, {user:?}, ********)"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +165,13 @@ pub enum SmtpError {
     },
     #[error("authentication failed: {0}")]
     AuthFailed(String),
+    /// The server refused the OAuth access token, with its reason when it
+    /// gave one in a challenge. Refreshing the token may help once.
+    #[error("the server refused the access token: {reply} {refusal}")]
+    TokenRefused {
+        refusal: crate::sasl::Refusal,
+        reply: String,
+    },
     #[error("during {during} the server replied: {text}")]
     Reply {
         during: &'static str,
@@ -177,6 +206,7 @@ impl SmtpError {
         match self {
             SmtpError::Reply { code, .. } => *code >= 500,
             SmtpError::AuthFailed(_)
+            | SmtpError::TokenRefused { .. }
             | SmtpError::MechanismNotOffered { .. }
             | SmtpError::StartTlsNotOffered => true,
             _ => false,
@@ -416,6 +446,61 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             return Err(fail(done));
         }
         Ok(name)
+    }
+
+    /// AUTH with an OAuth access token. A refused token comes back as a 334
+    /// challenge with the server's reason (acknowledged, so the server
+    /// sends its final 535) or as a 535 straight away (Microsoft's 5.7.139
+    /// and 5.7.3 are such).
+    pub async fn auth_bearer(
+        &mut self,
+        caps: &Capabilities,
+        mechanism: crate::sasl::BearerMechanism,
+        user: &str,
+        token: &str,
+        server: (&str, u16),
+    ) -> Result<&'static str> {
+        if crate::sasl::unsafe_for_wire(user) || crate::sasl::unsafe_for_wire(token) {
+            return Err(SmtpError::Invalid("user ID or access token"));
+        }
+        let resolved = mechanism.resolve(&caps.auth);
+        let name = resolved.name();
+        if !caps.offers(name) {
+            return Err(SmtpError::MechanismNotOffered {
+                wanted: name,
+                offered: caps.auth.clone(),
+            });
+        }
+        let line = format!(
+            "AUTH {name} {}",
+            resolved.initial_response(user, token, server.0, server.1)
+        );
+        self.send(&line, &format!("AUTH {name} ********"), "AUTH")
+            .await?;
+        let mut reply = self.read_reply("AUTH").await?;
+        let mut refusal = crate::sasl::Refusal::default();
+        if reply.code == 334 {
+            refusal = crate::sasl::Refusal::from_challenge(
+                reply.lines.first().map(String::as_str).unwrap_or_default(),
+            );
+            self.transcript
+                .push("--", &format!("token refused: {refusal}"));
+            self.send(resolved.refusal_ack(), "********", "AUTH")
+                .await?;
+            reply = self.read_reply("AUTH").await?;
+        }
+        match reply.code {
+            235 if refusal.raw.is_empty() => Ok(name),
+            235 | 535 | 534 | 530 => Err(SmtpError::TokenRefused {
+                refusal,
+                reply: reply.text(),
+            }),
+            code => Err(SmtpError::Reply {
+                during: "AUTH",
+                code,
+                text: reply.text(),
+            }),
+        }
     }
 
     /// One message: MAIL, RCPT for each recipient, DATA with dot-stuffing.
@@ -740,6 +825,28 @@ pub async fn open(
     } = &settings.auth
     {
         match conn.auth(&caps, *mechanism, user, password).await {
+            Ok(name) => {
+                report(StepKind::Login, true, format!("AUTH {name}"));
+                outcome.mechanism = Some(name);
+            }
+            Err(e) => {
+                report(StepKind::Login, false, e.to_string());
+                let _ = conn.quit().await;
+                return Err(e);
+            }
+        }
+    }
+    if let SmtpAuth::Bearer {
+        mechanism,
+        user,
+        token,
+    } = &settings.auth
+    {
+        let server = (settings.host.as_str(), settings.port);
+        match conn
+            .auth_bearer(&caps, *mechanism, user, token, server)
+            .await
+        {
             Ok(name) => {
                 report(StepKind::Login, true, format!("AUTH {name}"));
                 outcome.mechanism = Some(name);

@@ -397,8 +397,11 @@ async fn apop_and_stls_logins() {
             port: p,
             protection,
             user: "carol@example.test".into(),
-            password: "Pa ss\"w\\rd!".into(),
-            apop,
+            auth: if apop {
+                pop3::PopAuth::Apop("Pa ss\"w\\rd!".into())
+            } else {
+                pop3::PopAuth::Pass("Pa ss\"w\\rd!".into())
+            },
             timeout: Duration::from_secs(10),
             trust: ca(),
         };
@@ -406,7 +409,10 @@ async fn apop_and_stls_logins() {
             .await
             .unwrap_or_else(|e| panic!("{protection:?} apop={apop}: {e}"));
         let wrong = pop3::PopLogin {
-            password: "nope".into(),
+            auth: match l.auth {
+                pop3::PopAuth::Apop(_) => pop3::PopAuth::Apop("nope".into()),
+                _ => pop3::PopAuth::Pass("nope".into()),
+            },
             ..l
         };
         assert!(
@@ -425,8 +431,11 @@ async fn pop_before_smtp_with_user_pass_and_apop_relays() {
             port: port("MS_POP3_PORT"),
             protection: Protection::None,
             user: "bob@example.test".into(),
-            password: "bobpass".into(),
-            apop,
+            auth: if apop {
+                pop3::PopAuth::Apop("bobpass".into())
+            } else {
+                pop3::PopAuth::Pass("bobpass".into())
+            },
             timeout: Duration::from_secs(10),
             trust: ca(),
         };
@@ -465,8 +474,7 @@ async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
         port: p,
         protection,
         user: "alice@example.test".into(),
-        password: "alicepass".into(),
-        apop: false,
+        auth: pop3::PopAuth::Pass("alicepass".into()),
         timeout: Duration::from_secs(10),
         trust: ca(),
     };
@@ -518,4 +526,236 @@ async fn pop3_connection_test_reports_steps_and_refuses_missing_stls() {
     .await;
     assert!(err.is_err());
     assert!(!steps.iter().any(|s| s.kind == StepKind::Login && s.ok));
+}
+
+// ---- OAuth 2.0: tokens from the stack's real authorization server ----
+
+fn oauth_http() -> mail::oauth::Http {
+    mail::oauth::Http {
+        trust: ca(),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+fn registration() -> mail::oauth::Registration {
+    mail::oauth::Registration {
+        client_id: env("MS_OAUTH_CLIENT_ID"),
+        client_secret: env("MS_OAUTH_CLIENT_SECRET"),
+        // Any loopback port: the test client is registered as native.
+        redirect_uri: "http://127.0.0.1:9/oauth/callback".into(),
+    }
+}
+
+/// Signs `login` in through the authorization server's own login and
+/// consent pages (end2end/authserver/consent.mjs walks them as a browser
+/// would) and exchanges the code: the whole authorization-code flow.
+async fn sign_in(login: &str) -> (mail::oauth::Endpoints, mail::oauth::Tokens) {
+    let http = oauth_http();
+    let discovery = format!(
+        "{}/.well-known/openid-configuration",
+        env("MS_OAUTH_ISSUER")
+    );
+    let ep = mail::oauth::discover(&http, &discovery)
+        .await
+        .expect("discovery");
+    assert_eq!(ep.issuer.as_deref(), Some(env("MS_OAUTH_ISSUER").as_str()));
+    let reg = registration();
+    let started = mail::oauth::start(
+        &ep,
+        &reg,
+        &mail::oauth::Request {
+            scopes: ["openid", "email", "offline_access", "mail"]
+                .map(String::from)
+                .to_vec(),
+            login_hint: Some(login.into()),
+            extra: vec![("prompt".into(), "consent".into())],
+        },
+    )
+    .expect("authorization URL");
+    let out = tokio::process::Command::new("node")
+        .arg(env("MS_OAUTH_CONSENT"))
+        .arg(&started.url)
+        .arg(login)
+        .output()
+        .await
+        .expect("node runs the consent walk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let callback = url::Url::parse(String::from_utf8_lossy(&out.stdout).trim()).expect("callback");
+    let q: std::collections::HashMap<_, _> = callback.query_pairs().into_owned().collect();
+    assert_eq!(q.get("state"), Some(&started.state));
+    assert_eq!(q.get("iss"), ep.issuer.as_ref(), "RFC 9207 iss");
+    let tokens = mail::oauth::exchange_code(&http, &ep, &reg, &q["code"], &started.verifier)
+        .await
+        .expect("code exchange");
+    (ep, tokens)
+}
+
+#[tokio::test]
+async fn xoauth2_and_oauthbearer_log_in_to_pop3_and_send_through_postfix() {
+    let (_, tokens) = sign_in("bob@example.test").await;
+    assert_eq!(tokens.signed_in_as.as_deref(), Some("bob@example.test"));
+    assert!(
+        tokens.refresh.is_some(),
+        "offline_access brings a refresh token"
+    );
+    let bearer = |mechanism| pop3::PopAuth::Bearer {
+        mechanism,
+        token: tokens.access.clone(),
+    };
+    use mail::sasl::BearerMechanism;
+    for (protection, p, mechanism, spoken) in [
+        (
+            Protection::StartTls,
+            port("MS_POP3_PORT"),
+            BearerMechanism::Auto,
+            "OAUTHBEARER",
+        ),
+        (
+            Protection::SslTls,
+            port("MS_POP3S_PORT"),
+            BearerMechanism::XOauth2,
+            "XOAUTH2",
+        ),
+        (
+            Protection::None,
+            port("MS_POP3_PORT"),
+            BearerMechanism::Auto,
+            "OAUTHBEARER",
+        ),
+    ] {
+        let l = pop3::PopLogin {
+            host: "localhost".into(),
+            port: p,
+            protection,
+            user: "bob@example.test".into(),
+            auth: bearer(mechanism),
+            timeout: Duration::from_secs(10),
+            trust: ca(),
+        };
+        let mut steps = Vec::new();
+        pop3::diagnose(&l, &mut |s| steps.push(s))
+            .await
+            .unwrap_or_else(|e| panic!("{protection:?} {mechanism:?}: {e}"));
+        let login = steps
+            .iter()
+            .find(|s| s.kind == StepKind::Login)
+            .expect("login step");
+        assert!(login.ok && login.detail == spoken, "{login:?}");
+    }
+
+    let mut markers = Vec::new();
+    for (p, protection, mechanism) in [
+        (
+            port("MS_SUBMISSION_PORT"),
+            Protection::StartTls,
+            BearerMechanism::XOauth2,
+        ),
+        (
+            port("MS_SMTPS_PORT"),
+            Protection::SslTls,
+            BearerMechanism::Auto,
+        ),
+    ] {
+        let s = settings(
+            p,
+            protection,
+            SmtpAuth::Bearer {
+                mechanism,
+                user: "bob@example.test".into(),
+                token: tokens.access.clone(),
+            },
+        );
+        let m = marker("xoauth2");
+        let outcome = send(&s, &m)
+            .await
+            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"));
+        let transcript = outcome.transcript.lines.join("\n");
+        assert!(
+            !transcript.contains(&tokens.access),
+            "the transcript shows the token"
+        );
+        assert!(transcript.contains("********"));
+        markers.push(m);
+    }
+    assert_arrived(&markers).await;
+}
+
+#[tokio::test]
+async fn a_refused_token_is_told_apart_with_the_servers_reason_and_never_logged() {
+    use mail::sasl::BearerMechanism;
+    let bogus = "not-a-token-the-server-issued";
+    for mechanism in [BearerMechanism::XOauth2, BearerMechanism::OAuthBearer] {
+        let l = pop3::PopLogin {
+            host: "localhost".into(),
+            port: port("MS_POP3_PORT"),
+            protection: Protection::StartTls,
+            user: "bob@example.test".into(),
+            auth: pop3::PopAuth::Bearer {
+                mechanism,
+                token: bogus.into(),
+            },
+            timeout: Duration::from_secs(10),
+            trust: ca(),
+        };
+        let log = pop3::Log::default();
+        match pop3::open_logged(&l, Some(log.clone())).await {
+            Err(pop3::Pop3Error::TokenRefused { refusal, .. }) => {
+                assert!(refusal.is_invalid_token(), "{mechanism:?}: {refusal}");
+                assert!(!refusal.raw.is_empty(), "the JSON reason was read");
+            }
+            Err(e) => panic!("{mechanism:?}: expected a token refusal, got {e}"),
+            Ok(_) => panic!("{mechanism:?}: a bogus token logged in"),
+        }
+        assert!(!log.text().contains(bogus), "{}", log.text());
+        assert!(log.text().contains("token refused"), "{}", log.text());
+
+        let s = settings(
+            port("MS_SUBMISSION_PORT"),
+            Protection::StartTls,
+            SmtpAuth::Bearer {
+                mechanism,
+                user: "bob@example.test".into(),
+                token: bogus.into(),
+            },
+        );
+        match send(&s, &marker("refused")).await {
+            Err(SmtpError::TokenRefused { refusal, reply }) => {
+                assert!(reply.starts_with("535"), "{reply}");
+                assert!(refusal.is_invalid_token(), "{refusal}");
+            }
+            Err(e) => panic!("{mechanism:?}: expected a token refusal, got {e}"),
+            Ok(_) => panic!("{mechanism:?}: a bogus token sent mail"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_refresh_token_ends_the_grant() {
+    let (ep, first) = sign_in("carol@example.test").await;
+    let http = oauth_http();
+    let reg = registration();
+    let old = first.refresh.clone().expect("refresh token");
+    let second = mail::oauth::refresh(&http, &ep, &reg, &old)
+        .await
+        .expect("refresh");
+    assert_ne!(second.access, first.access);
+    let rotated = second
+        .refresh
+        .clone()
+        .expect("rotation hands out a new refresh token");
+    assert_ne!(rotated, old);
+    // Reusing the consumed refresh token is taken as theft: the grant ends,
+    // the rotated token with it.
+    let reuse = mail::oauth::refresh(&http, &ep, &reg, &old)
+        .await
+        .unwrap_err();
+    assert!(reuse.is_invalid_grant(), "{reuse}");
+    let after = mail::oauth::refresh(&http, &ep, &reg, &rotated)
+        .await
+        .unwrap_err();
+    assert!(after.is_invalid_grant(), "{after}");
 }

@@ -109,8 +109,7 @@ fn login() -> mail::pop3::PopLogin {
         port: env("MS_POP3_PORT").parse().expect("port"),
         protection: mail::presets::Protection::None,
         user: USER.into(),
-        password: PASS.into(),
-        apop: false,
+        auth: mail::pop3::PopAuth::Pass(PASS.into()),
         timeout: Duration::from_secs(60),
         trust: mail::tls::Trust::public(),
     }

@@ -249,7 +249,7 @@ pub async fn smtp_settings(
                     } else {
                         acc.smtp_user.clone()
                     };
-                    (user, pop.password)
+                    (user, pop.auth.secret().to_owned())
                 }
             };
             SmtpAuth::Smtp {

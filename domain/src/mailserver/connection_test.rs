@@ -81,8 +81,7 @@ pub async fn prepare(
                 port: settings.pop_port,
                 protection: settings.pop_protection,
                 user: settings.auth_user.clone(),
-                password,
-                apop: settings.pop_apop,
+                auth: mail::pop3::PopAuth::password(settings.pop_apop, password),
                 timeout: std::time::Duration::from_secs(settings.timeout_secs.into()),
                 trust: trust.clone(),
             })
