@@ -75,6 +75,18 @@ pub enum Code {
     /// The administrator does not let users choose this (a server of their
     /// own, another host, another From address).
     NotAllowed,
+    /// Not a URL.
+    InvalidUrl,
+    /// A URL that must use https (anything but this machine).
+    HttpsRequired,
+    /// The address could not be read (a discovery document).
+    Unreachable,
+    /// 再認証が必要: the OAuth sign-in is gone (revoked, expired, refused
+    /// twice); someone must sign in again.
+    NeedsReauth,
+    /// The OAuth sign-in was cancelled, refused or did not come back
+    /// to the session that started it.
+    SignInFailed,
 }
 
 impl Code {
@@ -114,6 +126,11 @@ impl Code {
             Code::AnswerTooLong => "answer_too_long",
             Code::TooMany { .. } => "too_many",
             Code::NotAllowed => "not_allowed",
+            Code::InvalidUrl => "invalid_url",
+            Code::HttpsRequired => "https_required",
+            Code::Unreachable => "unreachable",
+            Code::NeedsReauth => "needs_reauth",
+            Code::SignInFailed => "sign_in_failed",
         }
     }
 
@@ -172,6 +189,17 @@ pub enum Error {
     NotConfigured,
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
+    /// Something still uses this (an OAuth server used by settings and
+    /// accounts): it cannot be deleted.
+    #[error("in use by {0:?}")]
+    InUse(Vec<crate::oauth::Use>),
+    /// 再認証が必要: the OAuth grant of this setting or account is gone
+    /// until someone signs in again. Nothing is retried until then.
+    #[error("the OAuth sign-in must be renewed (再認証が必要)")]
+    NeedsReauth,
+    /// The authorization server failed or refused (not the grant itself).
+    #[error(transparent)]
+    OAuth(#[from] mail::oauth::OAuthError),
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("internal: {0}")]
@@ -187,6 +215,7 @@ impl Error {
             Error::Pop3(e) => e.is_transient(),
             Error::Smtp(e) => e.is_transient(),
             Error::Busy => true,
+            Error::OAuth(e) => e.is_transient(),
             _ => false,
         }
     }
@@ -196,7 +225,12 @@ impl Error {
         match self {
             Error::Pop3(e) => e.is_permanent(),
             Error::Smtp(e) => e.is_permanent(),
-            Error::Invalid(_) | Error::NotFound | Error::Forbidden | Error::NotConfigured => true,
+            Error::Invalid(_)
+            | Error::NotFound
+            | Error::Forbidden
+            | Error::NotConfigured
+            | Error::NeedsReauth => true,
+            Error::OAuth(e) => !e.is_transient(),
             _ => false,
         }
     }
@@ -216,6 +250,7 @@ impl Error {
                 limit_mb: u32::try_from(*limit_mb).unwrap_or_default(),
             }),
             Error::NotConfigured => Some(Code::NotConfigured),
+            Error::NeedsReauth => Some(Code::NeedsReauth),
             Error::Pop3(mail::pop3::Pop3Error::TooLong {
                 command: "RETR",
                 limit,

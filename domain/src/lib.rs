@@ -14,6 +14,7 @@ pub mod mailbox;
 pub mod mailserver;
 pub mod memos;
 pub mod notify;
+pub mod oauth;
 pub mod orgs;
 pub mod outbox;
 pub mod password;

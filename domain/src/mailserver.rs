@@ -17,7 +17,7 @@ pub use crate::entity::mail_server_settings as entity;
 /// mail), or ウェブメールのメールサーバー設定 that webmail accounts may use
 /// instead. Same shape; webmail's has no credentials or notification part
 /// (each account brings its own user ID and password).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Scope {
     #[default]
     Admin,
@@ -74,6 +74,8 @@ pub struct Input {
     pub from_custom: String,
     /// "utf-8" (default) or "iso-2022-jp".
     pub notify_charset: String,
+    /// The OAuth認可サーバー of XOAUTH2認証 (its ID).
+    pub oauth_server_id: String,
 }
 
 /// Checked values.
@@ -96,6 +98,8 @@ pub struct Settings {
     pub from_custom: String,
     /// "utf-8" (default) or "iso-2022-jp".
     pub notify_charset: String,
+    /// The OAuth認可サーバー XOAUTH2認証 signs in with.
+    pub oauth_server_id: Option<i32>,
 }
 
 /// What the screen shows: the settings, whether a password is stored, and
@@ -127,6 +131,7 @@ impl Default for Settings {
             from_mode: "company".into(),
             from_custom: String::new(),
             notify_charset: "utf-8".into(),
+            oauth_server_id: None,
         }
     }
 }
@@ -229,8 +234,17 @@ pub fn check_scoped(input: &Input, stored: Option<&Settings>, scope: Scope) -> R
         c.push("smtp_mechanism", Code::Required);
         SmtpMechanism::Standard
     });
+    let oauth_server_id = match smtp_auth {
+        SmtpAuthMode::XOAuth2 => match input.oauth_server_id.trim().parse::<i32>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                c.push("oauth_server_id", Code::Required);
+                None
+            }
+        },
+        _ => None,
+    };
     match smtp_auth {
-        SmtpAuthMode::XOAuth2 => c.push("smtp_auth", Code::OAuthFirst),
         SmtpAuthMode::PopBeforeSmtp if !preset.pop_before_smtp => {
             c.push("smtp_auth", Code::Unsupported)
         }
@@ -283,6 +297,9 @@ pub fn check_scoped(input: &Input, stored: Option<&Settings>, scope: Scope) -> R
     };
     let from_custom = input.from_custom.trim().to_owned();
     match from_mode.as_str() {
+        // A token proves one mailbox: another user's address as the
+        // sender is refused by the server (SendAs is the mailbox's own).
+        "user" if smtp_auth == SmtpAuthMode::XOAuth2 => c.push("from_mode", Code::Unsupported),
         "user" | "company" => {}
         "custom" => {
             if from_custom.is_empty() {
@@ -323,6 +340,7 @@ pub fn check_scoped(input: &Input, stored: Option<&Settings>, scope: Scope) -> R
         from_mode,
         from_custom,
         notify_charset,
+        oauth_server_id,
     })
 }
 
@@ -344,6 +362,7 @@ fn to_settings(m: &entity::Model) -> Settings {
         from_mode: m.from_mode.clone(),
         from_custom: m.from_custom.clone(),
         notify_charset: m.notify_charset.clone(),
+        oauth_server_id: m.oauth_server_id,
     }
 }
 
@@ -418,6 +437,18 @@ pub async fn save_scoped(
     let existing = entity::Entity::find_by_id(scope.row()).one(&txn).await?;
     let saved = existing.as_ref().and_then(stored_with);
     let s = check_scoped(input, saved.as_ref(), scope)?;
+    if let Some(id) = s.oauth_server_id
+        && crate::oauth::entity::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .is_none()
+    {
+        return Err(crate::Error::field("oauth_server_id", Code::NotFound));
+    }
+    // A sign-in holds for the server it was made at only.
+    if existing.as_ref().and_then(|m| m.oauth_server_id) != s.oauth_server_id {
+        crate::oauth::grants::forget(&txn, crate::oauth::grants::Owner::Settings(scope)).await?;
+    }
     // A password left empty stays only with the servers it was saved for.
     let sealed = if input.password.is_empty() {
         existing
@@ -451,6 +482,7 @@ pub async fn save_scoped(
         from_mode: Set(s.from_mode.clone()),
         from_custom: Set(s.from_custom.clone()),
         notify_charset: Set(s.notify_charset.clone()),
+        oauth_server_id: Set(s.oauth_server_id),
         updated_at: Set(now),
         updated_by: Set(actor.user_id),
     };
@@ -561,8 +593,8 @@ pub async fn send_test_mail(
         charset,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let password = password_for(db, secrets, "", &s).await?;
-    let smtp = smtp_settings(&s, password, trust);
+    let login = login_for(db, secrets, trust, Scope::Admin, "", &s).await?;
+    let smtp = smtp_settings(&s, login, trust);
     let recipients = [to.to_owned()];
     let envelope = mail::smtp::Envelope {
         from: &from.addr,
@@ -574,17 +606,121 @@ pub async fn send_test_mail(
     Ok(outcome.accepted.map(|r| r.text()).unwrap_or_default())
 }
 
+/// What a setting logs in with: a password, or an OAuth access token.
+#[derive(Clone, Debug)]
+pub enum Login {
+    Password(String),
+    Bearer(crate::oauth::grants::Bearer),
+}
+
+/// The HTTP client of the OAuth flows, as trusting as the mail clients.
+pub fn oauth_http(trust: &mail::tls::Trust, timeout_secs: u16) -> mail::oauth::Http {
+    mail::oauth::Http {
+        trust: trust.clone(),
+        timeout: std::time::Duration::from_secs(timeout_secs.clamp(5, 60).into()),
+    }
+}
+
+/// The login of `s` (the settings row `scope`): the password typed now or
+/// stored for these servers, or for XOAUTH2認証 the setting's access token
+/// (refreshed when it is about to expire).
+pub async fn login_for(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    trust: &mail::tls::Trust,
+    scope: Scope,
+    typed: &str,
+    s: &Settings,
+) -> Result<Login> {
+    if s.smtp_auth != SmtpAuthMode::XOAuth2 {
+        return Ok(Login::Password(password_for(db, secrets, typed, s).await?));
+    }
+    let http = oauth_http(trust, s.timeout_secs);
+    let owner = crate::oauth::grants::Owner::Settings(scope);
+    Ok(Login::Bearer(
+        crate::oauth::grants::access_token(db, secrets, &http, owner).await?,
+    ))
+}
+
+/// Why notification mail cannot be sent now without trying: XOAUTH2認証
+/// whose sign-in is missing or gone (再認証が必要). Such mail waits in the
+/// outbox, using up none of its attempts, until the admin signs in.
+pub async fn sending_held(db: &DatabaseConnection) -> Result<Option<crate::Code>> {
+    let Some(m) = row(db, Scope::Admin).await? else {
+        return Ok(None);
+    };
+    if m.smtp_auth != SmtpAuthMode::XOAuth2 {
+        return Ok(None);
+    }
+    let owner = crate::oauth::grants::Owner::Settings(Scope::Admin);
+    Ok(match crate::oauth::grants::status(db, owner).await? {
+        Some(g) if !g.needs_reauth => None,
+        _ => Some(crate::Code::NeedsReauth),
+    })
+}
+
+/// After the SMTP server refused `smtp`'s access token: the same settings
+/// with a refreshed token, or `None` when the grant is gone (it is then
+/// marked 再認証が必要 and the caller holds its mail).
+pub async fn renewed_after_refusal(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    smtp: &mail::smtp::SmtpSettings,
+) -> Result<Option<mail::smtp::SmtpSettings>> {
+    let mail::smtp::SmtpAuth::Bearer {
+        mechanism,
+        user,
+        token,
+    } = &smtp.auth
+    else {
+        return Ok(None);
+    };
+    let http = mail::oauth::Http {
+        trust: smtp.trust.clone(),
+        timeout: smtp.timeout,
+    };
+    let owner = crate::oauth::grants::Owner::Settings(Scope::Admin);
+    match crate::oauth::grants::after_refusal(db, secrets, &http, owner, token).await {
+        Ok(b) => {
+            let mut renewed = smtp.clone();
+            renewed.auth = mail::smtp::SmtpAuth::Bearer {
+                mechanism: *mechanism,
+                user: user.clone(),
+                token: b.token,
+            };
+            Ok(Some(renewed))
+        }
+        Err(crate::Error::NeedsReauth) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The SMTP session these settings describe.
 pub fn smtp_settings(
     s: &Settings,
-    password: String,
+    login: Login,
     trust: &mail::tls::Trust,
 ) -> mail::smtp::SmtpSettings {
     use mail::smtp::SmtpAuth;
     let timeout = std::time::Duration::from_secs(s.timeout_secs.into());
-    let auth = match s.smtp_auth {
-        SmtpAuthMode::None | SmtpAuthMode::XOAuth2 => SmtpAuth::None,
-        SmtpAuthMode::PopBeforeSmtp => SmtpAuth::PopBeforeSmtp(mail::pop3::PopLogin {
+    let (password, bearer) = match login {
+        Login::Password(p) => (p, None),
+        Login::Bearer(b) => (String::new(), Some(b)),
+    };
+    let auth = match (s.smtp_auth, bearer) {
+        (SmtpAuthMode::XOAuth2, Some(b)) => SmtpAuth::Bearer {
+            mechanism: b.mechanism,
+            // The ユーザーID when given (a shared mailbox signed in by its
+            // delegate), else the mailbox the token was issued for.
+            user: if s.auth_user.is_empty() {
+                b.user
+            } else {
+                s.auth_user.clone()
+            },
+            token: b.token,
+        },
+        (SmtpAuthMode::None | SmtpAuthMode::XOAuth2, _) => SmtpAuth::None,
+        (SmtpAuthMode::PopBeforeSmtp, _) => SmtpAuth::PopBeforeSmtp(mail::pop3::PopLogin {
             host: s.pop_host.clone(),
             port: s.pop_port,
             protection: s.pop_protection,
@@ -593,7 +729,7 @@ pub fn smtp_settings(
             timeout,
             trust: trust.clone(),
         }),
-        SmtpAuthMode::Smtp => SmtpAuth::Smtp {
+        (SmtpAuthMode::Smtp, _) => SmtpAuth::Smtp {
             mechanism: s.smtp_mechanism,
             user: s.auth_user.clone(),
             password,
@@ -721,6 +857,11 @@ mod tests {
         i.pop_port = "110".into();
         assert_eq!(codes(&i, false), vec![("smtp_auth", Code::Unsupported)]);
         i.smtp_auth = "xoauth2".into();
-        assert_eq!(codes(&i, false), vec![("smtp_auth", Code::OAuthFirst)]);
+        assert_eq!(codes(&i, false), vec![("oauth_server_id", Code::Required)]);
+        i.oauth_server_id = "3".into();
+        assert_eq!(codes(&i, false), vec![]);
+        // A token proves one mailbox: not the acting user's address.
+        i.from_mode = "user".into();
+        assert_eq!(codes(&i, false), vec![("from_mode", Code::Unsupported)]);
     }
 }

@@ -131,7 +131,13 @@ pub enum Verdict {
     Retry(String),
     /// Refused for good.
     Failed(String),
+    /// Not tried: the sending setting cannot sign in until the admin does
+    /// (再認証が必要). The message waits without using up an attempt.
+    Hold(String),
 }
+
+/// How long a held message waits before it is looked at again.
+const HOLD: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Records the verdicts on rows this owner holds, in one transaction (the
 /// dispatcher's group commit). A row whose lease another dispatcher took
@@ -170,6 +176,14 @@ pub async fn record(
             Verdict::Retry(reply) | Verdict::Failed(reply) => q
                 .col_expr(entity::Column::Status, Expr::value(FAILED))
                 .col_expr(entity::Column::LastReply, Expr::value(clip(reply))),
+            Verdict::Hold(reason) => q
+                .col_expr(entity::Column::Status, Expr::value(QUEUED))
+                .col_expr(entity::Column::NextAttemptAt, Expr::value(now + HOLD))
+                .col_expr(
+                    entity::Column::Attempts,
+                    Expr::value((row.attempts - 1).max(0)),
+                )
+                .col_expr(entity::Column::LastReply, Expr::value(clip(reason))),
         };
         updated += q
             .filter(entity::Column::Id.eq(row.id))

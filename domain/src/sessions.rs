@@ -14,7 +14,7 @@ pub use crate::entity::sessions as entity;
 /// How long a sign-in lasts.
 pub const LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -383,8 +383,8 @@ fn tokens(r: BasicTokenResponse, raw_id_token: Option<String>) -> Tokens {
 
 /// `Http` as the `oauth2` crate calls it, keeping the raw answer's ID
 /// token (the basic response type drops fields it does not know).
-struct Recording<'a> {
-    http: &'a Http,
+struct Recording {
+    http: Http,
     id_token: std::sync::Mutex<Option<String>>,
 }
 
@@ -392,7 +392,7 @@ type Answer<'c> = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>,
 >;
 
-impl<'c, 'a: 'c> oauth2::AsyncHttpClient<'c> for Recording<'a> {
+impl<'c> oauth2::AsyncHttpClient<'c> for Recording {
     type Error = HttpError;
     type Future = Answer<'c>;
     fn call(&'c self, request: HttpRequest) -> Answer<'c> {
@@ -409,10 +409,10 @@ impl<'c, 'a: 'c> oauth2::AsyncHttpClient<'c> for Recording<'a> {
     }
 }
 
-impl<'a> Recording<'a> {
-    fn new(http: &'a Http) -> Self {
+impl Recording {
+    fn new(http: &Http) -> Self {
         Recording {
-            http,
+            http: http.clone(),
             id_token: std::sync::Mutex::new(None),
         }
     }
@@ -432,12 +432,10 @@ pub async fn exchange_code(
 ) -> Result<Tokens, OAuthError> {
     let c = client(ep, reg)?;
     let rec = Recording::new(http);
-    let r = c
+    let request = c
         .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()))
-        .request_async(&rec)
-        .await
-        .map_err(token_error)?;
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
+    let r = request.request_async(&rec).await.map_err(token_error)?;
     Ok(rec.tokens(r))
 }
 

@@ -15,6 +15,7 @@ mod m20261128_000009_mail_uploads;
 mod m20261206_000010_uidls_per_server;
 mod m20261206_000011_webmail_policy;
 mod m20261206_000012_account_stored_bytes;
+mod m20261207_000013_oauth;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_uidls_per_server::Migration),
             Box::new(m20261206_000011_webmail_policy::Migration),
             Box::new(m20261206_000012_account_stored_bytes::Migration),
+            Box::new(m20261207_000013_oauth::Migration),
         ]
     }
 }

@@ -148,7 +148,7 @@ async fn bench_account(
             pop_port: l.port,
             pop_protection: l.protection,
             pop_user: l.user,
-            pop_password: l.password,
+            pop_password: l.auth.secret().to_owned(),
             pop_apop: false,
             timeout_secs: 60,
             leave_on_server: true,

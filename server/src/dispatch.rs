@@ -72,6 +72,10 @@ impl Dispatcher {
 
     /// One round: claim, send, record. Returns how many rows it handled.
     pub async fn round(&self) -> domain::Result<usize> {
+        // A sign-in that is gone: nothing is claimed, nothing used up.
+        if domain::mailserver::sending_held(&self.db).await?.is_some() {
+            return Ok(0);
+        }
         let rows = outbox::claim(&self.db, &self.owner, self.batch, self.lease).await?;
         if rows.is_empty() {
             return Ok(0);
@@ -79,10 +83,10 @@ impl Dispatcher {
         let n = rows.len();
         let smtp = match self.smtp_settings().await {
             Ok(s) => s,
-            Err(reason) => {
+            Err(verdict) => {
                 let verdicts = rows
                     .into_iter()
-                    .map(|r| (r, Verdict::Retry(reason.clone())))
+                    .map(|r| (r, verdict.clone()))
                     .collect::<Vec<_>>();
                 outbox::record(&self.db, &self.owner, &verdicts).await?;
                 return Ok(n);
@@ -106,8 +110,12 @@ impl Dispatcher {
             let tx = tx.clone();
             let smtp = smtp.clone();
             let refill = refill.clone();
+            let tokens = Tokens {
+                db: self.db.clone(),
+                secrets: self.secrets.clone(),
+            };
             handles.push(tokio::spawn(async move {
-                worker(&smtp, &queue, &refill, &tx).await
+                worker(smtp, &tokens, &queue, &refill, &tx).await
             }));
         }
         drop(tx);
@@ -151,9 +159,13 @@ impl Dispatcher {
         // round with the reason the last connection gave.
         let left: Vec<OutboxRow> = queue.lock().await.drain(..).collect();
         if !left.is_empty() {
+            let verdict = match domain::mailserver::sending_held(&self.db).await? {
+                Some(_) => Verdict::Hold(domain::Error::NeedsReauth.to_string()),
+                None => Verdict::Retry("not attempted: no connection".into()),
+            };
             let verdicts = left
                 .into_iter()
-                .map(|r| (r, Verdict::Retry("not attempted: no connection".into())))
+                .map(|r| (r, verdict.clone()))
                 .collect::<Vec<_>>();
             outbox::record(&self.db, &self.owner, &verdicts).await?;
         }
@@ -162,22 +174,84 @@ impl Dispatcher {
         Ok(n)
     }
 
-    async fn smtp_settings(&self) -> Result<mail::smtp::SmtpSettings, String> {
+    /// The session settings, or what becomes of the claimed rows when
+    /// there are none: retried later, or held while the sign-in is gone.
+    async fn smtp_settings(&self) -> Result<mail::smtp::SmtpSettings, Verdict> {
         let view = domain::mailserver::view(&self.db)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Verdict::Retry(e.to_string()))?;
         if view.updated_at.is_none() {
-            return Err("the mail server is not set up (メールサーバー設定)".into());
+            return Err(Verdict::Retry(
+                "the mail server is not set up (メールサーバー設定)".into(),
+            ));
         }
-        let password =
-            domain::mailserver::password_for(&self.db, &self.secrets, "", &view.settings)
-                .await
-                .map_err(|e| e.to_string())?;
+        let scope = domain::mailserver::Scope::Admin;
+        let login = domain::mailserver::login_for(
+            &self.db,
+            &self.secrets,
+            &self.trust,
+            scope,
+            "",
+            &view.settings,
+        )
+        .await
+        .map_err(|e| match e {
+            domain::Error::NeedsReauth => Verdict::Hold(e.to_string()),
+            e => Verdict::Retry(e.to_string()),
+        })?;
         Ok(domain::mailserver::smtp_settings(
             &view.settings,
-            password,
+            login,
             &self.trust,
         ))
+    }
+}
+
+/// What a worker needs to renew a refused access token.
+struct Tokens {
+    db: DatabaseConnection,
+    secrets: Arc<domain::secrets::SecretBox>,
+}
+
+impl Tokens {
+    /// Opens a session; when the server refuses the access token, once
+    /// more with a refreshed one. A second refusal (or a grant that is
+    /// gone) marks the sign-in 再認証が必要 and holds the mail.
+    async fn open(
+        &self,
+        smtp: &mut mail::smtp::SmtpSettings,
+    ) -> Result<mail::smtp::Session, Verdict> {
+        use mail::smtp::SmtpError;
+        let first = match mail::smtp::open(smtp, &mut |_| {}).await {
+            Ok(s) => return Ok(s),
+            Err(e @ SmtpError::TokenRefused { .. }) => e,
+            // A session that cannot be opened is retried even when the
+            // server said 5xx (bad credentials, TLS refused): the admin
+            // can fix the settings, and the message keeps its place until
+            // the attempts run out.
+            Err(e) => return Err(Verdict::Retry(e.to_string())),
+        };
+        tracing::info!(error = %first, "the SMTP server refused the access token; refreshing it");
+        match domain::mailserver::renewed_after_refusal(&self.db, &self.secrets, smtp).await {
+            Ok(Some(renewed)) => *smtp = renewed,
+            Ok(None) => return Err(Verdict::Hold(first.to_string())),
+            Err(e) => return Err(Verdict::Retry(e.to_string())),
+        }
+        match mail::smtp::open(smtp, &mut |_| {}).await {
+            Ok(s) => Ok(s),
+            Err(e @ SmtpError::TokenRefused { .. }) => {
+                let owner =
+                    domain::oauth::grants::Owner::Settings(domain::mailserver::Scope::Admin);
+                if let Err(db) =
+                    domain::oauth::grants::needs_reauth(&self.db, owner, &e.to_string()).await
+                {
+                    tracing::warn!(error = %db, "marking the sign-in 再認証が必要 failed");
+                }
+                tracing::warn!(error = %e, "a refreshed access token was refused too: 再認証が必要");
+                Err(Verdict::Hold(e.to_string()))
+            }
+            Err(e) => Err(Verdict::Retry(e.to_string())),
+        }
     }
 }
 
@@ -216,7 +290,8 @@ async fn next_row(queue: &Mutex<VecDeque<OutboxRow>>, refill: &Refill) -> Option
 /// it breaks. When it cannot be opened, the row at hand is retried later and
 /// this worker stops, so a down server is not hammered by every row.
 async fn worker(
-    smtp: &mail::smtp::SmtpSettings,
+    mut smtp: mail::smtp::SmtpSettings,
+    tokens: &Tokens,
     queue: &Mutex<VecDeque<OutboxRow>>,
     refill: &Refill,
     tx: &mpsc::UnboundedSender<(OutboxRow, Verdict)>,
@@ -229,14 +304,10 @@ async fn worker(
         if !session.as_ref().is_some_and(|s| s.is_usable()) {
             // A broken connection is dropped before a new one is opened.
             drop(session.take());
-            match mail::smtp::open(smtp, &mut |_| {}).await {
+            match tokens.open(&mut smtp).await {
                 Ok(s) => session = Some(s),
-                Err(e) => {
-                    // A session that cannot be opened is retried even when
-                    // the server said 5xx (bad credentials, TLS refused):
-                    // the admin can fix the settings, and the message keeps
-                    // its place until the attempts run out.
-                    let _ = tx.send((row, Verdict::Retry(e.to_string())));
+                Err(verdict) => {
+                    let _ = tx.send((row, verdict));
                     return;
                 }
             }

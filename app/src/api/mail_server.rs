@@ -122,6 +122,8 @@ pub struct MailServerForm {
     pub from_mode: String,
     pub from_custom: String,
     pub notify_charset: String,
+    /// The OAuth認可サーバー of XOAUTH2認証.
+    pub oauth_server_id: String,
     /// Which settings row: the admin's (empty) or ウェブメールの設定.
     pub scope: String,
 }
@@ -147,6 +149,7 @@ impl From<MailServerForm> for domain::mailserver::Input {
             from_mode: f.from_mode,
             from_custom: f.from_custom,
             notify_charset: f.notify_charset,
+            oauth_server_id: f.oauth_server_id,
         }
     }
 }

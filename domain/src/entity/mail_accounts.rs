@@ -49,6 +49,8 @@ pub struct Model {
     /// Bytes of the mail stored for the account (kept with every message
     /// stored or deleted; `mailbox::usage` adds these up).
     pub stored_bytes: i64,
+    /// The OAuth認可サーバー an XOAUTH2 account signs in with.
+    pub oauth_server_id: Option<i32>,
 }
 
 /// Which server an account uses in one direction. Stored as its name; a

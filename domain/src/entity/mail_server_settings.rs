@@ -26,6 +26,8 @@ pub struct Model {
     pub notify_charset: String,
     pub updated_at: DateTimeUtc,
     pub updated_by: Option<i32>,
+    /// The OAuth認可サーバー XOAUTH2 sending signs in with.
+    pub oauth_server_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

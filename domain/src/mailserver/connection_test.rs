@@ -9,7 +9,7 @@ use mail::smtp::{Capabilities, SmtpError};
 use mail::tls::{TlsError, Trust};
 use sea_orm::DatabaseConnection;
 
-use super::{Input, check, password_for, smtp_settings, view};
+use super::{Input, Scope, check, login_for, password_for, smtp_settings, view};
 use crate::secrets::SecretBox;
 use crate::{Code, Error, Result};
 
@@ -70,12 +70,12 @@ pub async fn prepare(
 ) -> Result<Prepared> {
     let saved = view(db).await?;
     let settings = check(input, saved.password_set.then_some(&saved.settings))?;
-    let password = password_for(db, secrets, &input.password, &settings).await?;
     Ok(match target {
         Target::Pop3 => {
             if settings.pop_host.is_empty() {
                 return Err(Error::field("pop_host", Code::Required));
             }
+            let password = password_for(db, secrets, &input.password, &settings).await?;
             Prepared::Pop3(mail::pop3::PopLogin {
                 host: settings.pop_host.clone(),
                 port: settings.pop_port,
@@ -86,7 +86,11 @@ pub async fn prepare(
                 trust: trust.clone(),
             })
         }
-        Target::Smtp => Prepared::Smtp(smtp_settings(&settings, password, trust)),
+        Target::Smtp => {
+            let login =
+                login_for(db, secrets, trust, Scope::Admin, &input.password, &settings).await?;
+            Prepared::Smtp(smtp_settings(&settings, login, trust))
+        }
     })
 }
 

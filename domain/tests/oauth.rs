@@ -1,0 +1,389 @@
+//! OAuth認可サーバー and the grants, against the real authorization server,
+//! Dovecot and Postfix that scripts/mailstack.sh starts, on SQLite and
+//! PostgreSQL: registering a server by its discovery URL, the sign-in flow
+//! bound to its session, refreshing before expiry, rotation (one refresh at
+//! a time, also between two processes' pools), revocation leading to
+//! 再認証が必要, and deletion refused while something signs in with it.
+use std::time::Duration;
+
+use domain::audit::Actor;
+use domain::mailserver::Scope;
+use domain::oauth::{self, grants, grants::Owner};
+use domain::testing::{self, env};
+use domain::{Code, DatabaseConnection, Error};
+use mail::presets::Protection;
+use rstest::rstest;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+fn http() -> mail::oauth::Http {
+    mail::oauth::Http {
+        trust: ca(),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+fn ca() -> mail::tls::Trust {
+    let pem = std::fs::read(env("MS_CA_PEM")).expect("CA file");
+    mail::tls::Trust::new(Some(&pem)).expect("the test CA")
+}
+
+/// The stack's authorization server, registered as 汎用 by its discovery URL.
+async fn register(db: &DatabaseConnection, name: &str) -> oauth::View {
+    let admin = testing::user(&testing::unique("adm"))
+        .admin(true)
+        .insert(db)
+        .await;
+    oauth::save(
+        db,
+        &testing::secrets(),
+        &http(),
+        &Actor::user(admin.id, None),
+        None,
+        &oauth::Input {
+            name: name.into(),
+            kind: "generic".into(),
+            client_id: env("MS_OAUTH_CLIENT_ID"),
+            client_secret: env("MS_OAUTH_CLIENT_SECRET"),
+            discovery_url: format!(
+                "{}/.well-known/openid-configuration",
+                env("MS_OAUTH_ISSUER")
+            ),
+            scopes: "openid email offline_access mail".into(),
+            mechanism: "auto".into(),
+            ..oauth::Input::default()
+        },
+    )
+    .await
+    .expect("register the authorization server")
+}
+
+/// Walks the server's login and consent pages as `login` (the helper the
+/// stack provides) and returns the callback's query.
+async fn consent(url: &str, login: &str) -> grants::Callback {
+    let out = tokio::process::Command::new("node")
+        .arg(env("MS_OAUTH_CONSENT"))
+        .arg(url)
+        .arg(login)
+        .output()
+        .await
+        .expect("node runs the consent walk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back = url::Url::parse(String::from_utf8_lossy(&out.stdout).trim()).expect("callback URL");
+    assert_eq!(back.path(), "/oauth/callback");
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    grants::Callback {
+        state: q.get("state").cloned().unwrap_or_default(),
+        code: q.get("code").cloned().unwrap_or_default(),
+        iss: q.get("iss").cloned(),
+        error: q.get("error").cloned(),
+        error_description: None,
+    }
+}
+
+/// Starts a sign-in as Tayori at http://127.0.0.1:3000 would.
+async fn start(
+    db: &DatabaseConnection,
+    user_id: i32,
+    session: &str,
+    owner: Owner,
+    server: i32,
+    hint: Option<&str>,
+) -> String {
+    grants::start(
+        db,
+        &testing::secrets(),
+        user_id,
+        session,
+        owner,
+        server,
+        "http://127.0.0.1:3000",
+        hint,
+    )
+    .await
+    .unwrap()
+}
+
+/// Signs `owner` in as `login` through the whole flow; returns the session.
+async fn sign_in(db: &DatabaseConnection, server: i32, owner: Owner, login: &str) -> String {
+    let user = testing::user(&testing::unique("u")).insert(db).await;
+    let session = domain::sessions::create(db, user.id, None).await.unwrap();
+    let url = start(db, user.id, &session, owner, server, Some(login)).await;
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let cb = consent(&url, login).await;
+    let done = grants::finish(db, &testing::secrets(), &http(), &session, &cb)
+        .await
+        .expect("sign-in finishes");
+    assert_eq!(done.owner, owner);
+    assert_eq!(done.signed_in_as, login);
+    session
+}
+
+async fn pop3_logs_in_with(bearer: &grants::Bearer) -> Result<(), mail::pop3::Pop3Error> {
+    let l = mail::pop3::PopLogin {
+        host: "localhost".into(),
+        port: testing::port("MS_POP3_PORT"),
+        protection: Protection::StartTls,
+        user: bearer.user.clone(),
+        auth: mail::pop3::PopAuth::Bearer {
+            mechanism: bearer.mechanism,
+            token: bearer.token.clone(),
+        },
+        timeout: Duration::from_secs(10),
+        trust: ca(),
+    };
+    mail::pop3::login_session(&l).await
+}
+
+/// Pretends the access token is about to expire, as an hour's wait would.
+async fn expire_soon(db: &DatabaseConnection, owner: Owner) {
+    let g = grants::entity::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.owner == owner.key())
+        .expect("grant");
+    let mut am = grants::entity::ActiveModel::from(g);
+    let now = chrono::Utc::now();
+    am.access_expires_at = Set(Some(now + chrono::Duration::seconds(30)));
+    am.refreshed_at = Set(Some(now - chrono::Duration::seconds(3570)));
+    am.update(db).await.unwrap();
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signed_in_setting_logs_in_and_refreshes_once_before_expiry(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let server = register(&db, "社内認可サーバー").await;
+    assert_eq!(
+        server.authorization_url,
+        format!("{}/auth", env("MS_OAUTH_ISSUER"))
+    );
+    let owner = Owner::Settings(Scope::Admin);
+    sign_in(&db, server.id, owner, "dave@example.test").await;
+
+    let first = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    assert_eq!(first.user, "dave@example.test");
+    pop3_logs_in_with(&first).await.expect("the token logs in");
+    // Good for a while: handed out again, not refreshed.
+    let again = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    assert_eq!(again.token, first.token);
+
+    // About to expire: ten users at once get one refreshed token (two
+    // refreshes would use one rotated refresh token twice, and the server
+    // would end the grant).
+    expire_soon(&db, owner).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                grants::access_token(&db, &testing::secrets(), &http(), owner)
+                    .await
+                    .map(|b| b.token)
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for t in tasks {
+        tokens.push(t.await.unwrap().expect("refreshed"));
+    }
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "one refresh for all"
+    );
+    assert_ne!(tokens[0], first.token);
+    let status = grants::status(&db, owner).await.unwrap().unwrap();
+    assert!(!status.needs_reauth);
+    let refreshed = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    pop3_logs_in_with(&refreshed)
+        .await
+        .expect("the refreshed token logs in");
+    // The rotated refresh token was kept: refreshing once more works.
+    expire_soon(&db, owner).await;
+    grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .expect("the kept refresh token still works");
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn the_callback_must_come_back_to_the_session_that_started_it_once(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let server = register(&db, "認可").await;
+    let user = testing::user("alice").insert(&db).await;
+    let mine = domain::sessions::create(&db, user.id, None).await.unwrap();
+    let other = domain::sessions::create(&db, user.id, None).await.unwrap();
+    let owner = Owner::Account(1);
+    let url = start(&db, user.id, &mine, owner, server.id, None).await;
+    let cb = consent(&url, "alice@example.test").await;
+    let failed = |r: Result<grants::Finished, Error>| matches!(r, Err(Error::Invalid(ref e)) if e[0].code == Code::SignInFailed);
+    // Another session (a login CSRF, or a stolen callback) is refused, and
+    // the state is used up by the attempt.
+    assert!(failed(
+        grants::finish(&db, &testing::secrets(), &http(), &other, &cb).await
+    ));
+    assert!(failed(
+        grants::finish(&db, &testing::secrets(), &http(), &mine, &cb).await
+    ));
+    assert!(grants::status(&db, owner).await.unwrap().is_none());
+
+    // A response naming another issuer (a mix-up) is refused.
+    let url = start(&db, user.id, &mine, owner, server.id, None).await;
+    let mut cb = consent(&url, "alice@example.test").await;
+    cb.iss = Some("https://attacker.example".into());
+    assert!(failed(
+        grants::finish(&db, &testing::secrets(), &http(), &mine, &cb).await
+    ));
+    assert!(grants::status(&db, owner).await.unwrap().is_none());
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn a_revoked_grant_needs_a_new_sign_in_and_is_not_retried(#[case] backend: &str) {
+    let db = testing::database(backend).await;
+    let server = register(&db, "認可").await;
+    let owner = Owner::Account(7);
+    sign_in(&db, server.id, owner, "erin@example.test").await;
+    let bearer = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    // The grant ends at the server: the refresh token is used elsewhere
+    // (reuse after rotation ends the whole grant at servers that rotate).
+    let row = grants::entity::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.owner == owner.key())
+        .unwrap();
+    let refresh = testing::secrets()
+        .open(
+            "oauth_grant.refresh_token",
+            row.refresh_sealed.as_ref().unwrap(),
+        )
+        .unwrap();
+    let stored = oauth::get(&db, server.id).await.unwrap();
+    let ep = mail::oauth::Endpoints {
+        authorization: stored.authorization_url.clone(),
+        token: stored.token_url.clone(),
+        revocation: None,
+        issuer: None,
+    };
+    let reg = mail::oauth::Registration {
+        client_id: env("MS_OAUTH_CLIENT_ID"),
+        client_secret: env("MS_OAUTH_CLIENT_SECRET"),
+        redirect_uri: String::new(),
+    };
+    mail::oauth::refresh(&http(), &ep, &reg, &refresh)
+        .await
+        .unwrap();
+    mail::oauth::refresh(&http(), &ep, &reg, &refresh)
+        .await
+        .expect_err("reuse ends the grant");
+    // The mail server refuses the old token now; the one refresh allowed
+    // meets invalid_grant: 再認証が必要, and nothing asks the server again.
+    assert!(pop3_logs_in_with(&bearer).await.is_err());
+    let r = grants::after_refusal(&db, &testing::secrets(), &http(), owner, &bearer.token).await;
+    assert!(matches!(r, Err(Error::NeedsReauth)), "{r:?}");
+    let status = grants::status(&db, owner).await.unwrap().unwrap();
+    assert!(status.needs_reauth);
+    assert!(
+        status.last_error.contains("invalid_grant"),
+        "{}",
+        status.last_error
+    );
+    let r = grants::access_token(&db, &testing::secrets(), &http(), owner).await;
+    assert!(matches!(r, Err(Error::NeedsReauth)));
+
+    // Signing in again clears it.
+    sign_in(&db, server.id, owner, "erin@example.test").await;
+    let fresh = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    pop3_logs_in_with(&fresh).await.expect("signed in again");
+}
+
+#[tokio::test]
+async fn a_server_in_use_cannot_be_deleted_and_its_secret_never_shows() {
+    let db = testing::sqlite().await;
+    let server = register(&db, "使用中").await;
+    assert!(server.secret_set);
+    let json = serde_json::to_string(&oauth::list(&db).await.unwrap()).unwrap();
+    assert!(!json.contains(&env("MS_OAUTH_CLIENT_SECRET")), "{json}");
+
+    let user = testing::user("owner1").insert(&db).await;
+    let acc = domain::mailbox::create_account(
+        &db,
+        &testing::secrets(),
+        &domain::mailbox::NewAccount {
+            user_id: user.id,
+            name: "M365".into(),
+            display_name: String::new(),
+            email: "owner1@example.test".into(),
+            pop_host: "127.0.0.1".into(),
+            pop_port: 110,
+            pop_protection: Protection::None,
+            pop_user: "owner1".into(),
+            pop_password: String::new(),
+            pop_apop: false,
+            timeout_secs: 10,
+            leave_on_server: false,
+            leave_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut am = domain::entity::mail_accounts::ActiveModel::from(acc);
+    am.oauth_server_id = Set(Some(server.id));
+    am.update(&db).await.unwrap();
+    match oauth::delete(&db, &Actor::system(), server.id).await {
+        Err(Error::InUse(uses)) => assert_eq!(
+            uses,
+            vec![oauth::Use::Account {
+                name: "M365".into(),
+                login_id: "owner1".into()
+            }]
+        ),
+        other => panic!("expected in use, got {other:?}"),
+    }
+    assert!(oauth::get(&db, server.id).await.is_ok());
+
+    // A discovery URL that cannot be read is reported at its field.
+    let err = oauth::save(
+        &db,
+        &testing::secrets(),
+        &http(),
+        &Actor::system(),
+        None,
+        &oauth::Input {
+            name: "壊れた".into(),
+            kind: "generic".into(),
+            client_id: "x".into(),
+            discovery_url: "http://127.0.0.1:9/.well-known/openid-configuration".into(),
+            mechanism: "auto".into(),
+            ..oauth::Input::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(e) if e[0].field == "discovery_url" && e[0].code == Code::Unreachable),
+        "{err:?}"
+    );
+}
