@@ -13,6 +13,14 @@ pub struct FieldErr {
     pub param: Option<u32>,
 }
 
+/// What uses something that cannot be deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InUse {
+    AdminSettings,
+    WebmailSettings,
+    Account { name: String, login_id: String },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// No valid session (HTTP 401).
@@ -36,6 +44,10 @@ pub enum AppError {
     /// The mail server refused or failed; its reply is kept for the admin.
     #[error("mail server: {0}")]
     Mail(String),
+    /// Still used (an OAuth server that settings or accounts sign in
+    /// with): by what, for the message.
+    #[error("in use")]
+    InUse(Vec<InUse>),
     /// Details are in the server log, never in the response.
     #[error("internal error")]
     Internal,
@@ -75,6 +87,20 @@ impl AppError {
             AppError::LoginFailed => t.login_failed.into(),
             AppError::Mail(reply) => format!("{} {reply}", t.mail_failed),
             AppError::Throttled(_) => t.login_throttled.into(),
+            AppError::InUse(uses) => {
+                let o = t.oauth;
+                let names = uses
+                    .iter()
+                    .map(|u| match u {
+                        InUse::AdminSettings => o.used_by_admin.to_owned(),
+                        InUse::WebmailSettings => o.used_by_webmail.to_owned(),
+                        InUse::Account { name, login_id } => {
+                            format!("{}「{name}」（{login_id}）", o.used_by_account)
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                format!("{} {}", o.in_use, names.join("、"))
+            }
             AppError::Internal | AppError::Transport(_) => t.error_generic.into(),
         }
     }
@@ -90,6 +116,7 @@ impl AppError {
             AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Mail(_) => StatusCode::BAD_GATEWAY,
+            AppError::InUse(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,10 +137,25 @@ impl From<domain::Error> for AppError {
             ),
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
-            e @ (domain::Error::Pop3(_) | domain::Error::Smtp(_)) => AppError::Mail(e.to_string()),
+            e @ (domain::Error::Pop3(_) | domain::Error::Smtp(_) | domain::Error::OAuth(_)) => {
+                AppError::Mail(e.to_string())
+            }
+            domain::Error::InUse(uses) => AppError::InUse(
+                uses.into_iter()
+                    .map(|u| match u {
+                        domain::oauth::Use::AdminSettings => InUse::AdminSettings,
+                        domain::oauth::Use::WebmailSettings => InUse::WebmailSettings,
+                        domain::oauth::Use::Account { name, login_id } => {
+                            InUse::Account { name, login_id }
+                        }
+                    })
+                    .collect(),
+            ),
             domain::Error::Busy => AppError::Mail("busy".into()),
             // Tayori's own verdicts are worded by the reader's catalogue.
-            e @ (domain::Error::QuotaFull { .. } | domain::Error::NotConfigured) => {
+            e @ (domain::Error::QuotaFull { .. }
+            | domain::Error::NotConfigured
+            | domain::Error::NeedsReauth) => {
                 let code = e.code().unwrap_or(domain::Code::NotConfigured);
                 AppError::Invalid(vec![FieldErr {
                     field: "id".to_owned(),

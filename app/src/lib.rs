@@ -175,6 +175,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/company") view=CompanyPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/mail-server") view=MailServerPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/oauth") view=OAuthServersPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/oauth/new") view=OAuthServerFormPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/oauth/:id") view=OAuthServerFormPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/schedule") view=ScheduleSettingsPage ssr=SsrMode::Async />
                         <Route path=path!("/schedule") view=SchedulePage ssr=SsrMode::Async />
                         <Route path=path!("/schedule/new") view=ScheduleNewPage ssr=SsrMode::Async />

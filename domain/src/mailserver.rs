@@ -445,9 +445,11 @@ pub async fn save_scoped(
     {
         return Err(crate::Error::field("oauth_server_id", Code::NotFound));
     }
-    // A sign-in holds for the server it was made at only.
-    if existing.as_ref().and_then(|m| m.oauth_server_id) != s.oauth_server_id {
-        crate::oauth::grants::forget(&txn, crate::oauth::grants::Owner::Settings(scope)).await?;
+    // A sign-in holds for the server it was made at only (the admin may
+    // sign in before saving, so the grant's own server is what counts).
+    let owner = crate::oauth::grants::Owner::Settings(scope);
+    if crate::oauth::grants::server_of(&txn, owner).await? != s.oauth_server_id {
+        crate::oauth::grants::forget(&txn, owner).await?;
     }
     // A password left empty stays only with the servers it was saved for.
     let sealed = if input.password.is_empty() {

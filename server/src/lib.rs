@@ -7,6 +7,7 @@ pub mod export;
 pub mod guard;
 pub mod jobs;
 pub mod mailparts;
+pub mod oauth;
 pub mod receiving;
 pub mod uploads;
 
@@ -393,6 +394,8 @@ pub fn router(state: AppState) -> Router {
             "/mail/upload",
             post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(uploads::BODY_MAX)),
         )
+        .route("/oauth/start", post(oauth::start))
+        .route("/oauth/callback", get(oauth::callback))
         .route("/api/{*fn_name}", post(server_fns).get(server_fns))
         .leptos_routes_with_context(
             &state,

@@ -35,6 +35,58 @@ pub struct MailServerDto {
     pub company_email: String,
     /// "admin" (メールサーバー設定) or "webmail" (ウェブメールのメールサーバー設定).
     pub scope: String,
+    /// The registered OAuth認可サーバー, for XOAUTH2認証's select.
+    pub oauth_servers: Vec<OAuthChoice>,
+    pub oauth_server_id: Option<i32>,
+    /// The sign-in of these settings, when there is one.
+    pub oauth: Option<OAuthStatusDto>,
+}
+
+/// An OAuth認可サーバー as a select offers it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthChoice {
+    pub id: i32,
+    pub name: String,
+    /// `microsoft`, `google` or `generic`: the presets pick by it.
+    pub kind: String,
+}
+
+/// Who a setting or account is signed in as, and until when.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthStatusDto {
+    pub server_id: i32,
+    pub signed_in_as: String,
+    pub valid_until: Option<String>,
+    pub needs_reauth: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl OAuthStatusDto {
+    pub(crate) fn of(s: domain::oauth::grants::Status) -> Self {
+        OAuthStatusDto {
+            server_id: s.server_id,
+            signed_in_as: s.signed_in_as,
+            valid_until: s
+                .access_until
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            needs_reauth: s.needs_reauth,
+        }
+    }
+}
+
+/// The servers XOAUTH2認証 may choose from.
+#[cfg(feature = "ssr")]
+pub(crate) async fn oauth_choices(
+    db: &domain::DatabaseConnection,
+) -> Result<Vec<OAuthChoice>, AppError> {
+    Ok(done(domain::oauth::list(db).await)?
+        .into_iter()
+        .map(|v| OAuthChoice {
+            id: v.id,
+            name: v.name,
+            kind: v.kind.as_str().to_owned(),
+        })
+        .collect())
 }
 
 #[cfg(feature = "ssr")]
@@ -42,6 +94,7 @@ impl MailServerDto {
     async fn load(
         v: domain::mailserver::View,
         state: &crate::server::state::AppState,
+        scope: domain::mailserver::Scope,
     ) -> Result<Self, AppError> {
         let company = done(domain::company::get(&state.db).await)?;
         let updated_by = match v.updated_by {
@@ -53,6 +106,11 @@ impl MailServerDto {
         };
         let mut dto = Self::from_view(v, company.email.unwrap_or_default());
         dto.updated_by = updated_by;
+        dto.oauth_servers = oauth_choices(&state.db).await?;
+        dto.scope = scope.as_str().into();
+        let owner = domain::oauth::grants::Owner::Settings(scope);
+        dto.oauth =
+            done(domain::oauth::grants::status(&state.db, owner).await)?.map(OAuthStatusDto::of);
         Ok(dto)
     }
 
@@ -83,6 +141,9 @@ impl MailServerDto {
             updated_by: String::new(),
             company_email,
             scope: String::new(),
+            oauth_servers: Vec::new(),
+            oauth_server_id: s.oauth_server_id,
+            oauth: None,
         }
     }
 }
@@ -93,9 +154,7 @@ pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailSer
     require(Need::Admin).await?;
     let scope = domain::mailserver::Scope::parse(&scope);
     let view = done(domain::mailserver::view_scoped(&state.db, scope).await)?;
-    let mut dto = MailServerDto::load(view, &state).await?;
-    dto.scope = scope.as_str().into();
-    Ok(dto)
+    MailServerDto::load(view, &state, scope).await
 }
 
 /// The settings form as posted: every field as typed (the server checks
@@ -167,9 +226,7 @@ pub async fn save_mail_server(
         domain::mailserver::save_scoped(&state.db, &state.secrets, &caller.actor(), &input, scope)
             .await,
     )?;
-    let mut dto = MailServerDto::load(view, &state).await?;
-    dto.scope = scope.as_str().into();
-    Ok(dto)
+    MailServerDto::load(view, &state, scope).await
 }
 
 /// 「テストメール送信」 with the saved settings: delivers a real message to

@@ -105,6 +105,7 @@ pub mod compose;
 mod form;
 pub mod mail_server;
 pub mod mailbox;
+pub mod oauth;
 mod orgs;
 pub mod schedule;
 mod session;

@@ -11,7 +11,9 @@
 //! | `set-title` | a chosen ▼選択 entry becomes the form's `title` |
 //!
 //! A button with `data-confirm="…"` asks that question first; 「キャンセル」
-//! stops the click, so its form is not posted.
+//! stops the click, so its form is not posted. A button with
+//! `data-copy="…"` puts that text on the clipboard (コピー of a URI to
+//! register elsewhere).
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlFormElement, HtmlInputElement, HtmlSelectElement};
@@ -35,6 +37,15 @@ pub(super) fn install() {
 }
 
 fn on_click(ev: Event) {
+    let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+    if let Some(text) = target
+        .as_ref()
+        .and_then(|el| el.closest("[data-copy]").ok().flatten())
+        .and_then(|el| el.get_attribute("data-copy"))
+    {
+        copy(&text);
+        return;
+    }
     let Some(question) = ev
         .target()
         .and_then(|t| t.dyn_into::<Element>().ok())
@@ -49,6 +60,17 @@ fn on_click(ev: Event) {
     if !agreed {
         ev.prevent_default();
         ev.stop_propagation();
+    }
+}
+
+/// The clipboard exists on https pages and on this machine's own; on a
+/// plain http page the text stays selectable where it is shown.
+fn copy(text: &str) {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return;
+    };
+    if js_sys::Reflect::has(&navigator, &JsValue::from_str("clipboard")).unwrap_or(false) {
+        let _ = navigator.clipboard().write_text(text);
     }
 }
 

@@ -298,6 +298,9 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/mail-server" attr:data-testid="admin-mail-server">
                 {move || lang.get().t().mail.title}
             </A>
+            <A href="/admin/oauth" attr:data-testid="admin-oauth">
+                {move || lang.get().t().oauth.title}
+            </A>
             <A href="/admin/outbox" attr:data-testid="admin-outbox">
                 {move || lang.get().t().sched.outbox}
             </A>

@@ -4,6 +4,7 @@ pub mod compose;
 pub mod dates;
 pub mod mail_server;
 pub mod mailbox;
+pub mod oauth;
 pub mod schedule;
 pub mod webmail;
 
@@ -71,6 +72,7 @@ pub struct Catalogue {
     pub wm: &'static crate::i18n::webmail::WebmailTexts,
     pub mv: &'static crate::i18n::mailbox::MailViewTexts,
     pub cp: &'static crate::i18n::compose::ComposeTexts,
+    pub oauth: &'static crate::i18n::oauth::OAuthTexts,
     pub app_name: &'static str,
     pub app_tagline: &'static str,
     pub language_name: &'static str,
@@ -284,6 +286,28 @@ impl Catalogue {
             ("not_allowed", false) => "Your administrator does not allow this.".into(),
             ("too_many", true) => format!("{n} 個までです。"),
             ("too_many", false) => format!("At most {n}."),
+            ("invalid_url", true) => "URLの形式が正しくありません。".into(),
+            ("invalid_url", false) => "This is not a valid URL.".into(),
+            ("https_required", true) => {
+                "https:// で始まるURLを入力してください（http はこのサーバー上の認可サーバーのみ）。".into()
+            }
+            ("https_required", false) => {
+                "Use an https:// URL (plain http only for a server on this machine).".into()
+            }
+            ("unreachable", true) => {
+                "このURLを読み込めませんでした。URLと認可サーバーの状態を確認してください。".into()
+            }
+            ("unreachable", false) => {
+                "This URL could not be read; check it and the authorization server.".into()
+            }
+            ("needs_reauth", true) => {
+                "OAuth認可サーバーでの再認証が必要です。［再認証］を押してください。".into()
+            }
+            ("needs_reauth", false) => {
+                "The OAuth sign-in must be renewed: press Sign in again.".into()
+            }
+            ("sign_in_failed", true) => "認証できませんでした。もう一度お試しください。".into(),
+            ("sign_in_failed", false) => "The sign-in did not complete. Please try again.".into(),
             ("column_count", true) => format!("列の数が正しくありません（{n}列必要です）。"),
             ("column_count", false) => format!("Wrong number of columns ({n} expected)."),
             (_, true) => "入力内容を確認してください。".into(),
@@ -295,6 +319,7 @@ impl Catalogue {
 pub static JA: Catalogue = Catalogue {
     lang: Lang::Ja,
     mail: &crate::i18n::mail_server::MAIL_JA,
+    oauth: &crate::i18n::oauth::OAUTH_JA,
     sched: &crate::i18n::schedule::SCHED_JA,
     wm: &crate::i18n::webmail::WM_JA,
     mv: &crate::i18n::mailbox::MV_JA,
@@ -395,6 +420,7 @@ pub static JA: Catalogue = Catalogue {
 pub static EN: Catalogue = Catalogue {
     lang: Lang::En,
     mail: &crate::i18n::mail_server::MAIL_EN,
+    oauth: &crate::i18n::oauth::OAUTH_EN,
     sched: &crate::i18n::schedule::SCHED_EN,
     wm: &crate::i18n::webmail::WM_EN,
     mv: &crate::i18n::mailbox::MV_EN,

@@ -12,9 +12,9 @@ mod schedule;
 
 pub use crate::components::Layout;
 pub use admin::{
-    AdminIndexPage, CompanyPage, MailServerPage, OrgsPage, OutboxPage, ScheduleSettingsPage,
-    UserEditPage, UserNewPage, UsersPage, WebmailAdminPage, WebmailImportPage, WebmailIndexPage,
-    WebmailServerPage, WebmailUserPage, WebmailUsersPage,
+    AdminIndexPage, CompanyPage, MailServerPage, OAuthServerFormPage, OAuthServersPage, OrgsPage,
+    OutboxPage, ScheduleSettingsPage, UserEditPage, UserNewPage, UsersPage, WebmailAdminPage,
+    WebmailImportPage, WebmailIndexPage, WebmailServerPage, WebmailUserPage, WebmailUsersPage,
 };
 pub use mail::{AccountFormPage, AccountLogPage, ComposePage, MailPage, MyAccountsPage};
 pub use portal::{HelpPage, HomePage, LoginPage, NotFoundPage, PasswordPage};

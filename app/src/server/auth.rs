@@ -117,6 +117,27 @@ pub fn https_of(headers: &http::HeaderMap, state: &AppState) -> bool {
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
 }
 
+/// The origin the browser reaches Tayori at, from which the redirect URI
+/// registered at the server is made (`https://tayori.example.com`).
+pub fn origin_of(headers: &http::HeaderMap, state: &AppState) -> Option<String> {
+    let host = headers.get(http::header::HOST)?.to_str().ok()?;
+    // A Host header is a host and maybe a port: nothing else goes into the
+    // URL the authorization server will compare.
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return None;
+    }
+    let scheme = if https_of(headers, state) {
+        "https"
+    } else {
+        "http"
+    };
+    Some(format!("{scheme}://{host}"))
+}
+
 /// The signed-in user of this request, if any.
 pub async fn current_user() -> Result<Option<Caller>, AppError> {
     let state = state()?;

@@ -120,6 +120,38 @@ pub async fn status(db: &DatabaseConnection, owner: Owner) -> Result<Option<Stat
     Ok(find(db, owner).await?.as_ref().map(Status::from))
 }
 
+/// The server `owner`'s grant was made at, if there is one.
+pub async fn server_of<C: sea_orm::ConnectionTrait>(conn: &C, owner: Owner) -> Result<Option<i32>> {
+    Ok(find(conn, owner).await?.map(|g| g.server_id))
+}
+
+/// Whether `user` may sign `owner` in, and the address to suggest at the
+/// server's login (`login_hint`): the settings are the admin's, an account
+/// its owner's.
+pub async fn may_sign_in(
+    db: &DatabaseConnection,
+    user: &crate::users::User,
+    owner: Owner,
+) -> Result<Option<String>> {
+    match owner {
+        Owner::Settings(scope) => {
+            if !user.is_admin() {
+                return Err(Error::Forbidden);
+            }
+            let view = crate::mailserver::view_scoped(db, scope).await?;
+            Ok(Some(view.settings.auth_user).filter(|u| u.contains('@')))
+        }
+        Owner::Account(id) => {
+            let acc = crate::entity::mail_accounts::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .filter(|a| a.user_id == user.id)
+                .ok_or(Error::NotFound)?;
+            Ok(Some(acc.email))
+        }
+    }
+}
+
 async fn find<C: sea_orm::ConnectionTrait>(conn: &C, owner: Owner) -> Result<Option<Grant>> {
     Ok(entity::Entity::find()
         .filter(entity::Column::Owner.eq(owner.key()))
@@ -201,6 +233,18 @@ pub struct Callback {
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+}
+
+/// Which setting or account a started sign-in is for (the page it returns
+/// to), without using it up.
+pub async fn owner_of_pending(db: &DatabaseConnection, state: &str) -> Result<Option<Owner>> {
+    if state.is_empty() || state.len() > 64 {
+        return Ok(None);
+    }
+    Ok(pending::Entity::find_by_id(state.to_owned())
+        .one(db)
+        .await?
+        .and_then(|p| Owner::parse(&p.owner)))
 }
 
 /// Whom a finished sign-in was for.

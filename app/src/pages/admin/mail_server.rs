@@ -32,12 +32,14 @@ fn ServerSettingsPage(
 ) -> impl IntoView {
     let lang = use_lang();
     let data = Resource::new(|| (), move |_| get_mail_server(scope.into()));
+    let query = leptos_router::hooks::use_query_map();
+    let oauth_result = move || query.read_untracked().get("oauth").unwrap_or_default();
     view! {
         <AdminFrame title>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(dto) => view! { <MailServerForm dto /> }.into_any(),
+                        Ok(dto) => view! { <MailServerForm dto oauth_result=oauth_result() /> }.into_any(),
                         Err(e) => view! {
                             <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p>
                         }.into_any(),
@@ -87,7 +89,7 @@ impl PortField {
 // Only the admin bundle carries it (app/build.rs).
 #[cfg_attr(island_admin, island)]
 #[cfg_attr(not(island_admin), component)]
-fn MailServerForm(dto: MailServerDto) -> impl IntoView {
+fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
     let lang = use_lang();
     let m = move || lang.get().t().mail;
     let form_ref = NodeRef::<Form>::new();
@@ -107,6 +109,14 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
     let from_mode = RwSignal::new(dto.from_mode.clone());
     let from_custom = RwSignal::new(dto.from_custom.clone());
     let company_email = dto.company_email.clone();
+    let oauth_servers = StoredValue::new(dto.oauth_servers.clone());
+    let oauth_server = RwSignal::new(
+        dto.oauth_server_id
+            .or(dto.oauth.as_ref().map(|g| g.server_id))
+            .or(dto.oauth_servers.first().map(|c| c.id))
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    );
 
     // The wizard hides later steps only once hydrated: before that the whole
     // form must be usable as one plain HTML form.
@@ -139,6 +149,20 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
         }
         if !p.pop_before_smtp && smtp_auth.get_untracked() == "pop-before-smtp" {
             smtp_auth.set("smtp".into());
+        }
+        // Microsoft 365 and Google take XOAUTH2 only: choose it, with a
+        // registered server of that type when there is one.
+        let kind = match p.id {
+            "microsoft365" => Some("microsoft"),
+            "google" => Some("google"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let servers = oauth_servers.get_value();
+            if let Some(c) = servers.iter().find(|c| c.kind == kind).or(servers.first()) {
+                oauth_server.set(c.id.to_string());
+                smtp_auth.set("xoauth2".into());
+            }
         }
     };
     let mech_allowed = move |m: SmtpMechanism| {
@@ -308,6 +332,15 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
         Protection::StartTlsNoVerify,
     ];
     let initial_auth = dto.smtp_auth.clone();
+    let no_oauth = dto.oauth_servers.is_empty();
+    let oauth_options = options_html(
+        dto.oauth_servers
+            .iter()
+            .map(|c| (c.id.to_string(), c.name.clone())),
+        &oauth_server.get_untracked(),
+    );
+    let oauth_status = dto.oauth.clone();
+    let owner = if webmail { "settings:2" } else { "settings:1" };
     let initial_mech = dto.smtp_mechanism.clone();
     let initial_from = dto.from_mode.clone();
     let initial_user = dto.auth_user.clone();
@@ -395,12 +428,28 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                             {move || if current_preset().pop_before_smtp { m().auth_pop_before_smtp.to_owned() } else { format!("{}（{}）", m().auth_pop_before_smtp, m().not_supported_by) }}
                         </option>
                         <option value="smtp" selected=initial_auth == "smtp">{move || m().auth_smtp}</option>
-                        <option value="xoauth2" disabled=true data-testid="auth-xoauth2">
-                            {move || format!("{}（{}）", m().auth_xoauth2, m().oauth_first)}
+                        <option value="xoauth2" selected=initial_auth == "xoauth2" disabled=no_oauth data-testid="auth-xoauth2">
+                            {move || if no_oauth { format!("{}（{}）", m().auth_xoauth2, m().oauth_first) } else { m().auth_xoauth2.to_owned() }}
                         </option>
                     </select>
                 </label>
                 <FieldMsg err field="smtp_auth" />
+                <div class="oauth-settings" hidden=move || smtp_auth.get() != "xoauth2" data-testid="oauth-settings">
+                    <label>
+                        {move || lang.get().t().oauth.server}
+                        <select name="oauth_server_id" data-testid="oauth-server" inner_html=oauth_options
+                            prop:value=move || oauth_server.get()
+                            on:change=move |ev| oauth_server.set(event_target_value(&ev))></select>
+                    </label>
+                    <FieldMsg err field="oauth_server_id" />
+                    <OAuthStatus status=oauth_status result=oauth_result />
+                    // Posts the separate form below: the settings need not
+                    // be saved first, and the browser leaves for the
+                    // authorization server's login page.
+                    <button type="submit" form="oauth-start" data-testid="oauth-sign-in">
+                        {move || lang.get().t().oauth.sign_in}
+                    </button>
+                </div>
                 <label>
                     {move || m().mechanism}
                     <select name="smtp_mechanism" data-testid="smtp-mechanism" prop:value=move || mechanism.get()
@@ -474,6 +523,9 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <FieldMsg err field="from_mode" />
+                <Show when=move || smtp_auth.get() == "xoauth2">
+                    <p class="hint" data-testid="from-user-xoauth2">{move || lang.get().t().oauth.from_user_xoauth2}</p>
+                </Show>
                 <label>
                     {move || m().from_custom}
                     <input type="text" name="from_custom" value=initial_custom data-testid="from-custom-address"
@@ -529,6 +581,50 @@ fn MailServerForm(dto: MailServerDto) -> impl IntoView {
                 <p class="form-ok" data-testid="test-mail-result">{move || m().test_mail_sent} " " {reply.clone()}</p>
             })}
         </section>
+        <form id="oauth-start" method="post" action="/oauth/start" data-reload hidden>
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="server_id" prop:value=move || oauth_server.get() value=oauth_server.get_untracked() />
+        </form>
+    }
+}
+
+/// Who the setting or account is signed in as at its OAuth認可サーバー, and
+/// how the last sign-in went (`?oauth=ok|failed` after the callback).
+#[component]
+pub fn OAuthStatus(
+    status: Option<crate::api::mail_server::OAuthStatusDto>,
+    result: String,
+) -> impl IntoView {
+    let lang = use_lang();
+    let o = move || lang.get().t().oauth;
+    let line = match status {
+        Some(s) if s.needs_reauth => view! {
+            <span class="warn" data-testid="oauth-needs-reauth">{move || o().needs_reauth}</span>
+        }
+        .into_any(),
+        Some(s) => {
+            let until = s.valid_until.unwrap_or_default();
+            view! {
+                <span data-testid="oauth-signed-in">
+                    {move || o().signed_in_as} ": " <b data-testid="oauth-signed-in-as">{s.signed_in_as.clone()}</b>
+                    " （" {move || o().valid_until} ": " {until.clone()} "）"
+                </span>
+            }
+            .into_any()
+        }
+        None => {
+            view! { <span data-testid="oauth-not-signed-in">{move || o().not_signed_in}</span> }
+                .into_any()
+        }
+    };
+    let outcome = match result.as_str() {
+        "ok" => Some(view! { <p class="form-ok" data-testid="oauth-result-ok">{move || o().signed_in_now}</p> }.into_any()),
+        "failed" => Some(view! { <p class="form-error" role="alert" data-testid="oauth-result-failed">{move || o().sign_in_failed}</p> }.into_any()),
+        _ => None,
+    };
+    view! {
+        {outcome}
+        <p class="oauth-status">{line}</p>
     }
 }
 

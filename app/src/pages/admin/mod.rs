@@ -1,6 +1,7 @@
 //! 管理者設定: 運用設定 (組織管理, ユーザー管理) and 基本設定 (会社情報設定).
 mod company;
 mod mail_server;
+mod oauth;
 mod orgs;
 mod outbox;
 mod schedule_settings;
@@ -9,6 +10,7 @@ mod webmail;
 
 pub use company::CompanyPage;
 pub use mail_server::{MailServerPage, WebmailServerPage};
+pub use oauth::{OAuthServerFormPage, OAuthServersPage};
 pub use orgs::OrgsPage;
 pub use outbox::OutboxPage;
 pub use schedule_settings::ScheduleSettingsPage;
