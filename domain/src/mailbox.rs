@@ -247,20 +247,124 @@ pub async fn pop_login(
     acc: &Account,
     trust: &mail::tls::Trust,
 ) -> Result<mail::pop3::PopLogin> {
-    let password = match &acc.pop_password_sealed {
-        Some(s) => secrets.open(SECRET_LABEL, s)?,
-        None => String::new(),
-    };
     let server = servers::resolve(db, acc, servers::Direction::Receive).await?;
+    let (user, auth) = if acc.pop_oauth {
+        let b = account_bearer(db, secrets, acc, trust).await?;
+        let user = if acc.pop_user.is_empty() {
+            b.user
+        } else {
+            acc.pop_user.clone()
+        };
+        (
+            user,
+            mail::pop3::PopAuth::Bearer {
+                mechanism: b.mechanism,
+                token: b.token,
+            },
+        )
+    } else {
+        let password = match &acc.pop_password_sealed {
+            Some(s) => secrets.open(SECRET_LABEL, s)?,
+            None => String::new(),
+        };
+        (
+            acc.pop_user.clone(),
+            mail::pop3::PopAuth::password(acc.pop_apop, password),
+        )
+    };
     Ok(mail::pop3::PopLogin {
         host: server.host,
         port: server.port,
         protection: server.protection,
-        user: acc.pop_user.clone(),
-        auth: mail::pop3::PopAuth::password(acc.pop_apop, password),
+        user,
+        auth,
         timeout: Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64),
         trust: trust.clone(),
     })
+}
+
+/// The access token an XOAUTH2 account logs in with (refreshed when it is
+/// about to expire). `NeedsReauth` once the sign-in is gone: background
+/// receiving then fails at once, without asking any server.
+pub async fn account_bearer(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    trust: &mail::tls::Trust,
+) -> Result<crate::oauth::grants::Bearer> {
+    let http = crate::mailserver::oauth_http(trust, acc.timeout_secs.clamp(1, 300) as u16);
+    crate::oauth::grants::access_token(db, secrets, &http, oauth_owner(acc)).await
+}
+
+fn oauth_owner(acc: &Account) -> crate::oauth::grants::Owner {
+    crate::oauth::grants::Owner::Account(acc.id)
+}
+
+/// After a mail server refused `refused` (the token `acc` just used): a
+/// refreshed token, once. A grant that is gone, or a second refusal
+/// (`second`), marks the account 再認証が必要.
+pub(crate) async fn renewed_token(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    trust: &mail::tls::Trust,
+    refused: &str,
+) -> Result<crate::oauth::grants::Bearer> {
+    let http = crate::mailserver::oauth_http(trust, acc.timeout_secs.clamp(1, 300) as u16);
+    tracing::info!(
+        account = acc.id,
+        "the mail server refused the access token; refreshing it"
+    );
+    crate::oauth::grants::after_refusal(db, secrets, &http, oauth_owner(acc), refused).await
+}
+
+/// The mail server refused a freshly refreshed token too: only signing in
+/// again helps.
+pub(crate) async fn refused_again(db: &DatabaseConnection, acc: &Account, why: &str) -> Error {
+    if let Err(e) = crate::oauth::grants::needs_reauth(db, oauth_owner(acc), why).await {
+        return e;
+    }
+    tracing::warn!(
+        account = acc.id,
+        "a refreshed access token was refused too: 再認証が必要"
+    );
+    Error::NeedsReauth
+}
+
+/// Opens `acc`'s POP3 session; a refused access token is refreshed and
+/// tried once more.
+async fn open_pop(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    trust: &mail::tls::Trust,
+    log: Option<mail::pop3::Log>,
+) -> Result<(
+    mail::pop3::PopLogin,
+    mail::pop3::Client<mail::net::BoxStream>,
+)> {
+    use mail::pop3::{Pop3Error, PopAuth};
+    let mut login = pop_login(db, secrets, acc, trust).await?;
+    match mail::pop3::open_logged(&login, log.clone()).await {
+        Ok(c) => return Ok((login, c)),
+        Err(Pop3Error::TokenRefused { .. }) if acc.pop_oauth => {}
+        Err(e) => return Err(e.into()),
+    }
+    let PopAuth::Bearer { token, mechanism } = &login.auth else {
+        return Err(Error::NeedsReauth);
+    };
+    let b = renewed_token(db, secrets, acc, trust, token).await?;
+    login.auth = PopAuth::Bearer {
+        mechanism: *mechanism,
+        token: b.token,
+    };
+    match mail::pop3::open_logged(&login, log).await {
+        Ok(c) => Ok((login, c)),
+        Err(e @ Pop3Error::TokenRefused { .. }) => {
+            Err(refused_again(db, acc, &e.to_string()).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The server a receive talks to, as remembered with its UIDLs: the same
@@ -609,9 +713,8 @@ async fn receive_held(
         return Err(Error::QuotaFull { limit_mb });
     }
     let mut room = quota.map(|(left, _)| left);
-    let login = pop_login(db, secrets, acc, trust).await?;
+    let (login, mut c) = open_pop(db, secrets, acc, trust, log).await?;
     let server = server_identity(&login);
-    let mut c = mail::pop3::open_logged(&login, log).await?;
     // CAPA is allowed after login (RFC 2449); a server without it simply
     // gets one command per round trip.
     let pipelined = match c.capa().await {

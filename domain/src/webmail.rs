@@ -535,6 +535,9 @@ pub struct AccountInput {
     /// Empty: the receiving user ID and password.
     pub smtp_user: String,
     pub smtp_password: String,
+    /// The OAuth認可サーバー of XOAUTH2 (receiving or sending).
+    #[serde(default)]
+    pub oauth_server_id: String,
 }
 
 impl AccountInput {
@@ -552,7 +555,14 @@ impl AccountInput {
             pop_protection: a.pop_protection.as_str().into(),
             pop_user: a.pop_user.clone(),
             pop_password: String::new(),
-            pop_auth: if a.pop_apop { "apop" } else { "standard" }.into(),
+            pop_auth: if a.pop_oauth {
+                "xoauth2"
+            } else if a.pop_apop {
+                "apop"
+            } else {
+                "standard"
+            }
+            .into(),
             timeout_secs: a.timeout_secs.to_string(),
             leave_on_server: a.leave_on_server,
             leave_days: a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -564,6 +574,10 @@ impl AccountInput {
             smtp_mechanism: a.smtp_mechanism.as_str().into(),
             smtp_user: a.smtp_user.clone(),
             smtp_password: String::new(),
+            oauth_server_id: a
+                .oauth_server_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -619,6 +633,10 @@ pub struct Valid {
     pub smtp_auth: SmtpAuthMode,
     pub smtp_mechanism: SmtpMechanism,
     pub smtp_user: String,
+    /// 認証方式 XOAUTH2 for receiving.
+    pub pop_oauth: bool,
+    /// The OAuth認可サーバー, when receiving or sending uses XOAUTH2.
+    pub oauth_server_id: Option<i32>,
 }
 
 fn source(c: &mut Checks, field: &'static str, v: &str) -> Source {
@@ -701,19 +719,20 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
     } else {
         (String::new(), 110, Protection::None)
     };
-    let pop_user = credential(&mut c, "pop_user", &i.pop_user, true);
-    if i.pop_password.is_empty() && !pop_password_stored {
-        c.push("pop_password", Code::Required);
-    } else if i.pop_password.contains(['\r', '\n']) {
-        c.push("pop_password", Code::InvalidChars);
+    let pop_oauth = i.pop_auth.trim() == "xoauth2";
+    // With XOAUTH2 the token names the mailbox: a user ID is optional (a
+    // shared mailbox signed in by its delegate) and there is no password.
+    let pop_user = credential(&mut c, "pop_user", &i.pop_user, !pop_oauth);
+    if !pop_oauth {
+        if i.pop_password.is_empty() && !pop_password_stored {
+            c.push("pop_password", Code::Required);
+        } else if i.pop_password.contains(['\r', '\n']) {
+            c.push("pop_password", Code::InvalidChars);
+        }
     }
     let pop_apop = match i.pop_auth.trim() {
-        "" | "standard" => false,
+        "" | "standard" | "xoauth2" => false,
         "apop" => true,
-        "xoauth2" => {
-            c.push("pop_auth", Code::OAuthFirst);
-            false
-        }
         _ => {
             c.push("pop_auth", Code::Required);
             false
@@ -750,10 +769,6 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
     let smtp_auth = match i.smtp_auth.trim() {
         "" => SmtpAuthMode::Smtp,
         a => match SmtpAuthMode::parse(a) {
-            Some(SmtpAuthMode::XOAuth2) => {
-                c.push("smtp_auth", Code::OAuthFirst);
-                SmtpAuthMode::None
-            }
             Some(mode) => mode,
             None => {
                 c.push("smtp_auth", Code::Required);
@@ -772,6 +787,17 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
     if i.smtp_password.contains(['\r', '\n']) {
         c.push("smtp_password", Code::InvalidChars);
     }
+    let oauth_server_id = if pop_oauth || smtp_auth == SmtpAuthMode::XOAuth2 {
+        match i.oauth_server_id.trim().parse::<i32>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                c.push("oauth_server_id", Code::Required);
+                None
+            }
+        }
+    } else {
+        None
+    };
     let v = Valid {
         name,
         display_name,
@@ -791,6 +817,8 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
         smtp_auth,
         smtp_mechanism,
         smtp_user,
+        pop_oauth,
+        oauth_server_id,
     };
     if let Some(a) = stored {
         let sending_moved = sending_moved(a, &v);
@@ -800,6 +828,7 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
             && (!i.smtp_password.is_empty() || a.smtp_password_sealed.is_some());
         let pop_goes_to_smtp = v.smtp_auth == SmtpAuthMode::Smtp && !own_smtp;
         if i.pop_password.is_empty()
+            && !v.pop_oauth
             && a.pop_password_sealed.is_some()
             && (receiving_moved(a, &v) || (sending_moved && pop_goes_to_smtp))
         {
@@ -834,6 +863,14 @@ async fn check_with_db<C: sea_orm::ConnectionTrait>(
     }
     if same.one(conn).await?.is_some() {
         c.push("name", Code::Duplicate);
+    }
+    if let Some(server) = v.oauth_server_id
+        && crate::oauth::entity::Entity::find_by_id(server)
+            .one(conn)
+            .await?
+            .is_none()
+    {
+        c.push("oauth_server_id", Code::NotFound);
     }
     for (field, src, pop) in [
         ("recv_source", v.recv_source, true),
@@ -962,6 +999,8 @@ pub async fn save_in(
     am.smtp_mechanism = Set(v.smtp_mechanism.into());
     am.smtp_user = Set(v.smtp_user.clone());
     am.smtp_password_sealed = Set(smtp_sealed);
+    am.pop_oauth = Set(v.pop_oauth);
+    am.oauth_server_id = Set(v.oauth_server_id);
     am.updated_at = Set(now);
     if !input.log_receive {
         am.receive_log = Set(None);
@@ -974,6 +1013,11 @@ pub async fn save_in(
     } else {
         am.insert(txn).await?
     };
+    // A sign-in holds for the server it was made at only.
+    let owner_key = crate::oauth::grants::Owner::Account(saved.id);
+    if crate::oauth::grants::server_of(txn, owner_key).await? != v.oauth_server_id {
+        crate::oauth::grants::forget(txn, owner_key).await?;
+    }
     audit::record(
         txn,
         actor,

@@ -387,3 +387,103 @@ async fn a_server_in_use_cannot_be_deleted_and_its_secret_never_shows() {
         "{err:?}"
     );
 }
+
+/// An account saved through the account form with 認証方式 XOAUTH2 for
+/// receiving and sending, on the stack's servers.
+async fn xoauth2_account(
+    db: &DatabaseConnection,
+    server: i32,
+    login: &str,
+) -> domain::mailbox::Account {
+    let user = testing::user(login).webmail().insert(db).await;
+    let input = domain::webmail::AccountInput {
+        name: "M365".into(),
+        email: format!("{login}@example.test"),
+        recv_source: "own".into(),
+        pop_host: "localhost".into(),
+        pop_port: env("MS_POP3_PORT"),
+        pop_protection: "starttls".into(),
+        pop_auth: "xoauth2".into(),
+        timeout_secs: "20".into(),
+        send_source: "own".into(),
+        smtp_host: "localhost".into(),
+        smtp_port: env("MS_SUBMISSION_PORT"),
+        smtp_protection: "starttls".into(),
+        smtp_auth: "xoauth2".into(),
+        smtp_mechanism: "standard".into(),
+        oauth_server_id: server.to_string(),
+        ..domain::webmail::AccountInput::default()
+    };
+    domain::webmail::save_account(
+        db,
+        &testing::secrets(),
+        &Actor::user(user.id, None),
+        // As the admin sets it up (ウェブメール設定 limits what users
+        // choose for themselves; not what this test is about).
+        domain::webmail::Who {
+            user_id: user.id,
+            admin: true,
+        },
+        user.id,
+        None,
+        &input,
+    )
+    .await
+    .expect("an XOAUTH2 account needs no password")
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn an_xoauth2_account_sends_and_receives_with_its_own_sign_in(#[case] backend: &str) {
+    use domain::mailbox::{self, send};
+    let db = testing::database(backend).await;
+    let server = register(&db, "M365").await;
+    let acc = xoauth2_account(&db, server.id, "frank").await;
+    // Not signed in yet: receiving says so, without asking any server.
+    let r = mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {}).await;
+    assert!(matches!(r, Err(Error::NeedsReauth)), "{r:?}");
+
+    sign_in(&db, server.id, Owner::Account(acc.id), "frank@example.test").await;
+    let subject = testing::unique("XOAUTH2で送信 ");
+    let c = send::Compose {
+        to: "frank@example.test".into(),
+        subject: subject.clone(),
+        body: "トークンで送りました。".into(),
+        ..Default::default()
+    };
+    let sent = send::send(&db, &testing::secrets(), &acc, &c, &ca())
+        .await
+        .unwrap()
+        .unwrap_or_else(|n| panic!("not sent: {}", n.error));
+    assert!(sent.reply.starts_with("250"), "{}", sent.reply);
+
+    // The token expires meanwhile: receiving refreshes it first.
+    expire_soon(&db, Owner::Account(acc.id)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
+            .await
+            .expect("receives with the account's token");
+        let (rows, _) = mailbox::view::page(
+            &db,
+            acc.id,
+            mailbox::INBOX,
+            mailbox::view::Sort::Date,
+            true,
+            None,
+            1000,
+        )
+        .await
+        .unwrap();
+        if rows.iter().any(|r| r.subject == subject) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the message did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -107,11 +107,10 @@ async fn the_form_reports_every_bad_field() {
             ("email", Code::InvalidEmail),
             ("pop_host", Code::InvalidHost),
             ("pop_port", Code::InvalidPort),
-            ("pop_password", Code::Required),
-            ("pop_auth", Code::OAuthFirst),
+            // XOAUTH2 signs in with a token: no password, but a server.
             ("timeout_secs", Code::Range { min: 1, max: 300 }),
             ("leave_days", Code::Range { min: 0, max: 3650 }),
-            ("smtp_auth", Code::OAuthFirst),
+            ("oauth_server_id", Code::Required),
         ]
     );
     // A pasted URL is reduced to its host.

@@ -66,6 +66,7 @@ enum MailServerSettings {
 enum MailAccounts {
     Table,
     OauthServerId,
+    PopOauth,
 }
 
 #[async_trait::async_trait]
@@ -242,10 +243,32 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // 認証方式 XOAUTH2 for receiving (SQLite alters one column at a time).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(MailAccounts::Table)
+                    .add_column(
+                        ColumnDef::new(MailAccounts::PopOauth)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(MailAccounts::Table)
+                    .drop_column(MailAccounts::PopOauth)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

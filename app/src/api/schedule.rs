@@ -448,6 +448,8 @@ pub struct OutboxDto {
     pub status: String,
     pub counts: Vec<(String, u64)>,
     pub rows: Vec<OutboxRowDto>,
+    /// Sending waits for the admin to sign in again (XOAUTH2認証).
+    pub needs_reauth: bool,
 }
 
 #[server(prefix = "/api", endpoint = "list_outbox")]
@@ -458,10 +460,12 @@ pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto,
     let filter = domain::outbox::Status::parse(&status);
     let rows = done(domain::outbox::list(&state.db, filter, 500).await)?;
     let counts = done(domain::outbox::counts(&state.db).await)?;
+    let held = done(domain::mailserver::sending_held(&state.db).await)?;
     let local = |t: chrono::DateTime<chrono::Utc>| {
         t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
     };
     Ok(OutboxDto {
+        needs_reauth: held.is_some(),
         status: filter.map(|s| s.as_str()).unwrap_or("").to_owned(),
         counts: counts
             .iter()

@@ -131,6 +131,11 @@ pub struct AccountFormDto {
     pub is_admin: bool,
     /// 個別に設定する is a choice (not when the admin allows none).
     pub own_offered: bool,
+    /// The OAuth認可サーバー 認証方式 XOAUTH2 may choose from.
+    pub oauth_servers: Vec<super::mail_server::OAuthChoice>,
+    pub oauth_server_id: String,
+    /// Who the account is signed in as, when it uses XOAUTH2.
+    pub oauth: Option<super::mail_server::OAuthStatusDto>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -363,6 +368,14 @@ pub async fn account_form(
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
+    let oauth = match id {
+        Some(id) => done(
+            domain::oauth::grants::status(&state.db, domain::oauth::grants::Owner::Account(id))
+                .await,
+        )?
+        .map(super::mail_server::OAuthStatusDto::of),
+        None => None,
+    };
     let (owner, input, pop_set, smtp_set) = match id {
         Some(id) => {
             let a = done(domain::webmail::account_for(&state.db, w, id).await)?;
@@ -413,6 +426,9 @@ pub async fn account_form(
         webmail_smtp: shared.webmail_smtp,
         is_admin: w.admin,
         own_offered,
+        oauth_servers: super::mail_server::oauth_choices(&state.db).await?,
+        oauth_server_id: input.oauth_server_id,
+        oauth,
     })
 }
 
@@ -444,6 +460,7 @@ pub struct AccountFields {
     pub smtp_mechanism: String,
     pub smtp_user: String,
     pub smtp_password: String,
+    pub oauth_server_id: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -473,6 +490,7 @@ impl From<AccountFields> for domain::webmail::AccountInput {
             smtp_mechanism: f.smtp_mechanism,
             smtp_user: f.smtp_user,
             smtp_password: f.smtp_password,
+            oauth_server_id: f.oauth_server_id,
         }
     }
 }
@@ -488,6 +506,7 @@ pub async fn save_account(
     let caller = require(Need::User).await?;
     let input = domain::webmail::AccountInput::from(form);
     let w = who(&caller);
+    let oauth = input.pop_auth == "xoauth2" || input.smtp_auth == "xoauth2";
     let saved = done(
         domain::webmail::save_account(
             &state.db,
@@ -500,7 +519,13 @@ pub async fn save_account(
         )
         .await,
     )?;
-    redirect_form_post(&accounts_page(w, owner));
+    // A new XOAUTH2 account is signed in on its own page next (the
+    // sign-in belongs to the saved account).
+    if oauth && id.is_none() && owner == w.user_id {
+        redirect_form_post(&format!("/mail/accounts/{}", saved.id));
+    } else {
+        redirect_form_post(&accounts_page(w, owner));
+    }
     Ok(saved.id)
 }
 

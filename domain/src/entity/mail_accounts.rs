@@ -51,6 +51,9 @@ pub struct Model {
     pub stored_bytes: i64,
     /// The OAuth認可サーバー an XOAUTH2 account signs in with.
     pub oauth_server_id: Option<i32>,
+    /// 認証方式 XOAUTH2 for receiving: the account's access token instead
+    /// of a password.
+    pub pop_oauth: bool,
 }
 
 /// Which server an account uses in one direction. Stored as its name; a

@@ -233,9 +233,19 @@ pub async fn smtp_settings(
         SmtpAuthMode::PopBeforeSmtp => {
             SmtpAuth::PopBeforeSmtp(super::pop_login(db, secrets, acc, trust).await?)
         }
-        // An account cannot be saved with XOAUTH2 until it has a token to
-        // send; a row that says so anyway is not set up to send.
-        SmtpAuthMode::XOAuth2 => return Err(crate::Error::NotConfigured),
+        SmtpAuthMode::XOAuth2 => {
+            let b = super::account_bearer(db, secrets, acc, trust).await?;
+            let user = [&acc.smtp_user, &acc.pop_user]
+                .into_iter()
+                .find(|u| !u.is_empty())
+                .cloned()
+                .unwrap_or(b.user);
+            SmtpAuth::Bearer {
+                mechanism: b.mechanism,
+                user,
+                token: b.token,
+            }
+        }
         SmtpAuthMode::Smtp => {
             let (user, password) = match &acc.smtp_password_sealed {
                 Some(sealed) if !acc.smtp_user.is_empty() => (
@@ -304,11 +314,27 @@ pub async fn send(
             .chain(&p.bcc)
             .map(|m| m.addr.clone())
             .collect();
-    let settings = smtp_settings(db, secrets, acc, trust).await?;
+    let mut settings = smtp_settings(db, secrets, acc, trust).await?;
     let data = raw.clone();
     let from = acc.email.clone();
+    // A refused access token is refreshed and tried once more.
+    let opened = match mail::smtp::open(&settings, &mut |_| {}).await {
+        Err(mail::smtp::SmtpError::TokenRefused { .. }) => {
+            if let mail::smtp::SmtpAuth::Bearer { token, .. } = &mut settings.auth {
+                let b = super::renewed_token(db, secrets, acc, trust, token).await?;
+                *token = b.token;
+            }
+            match mail::smtp::open(&settings, &mut |_| {}).await {
+                Err(e @ mail::smtp::SmtpError::TokenRefused { .. }) => {
+                    return Err(super::refused_again(db, acc, &e.to_string()).await);
+                }
+                other => other,
+            }
+        }
+        other => other,
+    };
     let outcome = async {
-        let mut s = mail::smtp::open(&settings, &mut |_| {}).await?;
+        let mut s = opened?;
         let sent = s.send(&from, &rcpts, &data).await;
         let transcript = s.transcript().lines.clone();
         let _ = s.quit().await;

@@ -134,6 +134,13 @@ impl Outcome {
 }
 
 fn label(key: &str) -> &'static str {
+    // The server of XOAUTH2 is not a column: a new XOAUTH2 account is
+    // added on its screen, where it signs in.
+    let key = if key == "oauth_server_id" {
+        "pop_auth"
+    } else {
+        key
+    };
     COLUMNS
         .iter()
         .find(|(_, k)| *k == key)
@@ -165,7 +172,12 @@ fn export_record(login_id: &str, a: &Account) -> Vec<String> {
         a.pop_protection.as_str().to_owned(),
         a.pop_user.clone(),
         masked(&a.pop_password_sealed).into(),
-        flag(a.pop_apop, "apop", "standard").into(),
+        if a.pop_oauth {
+            "xoauth2"
+        } else {
+            flag(a.pop_apop, "apop", "standard")
+        }
+        .into(),
         a.timeout_secs.to_string(),
         flag(a.leave_on_server, "する", "しない").into(),
         a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -480,6 +492,7 @@ const POP_AUTHS: &[(&str, &str)] = &[
     ("apop", "apop"),
     ("標準", "standard"),
     ("標準（APOP）", "apop"),
+    ("xoauth2", "xoauth2"),
 ];
 const SMTP_AUTHS: &[(&str, &str)] = &[
     ("none", "none"),
@@ -488,6 +501,7 @@ const SMTP_AUTHS: &[(&str, &str)] = &[
     ("認証しない", "none"),
     ("POP before SMTP", "pop-before-smtp"),
     ("SMTP認証", "smtp"),
+    ("xoauth2", "xoauth2"),
 ];
 const MECHANISMS: &[(&str, &str)] = &[
     ("standard", "standard"),
@@ -546,6 +560,8 @@ fn input_of(line: usize, cells: &[String], errors: &mut Vec<LineError>) -> (Acco
         smtp_mechanism: choice(&cells[21], MECHANISMS),
         smtp_user: cell(22),
         smtp_password: password(&cells[SMTP_PASSWORD]),
+        // Not a column: an existing account keeps its server (below).
+        oauth_server_id: String::new(),
     };
     (input, default)
 }
@@ -700,12 +716,15 @@ pub async fn import(
             };
             errors.push(LineError::new(line, COLUMNS[LOGIN].0, code));
         }
-        let (input, default) = input_of(line, cells, &mut errors);
+        let (mut input, default) = input_of(line, cells, &mut errors);
         let name = input.name.trim().to_owned();
         if !name.is_empty() && !seen.insert((login.clone(), name.clone())) {
             errors.push(LineError::new(line, COLUMNS[NAME].0, Code::Duplicate));
         }
         let current = owner.and_then(|u| existing.remove(&(u.id, name.clone())));
+        if let Some(server) = current.as_ref().and_then(|a| a.oauth_server_id) {
+            input.oauth_server_id = server.to_string();
+        }
         match check(&input, current.as_ref()) {
             Ok(_) => {}
             Err(Error::Invalid(fields)) => errors.extend(field_errors(line, fields)),

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::AdminFrame;
 use crate::api::mail_server::{MailServerDto, SaveMailServer, SendTestMail, get_mail_server};
-use crate::components::{FieldMsg, FormMsg, err_of, ok_of, options_html};
+use crate::components::{FieldMsg, FormMsg, OAuthStatus, err_of, ok_of, options_html};
 use crate::error::AppError;
 use crate::i18n::use_lang;
 
@@ -585,46 +585,6 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="server_id" prop:value=move || oauth_server.get() value=oauth_server.get_untracked() />
         </form>
-    }
-}
-
-/// Who the setting or account is signed in as at its OAuth認可サーバー, and
-/// how the last sign-in went (`?oauth=ok|failed` after the callback).
-#[component]
-pub fn OAuthStatus(
-    status: Option<crate::api::mail_server::OAuthStatusDto>,
-    result: String,
-) -> impl IntoView {
-    let lang = use_lang();
-    let o = move || lang.get().t().oauth;
-    let line = match status {
-        Some(s) if s.needs_reauth => view! {
-            <span class="warn" data-testid="oauth-needs-reauth">{move || o().needs_reauth}</span>
-        }
-        .into_any(),
-        Some(s) => {
-            let until = s.valid_until.unwrap_or_default();
-            view! {
-                <span data-testid="oauth-signed-in">
-                    {move || o().signed_in_as} ": " <b data-testid="oauth-signed-in-as">{s.signed_in_as.clone()}</b>
-                    " （" {move || o().valid_until} ": " {until.clone()} "）"
-                </span>
-            }
-            .into_any()
-        }
-        None => {
-            view! { <span data-testid="oauth-not-signed-in">{move || o().not_signed_in}</span> }
-                .into_any()
-        }
-    };
-    let outcome = match result.as_str() {
-        "ok" => Some(view! { <p class="form-ok" data-testid="oauth-result-ok">{move || o().signed_in_now}</p> }.into_any()),
-        "failed" => Some(view! { <p class="form-error" role="alert" data-testid="oauth-result-failed">{move || o().sign_in_failed}</p> }.into_any()),
-        _ => None,
-    };
-    view! {
-        {outcome}
-        <p class="oauth-status">{line}</p>
     }
 }
 

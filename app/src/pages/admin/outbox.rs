@@ -48,6 +48,12 @@ pub fn OutboxPage() -> impl IntoView {
                     let total: u64 = o.counts.iter().map(|(_, n)| n).sum();
                     let filters = std::iter::once((String::new(), total)).chain(o.counts.clone());
                     view! {
+                        {o.needs_reauth.then(|| view! {
+                            <p class="form-error" role="alert" data-testid="outbox-needs-reauth">
+                                {move || lang.get().t().field_error("needs_reauth", None)} " "
+                                <a href="/admin/mail-server">{move || lang.get().t().mail.title}</a>
+                            </p>
+                        })}
                         <nav class="tabs" data-testid="outbox-filter">
                             {filters.map(|(status, n)| {
                                 let current = status == o.status;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::webmail::*;
-use crate::components::{FieldMsg, FormMsg, err_of, options_html};
+use crate::components::{FieldMsg, FormMsg, OAuthStatus, err_of, options_html};
 use crate::i18n::use_lang;
 
 /// The inbox of the chosen account, 「受信」 and the progress of a receive.
@@ -239,7 +239,10 @@ pub fn AccountFormPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(f) => view! { <AccountForm back=account_back(&f) f /> }.into_any(),
+                        Ok(f) => {
+                            let oauth_result = q.read_untracked().get("oauth").unwrap_or_default();
+                            view! { <AccountForm back=account_back(&f) f oauth_result /> }.into_any()
+                        }
                         Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
                     }
                 })}
@@ -310,6 +313,8 @@ fn AccountForm(
     f: AccountFormDto,
     /// 戻る: the list this account belongs on.
     back: String,
+    /// `ok` or `failed` after the authorization server sent the browser back.
+    oauth_result: String,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm;
@@ -322,6 +327,15 @@ fn AccountForm(
     } else {
         t().add_account
     };
+    let o = move || lang.get().t().oauth;
+    let no_oauth = f.oauth_servers.is_empty();
+    let oauth_options = options_html(
+        f.oauth_servers
+            .iter()
+            .map(|c| (c.id.to_string(), c.name.clone())),
+        &f.oauth_server_id,
+    );
+    let signed_in = f.oauth.as_ref().is_some_and(|g| !g.needs_reauth);
     let proto = |name: &'static str, current: &str, pop: bool, testid: &'static str| {
         view! { <select name=name data-testid=testid inner_html=options_html(protection_options(pop), current)></select> }
     };
@@ -379,9 +393,28 @@ fn AccountForm(
                     <legend>{move || t().f_auth}</legend>
                     <label class="check"><input type="radio" name="pop_auth" value="standard" checked=f.pop_auth != "apop" data-testid="f-auth-standard" />{move || t().auth_standard}</label>
                     <label class="check"><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
-                    <label class="check muted"><input type="radio" name="pop_auth" value="xoauth2" disabled />{move || t().auth_xoauth2}</label>
+                    <label class=if no_oauth { "check muted" } else { "check" }>
+                        <input type="radio" name="pop_auth" value="xoauth2" checked=f.pop_auth == "xoauth2" disabled=no_oauth data-testid="f-auth-xoauth2" />
+                        {move || if no_oauth { t().auth_xoauth2 } else { "XOAUTH2" }}
+                    </label>
                 </fieldset>
                 <FieldMsg err field="pop_auth" />
+                // Shown (by CSS) while receiving or sending uses XOAUTH2.
+                <div class="account-oauth" data-testid="account-oauth">
+                    <label>{move || o().server}
+                        <select name="oauth_server_id" data-testid="f-oauth-server" inner_html=oauth_options></select>
+                    </label>
+                    <FieldMsg err field="oauth_server_id" />
+                    {match f.id {
+                        Some(_) => view! {
+                            <OAuthStatus status=f.oauth.clone() result=oauth_result.clone() />
+                            <button type="submit" form="oauth-start" data-testid="oauth-sign-in">
+                                {move || if signed_in { o().sign_in_again } else { o().sign_in }}
+                            </button>
+                        }.into_any(),
+                        None => view! { <p class="hint">{move || t().oauth_after_save}</p> }.into_any(),
+                    }}
+                </div>
                 <label>{move || t().f_timeout}
                     <input type="number" name="timeout_secs" min="1" max="300" value=f.timeout_secs.clone() data-testid="f-timeout" />
                 </label>
@@ -414,6 +447,7 @@ fn AccountForm(
                         ("none".to_owned(), t().send_none.to_owned()),
                         ("pop-before-smtp".to_owned(), t().send_pop.to_owned()),
                         ("smtp".to_owned(), t().send_smtp.to_owned()),
+                        ("xoauth2".to_owned(), "XOAUTH2".to_owned()),
                     ], &f.smtp_auth)></select>
                 </label>
                 <FieldMsg err field="smtp_auth" />
@@ -440,6 +474,13 @@ fn AccountForm(
                 <a href=back>{move || t().back}</a>
             </div>
         </ActionForm>
+        // [認証]: the browser leaves for the authorization server's login.
+        {f.id.map(|id| view! {
+            <form id="oauth-start" method="post" action="/oauth/start" data-reload hidden>
+                <input type="hidden" name="owner" value=format!("account:{id}") />
+                <input type="hidden" name="server_id" value=f.oauth_server_id.clone() />
+            </form>
+        })}
     }
 }
 
