@@ -69,13 +69,38 @@ pub async fn start(
     )
     .await
     {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok(url) => leave_for(&url),
         Err(e @ domain::Error::Invalid(_)) => crate::guard::invalid(e),
         Err(e) => {
             tracing::error!(error = %e, "starting an OAuth sign-in failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+/// Sends the browser to the authorization server. Not a redirect: a
+/// form's redirect to another origin is stopped by the pages' own
+/// `form-action 'self'`, which a page that then moves on does not meet.
+fn leave_for(url: &str) -> Response {
+    let href = url
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={href}\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>便り</title></head><body>\
+         <p><a href=\"{href}\" data-testid=\"oauth-continue\">OAuth認可サーバーへ移動します / Continue to the authorization server</a></p>\
+         </body></html>"
+    );
+    let mut res = axum::response::Html(page).into_response();
+    res.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 pub async fn callback(
