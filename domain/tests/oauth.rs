@@ -440,15 +440,22 @@ async fn an_xoauth2_account_sends_and_receives_with_its_own_sign_in(#[case] back
     use domain::mailbox::{self, send};
     let db = testing::database(backend).await;
     let server = register(&db, "M365").await;
-    let acc = xoauth2_account(&db, server.id, "frank").await;
+    // A mailbox per case: the cases run at once, and each takes all mail.
+    let login = if backend == "sqlite" {
+        "frank"
+    } else {
+        "heidi"
+    };
+    let address = format!("{login}@example.test");
+    let acc = xoauth2_account(&db, server.id, login).await;
     // Not signed in yet: receiving says so, without asking any server.
     let r = mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {}).await;
     assert!(matches!(r, Err(Error::NeedsReauth)), "{r:?}");
 
-    sign_in(&db, server.id, Owner::Account(acc.id), "frank@example.test").await;
+    sign_in(&db, server.id, Owner::Account(acc.id), &address).await;
     let subject = testing::unique("XOAUTH2で送信 ");
     let c = send::Compose {
-        to: "frank@example.test".into(),
+        to: address.clone(),
         subject: subject.clone(),
         body: "トークンで送りました。".into(),
         ..Default::default()
@@ -485,5 +492,163 @@ async fn an_xoauth2_account_sends_and_receives_with_its_own_sign_in(#[case] back
             "the message did not arrive"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Everything every test of this binary logs from the moment the first
+/// caller asks, at every level (dependencies' `log` records included).
+fn captured_logs() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let writer = move || Sink(sink.clone());
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(writer)
+                .finish(),
+        )
+        .expect("the only subscriber of this test binary");
+        buf
+    })
+    .clone()
+}
+
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn reload(db: &DatabaseConnection, id: i32) -> domain::mailbox::Account {
+    domain::mailbox::account::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the account")
+}
+
+/// The refresh token stored for `owner`, opened.
+async fn stored_refresh_token(db: &DatabaseConnection, owner: Owner) -> String {
+    let row = grants::entity::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.owner == owner.key())
+        .expect("grant");
+    testing::secrets()
+        .open(
+            "oauth_grant.refresh_token",
+            row.refresh_sealed.as_ref().expect("a refresh token"),
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn no_log_and_no_protocol_log_ever_holds_a_code_or_token() {
+    use domain::mailbox::{self, send};
+    let logs = captured_logs();
+    let db = testing::sqlite().await;
+    let server = register(&db, "ログ").await;
+    let acc = xoauth2_account(&db, server.id, "grace").await;
+    mailbox::set_receive_log(&db, acc.id, true).await.unwrap();
+    let mut am = mailbox::account::ActiveModel::from(acc.clone());
+    am.log_send = Set(true);
+    am.update(&db).await.unwrap();
+    let owner = Owner::Account(acc.id);
+
+    // The whole flow, with the code kept to look for.
+    let user = testing::user(&testing::unique("u")).insert(&db).await;
+    let session = domain::sessions::create(&db, user.id, None).await.unwrap();
+    let url = start(
+        &db,
+        user.id,
+        &session,
+        owner,
+        server.id,
+        Some("grace@example.test"),
+    )
+    .await;
+    let cb = consent(&url, "grace@example.test").await;
+    let mut secrets_seen = vec![cb.code.clone()];
+    grants::finish(&db, &testing::secrets(), &http(), &session, &cb)
+        .await
+        .expect("sign-in finishes");
+    secrets_seen.push(stored_refresh_token(&db, owner).await);
+    let first = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    secrets_seen.push(first.token.clone());
+
+    // Sending and receiving with it, a refresh before expiry, and a
+    // refusal (a token the server does not know) refreshed once.
+    let c = send::Compose {
+        to: "grace@example.test".into(),
+        subject: testing::unique("ログ確認 "),
+        body: "本文".into(),
+        ..Default::default()
+    };
+    let acc = reload(&db, acc.id).await;
+    send::send(&db, &testing::secrets(), &acc, &c, &ca())
+        .await
+        .unwrap()
+        .unwrap_or_else(|n| panic!("not sent: {}", n.error));
+    mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
+        .await
+        .expect("receives");
+    expire_soon(&db, owner).await;
+    let second = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    assert_ne!(second.token, first.token);
+    secrets_seen.push(second.token.clone());
+    secrets_seen.push(stored_refresh_token(&db, owner).await);
+    let third = grants::after_refusal(&db, &testing::secrets(), &http(), owner, &second.token)
+        .await
+        .unwrap();
+    secrets_seen.push(third.token.clone());
+    secrets_seen.push(stored_refresh_token(&db, owner).await);
+    mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
+        .await
+        .expect("receives again");
+
+    let acc = reload(&db, acc.id).await;
+    let protocol = format!(
+        "{}\n{}",
+        acc.receive_log.clone().unwrap_or_default(),
+        acc.send_log.clone().unwrap_or_default()
+    );
+    assert!(
+        protocol.contains("AUTH") && protocol.contains("EHLO"),
+        "both sessions were logged: {protocol}"
+    );
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("refresh"),
+        "the capture saw this test's work"
+    );
+    for secret in &secrets_seen {
+        assert!(secret.len() >= 16, "a real code or token: {secret:?}");
+        assert!(
+            !logged.contains(secret.as_str()),
+            "a log line holds a code or token"
+        );
+        assert!(
+            !protocol.contains(secret.as_str()),
+            "the 受信時のログ holds a token"
+        );
     }
 }

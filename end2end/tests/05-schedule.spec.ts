@@ -4,23 +4,13 @@
 // Then a participant whose address the server refuses: the failure and the
 // server's reply show on 通知メールの送信状況.
 import { test, expect, hydrated, login, ADMIN_NEW_PASSWORD } from "./common";
-import { fetchAll } from "./pop3";
+import { fetchAll, subjectOf } from "./pop3";
 
 const port = (name: string) => {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run scripts/test.sh`);
   return v;
 };
-
-/** Decodes RFC 2047 B-encoded UTF-8 words of a raw header block. */
-function subjectOf(raw: string): string {
-  const m = raw.match(/^Subject: (.*(?:\r\n[ \t].*)*)/m);
-  if (!m) return "";
-  return m[1]
-    .split(/\r\n[ \t]/)
-    .map((w) => w.replace(/=\?UTF-8\?B\?([^?]*)\?=/gi, (_, b64) => Buffer.from(b64, "base64").toString("utf8")))
-    .join("");
-}
 
 async function editUser(page: import("@playwright/test").Page, login: string) {
   await page.goto("/admin/users");

@@ -57,3 +57,21 @@ export async function fetchAll(port: number, user: string, pass: string, opts: {
   sock.end();
   return out;
 }
+
+/** The Subject of a raw message, its RFC 2047 encoded words decoded (B and
+ *  Q, any charset Node's TextDecoder knows: UTF-8, ISO-2022-JP). */
+export function subjectOf(raw: string): string {
+  const m = raw.match(/^Subject: (.*(?:\r\n[ \t].*)*)/m);
+  if (!m) return "";
+  return m[1]
+    .split(/\r\n[ \t]/)
+    .join(" ")
+    .replace(/\?=\s+=\?/g, "?==?")
+    .replace(/=\?([^?]+)\?([bq])\?([^?]*)\?=/gi, (_, charset: string, enc: string, text: string) => {
+      const bytes =
+        enc.toLowerCase() === "b"
+          ? Buffer.from(text, "base64")
+          : Buffer.from(text.replace(/_/g, " ").replace(/=([0-9a-f]{2})/gi, (_h, x: string) => String.fromCharCode(parseInt(x, 16))), "latin1");
+      return new TextDecoder(charset.toLowerCase()).decode(bytes);
+    });
+}

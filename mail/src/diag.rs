@@ -23,6 +23,8 @@ pub enum StepKind {
     Capabilities,
     StartTls,
     PopLogin,
+    /// The OAuth access token: handed out as stored, or refreshed first.
+    Token,
     Login,
     Send,
 }
@@ -38,6 +40,7 @@ impl StepKind {
             StepKind::Capabilities => "capabilities",
             StepKind::StartTls => "starttls",
             StepKind::PopLogin => "pop_login",
+            StepKind::Token => "token",
             StepKind::Login => "login",
             StepKind::Send => "send",
         }

@@ -429,16 +429,24 @@ pub async fn bootstrap(state: &AppState) -> domain::Result<()> {
     Ok(())
 }
 
-/// Hourly clean-up of expired sessions.
+/// Hourly clean-up of expired sessions, and the refresh of OAuth sign-ins
+/// idle for a week, so a provider's inactivity limit (90 days at Microsoft)
+/// never ends a sign-in that notifications or a quiet account still need.
 pub fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let http = domain::mailserver::oauth_http(&state.mail_trust, 30);
         loop {
             tick.tick().await;
             match domain::sessions::purge_expired(&state.db).await {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+            match domain::oauth::grants::refresh_idle(&state.db, &state.secrets, &http).await {
+                Ok(n) if n > 0 => tracing::info!(refreshed = n, "idle OAuth sign-ins refreshed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idle OAuth refresh failed"),
             }
         }
     });

@@ -1805,6 +1805,14 @@ const FUNCTIONS: &[Function] = {
         ("save_mail_server", Admin, &[]),
         ("send_test_mail", Admin, &[("to", "a@example.test")]),
         ("mail_server/test", Admin, &[]),
+        ("list_oauth_servers", Admin, &[]),
+        ("get_oauth_server", Admin, &[("id", "1")]),
+        (
+            "save_oauth_server",
+            Admin,
+            &[("name", "x"), ("kind", "google")],
+        ),
+        ("delete_oauth_server", Admin, &[("id", "1")]),
         ("list_outbox", Admin, &[]),
         ("resend_outbox", Admin, &[("id", "1")]),
         ("schedule_settings", Admin, &[]),
@@ -2053,6 +2061,50 @@ async fn every_function_and_route_checks_its_caller() {
         assert!(refused, "{path} as the wrong user: {}", r.status);
         assert!(!r.body.contains("secret"), "{path}");
     }
+    // [OAuth認可サーバー認証] / [認証]: signed out, nothing starts; a user
+    // may not sign the notification settings or another's account in; a
+    // callback without this session's sign-in pending signs nothing in.
+    for (owner, expected) in [
+        ("settings:1".to_owned(), StatusCode::FORBIDDEN),
+        (format!("account:{}", account.id), StatusCode::NOT_FOUND),
+    ] {
+        let body = format!("owner={owner}&server_id=1");
+        for cookie in [None, Some(user.as_str())] {
+            let mut req = Request::post("/oauth/start")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            let r = app.send(req.body(Body::from(body.clone())).unwrap()).await;
+            if cookie.is_some() {
+                assert_eq!(r.status, expected, "/oauth/start {owner}: {}", r.body);
+            } else {
+                // A plain form post: signed out, the browser goes to sign in.
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "/oauth/start signed out");
+                assert_eq!(r.headers[header::LOCATION], "/login");
+            }
+        }
+    }
+    let callback = |cookie: Option<&str>| {
+        let mut req = Request::get("/oauth/callback?state=forged&code=stolen");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let r = app.send(callback(None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/login");
+    let r = app.send(callback(Some(&user))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("oauth=failed"),
+        "{:?}",
+        r.headers
+    );
     let r = app
         .send(
             Request::post(format!("/mail/upload?account={}&name=a.txt", account.id))

@@ -83,6 +83,8 @@ impl MailTexts {
             ("starttls", _) => "STARTTLS",
             ("pop_login", true) => "POPログイン",
             ("pop_login", false) => "POP login",
+            ("token", true) => "アクセストークン (OAuth)",
+            ("token", false) => "Access token (OAuth)",
             ("login", true) => "ログイン (SMTP認証)",
             ("login", false) => "Login (SMTP AUTH)",
             ("send", true) => "送信",
@@ -168,6 +170,42 @@ impl MailTexts {
             }
             ("rejected", false) => {
                 "The server refused the message. Check that the From address matches the authentication ID."
+            }
+            ("needs_reauth", true) => {
+                "OAuthのサインインがないか、期限が切れています。[OAuth認可サーバー認証] でサインインし直してください。"
+            }
+            ("needs_reauth", false) => {
+                "There is no OAuth sign-in, or it has ended. Sign in again with [Sign in at the authorization server]."
+            }
+            ("smtp_auth_disabled", true) => {
+                "このテナントまたはメールボックスで SMTP AUTH が無効です（535 5.7.139）。Microsoft 365 管理センターでメールボックスの「認証済み SMTP」を有効にしてください。"
+            }
+            ("smtp_auth_disabled", false) => {
+                "SMTP AUTH is turned off for this tenant or mailbox (535 5.7.139). Turn on “Authenticated SMTP” for the mailbox in the Microsoft 365 admin center."
+            }
+            ("token_scope", true) => {
+                "トークンにメール送受信の権限（スコープ）がありません。OAuth認可サーバー設定の「スコープ」とアプリの API のアクセス許可を確認し、サインインし直してください。"
+            }
+            ("token_scope", false) => {
+                "The token lacks the mail permission (scope). Check “Scopes” in the authorization server settings and the app's API permissions, then sign in again."
+            }
+            ("token_other_mailbox", true) => {
+                "トークンは受け付けられましたが、このメールボックスのものではありません。メールボックスを持つユーザーとしてサインインし直してください。"
+            }
+            ("token_other_mailbox", false) => {
+                "The token was read but is not for this mailbox. Sign in again as the user who owns the mailbox."
+            }
+            ("token_refused", true) => {
+                "サーバーがアクセストークンを拒否しました（期限切れまたは取り消し）。サインインし直してください。"
+            }
+            ("token_refused", false) => {
+                "The server refused the access token (expired or revoked). Sign in again."
+            }
+            ("send_as_denied", true) => {
+                "サインインしたユーザーには、この送信元アドレスで送信する権限がありません。「送信元メールアドレス」を確認してください。"
+            }
+            ("send_as_denied", false) => {
+                "The signed-in user may not send as this From address. Check the From address."
             }
             (_, true) => "サーバーがエラーを返しました。詳細を確認してください。",
             (_, false) => "The server returned an error; see the details.",

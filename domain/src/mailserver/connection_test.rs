@@ -1,7 +1,7 @@
 //! 「接続テスト」: a real session with the values on screen (saved or not),
 //! every step reported as it happens, ending with a verdict that names the
 //! field to change and an advice key the UI words.
-use mail::diag::Step;
+use mail::diag::{Step, StepKind};
 use mail::net::NetError;
 use mail::pop3::Pop3Error;
 use mail::presets::Protection;
@@ -9,7 +9,8 @@ use mail::smtp::{Capabilities, SmtpError};
 use mail::tls::{TlsError, Trust};
 use sea_orm::DatabaseConnection;
 
-use super::{Input, Scope, check, login_for, password_for, smtp_settings, view};
+use super::{Input, Scope, SmtpAuthMode, check, login_for, password_for, smtp_settings, view};
+use crate::oauth::grants::{self, Owner};
 use crate::secrets::SecretBox;
 use crate::{Code, Error, Result};
 
@@ -32,10 +33,27 @@ impl Target {
 }
 
 /// A test ready to run: the form checked and the password resolved (an
-/// empty field means the stored one).
-pub enum Prepared {
+/// empty field means the stored one), or for XOAUTH2認証 the access token
+/// fetched (refreshed when about to expire), as its own step.
+pub struct Prepared {
+    session: Session,
+    token: Option<TokenStep>,
+}
+
+enum Session {
     Pop3(mail::pop3::PopLogin),
     Smtp(mail::smtp::SmtpSettings),
+    /// No token: nothing to connect with.
+    NoToken {
+        advice: &'static str,
+        error: String,
+    },
+}
+
+/// What getting the access token did, reported before the connection.
+struct TokenStep {
+    ok: bool,
+    detail: String,
 }
 
 /// How a test ended.
@@ -70,13 +88,14 @@ pub async fn prepare(
 ) -> Result<Prepared> {
     let saved = view(db).await?;
     let settings = check(input, saved.password_set.then_some(&saved.settings))?;
-    Ok(match target {
+    let mut token = None;
+    let session = match target {
         Target::Pop3 => {
             if settings.pop_host.is_empty() {
                 return Err(Error::field("pop_host", Code::Required));
             }
             let password = password_for(db, secrets, &input.password, &settings).await?;
-            Prepared::Pop3(mail::pop3::PopLogin {
+            Session::Pop3(mail::pop3::PopLogin {
                 host: settings.pop_host.clone(),
                 port: settings.pop_port,
                 protection: settings.pop_protection,
@@ -86,20 +105,83 @@ pub async fn prepare(
                 trust: trust.clone(),
             })
         }
+        Target::Smtp if settings.smtp_auth == SmtpAuthMode::XOAuth2 => {
+            let owner = Owner::Settings(Scope::Admin);
+            let before = grants::status(db, owner).await?;
+            match login_for(db, secrets, trust, Scope::Admin, "", &settings).await {
+                Ok(login) => {
+                    let after = grants::status(db, owner).await?;
+                    token = Some(TokenStep {
+                        ok: true,
+                        detail: token_detail(before.as_ref(), after.as_ref()),
+                    });
+                    Session::Smtp(smtp_settings(&settings, login, trust))
+                }
+                Err(e @ (Error::NeedsReauth | Error::OAuth(_))) => {
+                    let status = grants::status(db, owner).await?;
+                    let error = match status {
+                        Some(s) if !s.last_error.is_empty() => s.last_error,
+                        _ => e.to_string(),
+                    };
+                    token = Some(TokenStep {
+                        ok: false,
+                        detail: error.clone(),
+                    });
+                    Session::NoToken {
+                        advice: "needs_reauth",
+                        error,
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Target::Smtp => {
             let login =
                 login_for(db, secrets, trust, Scope::Admin, &input.password, &settings).await?;
-            Prepared::Smtp(smtp_settings(&settings, login, trust))
+            Session::Smtp(smtp_settings(&settings, login, trust))
         }
-    })
+    };
+    Ok(Prepared { session, token })
+}
+
+/// The token step's words: who it signs in as, whether it was refreshed
+/// now, and until when it is good.
+fn token_detail(before: Option<&grants::Status>, after: Option<&grants::Status>) -> String {
+    let Some(after) = after else {
+        return String::new();
+    };
+    let refreshed = before.map(|b| b.refreshed_at) != Some(after.refreshed_at);
+    let until = after
+        .access_until
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "?".into());
+    format!(
+        "{} — {} (valid until {until})",
+        after.signed_in_as,
+        if refreshed { "refreshed" } else { "stored" },
+    )
 }
 
 impl Prepared {
     /// Runs the session (no mail is sent), calling `on_step` as each step
     /// ends, the failing one included.
     pub async fn run(self, on_step: &mut (dyn FnMut(Step) + Send)) -> Verdict {
-        match self {
-            Prepared::Pop3(login) => match mail::pop3::diagnose(&login, on_step).await {
+        if let Some(t) = self.token {
+            on_step(Step {
+                kind: StepKind::Token,
+                ok: t.ok,
+                elapsed_ms: 0,
+                detail: t.detail,
+            });
+        }
+        match self.session {
+            Session::NoToken { advice, error } => Verdict::Failed {
+                advice,
+                field: "oauth_server_id",
+                error,
+                offered: Vec::new(),
+            },
+            Session::Pop3(login) => match mail::pop3::diagnose(&login, on_step).await {
                 Ok(capabilities) => Verdict::Pop3Ok { capabilities },
                 Err(e) => {
                     let (advice, field) = pop_advice(&e, login.protection);
@@ -111,7 +193,7 @@ impl Prepared {
                     }
                 }
             },
-            Prepared::Smtp(smtp) => match mail::smtp::session(&smtp, None, on_step).await {
+            Session::Smtp(smtp) => match mail::smtp::session(&smtp, None, on_step).await {
                 Ok(o) => Verdict::SmtpOk {
                     mechanism: o.mechanism,
                     capabilities: o.capabilities,
@@ -131,6 +213,30 @@ impl Prepared {
                 }
             },
         }
+    }
+}
+
+/// Advice for a refused access token, from the server's reply and the
+/// reason it gave in its challenge (decoded JSON):
+/// - `535 5.7.139`: Microsoft 365 has SMTP AUTH turned off for the tenant
+///   or the mailbox;
+/// - `5.7.3` (Microsoft's "Authentication unsuccessful" for a token it
+///   accepted as a token), or a 400 status: the token is good but not for
+///   this mailbox (signed in as another user, or a user without one);
+/// - a 403 status, `insufficient_scope`, or a scope named in the reason
+///   with a refusal that is not an expiry: a scope the mail server needs
+///   is missing from the grant;
+/// - anything else: the token was not accepted (expired or revoked).
+pub fn token_advice(reply: &str, refusal: &mail::sasl::Refusal) -> &'static str {
+    let status = refusal.status.as_deref().unwrap_or("");
+    if reply.contains("5.7.139") {
+        "smtp_auth_disabled"
+    } else if status == "403" || status == "insufficient_scope" {
+        "token_scope"
+    } else if reply.contains("5.7.3") || status == "400" {
+        "token_other_mailbox"
+    } else {
+        "token_refused"
     }
 }
 
@@ -188,7 +294,18 @@ pub fn smtp_advice(
         }
         SmtpError::StartTlsNotOffered => ("starttls_not_offered", "smtp_protection"),
         SmtpError::MechanismNotOffered { .. } => ("mechanism_not_offered", "smtp_mechanism"),
+        SmtpError::AuthFailed(text) if text.contains("5.7.139") => {
+            ("smtp_auth_disabled", "smtp_auth")
+        }
         SmtpError::AuthFailed(_) => ("auth_failed", "password"),
+        SmtpError::TokenRefused { refusal, reply } => {
+            (token_advice(reply, refusal), "oauth_server_id")
+        }
+        SmtpError::Reply { text, .. }
+            if text.contains("5.2.252") || text.contains("SendAsDenied") =>
+        {
+            ("send_as_denied", "from_custom")
+        }
         SmtpError::Pop(_) => ("pop_login_failed", "pop_host"),
         SmtpError::Protocol(..) | SmtpError::Closed(_) if implicit_port => {
             ("wrong_port_for_protection", "smtp_port")
@@ -211,6 +328,7 @@ pub fn pop_advice(err: &Pop3Error, protection: Protection) -> (&'static str, &'s
         E::Protocol {
             command: "STLS", ..
         } => ("starttls_not_offered", "pop_protection"),
+        E::TokenRefused { refusal, reply } => (token_advice(reply, refusal), "oauth_server_id"),
         E::Refused {
             command: "PASS" | "APOP" | "USER",
             ..
@@ -262,6 +380,51 @@ mod tests {
         assert_eq!(
             pop_advice(&no_tls, Protection::SslTls),
             ("wrong_port_for_protection", "pop_port")
+        );
+    }
+
+    #[test]
+    fn refused_tokens_are_told_apart_by_reply_and_reason() {
+        let google = mail::sasl::Refusal::from_challenge(
+            "eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
+        );
+        assert_eq!(google.status.as_deref(), Some("400"));
+        assert_eq!(token_advice("535 5.7.8", &google), "token_other_mailbox");
+        let none = mail::sasl::Refusal::default();
+        assert_eq!(
+            token_advice("535 5.7.139 Authentication unsuccessful", &none),
+            "smtp_auth_disabled"
+        );
+        assert_eq!(
+            token_advice("535 5.7.3 Authentication unsuccessful", &none),
+            "token_other_mailbox"
+        );
+        let scope = mail::sasl::Refusal {
+            status: Some("insufficient_scope".into()),
+            ..Default::default()
+        };
+        assert_eq!(token_advice("535 5.7.8", &scope), "token_scope");
+        let expired = mail::sasl::Refusal {
+            status: Some("401".into()),
+            ..Default::default()
+        };
+        assert_eq!(token_advice("535 5.7.8", &expired), "token_refused");
+        let disabled = SmtpError::AuthFailed(
+            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled".into(),
+        );
+        assert_eq!(
+            smtp_advice(&disabled, Protection::StartTls, 587),
+            ("smtp_auth_disabled", "smtp_auth")
+        );
+        let send_as = SmtpError::Reply {
+            during: "MAIL FROM",
+            code: 554,
+            text: "5.2.252 SendAsDenied; user@example.com not allowed to send as other@example.com"
+                .into(),
+        };
+        assert_eq!(
+            smtp_advice(&send_as, Protection::StartTls, 587),
+            ("send_as_denied", "from_custom")
         );
     }
 
