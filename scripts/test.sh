@@ -96,7 +96,7 @@ stop_server
 # Every kind of data the browser tests made must come back after a restart
 # (the migrations run again on start): rows of every table, before and after.
 python3 scripts/lib/row-counts.py "$WORK/data/tayori.db" >"$WORK/rows-before.txt"
-for t in users organisations schedule_entries outbox mail_accounts mail_messages mail_bodies; do
+for t in users organisations schedule_entries outbox mail_accounts mail_messages mail_bodies oauth_servers oauth_grants; do
   grep -Eq "^$t [1-9]" "$WORK/rows-before.txt" || { echo "the browser tests left no rows in $t" >&2; cat "$WORK/rows-before.txt" >&2; exit 1; }
 done
 start_server second

@@ -11,6 +11,52 @@ use crate::users::User;
 /// The backends every database test runs on.
 pub const BACKENDS: [&str; 2] = ["sqlite", "postgres"];
 
+/// The stack's authorization server (scripts/mailstack.sh) as the admin
+/// registers it: 汎用 by its discovery URL, with Tayori's client.
+pub fn oauth_server_input(name: &str) -> crate::oauth::Input {
+    crate::oauth::Input {
+        name: name.into(),
+        kind: "generic".into(),
+        client_id: env("MS_OAUTH_CLIENT_ID"),
+        client_secret: env("MS_OAUTH_CLIENT_SECRET"),
+        discovery_url: format!(
+            "{}/.well-known/openid-configuration",
+            env("MS_OAUTH_ISSUER")
+        ),
+        scopes: "openid email offline_access mail".into(),
+        mechanism: "auto".into(),
+        ..crate::oauth::Input::default()
+    }
+}
+
+/// Walks the test authorization server's login and consent pages as
+/// `login` (the helper scripts/mailstack.sh names in MS_OAUTH_CONSENT),
+/// starting at the authorization URL `url`; the callback's query.
+pub async fn oauth_consent(url: &str, login: &str) -> crate::oauth::grants::Callback {
+    let out = tokio::process::Command::new("node")
+        .arg(env("MS_OAUTH_CONSENT"))
+        .arg(url)
+        .arg(login)
+        .output()
+        .await
+        .expect("node runs the consent walk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back = url::Url::parse(String::from_utf8_lossy(&out.stdout).trim()).expect("callback URL");
+    assert_eq!(back.path(), "/oauth/callback");
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    crate::oauth::grants::Callback {
+        state: q.get("state").cloned().unwrap_or_default(),
+        code: q.get("code").cloned().unwrap_or_default(),
+        iss: q.get("iss").cloned(),
+        error: q.get("error").cloned(),
+        error_description: None,
+    }
+}
+
 /// A variable scripts/test.sh sets for the servers it started.
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {

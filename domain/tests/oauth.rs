@@ -39,49 +39,15 @@ async fn register(db: &DatabaseConnection, name: &str) -> oauth::View {
         &http(),
         &Actor::user(admin.id, None),
         None,
-        &oauth::Input {
-            name: name.into(),
-            kind: "generic".into(),
-            client_id: env("MS_OAUTH_CLIENT_ID"),
-            client_secret: env("MS_OAUTH_CLIENT_SECRET"),
-            discovery_url: format!(
-                "{}/.well-known/openid-configuration",
-                env("MS_OAUTH_ISSUER")
-            ),
-            scopes: "openid email offline_access mail".into(),
-            mechanism: "auto".into(),
-            ..oauth::Input::default()
-        },
+        &testing::oauth_server_input(name),
     )
     .await
     .expect("register the authorization server")
 }
 
-/// Walks the server's login and consent pages as `login` (the helper the
-/// stack provides) and returns the callback's query.
+/// Walks the server's login and consent pages as `login`.
 async fn consent(url: &str, login: &str) -> grants::Callback {
-    let out = tokio::process::Command::new("node")
-        .arg(env("MS_OAUTH_CONSENT"))
-        .arg(url)
-        .arg(login)
-        .output()
-        .await
-        .expect("node runs the consent walk");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let back = url::Url::parse(String::from_utf8_lossy(&out.stdout).trim()).expect("callback URL");
-    assert_eq!(back.path(), "/oauth/callback");
-    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
-    grants::Callback {
-        state: q.get("state").cloned().unwrap_or_default(),
-        code: q.get("code").cloned().unwrap_or_default(),
-        iss: q.get("iss").cloned(),
-        error: q.get("error").cloned(),
-        error_description: None,
-    }
+    testing::oauth_consent(url, login).await
 }
 
 /// Starts a sign-in as Tayori at http://127.0.0.1:3000 would.
@@ -651,4 +617,51 @@ async fn no_log_and_no_protocol_log_ever_holds_a_code_or_token() {
             "the 受信時のログ holds a token"
         );
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_idle_for_a_week_is_refreshed_and_others_are_left_alone() {
+    let db = testing::sqlite().await;
+    let server = register(&db, "休眠").await;
+    let idle = Owner::Settings(Scope::Admin);
+    let busy = Owner::Settings(Scope::Webmail);
+    sign_in(&db, server.id, idle, "ivan@example.test").await;
+    sign_in(&db, server.id, busy, "judy@example.test").await;
+    let before = grants::access_token(&db, &testing::secrets(), &http(), idle)
+        .await
+        .unwrap();
+    let busy_before = stored_refresh_token(&db, busy).await;
+    // Eight days without use; the access token itself is still good.
+    let g = grants::entity::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.owner == idle.key())
+        .unwrap();
+    let mut am = grants::entity::ActiveModel::from(g);
+    am.refreshed_at = Set(Some(chrono::Utc::now() - chrono::Duration::days(8)));
+    am.update(&db).await.unwrap();
+
+    let n = grants::refresh_idle(&db, &testing::secrets(), &http())
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "only the idle sign-in");
+    let after = grants::access_token(&db, &testing::secrets(), &http(), idle)
+        .await
+        .unwrap();
+    assert_ne!(after.token, before.token);
+    pop3_logs_in_with(&after)
+        .await
+        .expect("the refreshed token logs in");
+    let status = grants::status(&db, idle).await.unwrap().unwrap();
+    assert!(status.refreshed_at.unwrap() > chrono::Utc::now() - chrono::Duration::minutes(1));
+    assert_eq!(stored_refresh_token(&db, busy).await, busy_before);
+    // Nothing idle any more: a second pass does nothing.
+    assert_eq!(
+        grants::refresh_idle(&db, &testing::secrets(), &http())
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -91,6 +91,19 @@ test("the admin registers a server, signs the notification settings in and a not
   const html = await page.content();
   expect(html).not.toMatch(/access_token|refresh_token/);
 
+  // ユーザーID still names bob (saved before): the server refuses dave's
+  // token for bob's mailbox, and the advice says so at that field.
+  await hydrated(page);
+  await expect(page.getByTestId("auth-user")).toHaveValue("bob@example.test");
+  await page.getByTestId("test-connection").click();
+  await expect(page.getByTestId("test-verdict")).toHaveAttribute("data-verdict", "fail");
+  await expect(page.getByTestId("test-verdict")).toHaveAttribute("data-field", "auth_user");
+  await expect(page.getByTestId("test-advice")).toContainText("トークンがこのメールボックスのものではありません");
+  await expect(page.locator('[data-testid=test-step][data-step="login"]')).toContainText('"status":"invalid_token"');
+  await page.getByTestId("auth-user").fill("");
+  await page.getByTestId("save").click();
+  await expect(page.getByTestId("form-ok")).toHaveText("保存しました。");
+
   // The connection test: the token step, then AUTH with the token.
   await hydrated(page);
   await page.getByTestId("test-connection").click();

@@ -7,7 +7,10 @@
 //! - both processes pressing 受信 for the same account, again and again:
 //!   every message stored once;
 //! - the process receiving an account is killed: the other takes the
-//!   receive over within the lease (30 s) and finishes it.
+//!   receive over within the lease (30 s) and finishes it;
+//! - both processes needing the same expiring OAuth access token at once:
+//!   one refresh between them (the real authorization server rotates
+//!   refresh tokens and ends the sign-in when one is used twice).
 mod support;
 
 use std::collections::HashSet;
@@ -278,5 +281,176 @@ async fn another_process_takes_over_a_receive_whose_process_died() {
         taken_over <= domain::mailbox::LEASE + Duration::from_secs(5),
         "taken over only after {taken_over:?}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Refresh tokens the test authorization server has taken in (rotation
+/// consumes one per refresh), from its log.
+fn refreshes_so_far() -> usize {
+    let log = std::path::Path::new(&env("MAILSTACK_DIR")).join("log/authserver.log");
+    log_of(&log).matches("refresh token consumed").count()
+}
+
+/// The form 「接続テスト」 posts for the notification settings as saved by
+/// `oauth_settings`.
+fn xoauth2_form(server: i32) -> String {
+    [
+        ("preset", "custom".to_owned()),
+        ("pop_host", env("MS_HOST")),
+        ("pop_port", env("MS_POP3_PORT")),
+        ("pop_protection", "none".into()),
+        ("smtp_host", env("MS_HOST")),
+        ("smtp_port", env("MS_SUBMISSION_PORT")),
+        ("smtp_protection", "starttls".into()),
+        ("smtp_auth", "xoauth2".into()),
+        ("smtp_mechanism", "standard".into()),
+        ("oauth_server_id", server.to_string()),
+        ("timeout_secs", "10".into()),
+        ("from_mode", "custom".into()),
+        ("from_custom", "dave@example.test".into()),
+        ("target", "smtp".into()),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", app::url::query_value(v)))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+/// The stack's authorization server registered, XOAUTH2認証 saved for the
+/// notification settings and signed in as dave; the server's ID.
+async fn oauth_settings(db: &domain::DatabaseConnection, admin: i32) -> i32 {
+    use domain::oauth::grants::{self, Owner};
+    let secrets = secrets();
+    let http = mail::oauth::Http {
+        trust: ca(),
+        timeout: Duration::from_secs(10),
+    };
+    let server = domain::oauth::save(
+        db,
+        &secrets,
+        &http,
+        &Actor::user(admin, None),
+        None,
+        &domain::testing::oauth_server_input("認可"),
+    )
+    .await
+    .expect("register the authorization server");
+    domain::mailserver::save(
+        db,
+        &secrets,
+        &Actor::system(),
+        &domain::mailserver::Input {
+            preset: "custom".into(),
+            pop_host: env("MS_HOST"),
+            pop_port: env("MS_POP3_PORT"),
+            pop_protection: "none".into(),
+            smtp_host: env("MS_HOST"),
+            smtp_port: env("MS_SUBMISSION_PORT"),
+            smtp_protection: "starttls".into(),
+            smtp_auth: "xoauth2".into(),
+            smtp_mechanism: "standard".into(),
+            oauth_server_id: server.id.to_string(),
+            timeout_secs: "10".into(),
+            notify_enabled: true,
+            from_mode: "custom".into(),
+            from_custom: "dave@example.test".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("XOAUTH2 settings");
+    let session = domain::sessions::create(db, admin, None).await.unwrap();
+    let owner = Owner::Settings(domain::mailserver::Scope::Admin);
+    let url = grants::start(
+        db,
+        &secrets,
+        admin,
+        &session,
+        owner,
+        server.id,
+        "http://127.0.0.1:3000",
+        Some("dave@example.test"),
+    )
+    .await
+    .unwrap();
+    let cb = domain::testing::oauth_consent(&url, "dave@example.test").await;
+    grants::finish(db, &secrets, &http, &session, &cb)
+        .await
+        .expect("signed in");
+    server.id
+}
+
+/// Both processes asked for the notification settings' access token at
+/// once, just before it expires (eight connection tests, four on each):
+/// one refresh in all. The test server rotates refresh tokens and ends the
+/// grant when one is used twice, as Microsoft's does, so a second refresh
+/// would have ended the sign-in (再認証が必要) and failed the tests.
+#[tokio::test]
+async fn two_processes_refresh_an_expiring_token_once() {
+    use domain::oauth::grants::{self, Owner};
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let (db, url) = postgres().await;
+    let admin = domain::testing::user(&unique("rt"))
+        .admin(true)
+        .insert(&db)
+        .await;
+    set_password(&db, admin.id, "twin-pass-1").await;
+    let server = oauth_settings(&db, admin.id).await;
+    let dir = temp_dir("tayori_refresh_");
+    let (mut a, pa) = start_server(&dir.join("a"), &dir.join("a.log"), Some(&url), 0);
+    let (mut b, pb) = start_server(&dir.join("b"), &dir.join("b.log"), Some(&url), 0);
+    wait_up(pa).await;
+    wait_up(pb).await;
+    let ca_ = sign_in(pa, &admin.login_id, "twin-pass-1").await;
+    let cb_ = sign_in(pb, &admin.login_id, "twin-pass-1").await;
+
+    // About to expire: inside the grace before expiry.
+    let owner = Owner::Settings(domain::mailserver::Scope::Admin);
+    let g = grants::entity::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.owner == owner.key())
+        .expect("grant");
+    let mut am = grants::entity::ActiveModel::from(g);
+    let now = chrono::Utc::now();
+    am.access_expires_at = Set(Some(now + chrono::Duration::seconds(30)));
+    am.refreshed_at = Set(Some(now - chrono::Duration::seconds(3570)));
+    am.update(&db).await.unwrap();
+
+    let before = refreshes_so_far();
+    let body = xoauth2_form(server);
+    let tests: Vec<_> = (0..8)
+        .map(|i| {
+            let (port, cookie) = if i % 2 == 0 {
+                (pa, ca_.clone())
+            } else {
+                (pb, cb_.clone())
+            };
+            let body = body.clone();
+            tokio::spawn(async move { post(port, "/api/mail_server/test", &cookie, &body).await })
+        })
+        .collect();
+    for t in tests {
+        let (status, text) = t.await.unwrap();
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains(r#""step":"token""#), "{text}");
+        assert!(text.contains(r#""verdict":"ok""#), "{text}");
+    }
+    let status = grants::status(&db, owner).await.unwrap().unwrap();
+    assert!(!status.needs_reauth, "{}", status.last_error);
+    // The log line may follow the answer by a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while refreshes_so_far() == before && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        refreshes_so_far() - before,
+        1,
+        "one refresh between the two processes"
+    );
+    a.kill();
+    b.kill();
     let _ = std::fs::remove_dir_all(&dir);
 }

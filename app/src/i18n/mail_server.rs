@@ -190,10 +190,10 @@ impl MailTexts {
                 "The token lacks the mail permission (scope). Check “Scopes” in the authorization server settings and the app's API permissions, then sign in again."
             }
             ("token_other_mailbox", true) => {
-                "トークンは受け付けられましたが、このメールボックスのものではありません。メールボックスを持つユーザーとしてサインインし直してください。"
+                "トークンがこのメールボックスのものではありません。「ユーザーID」をサインインしたユーザーに合わせるか空にする、またはメールボックスを持つユーザーとしてサインインし直してください。"
             }
             ("token_other_mailbox", false) => {
-                "The token was read but is not for this mailbox. Sign in again as the user who owns the mailbox."
+                "The token is not for this mailbox. Make “User ID” the signed-in user (or leave it empty), or sign in again as the mailbox's user."
             }
             ("token_refused", true) => {
                 "サーバーがアクセストークンを拒否しました（期限切れまたは取り消し）。サインインし直してください。"

@@ -38,6 +38,9 @@ impl Target {
 pub struct Prepared {
     session: Session,
     token: Option<TokenStep>,
+    /// Whom the OAuth sign-in is for, to tell a refusal for another
+    /// mailbox (the ユーザーID names someone else) from an expired token.
+    signed_in_as: Option<String>,
 }
 
 enum Session {
@@ -89,6 +92,7 @@ pub async fn prepare(
     let saved = view(db).await?;
     let settings = check(input, saved.password_set.then_some(&saved.settings))?;
     let mut token = None;
+    let mut signed_in_as = None;
     let session = match target {
         Target::Pop3 => {
             if settings.pop_host.is_empty() {
@@ -111,6 +115,7 @@ pub async fn prepare(
             match login_for(db, secrets, trust, Scope::Admin, "", &settings).await {
                 Ok(login) => {
                     let after = grants::status(db, owner).await?;
+                    signed_in_as = after.as_ref().map(|a| a.signed_in_as.clone());
                     token = Some(TokenStep {
                         ok: true,
                         detail: token_detail(before.as_ref(), after.as_ref()),
@@ -141,7 +146,11 @@ pub async fn prepare(
             Session::Smtp(smtp_settings(&settings, login, trust))
         }
     };
-    Ok(Prepared { session, token })
+    Ok(Prepared {
+        session,
+        token,
+        signed_in_as,
+    })
 }
 
 /// The token step's words: who it signs in as, whether it was refreshed
@@ -199,7 +208,16 @@ impl Prepared {
                     capabilities: o.capabilities,
                 },
                 Err(e) => {
-                    let (advice, field) = smtp_advice(&e, smtp.protection, smtp.port);
+                    let (advice, field) = match (&e, &smtp.auth, &self.signed_in_as) {
+                        (
+                            SmtpError::TokenRefused { .. },
+                            mail::smtp::SmtpAuth::Bearer { user, .. },
+                            Some(signed_in),
+                        ) if !user.eq_ignore_ascii_case(signed_in) => {
+                            ("token_other_mailbox", "auth_user")
+                        }
+                        _ => smtp_advice(&e, smtp.protection, smtp.port),
+                    };
                     let offered = match &e {
                         SmtpError::MechanismNotOffered { offered, .. } => offered.clone(),
                         _ => Vec::new(),
