@@ -86,7 +86,7 @@ pub static OAUTH_JA: OAuthTexts = OAuthTexts {
     copy: "コピー",
     guide_microsoft: &[
         "Microsoft Entra 管理センターの「アプリの登録」で新しいアプリを登録し、プラットフォーム「Web」のリダイレクトURIに上のURIを登録します。",
-        "「APIのアクセス許可」で Office 365 Exchange Online（APIs my organization uses から検索）の委任されたアクセス許可 POP.AccessAsUser.All・IMAP.AccessAsUser.All・SMTP.Send と、Microsoft Graph の offline_access・openid・email を追加します。",
+        "「APIのアクセス許可」→「アクセス許可の追加」→ Microsoft Graph →「委任されたアクセス許可」で POP.AccessAsUser.All・IMAP.AccessAsUser.All・SMTP.Send・offline_access・openid・email を追加します。",
         "「管理者の同意を与えます」を押して組織として同意します。",
         "「証明書とシークレット」でクライアントシークレットを作成し、その値（ID ではありません）を貼り付けます。シークレットには有効期限があるため、期限の前に作り直して更新してください。",
         "Exchange 管理センターで、送信に使うメールボックスの「認証済み SMTP」を有効にしてください（無効のままだと 535 5.7.139 で拒否されます）。",
@@ -151,7 +151,7 @@ pub static OAUTH_EN: OAuthTexts = OAuthTexts {
     copy: "Copy",
     guide_microsoft: &[
         "In the Microsoft Entra admin center, App registrations: register a new application and add the URI above as a redirect URI of the Web platform.",
-        "API permissions: add the delegated permissions POP.AccessAsUser.All, IMAP.AccessAsUser.All and SMTP.Send of Office 365 Exchange Online (under APIs my organization uses) and offline_access, openid and email of Microsoft Graph.",
+        "API permissions > Add a permission > Microsoft Graph > Delegated permissions: add POP.AccessAsUser.All, IMAP.AccessAsUser.All, SMTP.Send, offline_access, openid and email.",
         "Press Grant admin consent for the organisation.",
         "Certificates & secrets: create a client secret and paste its value (not its ID). Secrets expire: renew it here before they do.",
         "In the Exchange admin center, enable Authenticated SMTP for the mailbox that sends (otherwise the server refuses with 535 5.7.139).",
