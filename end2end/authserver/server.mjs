@@ -71,6 +71,32 @@ const provider = new Provider(issuer, {
   cookies: { keys: [env('OAUTH_COOKIE_KEY', 'tayori-test-authserver')] },
 });
 provider.on('server_error', (_ctx, err) => console.error('server_error', err));
+
+// What an administrator's "revoke sessions" does at a real provider (Entra
+// ID, Google Workspace): every grant of a user ends, with its tokens. The
+// browser tests end a mailbox's sign-ins with POST /test/end-grants?login=…
+// (this server listens on loopback only).
+const grantsOf = new Map();
+provider.on('grant.success', (ctx) => {
+  const { Grant } = ctx.oidc.entities;
+  if (!Grant?.accountId) return;
+  const key = mailbox(Grant.accountId);
+  if (!grantsOf.has(key)) grantsOf.set(key, new Set());
+  grantsOf.get(key).add(Grant.jti);
+});
+provider.use(async (ctx, next) => {
+  if (ctx.method !== 'POST' || ctx.path !== '/test/end-grants') return next();
+  const key = mailbox(String(ctx.query.login ?? ''));
+  const ids = [...(grantsOf.get(key) ?? [])];
+  for (const id of ids) {
+    await Promise.all([provider.AccessToken, provider.RefreshToken, provider.AuthorizationCode].map((m) => m.revokeByGrantId(id)));
+    await provider.Grant.adapter.destroy(id);
+  }
+  grantsOf.delete(key);
+  console.log(`ended ${ids.length} grants of ${key}`);
+  ctx.status = 200;
+  ctx.body = { ended: ids.length };
+});
 provider.on('grant.revoked', (_ctx, grantId) => console.log('grant revoked', grantId));
 provider.on('refresh_token.consumed', () => console.log('refresh token consumed'));
 provider.listen(port, '127.0.0.1', () => console.log(`authserver: ${issuer}`));

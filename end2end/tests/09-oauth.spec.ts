@@ -4,7 +4,8 @@
 // registers it as 汎用 by its discovery URL, signs the notification settings
 // in through the server's real login and consent pages, and a schedule
 // notification goes out over XOAUTH2; then a user adds an XOAUTH2 account
-// with [認証], receives over POP3 and sends.
+// with [認証], receives over POP3 and sends; when the provider ends the
+// sign-ins, both sides say 再認証が必要 and notifications wait.
 import type { Page } from "@playwright/test";
 import { test, expect, hydrated, login, logout, receiveAll, ADMIN_NEW_PASSWORD, USER } from "./common";
 import { fetchAll, subjectOf } from "./pop3";
@@ -157,7 +158,7 @@ test("the admin registers a server, signs the notification settings in and a not
   await expect(page.getByTestId("oauth-row").filter({ hasText: SERVER_NAME })).toBeVisible();
 });
 
-test("a user adds an XOAUTH2 account with [認証], receives over POP3 and sends", async ({ page }) => {
+test("a user adds an XOAUTH2 account with [認証], receives over POP3 and sends; an ended sign-in needs a new one", async ({ page }) => {
   test.setTimeout(120_000);
   const marker = `xo-${Date.now()}`;
   const DAVE = { address: "dave@example.test", password: "davepass" };
@@ -221,4 +222,43 @@ test("a user adds an XOAUTH2 account with [認証], receives over POP3 and sends
   await expect
     .poll(async () => (await fetchAll(Number(env("MS_POP3_PORT")), "alice@example.test", "alicepass")).some((m) => subjectOf(m).includes(`トークンで送信 ${marker}`)), { timeout: 15_000 })
     .toBe(true);
+
+  // The provider's admin ends dave's sign-ins (the account's and the
+  // notification settings'): the next 受信 is refused, refreshing meets
+  // invalid_grant, and the mail screen says 再認証が必要.
+  const ended = await fetch(`${env("MS_OAUTH_ISSUER")}/test/end-grants?login=${DAVE.address}`, { method: "POST" });
+  expect((await ended.json()).ended).toBeGreaterThanOrEqual(2);
+  await page.goto(`/mail?account=${accountId}`);
+  await hydrated(page);
+  await receiveAll(page);
+  await expect(page.getByTestId("receive-error")).toContainText("再認証が必要です");
+  await page.goto(`/mail/accounts/${accountId}`);
+  await expect(page.getByTestId("oauth-needs-reauth")).toBeVisible();
+  await logout(page);
+
+  // The admin sees it in the user's account list; a notification waits in
+  // the outbox (held, not failed) with the reason on 通知メールの送信状況.
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin/webmail/users");
+  await page.locator(`[data-testid=webmail-user][data-login="${USER.login}"] [data-testid=user-accounts-link]`).click();
+  await expect(page.locator("[data-testid=account-row][data-name=トークン]")).toContainText("再認証が必要です");
+  await page.goto("/schedule/new?date=2026-12-09");
+  await hydrated(page);
+  await page.getByTestId("entry-title-input").fill(`保留 ${marker}`);
+  await page.getByTestId("notify-mail").check();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の通知メールを送信します。");
+  await expect
+    .poll(
+      async () => {
+        await page.goto("/admin/outbox");
+        return page.getByTestId("outbox-needs-reauth").count();
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(1);
+  await expect(page.getByTestId("outbox-row").filter({ hasText: `保留 ${marker}` })).toHaveCount(1);
+  await page.goto("/admin/outbox?status=failed");
+  await expect(page.getByTestId("outbox-row").filter({ hasText: `保留 ${marker}` })).toHaveCount(0);
 });
