@@ -1,9 +1,11 @@
 //! OAuth認可サーバー and the grants, against the real authorization server,
 //! Dovecot and Postfix that scripts/mailstack.sh starts, on SQLite and
 //! PostgreSQL: registering a server by its discovery URL, the sign-in flow
-//! bound to its session, refreshing before expiry, rotation (one refresh at
-//! a time, also between two processes' pools), revocation leading to
-//! 再認証が必要, and deletion refused while something signs in with it.
+//! bound to its session, refreshing before expiry (and after a real one:
+//! tokens of six seconds), rotation (one refresh at a time), the weekly
+//! refresh of idle sign-ins, revocation leading to 再認証が必要, no code or
+//! token in any log, and deletion refused while something signs in with it.
+//! Two server processes sharing a grant: server/tests/scaleout.rs.
 use std::time::Duration;
 
 use domain::audit::Actor;
@@ -664,4 +666,56 @@ async fn a_sign_in_idle_for_a_week_is_refreshed_and_others_are_left_alone() {
             .unwrap(),
         0
     );
+}
+
+#[tokio::test]
+async fn a_token_that_really_expires_is_refreshed_without_anyone_noticing() {
+    use domain::mailbox;
+    let db = testing::sqlite().await;
+    let admin = testing::user(&testing::unique("adm"))
+        .admin(true)
+        .insert(&db)
+        .await;
+    // The test server gives tokens asked with `short-lived` six seconds.
+    let mut input = testing::oauth_server_input("短命");
+    input.scopes.push_str(" short-lived");
+    let server = oauth::save(
+        &db,
+        &testing::secrets(),
+        &http(),
+        &Actor::user(admin.id, None),
+        None,
+        &input,
+    )
+    .await
+    .unwrap();
+    let acc = xoauth2_account(&db, server.id, "ken").await;
+    let owner = Owner::Account(acc.id);
+    sign_in(&db, server.id, owner, "ken@example.test").await;
+    let first = grants::access_token(&db, &testing::secrets(), &http(), owner)
+        .await
+        .unwrap();
+    let until = grants::status(&db, owner)
+        .await
+        .unwrap()
+        .unwrap()
+        .access_until
+        .unwrap();
+    assert!(until < chrono::Utc::now() + chrono::Duration::seconds(10));
+    mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
+        .await
+        .expect("receives with the fresh token");
+
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    // The mail server no longer takes the first token…
+    assert!(pop3_logs_in_with(&first).await.is_err());
+    // …and receiving just works: refreshed first, nothing to report.
+    mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
+        .await
+        .expect("receives after the expiry");
+    let status = grants::status(&db, owner).await.unwrap().unwrap();
+    assert!(!status.needs_reauth);
+    assert!(status.access_until.unwrap() > until);
+    let acc = reload(&db, acc.id).await;
+    assert_eq!(acc.last_error, None);
 }

@@ -20,6 +20,7 @@ const env = (name, fallback) => {
 const port = Number(env('OAUTH_PORT'));
 const domain = env('OAUTH_DOMAIN', 'example.test');
 const issuer = `http://127.0.0.1:${port}`;
+const SHORT_TTL = 6;
 const mailbox = (login) => (login.includes('@') ? login : `${login}@${domain}`).toLowerCase();
 
 const provider = new Provider(issuer, {
@@ -44,7 +45,9 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_basic',
     },
   ],
-  scopes: ['openid', 'offline_access', 'email', 'mail'],
+  // `short-lived`: access tokens asked with it live SHORT_TTL seconds, so
+  // a test sees a token really expire at the mail server and refreshed.
+  scopes: ['openid', 'offline_access', 'email', 'mail', 'short-lived'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   async findAccount(_ctx, id) {
     return { accountId: id, claims: async () => ({ sub: id, email: mailbox(id), email_verified: true }) };
@@ -61,7 +64,10 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   rotateRefreshToken: () => true,
   ttl: {
-    AccessToken: Number(env('OAUTH_ACCESS_TTL', '3600')),
+    AccessToken: (_ctx, token) =>
+      String(token.scope ?? '').split(' ').includes('short-lived')
+        ? SHORT_TTL
+        : Number(env('OAUTH_ACCESS_TTL', '3600')),
     RefreshToken: 14 * 24 * 3600,
     Grant: 14 * 24 * 3600,
     Interaction: 3600,
