@@ -29,6 +29,30 @@ pub fn oauth_server_input(name: &str) -> crate::oauth::Input {
     }
 }
 
+/// The stored grant of `owner` (the test has signed it in).
+pub async fn oauth_grant(
+    db: &DatabaseConnection,
+    owner: crate::oauth::grants::Owner,
+) -> crate::oauth::grants::entity::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    crate::oauth::grants::entity::Entity::find()
+        .filter(crate::oauth::grants::entity::Column::Owner.eq(owner.key()))
+        .one(db)
+        .await
+        .expect("read the grant")
+        .expect("a grant")
+}
+
+/// Pretends `owner`'s access token, refreshed an hour ago, is about to
+/// expire (inside the grace before expiry), as an hour's wait would.
+pub async fn oauth_expire_soon(db: &DatabaseConnection, owner: crate::oauth::grants::Owner) {
+    let mut am = crate::oauth::grants::entity::ActiveModel::from(oauth_grant(db, owner).await);
+    let now = chrono::Utc::now();
+    am.access_expires_at = Set(Some(now + chrono::Duration::seconds(30)));
+    am.refreshed_at = Set(Some(now - chrono::Duration::seconds(3570)));
+    am.update(db).await.expect("update the grant");
+}
+
 /// Walks the test authorization server's login and consent pages as
 /// `login` (the helper scripts/mailstack.sh names in MS_OAUTH_CONSENT),
 /// starting at the authorization URL `url`; the callback's query.

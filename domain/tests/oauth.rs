@@ -108,18 +108,7 @@ async fn pop3_logs_in_with(bearer: &grants::Bearer) -> Result<(), mail::pop3::Po
 
 /// Pretends the access token is about to expire, as an hour's wait would.
 async fn expire_soon(db: &DatabaseConnection, owner: Owner) {
-    let g = grants::entity::Entity::find()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.owner == owner.key())
-        .expect("grant");
-    let mut am = grants::entity::ActiveModel::from(g);
-    let now = chrono::Utc::now();
-    am.access_expires_at = Set(Some(now + chrono::Duration::seconds(30)));
-    am.refreshed_at = Set(Some(now - chrono::Duration::seconds(3570)));
-    am.update(db).await.unwrap();
+    testing::oauth_expire_soon(db, owner).await
 }
 
 #[rstest]
@@ -233,13 +222,7 @@ async fn a_revoked_grant_needs_a_new_sign_in_and_is_not_retried(#[case] backend:
         .unwrap();
     // The grant ends at the server: the refresh token is used elsewhere
     // (reuse after rotation ends the whole grant at servers that rotate).
-    let row = grants::entity::Entity::find()
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.owner == owner.key())
-        .unwrap();
+    let row = testing::oauth_grant(&db, owner).await;
     let refresh = testing::secrets()
         .open(
             "oauth_grant.refresh_token",
@@ -510,13 +493,7 @@ async fn reload(db: &DatabaseConnection, id: i32) -> domain::mailbox::Account {
 
 /// The refresh token stored for `owner`, opened.
 async fn stored_refresh_token(db: &DatabaseConnection, owner: Owner) -> String {
-    let row = grants::entity::Entity::find()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.owner == owner.key())
-        .expect("grant");
+    let row = testing::oauth_grant(db, owner).await;
     testing::secrets()
         .open(
             "oauth_grant.refresh_token",
@@ -634,14 +611,7 @@ async fn a_sign_in_idle_for_a_week_is_refreshed_and_others_are_left_alone() {
         .unwrap();
     let busy_before = stored_refresh_token(&db, busy).await;
     // Eight days without use; the access token itself is still good.
-    let g = grants::entity::Entity::find()
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.owner == idle.key())
-        .unwrap();
-    let mut am = grants::entity::ActiveModel::from(g);
+    let mut am = grants::entity::ActiveModel::from(testing::oauth_grant(&db, idle).await);
     am.refreshed_at = Set(Some(chrono::Utc::now() - chrono::Duration::days(8)));
     am.update(&db).await.unwrap();
 

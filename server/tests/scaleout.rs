@@ -388,7 +388,6 @@ async fn oauth_settings(db: &domain::DatabaseConnection, admin: i32) -> i32 {
 #[tokio::test]
 async fn two_processes_refresh_an_expiring_token_once() {
     use domain::oauth::grants::{self, Owner};
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
     let (db, url) = postgres().await;
     let admin = domain::testing::user(&unique("rt"))
         .admin(true)
@@ -406,18 +405,7 @@ async fn two_processes_refresh_an_expiring_token_once() {
 
     // About to expire: inside the grace before expiry.
     let owner = Owner::Settings(domain::mailserver::Scope::Admin);
-    let g = grants::entity::Entity::find()
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|g| g.owner == owner.key())
-        .expect("grant");
-    let mut am = grants::entity::ActiveModel::from(g);
-    let now = chrono::Utc::now();
-    am.access_expires_at = Set(Some(now + chrono::Duration::seconds(30)));
-    am.refreshed_at = Set(Some(now - chrono::Duration::seconds(3570)));
-    am.update(&db).await.unwrap();
+    domain::testing::oauth_expire_soon(&db, owner).await;
 
     let before = refreshes_so_far();
     let body = xoauth2_form(server);
