@@ -22,6 +22,8 @@ pub mod diag;
 #[cfg(feature = "net")]
 pub mod html;
 #[cfg(feature = "net")]
+pub mod imap;
+#[cfg(feature = "net")]
 pub mod mime;
 #[cfg(feature = "net")]
 pub mod net;

@@ -100,6 +100,18 @@ pub fn digest(raw: &[u8]) -> Digest {
     .unwrap_or_default()
 }
 
+/// The list's fields from a header block alone (an IMAP ENVELOPE put back
+/// into header lines): the same decoding as a whole message, without a
+/// body to look at.
+pub fn header_digest(header: &[u8]) -> (Summary, String) {
+    parsed(header, None, |m| {
+        let mut to: String = names(m.to()).join(", ");
+        cut_at(&mut to, 1000);
+        (summary_of(m), to)
+    })
+    .unwrap_or_default()
+}
+
 /// Searchable text kept per message, in bytes (about 10,000 Japanese
 /// characters): the headers and the start of the text, where what people
 /// search for lives; long tails are mostly quoted history and logs, and
