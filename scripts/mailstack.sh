@@ -42,6 +42,14 @@ leo@$DOMAIN:leopass
 mike@$DOMAIN:mikepass
 nora@$DOMAIN:norapass
 oscar@$DOMAIN:oscarpass
+box1@$DOMAIN:box1pass
+box2@$DOMAIN:box2pass
+box3@$DOMAIN:box3pass
+box4@$DOMAIN:box4pass
+box5@$DOMAIN:box5pass
+box6@$DOMAIN:box6pass
+box7@$DOMAIN:box7pass
+box8@$DOMAIN:box8pass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

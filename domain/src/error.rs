@@ -180,6 +180,9 @@ pub enum Error {
     /// The SMTP server (or POP before SMTP) failed or refused.
     #[error(transparent)]
     Smtp(#[from] mail::smtp::SmtpError),
+    /// The IMAP server failed or refused; its reply is kept.
+    #[error(transparent)]
+    Imap(#[from] mail::imap::ImapError),
     /// The owner's storage is full: receiving stopped, the mail stays on
     /// the server.
     #[error("the mail storage quota ({limit_mb} MB) is full; the mail stays on the server")]
@@ -214,6 +217,7 @@ impl Error {
         match self {
             Error::Pop3(e) => e.is_transient(),
             Error::Smtp(e) => e.is_transient(),
+            Error::Imap(e) => e.is_transient(),
             Error::Busy => true,
             Error::OAuth(e) => e.is_transient(),
             _ => false,
@@ -225,6 +229,7 @@ impl Error {
         match self {
             Error::Pop3(e) => e.is_permanent(),
             Error::Smtp(e) => e.is_permanent(),
+            Error::Imap(e) => e.is_permanent(),
             Error::Invalid(_)
             | Error::NotFound
             | Error::Forbidden
@@ -238,6 +243,7 @@ impl Error {
         match self {
             Error::Pop3(e) => e.is_timeout(),
             Error::Smtp(e) => e.is_timeout(),
+            Error::Imap(e) => e.is_timeout(),
             _ => false,
         }
     }
@@ -257,7 +263,8 @@ impl Error {
             }) => Some(Code::MessageTooLarge {
                 limit_mb: u32::try_from(limit.div_ceil(1 << 20)).unwrap_or(u32::MAX),
             }),
-            Error::Pop3(mail::pop3::Pop3Error::TooLong { .. }) => Some(Code::AnswerTooLong),
+            Error::Pop3(mail::pop3::Pop3Error::TooLong { .. })
+            | Error::Imap(mail::imap::ImapError::TooLong { .. }) => Some(Code::AnswerTooLong),
             _ => None,
         }
     }

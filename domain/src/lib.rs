@@ -9,6 +9,7 @@ pub mod company;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod imap;
 pub mod locale;
 pub mod mailbox;
 pub mod mailserver;

@@ -24,6 +24,7 @@ pub mod reply;
 pub mod search;
 pub mod send;
 pub mod servers;
+pub mod source;
 pub mod uploads;
 pub mod view;
 

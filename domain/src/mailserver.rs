@@ -487,6 +487,18 @@ pub async fn save_scoped(
         oauth_server_id: Set(s.oauth_server_id),
         updated_at: Set(now),
         updated_by: Set(actor.user_id),
+        // The IMAP server of this row is saved by its own screen.
+        imap_host: Set(existing
+            .as_ref()
+            .map(|m| m.imap_host.clone())
+            .unwrap_or_default()),
+        imap_port: Set(existing.as_ref().map_or(993, |m| m.imap_port)),
+        imap_protection: Set(existing
+            .as_ref()
+            .map_or(crate::entity::kinds::Protection::SslTls, |m| {
+                m.imap_protection
+            })),
+        imap_oauth: Set(existing.as_ref().is_some_and(|m| m.imap_oauth)),
     };
     if existing.is_some() {
         am.update(&txn).await?;

@@ -193,6 +193,7 @@ pub fn user(login: &str) -> UserBuilder {
         language: "ja".into(),
         admin: false,
         webmail: false,
+        imap: false,
     }
 }
 
@@ -203,6 +204,7 @@ pub struct UserBuilder {
     language: String,
     admin: bool,
     webmail: bool,
+    imap: bool,
 }
 
 impl UserBuilder {
@@ -228,6 +230,11 @@ impl UserBuilder {
         self.webmail = true;
         self
     }
+    /// ウェブメールIMAP: 利用させる.
+    pub fn imap(mut self) -> Self {
+        self.imap = true;
+        self
+    }
     pub async fn insert(self, db: &DatabaseConnection) -> User {
         let role = if self.admin {
             crate::users::Role::Admin
@@ -245,6 +252,7 @@ impl UserBuilder {
             language: Set(self.language),
             organisation_id: Set(None),
             webmail_enabled: Set(self.webmail),
+            imap_enabled: Set(self.imap),
             created_at: Set(chrono::Utc::now()),
             updated_at: Set(chrono::Utc::now()),
             ..Default::default()

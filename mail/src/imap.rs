@@ -1272,19 +1272,26 @@ impl Session {
         }
     }
 
-    /// UIDs of the selected folder matching `text` in `field` (UTF-8).
-    pub async fn search(&mut self, field: SearchIn, text: &str) -> Result<Vec<u32>, ImapError> {
+    /// UIDs of the selected folder matching every one of `terms` in
+    /// `field` (UTF-8; control characters dropped).
+    pub async fn search(&mut self, field: SearchIn, terms: &[&str]) -> Result<Vec<u32>, ImapError> {
         let key = match field {
             SearchIn::Subject => "SUBJECT",
             SearchIn::From => "FROM",
             SearchIn::To => "TO",
             SearchIn::Text => "TEXT",
         };
-        let value: String = text.chars().filter(|c| !c.is_control()).collect();
-        let line = format!(
-            "UID SEARCH CHARSET UTF-8 {key} {}",
-            argument(&value, self.has("LITERAL+"))
-        );
+        let lp = self.has("LITERAL+");
+        let criteria: Vec<String> = terms
+            .iter()
+            .map(|t| t.chars().filter(|c| !c.is_control()).collect::<String>())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("{key} {}", argument(&t, lp)))
+            .collect();
+        if criteria.is_empty() {
+            return Ok(Vec::new());
+        }
+        let line = format!("UID SEARCH CHARSET UTF-8 {}", criteria.join(" "));
         let mut uids = Vec::new();
         self.raw("SEARCH", &line, UIDS, |r| {
             if let Response::MailboxData(MailboxDatum::Search(v)) = r {

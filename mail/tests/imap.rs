@@ -218,14 +218,18 @@ async fn pages_rows_reading_flags_move_search_and_delete() {
 
     // Search: subject in Japanese (two characters), body text, sender.
     assert_eq!(
-        s.search(SearchIn::Subject, "会議").await.expect("SEARCH"),
+        s.search(SearchIn::Subject, &["会議"])
+            .await
+            .expect("SEARCH"),
         vec![oldest]
     );
     assert_eq!(
-        s.search(SearchIn::Text, "蕎麦").await.expect("SEARCH"),
+        s.search(SearchIn::Text, &["蕎麦", "お昼"])
+            .await
+            .expect("SEARCH"),
         vec![lunch.uid]
     );
-    let mut from_yamada = s.search(SearchIn::From, "yamada").await.expect("SEARCH");
+    let mut from_yamada = s.search(SearchIn::From, &["yamada"]).await.expect("SEARCH");
     from_yamada.sort_unstable();
     assert_eq!(from_yamada.len(), 2);
 

@@ -16,6 +16,7 @@ mod m20261206_000010_uidls_per_server;
 mod m20261206_000011_webmail_policy;
 mod m20261206_000012_account_stored_bytes;
 mod m20261207_000013_oauth;
+mod m20261207_000014_imap;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_webmail_policy::Migration),
             Box::new(m20261206_000012_account_stored_bytes::Migration),
             Box::new(m20261207_000013_oauth::Migration),
+            Box::new(m20261207_000014_imap::Migration),
         ]
     }
 }

@@ -54,6 +54,32 @@ pub struct Model {
     /// 認証方式 XOAUTH2 for receiving: the account's access token instead
     /// of a password.
     pub pop_oauth: bool,
+    /// POP (mail received into Tayori's store) or IMAP (read on the server).
+    pub kind: Kind,
+    pub imap_host: String,
+    pub imap_port: i32,
+    pub imap_protection: Protection,
+    /// Folders (wire names) sent mail, drafts and deleted mail go to; empty:
+    /// found by SPECIAL-USE, then by the names clients use.
+    pub imap_sent: String,
+    pub imap_drafts: String,
+    pub imap_trash: String,
+    /// The server files sent mail itself (Microsoft 365, Google): Tayori
+    /// appends nothing, so nothing is there twice.
+    pub server_files_sent: bool,
+}
+
+/// Where an account's mail lives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Kind {
+    /// ウェブメール: received over POP3 into Tayori's store.
+    #[default]
+    #[sea_orm(string_value = "pop")]
+    Pop,
+    /// ウェブメールIMAP: read on the server, nothing copied but list rows.
+    #[sea_orm(string_value = "imap")]
+    Imap,
 }
 
 /// Which server an account uses in one direction. Stored as its name; a

@@ -28,6 +28,12 @@ pub struct Model {
     pub updated_by: Option<i32>,
     /// The OAuth認可サーバー XOAUTH2 sending signs in with.
     pub oauth_server_id: Option<i32>,
+    /// The IMAP server accounts of ウェブメールIMAP may refer to.
+    pub imap_host: String,
+    pub imap_port: i32,
+    pub imap_protection: Protection,
+    /// 認証方式 XOAUTH2 for IMAP (with `oauth_server_id`).
+    pub imap_oauth: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

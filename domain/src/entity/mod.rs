@@ -3,6 +3,8 @@
 //! (`users::entity`, `mailbox::account`, …).
 pub mod audit_log;
 pub mod company;
+pub mod imap_folders;
+pub mod imap_rows;
 pub mod kinds;
 pub mod locale_settings;
 pub mod mail_accounts;

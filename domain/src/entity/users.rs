@@ -20,6 +20,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// ウェブメール > 機能管理: 利用させる.
     pub webmail_enabled: bool,
+    /// ウェブメールIMAP: 利用させる.
+    pub imap_enabled: bool,
     /// Storage for received mail; None = no limit.
     pub mail_quota_mb: Option<i32>,
 }

@@ -36,10 +36,17 @@ pub async fn mine(
     if a.user_id != user_id {
         return Err(Error::NotFound);
     }
+    // ウェブメール and ウェブメールIMAP are allowed one by one.
     let enabled = crate::entity::users::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .is_some_and(|u| u.webmail_enabled && !u.disabled);
+        .is_some_and(|u| {
+            !u.disabled
+                && match a.kind {
+                    crate::entity::mail_accounts::Kind::Pop => u.webmail_enabled,
+                    crate::entity::mail_accounts::Kind::Imap => u.imap_enabled,
+                }
+        });
     if !enabled {
         return Err(Error::Forbidden);
     }

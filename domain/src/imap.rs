@@ -1,0 +1,316 @@
+//! ウェブメールIMAP: accounts whose mail stays on the IMAP server. Tayori
+//! keeps only a cache of list rows per (account, folder, UIDVALIDITY)
+//! (`imap_folders`, `imap_rows`), refreshed incrementally on every look at
+//! a folder (CONDSTORE/QRESYNC where the server offers them); bodies are
+//! fetched when a message is opened, never stored.
+//!
+//! Message IDs are `folder row << 32 | UID`: a folder whose UIDVALIDITY
+//! changed gets a new row, so an old ID can never name another message,
+//! and an ID names its account through its folder row.
+//!
+//! Sessions are kept per account in a [`Pool`]: a few open at most, idle
+//! ones reused for a while, so paging and opening do not log in again.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mail::imap::{ImapAuth, ImapError, ImapLogin, Session};
+use sea_orm::DatabaseConnection;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::mailbox::Account;
+use crate::secrets::SecretBox;
+use crate::{Error, Result};
+
+pub mod settings;
+pub mod view;
+
+pub use crate::entity::imap_folders as folder;
+pub use crate::entity::imap_rows as row;
+
+/// Sessions open at once for one account: a page and an opened message
+/// may go side by side, a user cannot open dozens.
+const PER_ACCOUNT: usize = 3;
+/// How long an unused session is kept for the next request.
+const KEEP_IDLE: Duration = Duration::from_secs(120);
+
+/// Where an account's IMAP server comes from and how it logs in.
+pub async fn login(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    trust: &mail::tls::Trust,
+) -> Result<ImapLogin> {
+    let server = settings::resolve(db, acc).await?;
+    let timeout = Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
+    let (user, auth) = if acc.pop_oauth {
+        let b = crate::mailbox::account_bearer(db, secrets, acc, trust).await?;
+        let user = if acc.pop_user.is_empty() {
+            b.user
+        } else {
+            acc.pop_user.clone()
+        };
+        (
+            user,
+            ImapAuth::Bearer {
+                mechanism: b.mechanism,
+                token: b.token,
+            },
+        )
+    } else {
+        let password = match &acc.pop_password_sealed {
+            Some(s) => secrets.open(crate::mailbox::SECRET_LABEL, s)?,
+            None => String::new(),
+        };
+        (acc.pop_user.clone(), ImapAuth::Password(password))
+    };
+    Ok(ImapLogin {
+        host: server.host,
+        port: server.port,
+        protection: server.protection,
+        user,
+        auth,
+        timeout,
+        trust: trust.clone(),
+    })
+}
+
+/// Logs `acc` in; a refused access token is refreshed and tried once
+/// more, and a second refusal marks the account 再認証が必要.
+async fn open(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    acc: &Account,
+    trust: &mail::tls::Trust,
+) -> Result<Session> {
+    let mut l = login(db, secrets, acc, trust).await?;
+    match mail::imap::open(&l).await {
+        Ok(s) => return Ok(s),
+        Err(ImapError::TokenRefused { .. }) if acc.pop_oauth => {}
+        Err(e) => return Err(e.into()),
+    }
+    let ImapAuth::Bearer { mechanism, token } = &l.auth else {
+        return Err(Error::NeedsReauth);
+    };
+    let b = crate::mailbox::renewed_token(db, secrets, acc, trust, token).await?;
+    l.auth = ImapAuth::Bearer {
+        mechanism: *mechanism,
+        token: b.token,
+    };
+    match mail::imap::open(&l).await {
+        Ok(s) => Ok(s),
+        Err(e @ ImapError::TokenRefused { .. }) => {
+            Err(crate::mailbox::refused_again(db, acc, &e.to_string()).await)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    idle: Vec<(Instant, Session)>,
+    /// Bounds the sessions in use at once.
+    gate: Option<Arc<Semaphore>>,
+}
+
+/// Open IMAP sessions per account, shared by every request of a server
+/// process.
+#[derive(Clone, Default)]
+pub struct Pool {
+    slots: Arc<Mutex<HashMap<i32, Slot>>>,
+}
+
+/// A session lent to one request. Given back with [`Lease::done`] when the
+/// request went well; dropped (and the connection with it) otherwise, so a
+/// session left in an unknown state is never reused.
+pub struct Lease {
+    session: Option<Session>,
+    account: i32,
+    pool: Pool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Lease {
+    pub fn session(&mut self) -> &mut Session {
+        // Present from `Pool::lease` until `done` consumes the lease.
+        self.session.as_mut().expect("a lease holds its session")
+    }
+
+    /// Gives the session back for the next request.
+    pub fn done(mut self) {
+        if let Some(s) = self.session.take()
+            && let Ok(mut slots) = self.pool.slots.lock()
+        {
+            slots
+                .entry(self.account)
+                .or_default()
+                .idle
+                .push((Instant::now(), s));
+        }
+    }
+}
+
+impl Pool {
+    /// A logged-in session of `acc`: an idle one, or a new login. Waits
+    /// while the account already has [`PER_ACCOUNT`] sessions in use.
+    pub async fn lease(
+        &self,
+        db: &DatabaseConnection,
+        secrets: &SecretBox,
+        acc: &Account,
+        trust: &mail::tls::Trust,
+    ) -> Result<Lease> {
+        let gate = {
+            let mut slots = self
+                .slots
+                .lock()
+                .map_err(|_| Error::Internal("imap pool".into()))?;
+            slots
+                .entry(acc.id)
+                .or_default()
+                .gate
+                .get_or_insert_with(|| Arc::new(Semaphore::new(PER_ACCOUNT)))
+                .clone()
+        };
+        let wait = Duration::from_secs(acc.timeout_secs.clamp(1, 300) as u64);
+        let permit = tokio::time::timeout(wait, gate.acquire_owned())
+            .await
+            .map_err(|_| Error::Imap(ImapError::Timeout(wait, "a free session")))?
+            .map_err(|_| Error::Internal("imap pool closed".into()))?;
+        let reused = {
+            let mut slots = self
+                .slots
+                .lock()
+                .map_err(|_| Error::Internal("imap pool".into()))?;
+            let slot = slots.entry(acc.id).or_default();
+            slot.idle.retain(|(at, _)| at.elapsed() < KEEP_IDLE);
+            slot.idle.pop().map(|(_, s)| s)
+        };
+        let session = match reused {
+            Some(s) => s,
+            None => open(db, secrets, acc, trust).await?,
+        };
+        Ok(Lease {
+            session: Some(session),
+            account: acc.id,
+            pool: self.clone(),
+            _permit: permit,
+        })
+    }
+
+    /// Drops idle sessions kept too long, and every session of an account
+    /// whose settings changed (`account`).
+    pub fn prune(&self, account: Option<i32>) {
+        if let Ok(mut slots) = self.slots.lock() {
+            if let Some(slot) = account.and_then(|a| slots.get_mut(&a)) {
+                slot.idle.clear();
+            }
+            for slot in slots.values_mut() {
+                slot.idle.retain(|(at, _)| at.elapsed() < KEEP_IDLE);
+            }
+        }
+    }
+
+    /// Sessions kept idle (for tests and the admin's view).
+    pub fn idle_sessions(&self) -> usize {
+        self.slots
+            .lock()
+            .map(|s| s.values().map(|v| v.idle.len()).sum())
+            .unwrap_or(0)
+    }
+}
+
+/// Runs `f` with a session of `acc`; a session whose connection failed is
+/// replaced by a new login and `f` runs once more (an idle session the
+/// server closed meanwhile, a connection cut mid-answer). Nothing partial
+/// is returned: `f` either completes or fails.
+pub async fn with_session<T, F>(ctx: &Ctx<'_>, acc: &Account, mut f: F) -> Result<T>
+where
+    F: for<'s> AsyncFnMut(&'s mut Session) -> Result<T>,
+{
+    for attempt in 0..2 {
+        let mut lease = ctx.pool.lease(ctx.db, ctx.secrets, acc, ctx.trust).await?;
+        match f(lease.session()).await {
+            Ok(v) => {
+                lease.done();
+                return Ok(v);
+            }
+            Err(Error::Imap(e)) if e.is_transient() && attempt == 0 => {
+                tracing::info!(
+                    account = acc.id,
+                    "IMAP session failed ({e}); logging in again"
+                );
+                drop(lease);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Internal("unreachable retry".into()))
+}
+
+/// What every IMAP service needs.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub db: &'a DatabaseConnection,
+    pub secrets: &'a SecretBox,
+    pub trust: &'a mail::tls::Trust,
+    pub pool: &'a Pool,
+}
+
+/// An IMAP account with a server of its own (個別に設定する), as tests and
+/// the CSV import make them; the account form saves through `webmail`.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub user_id: i32,
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub host: String,
+    pub port: u16,
+    pub protection: mail::presets::Protection,
+    pub user: String,
+    pub password: String,
+    pub timeout_secs: u16,
+}
+
+pub async fn create_account(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    a: &NewAccount,
+) -> Result<Account> {
+    use crate::entity::mail_accounts::{Kind, Source};
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let sealed = if a.password.is_empty() {
+        None
+    } else {
+        Some(secrets.seal(crate::mailbox::SECRET_LABEL, &a.password)?)
+    };
+    Ok(crate::mailbox::account::ActiveModel {
+        user_id: Set(a.user_id),
+        kind: Set(Kind::Imap),
+        name: Set(a.name.clone()),
+        display_name: Set(a.display_name.clone()),
+        email: Set(a.email.clone()),
+        recv_source: Set(Source::Own),
+        // The POP3 columns name no server for an IMAP account.
+        pop_host: Set(String::new()),
+        pop_port: Set(0),
+        pop_protection: Set(crate::entity::kinds::Protection::SslTls),
+        pop_apop: Set(false),
+        imap_host: Set(a.host.clone()),
+        imap_port: Set(a.port.into()),
+        imap_protection: Set(a.protection.into()),
+        pop_user: Set(a.user.clone()),
+        pop_password_sealed: Set(sealed),
+        timeout_secs: Set(a.timeout_secs.into()),
+        leave_on_server: Set(true),
+        log_receive: Set(false),
+        is_default: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
