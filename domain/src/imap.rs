@@ -23,7 +23,6 @@ use crate::secrets::SecretBox;
 use crate::{Error, Result};
 
 pub mod settings;
-pub mod view;
 
 pub use crate::entity::imap_folders as folder;
 pub use crate::entity::imap_rows as row;
@@ -220,33 +219,60 @@ impl Pool {
     }
 }
 
-/// Runs `f` with a session of `acc`; a session whose connection failed is
-/// replaced by a new login and `f` runs once more (an idle session the
-/// server closed meanwhile, a connection cut mid-answer). Nothing partial
-/// is returned: `f` either completes or fails.
-pub async fn with_session<T, F>(ctx: &Ctx<'_>, acc: &Account, mut f: F) -> Result<T>
-where
-    F: for<'s> AsyncFnMut(&'s mut Session) -> Result<T>,
-{
-    for attempt in 0..2 {
-        let mut lease = ctx.pool.lease(ctx.db, ctx.secrets, acc, ctx.trust).await?;
-        match f(lease.session()).await {
-            Ok(v) => {
-                lease.done();
-                return Ok(v);
+/// Runs `$body` with `$s` bound to a session of `$acc`: a session whose
+/// connection failed is replaced by a new login and the body runs once
+/// more (an idle session the server closed meanwhile, a connection cut
+/// mid-answer). Nothing partial is returned: the body completes or fails.
+///
+/// A macro rather than a function taking an async closure: the future of
+/// a generic async closure cannot be proven `Send` for every lifetime
+/// (rust-lang/rust#110338), and server functions must be `Send`.
+macro_rules! with_session {
+    ($ctx:expr, $acc:expr, |$s:ident| $body:block) => {{
+        let mut attempt = 0;
+        loop {
+            let mut lease = $ctx
+                .pool
+                .lease($ctx.db, $ctx.secrets, $acc, $ctx.trust)
+                .await?;
+            let result: $crate::Result<_> = async {
+                let $s = lease.session();
+                $body
             }
-            Err(Error::Imap(e)) if e.is_transient() && attempt == 0 => {
-                tracing::info!(
-                    account = acc.id,
-                    "IMAP session failed ({e}); logging in again"
-                );
-                drop(lease);
+            .await;
+            match $crate::imap::settle(lease, result, &mut attempt, $acc.id) {
+                std::ops::ControlFlow::Break(r) => break r,
+                std::ops::ControlFlow::Continue(()) => continue,
             }
-            Err(e) => return Err(e),
         }
-    }
-    Err(Error::Internal("unreachable retry".into()))
+    }};
 }
+
+/// After a body of `with_session!`: the session back to the pool, or a
+/// second try on a new login once, or the error.
+pub(crate) fn settle<T>(
+    lease: Lease,
+    result: Result<T>,
+    attempt: &mut u32,
+    account: i32,
+) -> std::ops::ControlFlow<Result<T>> {
+    use std::ops::ControlFlow::{Break, Continue};
+    match result {
+        Ok(v) => {
+            lease.done();
+            Break(Ok(v))
+        }
+        Err(Error::Imap(e)) if e.is_transient() && *attempt == 0 => {
+            tracing::info!(account, "IMAP session failed ({e}); logging in again");
+            *attempt += 1;
+            drop(lease);
+            Continue(())
+        }
+        Err(e) => Break(Err(e)),
+    }
+}
+
+pub mod view;
 
 /// What every IMAP service needs.
 #[derive(Clone, Copy)]

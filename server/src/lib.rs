@@ -86,6 +86,7 @@ pub async fn build_state(
         public_url: opts.public_url.trim_end_matches('/').to_owned(),
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
         background,
+        imap: domain::imap::Pool::default(),
     })
 }
 

@@ -152,14 +152,14 @@ mod imp {
         }
     }
 
-    /// The caller's account (own, webmail enabled), or 404 / 403.
-    pub async fn mine(
+    /// The caller's account as a mail source (own, webmail or
+    /// ウェブメールIMAP enabled), or 404 / 403.
+    pub async fn source(
+        state: &crate::server::state::AppState,
         account: i32,
-    ) -> Result<(domain::users::User, crate::server::state::AppState), AppError> {
-        let state = crate::server::auth::state()?;
+    ) -> Result<domain::mailbox::source::Source<'_>, AppError> {
         let caller = require(Need::User).await?;
-        done(view::mine(&state.db, caller.user.id, account).await)?;
-        Ok((caller.user, state))
+        done(domain::mailbox::source::open(state.imap_ctx(), caller.user.id, account).await)
     }
 }
 
@@ -200,16 +200,13 @@ pub async fn mail_list(
         q,
         scope,
     } = list;
-    use domain::mailbox::{search, view};
-    let (_, state) = imp::mine(account).await?;
-    let folder = if folder.is_empty() {
-        domain::mailbox::INBOX.to_owned()
-    } else {
-        folder
-    };
-    done(view::check_folder(&state.db, account, &folder).await)?;
+    use domain::mailbox::source::MailSource;
+    use domain::mailbox::view;
+    let state = crate::server::auth::state()?;
+    let src = imp::source(&state, account).await?;
+    let folder = domain::mailbox::source::default_folder(&folder).to_owned();
     let tz = crate::api::webmail::imp::zone(&state.db).await;
-    let folders = done(view::folders(&state.db, account).await)?
+    let folders = done(src.folders().await)?
         .into_iter()
         .map(|f| FolderDto {
             key: f.key,
@@ -220,17 +217,7 @@ pub async fn mail_list(
     const PAGE: u64 = 50;
     if !q.trim().is_empty() {
         let scope = (scope != "all").then_some(folder.as_str());
-        let found = done(
-            search::search(
-                &state.db,
-                account,
-                scope,
-                &q,
-                (aid > 0).then_some(aid),
-                PAGE,
-            )
-            .await,
-        )?;
+        let found = done(src.search(scope, &q, (aid > 0).then_some(aid), PAGE).await)?;
         return Ok(ListDto {
             folders,
             rows: found
@@ -248,18 +235,7 @@ pub async fn mail_list(
         key: after,
         id: aid,
     });
-    let (rows, next) = done(
-        view::page(
-            &state.db,
-            account,
-            &folder,
-            sort,
-            !asc,
-            cursor.as_ref(),
-            PAGE,
-        )
-        .await,
-    )?;
+    let (rows, next) = done(src.page(&folder, sort, !asc, cursor.as_ref(), PAGE).await)?;
     let (next_key, next_id) = next.map(|c| (c.key, c.id)).unwrap_or_default();
     Ok(ListDto {
         folders,
@@ -276,16 +252,18 @@ pub async fn read_message(
     id: i64,
     #[server(default)] charset: String,
 ) -> Result<MessageDto, AppError> {
+    use domain::mailbox::source::{self, MailSource};
     use domain::mailbox::view;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
-    let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
-    let (row, raw) = done(view::message(&state.db, account, id).await)?;
+    let account = done(source::account_of_message(&state.db, caller.user.id, id).await)?;
+    let src = imp::source(&state, account).await?;
+    let (row, raw) = done(src.message(id).await)?;
     if !row.seen {
-        done(view::mark(&state.db, account, &[id], view::Mark::Read).await)?;
+        done(src.mark(&[id], view::Mark::Read).await)?;
     }
     let always = done(view::images_always(&state.db, caller.user.id, &row.from_addr).await)?;
-    let folder_unread = done(view::folders(&state.db, account).await)?
+    let folder_unread = done(src.folders().await)?
         .into_iter()
         .find(|f| f.key == row.folder)
         .map_or(0, |f| f.unread);
@@ -318,11 +296,13 @@ pub async fn read_message(
 /// 「常に表示」: remote images of this message's sender are shown from now on.
 #[server(prefix = "/api", endpoint = "allow_images")]
 pub async fn allow_images(id: i64) -> Result<(), AppError> {
+    use domain::mailbox::source::{self, MailSource};
     use domain::mailbox::view;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
-    let account = done(view::account_of_message(&state.db, caller.user.id, id).await)?;
-    let (row, _) = done(view::message(&state.db, account, id).await)?;
+    let account = done(source::account_of_message(&state.db, caller.user.id, id).await)?;
+    let src = imp::source(&state, account).await?;
+    let (row, _) = done(src.message(id).await)?;
     done(view::allow_images_from(&state.db, caller.user.id, &row.from_addr).await)
 }
 
@@ -336,8 +316,10 @@ pub async fn mail_action(
     #[server(default)] target: String,
     #[server(default)] back: String,
 ) -> Result<u64, AppError> {
+    use domain::mailbox::source::MailSource;
     use domain::mailbox::view;
-    let (_, state) = imp::mine(account).await?;
+    let state = crate::server::auth::state()?;
+    let src = imp::source(&state, account).await?;
     if ids.is_empty() && action != "empty_trash" {
         return Err(fail(AppError::from(domain::Error::field(
             "ids",
@@ -345,13 +327,13 @@ pub async fn mail_action(
         ))));
     }
     let n = match action.as_str() {
-        "read" => view::mark(&state.db, account, &ids, view::Mark::Read).await,
-        "unread" => view::mark(&state.db, account, &ids, view::Mark::Unread).await,
-        "flag" => view::mark(&state.db, account, &ids, view::Mark::Flag).await,
-        "unflag" => view::mark(&state.db, account, &ids, view::Mark::Unflag).await,
-        "move" => view::move_to(&state.db, account, &ids, &target).await,
-        "delete" => view::delete(&state.db, account, &ids).await,
-        "empty_trash" => view::empty_trash(&state.db, account).await,
+        "read" => src.mark(&ids, view::Mark::Read).await,
+        "unread" => src.mark(&ids, view::Mark::Unread).await,
+        "flag" => src.mark(&ids, view::Mark::Flag).await,
+        "unflag" => src.mark(&ids, view::Mark::Unflag).await,
+        "move" => src.move_to(&ids, &target).await,
+        "delete" => src.delete(&ids).await,
+        "empty_trash" => src.empty_trash().await,
         _ => Err(domain::Error::field("action", domain::Code::Unsupported)),
     };
     let n = done(n)?;
@@ -378,15 +360,16 @@ pub async fn mail_folder(
     #[server(default)] delete: bool,
     #[server(default)] back: String,
 ) -> Result<String, AppError> {
-    use domain::mailbox::view;
-    let (_, state) = imp::mine(account).await?;
+    use domain::mailbox::source::MailSource;
+    let state = crate::server::auth::state()?;
+    let src = imp::source(&state, account).await?;
     let key = if key.is_empty() {
-        done(view::create_folder(&state.db, account, &name).await)?
+        done(src.create_folder(&name).await)?
     } else if delete {
-        done(view::delete_folder(&state.db, account, &key).await)?;
+        done(src.delete_folder(&key).await)?;
         domain::mailbox::INBOX.to_owned()
     } else {
-        done(view::rename_folder(&state.db, account, &key, &name).await)?;
+        done(src.rename_folder(&key, &name).await)?;
         key
     };
     redirect_form_post(&back_to(&back, account));

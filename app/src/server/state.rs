@@ -27,6 +27,21 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Receives and index jobs started by a request.
     pub background: Arc<dyn Background>,
+    /// Open IMAP sessions of ウェブメールIMAP accounts, reused across
+    /// requests.
+    pub imap: domain::imap::Pool,
+}
+
+impl AppState {
+    /// What the IMAP services need.
+    pub fn imap_ctx(&self) -> domain::imap::Ctx<'_> {
+        domain::imap::Ctx {
+            db: &self.db,
+            secrets: &self.secrets,
+            trust: &self.mail_trust,
+            pool: &self.imap,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

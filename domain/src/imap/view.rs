@@ -8,7 +8,7 @@ use mail::imap::{Counts, Flags, SearchIn, Session, SortKey, Special};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::{Ctx, folder, row, with_session};
+use super::{Ctx, folder, row};
 use crate::mailbox::view::{Cursor, DRAFTS, Folder, Mark, Row, SENT, Sort, TRASH};
 use crate::mailbox::{Account, INBOX};
 use crate::{Code, Error, Result};
@@ -376,7 +376,7 @@ async fn wire_of(
 /// The folder pane: 受信箱, 送信済み, 下書き, ごみ箱 where the server has
 /// them, then the others by name, each with its unread count (STATUS).
 pub async fn folders(ctx: &Ctx<'_>, acc: &Account) -> Result<Vec<Folder>> {
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (listed, roles) = listing(acc, s).await?;
         let mut system: BTreeMap<usize, Folder> = BTreeMap::new();
         let mut own: Vec<Folder> = Vec::new();
@@ -410,7 +410,6 @@ pub async fn folders(ctx: &Ctx<'_>, acc: &Account) -> Result<Vec<Folder>> {
         own.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(system.into_values().chain(own).collect())
     })
-    .await
 }
 
 fn sort_key(sort: Sort) -> SortKey {
@@ -434,7 +433,7 @@ pub async fn page(
     after: Option<&Cursor>,
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Cursor>)> {
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (wire, _) = wire_of(ctx, acc, s, key).await?;
         let f = open_folder(ctx, acc, s, &wire).await?;
         let uids = s.sorted_uids(sort_key(sort), desc).await?;
@@ -455,7 +454,6 @@ pub async fn page(
             });
         Ok((rows, next))
     })
-    .await
 }
 
 /// The folder row a message ID names, if it is this account's.
@@ -472,7 +470,7 @@ async fn folder_of(ctx: &Ctx<'_>, acc: &Account, id: i64) -> Result<(folder::Mod
 /// A message with its bytes, read on the server (BODY.PEEK).
 pub async fn message(ctx: &Ctx<'_>, acc: &Account, id: i64) -> Result<(Row, Vec<u8>)> {
     let (f, uid) = folder_of(ctx, acc, id).await?;
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let key = roles
             .key_of(&f.wire)
@@ -492,7 +490,6 @@ pub async fn message(ctx: &Ctx<'_>, acc: &Account, id: i64) -> Result<(Row, Vec<
             .ok_or(Error::NotFound)?;
         Ok((row, raw))
     })
-    .await
 }
 
 /// The messages of `ids` by folder row, keeping only this account's.
@@ -553,7 +550,7 @@ pub async fn mark(ctx: &Ctx<'_>, acc: &Account, ids: &[i64], m: Mark) -> Result<
             false,
         ),
     };
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let mut n = 0;
         for (f, uids) in &groups {
             let current = open_folder(ctx, acc, s, &f.wire).await?;
@@ -576,18 +573,16 @@ pub async fn mark(ctx: &Ctx<'_>, acc: &Account, ids: &[i64], m: Mark) -> Result<
         }
         Ok(n)
     })
-    .await
 }
 
 /// Moves to `target` (a folder key); the moved rows leave the cache (the
 /// target folder lists them under their new UIDs).
 pub async fn move_to(ctx: &Ctx<'_>, acc: &Account, ids: &[i64], target: &str) -> Result<u64> {
     let groups = by_folder(ctx, acc, ids).await?;
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (dest, _) = wire_of(ctx, acc, s, target).await?;
         move_groups(ctx, acc, s, &groups, &dest).await
     })
-    .await
 }
 
 async fn move_groups(
@@ -628,7 +623,7 @@ async fn forget_rows(ctx: &Ctx<'_>, folder_id: i32, uids: &[u32]) -> Result<()> 
 /// without a trash folder) is deleted for good.
 pub async fn delete(ctx: &Ctx<'_>, acc: &Account, ids: &[i64]) -> Result<u64> {
     let groups = by_folder(ctx, acc, ids).await?;
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let (purge, keep): (Vec<_>, Vec<_>) = groups
             .iter()
@@ -649,12 +644,11 @@ pub async fn delete(ctx: &Ctx<'_>, acc: &Account, ids: &[i64]) -> Result<u64> {
         }
         Ok(n)
     })
-    .await
 }
 
 /// ごみ箱を空にする.
 pub async fn empty_trash(ctx: &Ctx<'_>, acc: &Account) -> Result<u64> {
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let Some(trash) = roles.trash else {
             return Ok(0);
@@ -667,7 +661,6 @@ pub async fn empty_trash(ctx: &Ctx<'_>, acc: &Account) -> Result<u64> {
         forget_rows(ctx, f.id, &uids).await?;
         Ok(uids.len() as u64)
     })
-    .await
 }
 
 /// What a search found, newest first (as `mailbox::search::Found`).
@@ -687,7 +680,7 @@ pub async fn search(
         return Ok(Default::default());
     }
     let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (listed, roles) = listing(acc, s).await?;
         let scope: Vec<(String, String)> = match key {
             Some(k) => {
@@ -726,7 +719,6 @@ pub async fn search(
             terms: terms.clone(),
         })
     })
-    .await
 }
 
 fn folder_name(name: &str) -> Result<String> {
@@ -744,7 +736,7 @@ fn folder_name(name: &str) -> Result<String> {
 pub async fn create_folder(ctx: &Ctx<'_>, acc: &Account, name: &str) -> Result<String> {
     let name = folder_name(name)?;
     let wire = mail::imap::utf7::encode(&name);
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let listed = s.folders().await?;
         if listed.iter().any(|f| f.wire == wire) {
             return Err(Error::field("folder_name", Code::Duplicate));
@@ -754,13 +746,12 @@ pub async fn create_folder(ctx: &Ctx<'_>, acc: &Account, name: &str) -> Result<S
         let f = folder_row(ctx, acc, &wire, &counts).await?;
         Ok(format!("f{}", f.id))
     })
-    .await
 }
 
 pub async fn rename_folder(ctx: &Ctx<'_>, acc: &Account, key: &str, name: &str) -> Result<()> {
     let name = folder_name(name)?;
     let to = mail::imap::utf7::encode(&name);
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (from, roles) = wire_of(ctx, acc, s, key).await?;
         if roles.key_of(&from).is_some() {
             return Err(Error::Forbidden);
@@ -776,13 +767,12 @@ pub async fn rename_folder(ctx: &Ctx<'_>, acc: &Account, key: &str, name: &str) 
             .await?;
         Ok(())
     })
-    .await
 }
 
 /// Deleting a folder moves its mail to ごみ箱 first, as the local store
 /// does: no mail is lost with a folder.
 pub async fn delete_folder(ctx: &Ctx<'_>, acc: &Account, key: &str) -> Result<()> {
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (wire, roles) = wire_of(ctx, acc, s, key).await?;
         if roles.key_of(&wire).is_some() {
             return Err(Error::Forbidden);
@@ -797,7 +787,6 @@ pub async fn delete_folder(ctx: &Ctx<'_>, acc: &Account, key: &str) -> Result<()
         s.delete_folder(&wire).await?;
         drop_folder(ctx, f.id).await
     })
-    .await
 }
 
 /// After a successful send: the message in the sent folder, read. Not
@@ -807,7 +796,7 @@ pub async fn file_sent(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<bool>
     if acc.server_files_sent {
         return Ok(false);
     }
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let Some(sent) = roles.sent else {
             return Ok(false);
@@ -819,12 +808,11 @@ pub async fn file_sent(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<bool>
         s.append(&sent, seen, raw).await?;
         Ok(true)
     })
-    .await
 }
 
 /// 下書き保存 on the server: the draft in the drafts folder.
 pub async fn save_draft(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<()> {
-    with_session(ctx, acc, async |s| {
+    with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let drafts = roles.drafts.ok_or(Error::NotConfigured)?;
         let flags = Flags {
@@ -835,7 +823,6 @@ pub async fn save_draft(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<()> 
         s.append(&drafts, flags, raw).await?;
         Ok(())
     })
-    .await
 }
 
 #[cfg(test)]
