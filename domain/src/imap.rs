@@ -297,6 +297,10 @@ pub struct NewAccount {
     pub user: String,
     pub password: String,
     pub timeout_secs: u16,
+    /// Its sending server (SMTP認証 with the IMAP login).
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_protection: mail::presets::Protection,
 }
 
 pub async fn create_account(
@@ -324,6 +328,11 @@ pub async fn create_account(
         pop_port: Set(0),
         pop_protection: Set(crate::entity::kinds::Protection::SslTls),
         pop_apop: Set(false),
+        send_source: Set(Source::Own),
+        smtp_host: Set(a.smtp_host.clone()),
+        smtp_port: Set(a.smtp_port.into()),
+        smtp_protection: Set(a.smtp_protection.into()),
+        smtp_auth: Set(crate::entity::kinds::SmtpAuthMode::Smtp),
         imap_host: Set(a.host.clone()),
         imap_port: Set(a.port.into()),
         imap_protection: Set(a.protection.into()),

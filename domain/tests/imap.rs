@@ -97,7 +97,7 @@ impl Setup {
     }
 }
 
-async fn setup(backend: &str, login: &str, port: u16) -> Setup {
+async fn setup(backend: &str, login: &str, imap_port: u16) -> Setup {
     let db = testing::database(backend).await;
     let user = testing::user(&testing::unique("imapuser"))
         .imap()
@@ -113,11 +113,14 @@ async fn setup(backend: &str, login: &str, port: u16) -> Setup {
             display_name: "テスト".into(),
             email: format!("{login}@example.test"),
             host: "localhost".into(),
-            port,
+            port: imap_port,
             protection: Protection::SslTls,
             user: format!("{login}@example.test"),
             password: format!("{login}pass"),
             timeout_secs: 10,
+            smtp_host: "localhost".into(),
+            smtp_port: port("MS_SUBMISSION_PORT"),
+            smtp_protection: Protection::StartTls,
         },
     )
     .await
@@ -286,19 +289,68 @@ async fn an_imap_account_reads_and_changes_mail_on_the_server(#[case] backend: &
             .is_empty()
     );
 
-    // Sent mail filed with \Seen.
-    let acc = src.account().clone();
-    assert!(
-        domain::imap::view::file_sent(&t.ctx(), &acc, &message(99, "送信", "x"))
-            .await
-            .expect("APPEND to Sent")
-    );
-    let (sent, _) = src
+    // Sent through Postfix with the IMAP login, then filed in Sent, read.
+    let subject = testing::unique("IMAPから送信 ");
+    let c = domain::mailbox::send::Compose {
+        to: format!("{login}@example.test"),
+        subject: subject.clone(),
+        body: "送信済みに保存されます。".into(),
+        ..Default::default()
+    };
+    let sent = domain::mailbox::send::send(&src, &t.secrets, &c, &t.trust)
+        .await
+        .expect("send")
+        .unwrap_or_else(|n| panic!("not sent: {}", n.error));
+    assert!(sent.reply.starts_with("250"), "{}", sent.reply);
+    assert!(sent.not_filed.is_none());
+    let (copies, _) = src
         .page("sent", Sort::Date, true, None, 50)
         .await
         .expect("sent");
-    assert_eq!(sent.len(), 1);
-    assert!(sent[0].seen);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].subject, subject);
+    assert!(copies[0].seen);
+    // And it arrives in the INBOX over Postfix and LMTP.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (inbox, _) = src
+            .page("inbox", Sort::Date, true, None, 5)
+            .await
+            .expect("inbox");
+        if inbox.iter().any(|r| r.subject == subject) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "delivered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // 下書き: kept on the server, replaced by the next save, gone once sent.
+    let draft = domain::mailbox::send::Compose {
+        to: "someone@example.test".into(),
+        subject: "書きかけ".into(),
+        body: "まだ途中".into(),
+        ..Default::default()
+    };
+    let first_draft = domain::mailbox::send::save_draft(&src, &draft)
+        .await
+        .expect("draft");
+    assert!(first_draft > 0, "the draft's ID is found by its Message-ID");
+    let second = domain::mailbox::send::save_draft(
+        &src,
+        &domain::mailbox::send::Compose {
+            draft: Some(first_draft),
+            body: "もう少し".into(),
+            ..draft.clone()
+        },
+    )
+    .await
+    .expect("draft");
+    let (drafts, _) = src
+        .page("drafts", Sort::Date, true, None, 50)
+        .await
+        .expect("drafts");
+    assert_eq!(drafts.len(), 1, "the old draft is replaced");
+    assert_eq!(drafts[0].id, second);
     assert!(t.pool.idle_sessions() >= 1, "sessions are reused");
 }
 
@@ -493,6 +545,9 @@ async fn another_users_account_ids_and_folders_are_not_found(#[case] backend: &s
             user: "erin@example.test".into(),
             password: "erinpass".into(),
             timeout_secs: 10,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_protection: Protection::StartTls,
         },
     )
     .await

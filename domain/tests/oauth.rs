@@ -411,10 +411,15 @@ async fn an_xoauth2_account_sends_and_receives_with_its_own_sign_in(#[case] back
         body: "トークンで送りました。".into(),
         ..Default::default()
     };
-    let sent = send::send(&db, &testing::secrets(), &acc, &c, &ca())
-        .await
-        .unwrap()
-        .unwrap_or_else(|n| panic!("not sent: {}", n.error));
+    let sent = send::send(
+        &domain::mailbox::source::Source::local(&db, acc.clone()),
+        &testing::secrets(),
+        &c,
+        &ca(),
+    )
+    .await
+    .unwrap()
+    .unwrap_or_else(|n| panic!("not sent: {}", n.error));
     assert!(sent.reply.starts_with("250"), "{}", sent.reply);
 
     // The token expires meanwhile: receiving refreshes it first.
@@ -547,10 +552,15 @@ async fn no_log_and_no_protocol_log_ever_holds_a_code_or_token() {
         ..Default::default()
     };
     let acc = reload(&db, acc.id).await;
-    send::send(&db, &testing::secrets(), &acc, &c, &ca())
-        .await
-        .unwrap()
-        .unwrap_or_else(|n| panic!("not sent: {}", n.error));
+    send::send(
+        &domain::mailbox::source::Source::local(&db, acc.clone()),
+        &testing::secrets(),
+        &c,
+        &ca(),
+    )
+    .await
+    .unwrap()
+    .unwrap_or_else(|n| panic!("not sent: {}", n.error));
     mailbox::receive(&db, &testing::secrets(), acc.id, "t", &ca(), &mut |_, _| {})
         .await
         .expect("receives");

@@ -132,9 +132,14 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             }],
             ..Default::default()
         };
-        let sent = send::send(&db, &secrets(), &grace, &c, &ca())
-            .await
-            .unwrap();
+        let sent = send::send(
+            &domain::mailbox::source::Source::local(&db, grace.clone()),
+            &secrets(),
+            &c,
+            &ca(),
+        )
+        .await
+        .unwrap();
         let sent = sent.unwrap_or_else(|n| panic!("{charset}: not sent: {}", n.error));
         assert!(sent.reply.starts_with("250"), "{}", sent.reply);
         // The copy in 送信済み.
@@ -214,9 +219,14 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         body: "本文".into(),
         ..Default::default()
     };
-    let r = send::send(&db, &secrets(), &grace, &c, &ca())
-        .await
-        .unwrap();
+    let r = send::send(
+        &domain::mailbox::source::Source::local(&db, grace.clone()),
+        &secrets(),
+        &c,
+        &ca(),
+    )
+    .await
+    .unwrap();
     let n = r.expect_err("refused");
     assert!(
         n.error.contains("550") || n.error.contains("5.1.1"),
@@ -235,10 +245,15 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         draft: Some(n.draft),
         ..c
     };
-    let sent = send::send(&db, &secrets(), &grace, &c2, &ca())
-        .await
-        .unwrap()
-        .expect("sent");
+    let sent = send::send(
+        &domain::mailbox::source::Source::local(&db, grace.clone()),
+        &secrets(),
+        &c2,
+        &ca(),
+    )
+    .await
+    .unwrap()
+    .expect("sent");
     assert!(matches!(
         view::message(&db, grace.id, n.draft).await,
         Err(domain::Error::NotFound)
@@ -249,17 +264,27 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         to: "heidi@".into(),
         ..Default::default()
     };
-    let e = send::send(&db, &secrets(), &grace, &bad, &ca())
-        .await
-        .unwrap_err();
+    let e = send::send(
+        &domain::mailbox::source::Source::local(&db, grace.clone()),
+        &secrets(),
+        &bad,
+        &ca(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
         "{e:?}"
     );
     let none = send::Compose::default();
-    let e = send::send(&db, &secrets(), &grace, &none, &ca())
-        .await
-        .unwrap_err();
+    let e = send::send(
+        &domain::mailbox::source::Source::local(&db, grace.clone()),
+        &secrets(),
+        &none,
+        &ca(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
         "{e:?}"
@@ -330,10 +355,15 @@ async fn every_sending_mode_of_an_account_delivers() {
             body: "届きましたか。".into(),
             ..Default::default()
         };
-        let sent = send::send(&db, &secrets(), &acc, &c, &ca())
-            .await
-            .unwrap()
-            .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));
+        let sent = send::send(
+            &domain::mailbox::source::Source::local(&db, acc.clone()),
+            &secrets(),
+            &c,
+            &ca(),
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));
         assert!(sent.reply.starts_with("250"), "{subject}: {}", sent.reply);
         subjects.push(subject);
     }

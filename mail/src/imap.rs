@@ -127,6 +127,16 @@ impl std::fmt::Debug for ImapAuth {
     }
 }
 
+impl ImapAuth {
+    /// The password or token (for SMTP AUTH with the receiving login).
+    pub fn secret(&self) -> &str {
+        match self {
+            ImapAuth::Password(p) => p,
+            ImapAuth::Bearer { token, .. } => token,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ImapLogin {
     pub host: String,
@@ -1292,6 +1302,26 @@ impl Session {
             return Ok(Vec::new());
         }
         let line = format!("UID SEARCH CHARSET UTF-8 {}", criteria.join(" "));
+        let mut uids = Vec::new();
+        self.raw("SEARCH", &line, UIDS, |r| {
+            if let Response::MailboxData(MailboxDatum::Search(v)) = r {
+                uids.extend_from_slice(v);
+            }
+        })
+        .await?;
+        Ok(uids)
+    }
+
+    /// UIDs of the selected folder whose header `name` contains `value`
+    /// (a Message-ID, to find what was just appended).
+    pub async fn search_header(&mut self, name: &str, value: &str) -> Result<Vec<u32>, ImapError> {
+        let lp = self.has("LITERAL+");
+        let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+        let line = format!(
+            "UID SEARCH CHARSET UTF-8 HEADER {} {}",
+            argument(&clean(name), lp),
+            argument(&clean(value), lp)
+        );
         let mut uids = Vec::new();
         self.raw("SEARCH", &line, UIDS, |r| {
             if let Response::MailboxData(MailboxDatum::Search(v)) = r {

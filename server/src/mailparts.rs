@@ -1,7 +1,7 @@
-//! Parts of a stored message served apart from the page: the HTML view
-//! (sanitised, then shown in a sandboxed frame under a strict
-//! Content-Security-Policy), attachment downloads under their Japanese
-//! names, and the source. Only the owner of the message's account gets
+//! Parts of a message (stored, or read on the IMAP server) served apart
+//! from the page: the HTML view (sanitised, then shown in a sandboxed
+//! frame under a strict Content-Security-Policy), attachment downloads
+//! under their Japanese names, and the source. Only the owner of the message's account gets
 //! anything; any other ID is 404.
 use std::collections::HashMap;
 
@@ -22,8 +22,10 @@ async fn owned(
 ) -> Result<(domain::users::User, view::Row, Vec<u8>), Response> {
     let user = crate::guard::signed_in(state, headers).await?;
     let found = async {
-        let account = view::account_of_message(&state.db, user.id, id).await?;
-        view::message(&state.db, account, id).await
+        use domain::mailbox::source::{self, MailSource};
+        let account = source::account_of_message(&state.db, user.id, id).await?;
+        let src = source::open(state.imap_ctx(), user.id, account).await?;
+        src.message(id).await
     }
     .await;
     match found {

@@ -48,6 +48,9 @@ pub struct SendDto {
     /// The server's reply (sent) or its refusal (not sent).
     pub reply: String,
     pub draft: i64,
+    /// Sent, but its copy could not be put in 送信済み (an IMAP server
+    /// refused APPEND).
+    pub not_filed: bool,
 }
 
 /// The form for `mode`: "new", "reply", "reply_all", "forward" (inline),
@@ -59,7 +62,7 @@ pub async fn compose_form(
     #[server(default)] id: i64,
 ) -> Result<ComposeDto, AppError> {
     use domain::mailbox::reply::{self, Mode};
-    use domain::mailbox::view;
+    use domain::mailbox::source::MailSource;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     // 作成 opened without an account (a bookmark, a typed URL) writes from
@@ -72,13 +75,14 @@ pub async fn compose_form(
             .map(|a| a.id)
             .ok_or_else(|| fail(AppError::NotFound))?
     };
-    let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
+    let src = done(domain::mailbox::source::open(state.imap_ctx(), caller.user.id, account).await)?;
+    let acc = src.account().clone();
     let mode = match Mode::parse(&mode) {
         Some(m) => m,
         None if id > 0 => return Err(fail(AppError::NotFound)),
         None => Mode::New,
     };
-    let p = done(reply::prefill(&state.db, &acc, mode, id).await)?;
+    let p = done(reply::prefill(&src, mode, id).await)?;
     let mut f = ComposeDto {
         account,
         from: format!("{} <{}>", acc.display_name, acc.email),
@@ -137,22 +141,13 @@ pub async fn send_mail(
     account: i32,
     #[server(flatten)] message: Outgoing,
 ) -> Result<SendDto, AppError> {
-    use domain::mailbox::{send, view};
+    use domain::mailbox::send;
     let m = message;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
-    let acc = done(view::mine(&state.db, caller.user.id, account).await)?;
-    let attachments = done(
-        send::attachments(
-            &state.db,
-            caller.user.id,
-            account,
-            m.carry,
-            m.carry_whole,
-            &m.uploads,
-        )
-        .await,
-    )?;
+    let src = done(domain::mailbox::source::open(state.imap_ctx(), caller.user.id, account).await)?;
+    let attachments =
+        done(send::attachments(&src, caller.user.id, m.carry, m.carry_whole, &m.uploads).await)?;
     let c = send::Compose {
         to: m.to,
         cc: m.cc,
@@ -166,14 +161,15 @@ pub async fn send_mail(
         draft: (m.draft > 0).then_some(m.draft),
     };
     if m.draft_only {
-        let id = done(send::save_draft(&state.db, &acc, &c).await)?;
+        let id = done(send::save_draft(&src, &c).await)?;
         return Ok(SendDto {
             sent: false,
             reply: String::new(),
             draft: id,
+            not_filed: false,
         });
     }
-    match done(send::send(&state.db, &state.secrets, &acc, &c, &state.mail_trust).await)? {
+    match done(send::send(&src, &state.secrets, &c, &state.mail_trust).await)? {
         Ok(s) => {
             // Sent and stored in 送信済み: the files are in the copy there.
             let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &m.uploads).await;
@@ -181,12 +177,14 @@ pub async fn send_mail(
                 sent: true,
                 reply: s.reply,
                 draft: 0,
+                not_filed: s.not_filed.is_some(),
             })
         }
         Err(n) => Ok(SendDto {
             sent: false,
             reply: n.error,
             draft: n.draft,
+            not_filed: false,
         }),
     }
 }

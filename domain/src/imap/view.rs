@@ -791,27 +791,31 @@ pub async fn delete_folder(ctx: &Ctx<'_>, acc: &Account, key: &str) -> Result<()
 
 /// After a successful send: the message in the sent folder, read. Not
 /// when the server files sent mail itself, nor where there is no sent
-/// folder; a failure here never fails the send (the caller reports it).
-pub async fn file_sent(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<bool> {
+/// folder (true when filed). A failure here never fails the send: the
+/// caller reports it.
+pub async fn file_sent(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<i64> {
     if acc.server_files_sent {
-        return Ok(false);
+        return Ok(0);
     }
     with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let Some(sent) = roles.sent else {
-            return Ok(false);
+            return Ok(0);
         };
         let seen = Flags {
             seen: true,
             ..Flags::default()
         };
         s.append(&sent, seen, raw).await?;
-        Ok(true)
+        Ok(1)
     })
 }
 
-/// 下書き保存 on the server: the draft in the drafts folder.
-pub async fn save_draft(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<()> {
+/// 下書き保存 on the server: the draft in the drafts folder, read. Its ID
+/// is found by its Message-ID (APPEND does not say the UID it was given
+/// without UIDPLUS, and async-imap does not read it); 0 if not found.
+pub async fn save_draft(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<i64> {
+    let header_id = mail::mime::summary(raw).message_id;
     with_session!(ctx, acc, |s| {
         let (_, roles) = listing(acc, s).await?;
         let drafts = roles.drafts.ok_or(Error::NotConfigured)?;
@@ -821,6 +825,34 @@ pub async fn save_draft(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<()> 
             ..Flags::default()
         };
         s.append(&drafts, flags, raw).await?;
+        let Some(mid) = &header_id else {
+            return Ok(0);
+        };
+        let f = open_folder(ctx, acc, s, &drafts).await?;
+        let uids = s.search_header("Message-ID", mid).await?;
+        Ok(uids.iter().max().map_or(0, |u| message_id(f.id, *u)))
+    })
+}
+
+/// A draft replaced by a newer one or sent: deleted for good, if it is
+/// still in 下書き.
+pub async fn purge_draft(ctx: &Ctx<'_>, acc: &Account, id: i64) -> Result<()> {
+    let groups = by_folder(ctx, acc, &[id]).await?;
+    if groups.is_empty() {
+        return Ok(());
+    }
+    with_session!(ctx, acc, |s| {
+        let (_, roles) = listing(acc, s).await?;
+        for (f, uids) in &groups {
+            if roles.drafts.as_deref() != Some(f.wire.as_str()) {
+                continue;
+            }
+            let current = open_folder(ctx, acc, s, &f.wire).await?;
+            if current.id == f.id {
+                s.expunge(uids).await?;
+                forget_rows(ctx, f.id, uids).await?;
+            }
+        }
         Ok(())
     })
 }

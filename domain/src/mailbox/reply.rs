@@ -8,7 +8,8 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 
-use super::{Account, view};
+use super::source::{MailSource, Source};
+use super::view;
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,17 +61,14 @@ pub struct Prefill {
 
 /// The form for `mode` on message `id` of `account`. A draft is opened only
 /// from 下書き; any other folder's message as a draft is "not found".
-pub async fn prefill(
-    db: &DatabaseConnection,
-    account: &Account,
-    mode: Mode,
-    id: i64,
-) -> Result<Prefill> {
+pub async fn prefill(src: &Source<'_>, mode: Mode, id: i64) -> Result<Prefill> {
+    let db = src.db();
+    let account = src.account();
     let mut f = Prefill::default();
     if mode == Mode::New || id <= 0 {
         return Ok(f);
     }
-    let (row, raw) = view::message(db, account.id, id).await?;
+    let (row, raw) = src.message(id).await?;
     let r = mail::mime::read(&raw);
     let tz = crate::locale::time_zone(db).await?;
     let me = account.email.to_lowercase();
@@ -190,15 +188,14 @@ pub async fn address_book(db: &DatabaseConnection, account: i32) -> Result<Vec<S
 /// The attachments a draft or a forwarded message brings along: its own
 /// attachments, or the whole message as one .eml.
 pub async fn carried(
-    db: &DatabaseConnection,
-    account: i32,
+    src: &Source<'_>,
     carry: i64,
     whole: bool,
 ) -> Result<Vec<mail::compose::Attachment>> {
     if carry <= 0 {
         return Ok(Vec::new());
     }
-    let (row, raw) = view::message(db, account, carry).await?;
+    let (row, raw) = src.message(carry).await?;
     if whole {
         let name = if row.subject.trim().is_empty() {
             "message"

@@ -7,7 +7,8 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::view::{DRAFTS, SENT};
+use super::source::{MailSource, Source};
+use super::view::DRAFTS;
 use super::{Account, account};
 use crate::error::Code;
 use crate::secrets::SecretBox;
@@ -83,15 +84,15 @@ struct Parts {
 /// or a forwarded message) and the writer's uploads, together within the
 /// limit of ウェブメール設定, which is checked before any upload is read.
 pub async fn attachments(
-    db: &DatabaseConnection,
+    src: &Source<'_>,
     user_id: i32,
-    account: i32,
     carry: i64,
     carry_whole: bool,
     uploads: &[i64],
 ) -> Result<Vec<mail::compose::Attachment>> {
+    let db = src.db();
     let max = attachments_max(db).await?;
-    let mut files = super::reply::carried(db, account, carry, carry_whole).await?;
+    let mut files = super::reply::carried(src, carry, carry_whole).await?;
     let used: usize = files.iter().map(|a| a.data.len()).sum();
     files.extend(super::uploads::take(db, user_id, uploads, max.saturating_sub(used)).await?);
     Ok(files)
@@ -142,15 +143,12 @@ fn check(c: &Compose, sending: bool, attachments_max: usize) -> Result<Parts> {
     }
 }
 
-async fn render(
-    db: &DatabaseConnection,
-    acc: &Account,
-    c: &Compose,
-    p: &Parts,
-) -> Result<mail::compose::Rendered> {
+async fn render(src: &Source<'_>, c: &Compose, p: &Parts) -> Result<mail::compose::Rendered> {
+    let db = src.db();
+    let acc = src.account();
     let (in_reply_to, references) = match c.reply_to {
         Some(id) => {
-            let (_, raw) = super::view::message(db, acc.id, id).await?;
+            let (_, raw) = src.message(id).await?;
             mail::mime::references(&raw)
         }
         None => (None, Vec::new()),
@@ -179,7 +177,7 @@ async fn render(
 }
 
 /// Stores the message as a draft, replacing the one it was written in.
-async fn keep_draft(
+pub(crate) async fn keep_draft(
     db: &DatabaseConnection,
     acc: &Account,
     raw: Vec<u8>,
@@ -196,7 +194,7 @@ async fn keep_draft(
     Ok(id)
 }
 
-async fn purge_draft(db: &DatabaseConnection, account_id: i32, id: i64) -> Result<()> {
+pub(crate) async fn purge_draft(db: &DatabaseConnection, account_id: i32, id: i64) -> Result<()> {
     let (row, _) = match super::view::message(db, account_id, id).await {
         Ok(x) => x,
         Err(Error::NotFound) => return Ok(()),
@@ -211,10 +209,10 @@ async fn purge_draft(db: &DatabaseConnection, account_id: i32, id: i64) -> Resul
 }
 
 /// 下書き保存 (also the automatic one): returns the draft's ID.
-pub async fn save_draft(db: &DatabaseConnection, acc: &Account, c: &Compose) -> Result<i64> {
-    let p = check(c, false, attachments_max(db).await?)?;
-    let r = render(db, acc, c, &p).await?;
-    keep_draft(db, acc, r.message.into_bytes(), c.draft).await
+pub async fn save_draft(src: &Source<'_>, c: &Compose) -> Result<i64> {
+    let p = check(c, false, attachments_max(src.db()).await?)?;
+    let r = render(src, c, &p).await?;
+    src.keep_draft(r.message.into_bytes(), c.draft).await
 }
 
 /// The account's sending server and credentials.
@@ -253,13 +251,23 @@ pub async fn smtp_settings(
                     secrets.open(crate::webmail::SMTP_SECRET_LABEL, sealed)?,
                 ),
                 _ => {
-                    let pop = super::pop_login(db, secrets, acc, trust).await?;
+                    // The receiving login's user ID and password.
+                    let (user, secret) = match acc.kind {
+                        crate::entity::mail_accounts::Kind::Pop => {
+                            let pop = super::pop_login(db, secrets, acc, trust).await?;
+                            (pop.user, pop.auth.secret().to_owned())
+                        }
+                        crate::entity::mail_accounts::Kind::Imap => {
+                            let l = crate::imap::login(db, secrets, acc, trust).await?;
+                            (l.user, l.auth.secret().to_owned())
+                        }
+                    };
                     let user = if acc.smtp_user.is_empty() {
-                        pop.user
+                        user
                     } else {
                         acc.smtp_user.clone()
                     };
-                    (user, pop.auth.secret().to_owned())
+                    (user, secret)
                 }
             };
             SmtpAuth::Smtp {
@@ -283,10 +291,12 @@ pub async fn smtp_settings(
 /// What a send did.
 #[derive(Clone, Debug)]
 pub struct Sent {
-    /// The copy in 送信済み.
+    /// The copy in 送信済み (0: the server files it, or it was not filed).
     pub id: i64,
     /// The server's reply to the message.
     pub reply: String,
+    /// Why the copy could not be put in 送信済み (IMAP), if it could not.
+    pub not_filed: Option<String>,
 }
 
 /// Why a send failed, with the draft the message was kept in.
@@ -299,14 +309,15 @@ pub struct NotSent {
 /// 送信. Field errors come back as `Err`; a server that refuses gives
 /// `Ok(Err(NotSent))` with its reply, the message kept in 下書き.
 pub async fn send(
-    db: &DatabaseConnection,
+    src: &Source<'_>,
     secrets: &SecretBox,
-    acc: &Account,
     c: &Compose,
     trust: &mail::tls::Trust,
 ) -> Result<std::result::Result<Sent, NotSent>> {
+    let db = src.db();
+    let acc = src.account();
     let p = check(c, true, attachments_max(db).await?)?;
-    let r = render(db, acc, c, &p).await?;
+    let r = render(src, c, &p).await?;
     let raw = r.message.into_bytes();
     let rcpts: Vec<String> =
         p.to.iter()
@@ -361,21 +372,24 @@ pub async fn send(
     }
     match result {
         Ok(reply) => {
-            let id = super::store(db, acc.id, SENT, vec![raw])
-                .await?
-                .first()
-                .copied()
-                .ok_or_else(|| Error::Internal("sent copy not stored".into()))?;
-            if let Some(d) = c.draft {
-                purge_draft(db, acc.id, d).await?;
-            }
+            // Sent is sent: a copy that cannot be filed (an IMAP server
+            // refusing APPEND) is reported with the success.
+            let (id, not_filed) = match src.file_sent(raw, c.draft).await {
+                Ok(id) => (id, None),
+                Err(e) if acc.kind == crate::entity::mail_accounts::Kind::Imap => {
+                    tracing::warn!(account = acc.id, error = %e, "sent, but the copy was not filed");
+                    (0, Some(e.to_string()))
+                }
+                Err(e) => return Err(e),
+            };
             Ok(Ok(Sent {
                 id,
                 reply: reply.text(),
+                not_filed,
             }))
         }
         Err(error) => {
-            let draft = keep_draft(db, acc, raw, c.draft).await?;
+            let draft = src.keep_draft(raw, c.draft).await?;
             Ok(Err(NotSent { error, draft }))
         }
     }

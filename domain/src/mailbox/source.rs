@@ -45,6 +45,12 @@ pub trait MailSource {
     async fn create_folder(&self, name: &str) -> Result<String>;
     async fn rename_folder(&self, key: &str, name: &str) -> Result<()>;
     async fn delete_folder(&self, key: &str) -> Result<()>;
+    /// The copy of a message just sent, read, in 送信済み; the draft it
+    /// was written in goes. Returns the copy's ID (0 where the server files
+    /// sent mail itself).
+    async fn file_sent(&self, raw: Vec<u8>, draft: Option<i64>) -> Result<i64>;
+    /// A draft in 下書き, replacing `old`; returns its ID.
+    async fn keep_draft(&self, raw: Vec<u8>, old: Option<i64>) -> Result<i64>;
 }
 
 /// The local store (ウェブメール, received over POP3).
@@ -113,6 +119,20 @@ impl MailSource for Local<'_> {
     async fn delete_folder(&self, key: &str) -> Result<()> {
         view::delete_folder(self.db, self.account.id, key).await
     }
+    async fn file_sent(&self, raw: Vec<u8>, draft: Option<i64>) -> Result<i64> {
+        let id = super::store(self.db, self.account.id, view::SENT, vec![raw])
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Internal("sent copy not stored".into()))?;
+        if let Some(d) = draft {
+            super::send::purge_draft(self.db, self.account.id, d).await?;
+        }
+        Ok(id)
+    }
+    async fn keep_draft(&self, raw: Vec<u8>, old: Option<i64>) -> Result<i64> {
+        super::send::keep_draft(self.db, &self.account, raw, old).await
+    }
 }
 
 impl MailSource for Imap<'_> {
@@ -164,6 +184,19 @@ impl MailSource for Imap<'_> {
     }
     async fn delete_folder(&self, key: &str) -> Result<()> {
         crate::imap::view::delete_folder(&self.ctx, &self.account, key).await
+    }
+    async fn file_sent(&self, raw: Vec<u8>, draft: Option<i64>) -> Result<i64> {
+        if let Some(d) = draft {
+            crate::imap::view::purge_draft(&self.ctx, &self.account, d).await?;
+        }
+        crate::imap::view::file_sent(&self.ctx, &self.account, &raw).await
+    }
+    async fn keep_draft(&self, raw: Vec<u8>, old: Option<i64>) -> Result<i64> {
+        let id = crate::imap::view::save_draft(&self.ctx, &self.account, &raw).await?;
+        if let Some(d) = old {
+            crate::imap::view::purge_draft(&self.ctx, &self.account, d).await?;
+        }
+        Ok(id)
     }
 }
 
@@ -232,19 +265,43 @@ impl MailSource for Source<'_> {
     async fn delete_folder(&self, key: &str) -> Result<()> {
         each!(self, s => s.delete_folder(key).await)
     }
+    async fn file_sent(&self, raw: Vec<u8>, draft: Option<i64>) -> Result<i64> {
+        each!(self, s => s.file_sent(raw, draft).await)
+    }
+    async fn keep_draft(&self, raw: Vec<u8>, old: Option<i64>) -> Result<i64> {
+        each!(self, s => s.keep_draft(raw, old).await)
+    }
+}
+
+impl<'a> Source<'a> {
+    /// The local store of a POP account already checked as the caller's.
+    pub fn local(db: &'a DatabaseConnection, account: Account) -> Self {
+        Source::Local(Local { db, account })
+    }
+    /// An account already checked as the caller's (background work, and
+    /// tests): the local store of a POP account, or its IMAP server.
+    pub fn of(ctx: Ctx<'a>, account: Account) -> Self {
+        match account.kind {
+            Kind::Pop => Source::Local(Local {
+                db: ctx.db,
+                account,
+            }),
+            Kind::Imap => Source::Imap(Imap { ctx, account }),
+        }
+    }
+    pub fn db(&self) -> &'a DatabaseConnection {
+        match self {
+            Source::Local(l) => l.db,
+            Source::Imap(i) => i.ctx.db,
+        }
+    }
 }
 
 /// The caller's account as a source: its own, with webmail (or
 /// ウェブメールIMAP) allowed, or not found / forbidden.
 pub async fn open<'a>(ctx: Ctx<'a>, user_id: i32, account_id: i32) -> Result<Source<'a>> {
     let account = view::mine(ctx.db, user_id, account_id).await?;
-    Ok(match account.kind {
-        Kind::Pop => Source::Local(Local {
-            db: ctx.db,
-            account,
-        }),
-        Kind::Imap => Source::Imap(Imap { ctx, account }),
-    })
+    Ok(Source::of(ctx, account))
 }
 
 /// The account a message ID belongs to, if the caller owns it: an IMAP

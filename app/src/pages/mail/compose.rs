@@ -163,7 +163,10 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             match r {
                 Ok(s) if s.sent => {
                     #[cfg(feature = "hydrate")]
-                    crate::browser::visit(&format!("/mail?account={account}&folder=sent&sent=1"));
+                    crate::browser::visit(&format!(
+                        "/mail?account={account}&folder=sent&sent={}",
+                        if s.not_filed { 2 } else { 1 }
+                    ));
                 }
                 Ok(s) => {
                     draft.set(s.draft);

@@ -150,9 +150,16 @@ pub fn MailView(account: i32) -> impl IntoView {
             }
         },
     );
-    let sent = get("sent") == "1";
+    // 2: sent, but the copy could not be filed in 送信済み (IMAP).
+    let sent = get("sent");
+    let not_filed = sent == "2";
     view! {
-        {sent.then(|| view! { <p class="notice" data-testid="sent-notice">{move || lang.get().t().cp.sent}</p> })}
+        {(sent == "1" || not_filed).then(|| view! {
+            <p class="notice" data-testid="sent-notice">
+                {move || lang.get().t().cp.sent}
+                {not_filed.then(|| view! { " " {move || lang.get().t().cp.not_filed} })}
+            </p>
+        })}
         <div class="mail-view" class:reading=open.is_some()>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || {
