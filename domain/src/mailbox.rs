@@ -209,6 +209,10 @@ pub async fn receive(
         .one(db)
         .await?
         .ok_or(Error::NotFound)?;
+    if acc.kind == crate::entity::mail_accounts::Kind::Imap {
+        // The mail stays on the IMAP server: a receive has nothing to do.
+        return Ok(Received::default());
+    }
     if !take(db, account_id, owner).await? {
         return Err(Error::Busy);
     }
@@ -1033,6 +1037,8 @@ pub async fn due_accounts(db: &DatabaseConnection, interval: Duration) -> Result
                 .add(account::Column::ReceivingUntil.lt(now)),
         )
         .filter(account::Column::UserId.in_subquery(enabled_users()))
+        // IMAP accounts are read on the server: nothing to receive.
+        .filter(account::Column::Kind.eq(crate::entity::mail_accounts::Kind::Pop))
         .order_by_asc(account::Column::LastReceivedAt)
         .order_by_asc(account::Column::Id)
         .all(db)

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
-pub use crate::entity::mail_accounts::Source;
+pub use crate::entity::mail_accounts::{Kind, Source};
 use crate::mailbox::{self, Account, account};
 use crate::mailserver::{Scope, SmtpAuthMode, check_host, check_port as port};
 use crate::secrets::SecretBox;
@@ -538,6 +538,26 @@ pub struct AccountInput {
     /// The OAuth認可サーバー of XOAUTH2 (receiving or sending).
     #[serde(default)]
     pub oauth_server_id: String,
+    /// "pop" (ウェブメール, the default) or "imap" (ウェブメールIMAP).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub imap_host: String,
+    #[serde(default)]
+    pub imap_port: String,
+    #[serde(default)]
+    pub imap_protection: String,
+    /// Folders (as shown) for sent mail, drafts and deleted mail; empty:
+    /// found on the server.
+    #[serde(default)]
+    pub imap_sent: String,
+    #[serde(default)]
+    pub imap_drafts: String,
+    #[serde(default)]
+    pub imap_trash: String,
+    /// The server files sent mail itself (Microsoft 365, Google).
+    #[serde(default)]
+    pub server_files_sent: bool,
 }
 
 impl AccountInput {
@@ -578,6 +598,14 @@ impl AccountInput {
                 .oauth_server_id
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
+            kind: a.kind.as_str().into(),
+            imap_host: a.imap_host.clone(),
+            imap_port: a.imap_port.to_string(),
+            imap_protection: a.imap_protection.as_str().into(),
+            imap_sent: mail::imap::utf7::shown(&a.imap_sent),
+            imap_drafts: mail::imap::utf7::shown(&a.imap_drafts),
+            imap_trash: mail::imap::utf7::shown(&a.imap_trash),
+            server_files_sent: a.server_files_sent,
         }
     }
 
@@ -594,6 +622,9 @@ impl AccountInput {
             smtp_protection: "starttls".into(),
             smtp_auth: "smtp".into(),
             smtp_mechanism: "standard".into(),
+            kind: "pop".into(),
+            imap_port: "993".into(),
+            imap_protection: "ssl".into(),
             ..Default::default()
         }
     }
@@ -637,6 +668,15 @@ pub struct Valid {
     pub pop_oauth: bool,
     /// The OAuth認可サーバー, when receiving or sending uses XOAUTH2.
     pub oauth_server_id: Option<i32>,
+    pub kind: Kind,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_protection: Protection,
+    /// Wire names (modified UTF-7); empty: found on the server.
+    pub imap_sent: String,
+    pub imap_drafts: String,
+    pub imap_trash: String,
+    pub server_files_sent: bool,
 }
 
 fn source(c: &mut Checks, field: &'static str, v: &str) -> Source {
@@ -675,9 +715,23 @@ fn credential(c: &mut Checks, field: &'static str, v: &str, required: bool) -> S
 /// Whether the receiving server or user ID of `a` differs from the form's.
 fn receiving_moved(a: &Account, v: &Valid) -> bool {
     a.recv_source != v.recv_source
+        || a.kind != v.kind
         || !a.pop_host.eq_ignore_ascii_case(&v.pop_host)
         || a.pop_port != i32::from(v.pop_port)
+        || !a.imap_host.eq_ignore_ascii_case(&v.imap_host)
+        || a.imap_port != i32::from(v.imap_port)
         || a.pop_user != v.pop_user
+}
+
+/// A folder name as typed, on the wire; empty stays empty.
+fn folder_field(c: &mut Checks, field: &'static str, v: &str) -> String {
+    let v = v.trim();
+    if v.chars().count() > 200 {
+        c.push(field, Code::TooLong { max: 200 });
+    } else if v.chars().any(char::is_control) {
+        c.push(field, Code::InvalidChars);
+    }
+    mail::imap::utf7::encode(v)
 }
 
 /// Whether the sending server or user ID of `a` differs from the form's.
@@ -708,9 +762,44 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
         c.push("email", Code::InvalidEmail);
     }
 
+    let kind = match i.kind.trim() {
+        "" => stored.map_or(Kind::Pop, |a| a.kind),
+        "pop" => Kind::Pop,
+        "imap" => Kind::Imap,
+        _ => {
+            c.push("kind", Code::Required);
+            Kind::Pop
+        }
+    };
+    if let Some(a) = stored
+        && a.kind != kind
+    {
+        // The mail of a POP account is in Tayori's store, an IMAP
+        // account's on the server: an account stays what it was made.
+        c.push("kind", Code::NotAllowed);
+    }
+    let imap = kind == Kind::Imap;
     let recv_source = source(&mut c, "recv_source", &i.recv_source);
     let own = recv_source == Source::Own;
-    let (pop_host, pop_port, pop_protection) = if own {
+    let (imap_host, imap_port, imap_protection) = if own && imap {
+        (
+            check_host(&mut c, "imap_host", &i.imap_host, true),
+            port(&mut c, "imap_port", &i.imap_port),
+            protection(&mut c, "imap_protection", &i.imap_protection, false),
+        )
+    } else {
+        (String::new(), 993, Protection::SslTls)
+    };
+    let (imap_sent, imap_drafts, imap_trash) = if imap {
+        (
+            folder_field(&mut c, "imap_sent", &i.imap_sent),
+            folder_field(&mut c, "imap_drafts", &i.imap_drafts),
+            folder_field(&mut c, "imap_trash", &i.imap_trash),
+        )
+    } else {
+        Default::default()
+    };
+    let (pop_host, pop_port, pop_protection) = if own && !imap {
         (
             check_host(&mut c, "pop_host", &i.pop_host, true),
             port(&mut c, "pop_port", &i.pop_port),
@@ -732,7 +821,7 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
     }
     let pop_apop = match i.pop_auth.trim() {
         "" | "standard" | "xoauth2" => false,
-        "apop" => true,
+        "apop" if !imap => true,
         _ => {
             c.push("pop_auth", Code::Required);
             false
@@ -819,6 +908,14 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
         smtp_user,
         pop_oauth,
         oauth_server_id,
+        kind,
+        imap_host,
+        imap_port,
+        imap_protection,
+        imap_sent,
+        imap_drafts,
+        imap_trash,
+        server_files_sent: imap && i.server_files_sent,
     };
     if let Some(a) = stored {
         let sending_moved = sending_moved(a, &v);
@@ -872,24 +969,25 @@ async fn check_with_db<C: sea_orm::ConnectionTrait>(
     {
         c.push("oauth_server_id", Code::NotFound);
     }
-    for (field, src, pop) in [
+    let imap = v.kind == Kind::Imap;
+    for (field, src, receiving) in [
         ("recv_source", v.recv_source, true),
         ("send_source", v.send_source, false),
     ] {
-        let scope = match src {
-            Source::Own => continue,
-            Source::Admin => Scope::Admin,
-            Source::Webmail => Scope::Webmail,
+        let row_id = match (src, receiving && imap) {
+            (Source::Own, _) => continue,
+            (Source::Admin, _) => Scope::Admin.row(),
+            (Source::Webmail, false) => Scope::Webmail.row(),
+            // ウェブメールIMAPのメールサーバー設定.
+            (Source::Webmail, true) => crate::imap::settings::WEBMAIL_ROW,
         };
-        let row = crate::mailserver::entity::Entity::find_by_id(scope.row())
+        let row = crate::mailserver::entity::Entity::find_by_id(row_id)
             .one(conn)
             .await?;
-        let set_up = row.is_some_and(|r| {
-            if pop {
-                !r.pop_host.is_empty()
-            } else {
-                !r.smtp_host.is_empty()
-            }
+        let set_up = row.is_some_and(|r| match (receiving, imap) {
+            (true, false) => !r.pop_host.is_empty(),
+            (true, true) => !r.imap_host.is_empty(),
+            (false, _) => !r.smtp_host.is_empty(),
         });
         if !set_up {
             c.push(field, Code::NotConfigured);
@@ -1001,6 +1099,14 @@ pub async fn save_in(
     am.smtp_password_sealed = Set(smtp_sealed);
     am.pop_oauth = Set(v.pop_oauth);
     am.oauth_server_id = Set(v.oauth_server_id);
+    am.kind = Set(v.kind);
+    am.imap_host = Set(v.imap_host.clone());
+    am.imap_port = Set(v.imap_port.into());
+    am.imap_protection = Set(v.imap_protection.into());
+    am.imap_sent = Set(v.imap_sent.clone());
+    am.imap_drafts = Set(v.imap_drafts.clone());
+    am.imap_trash = Set(v.imap_trash.clone());
+    am.server_files_sent = Set(v.server_files_sent);
     am.updated_at = Set(now);
     if !input.log_receive {
         am.receive_log = Set(None);

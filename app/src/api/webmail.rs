@@ -136,6 +136,21 @@ pub struct AccountFormDto {
     pub oauth_server_id: String,
     /// Who the account is signed in as, when it uses XOAUTH2.
     pub oauth: Option<super::mail_server::OAuthStatusDto>,
+    /// "pop" (ウェブメール) or "imap" (ウェブメールIMAP).
+    pub kind: String,
+    /// Which kinds the owner may use (機能管理); an existing account's
+    /// kind is fixed.
+    pub pop_offered: bool,
+    pub imap_offered: bool,
+    pub imap_host: String,
+    pub imap_port: String,
+    pub imap_protection: String,
+    pub imap_sent: String,
+    pub imap_drafts: String,
+    pub imap_trash: String,
+    pub server_files_sent: bool,
+    pub admin_imap: String,
+    pub webmail_imap: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,6 +444,22 @@ pub async fn account_form(
         oauth_servers: super::mail_server::oauth_choices(&state.db).await?,
         oauth_server_id: input.oauth_server_id,
         oauth,
+        pop_offered: owner_user.webmail_enabled,
+        imap_offered: owner_user.imap_enabled,
+        kind: if id.is_none() && !owner_user.webmail_enabled && owner_user.imap_enabled {
+            "imap".into()
+        } else {
+            input.kind
+        },
+        imap_host: input.imap_host,
+        imap_port: input.imap_port,
+        imap_protection: input.imap_protection,
+        imap_sent: input.imap_sent,
+        imap_drafts: input.imap_drafts,
+        imap_trash: input.imap_trash,
+        server_files_sent: input.server_files_sent,
+        admin_imap: shared.admin_imap,
+        webmail_imap: shared.webmail_imap,
     })
 }
 
@@ -461,6 +492,14 @@ pub struct AccountFields {
     pub smtp_user: String,
     pub smtp_password: String,
     pub oauth_server_id: String,
+    pub kind: String,
+    pub imap_host: String,
+    pub imap_port: String,
+    pub imap_protection: String,
+    pub imap_sent: String,
+    pub imap_drafts: String,
+    pub imap_trash: String,
+    pub server_files_sent: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -491,6 +530,14 @@ impl From<AccountFields> for domain::webmail::AccountInput {
             smtp_user: f.smtp_user,
             smtp_password: f.smtp_password,
             oauth_server_id: f.oauth_server_id,
+            kind: f.kind,
+            imap_host: f.imap_host,
+            imap_port: f.imap_port,
+            imap_protection: f.imap_protection,
+            imap_sent: f.imap_sent,
+            imap_drafts: f.imap_drafts,
+            imap_trash: f.imap_trash,
+            server_files_sent: is_on(&f.server_files_sent),
         }
     }
 }

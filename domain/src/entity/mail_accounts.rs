@@ -82,6 +82,15 @@ pub enum Kind {
     Imap,
 }
 
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Pop => "pop",
+            Kind::Imap => "imap",
+        }
+    }
+}
+
 /// Which server an account uses in one direction. Stored as its name; a
 /// stored value Tayori does not know is an error when the row is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]

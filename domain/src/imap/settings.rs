@@ -22,12 +22,15 @@ pub enum Shared {
     Webmail,
 }
 
+/// The settings row of ウェブメールIMAPのメールサーバー設定 (rows 1 and 2
+/// are the admin's and the POP webmail's).
+pub const WEBMAIL_ROW: i32 = 3;
+
 impl Shared {
     fn row(self) -> i32 {
         match self {
             Shared::Admin => crate::mailserver::Scope::Admin.row(),
-            // Rows 1 and 2 are the admin's and the POP webmail's.
-            Shared::Webmail => 3,
+            Shared::Webmail => WEBMAIL_ROW,
         }
     }
 }

@@ -94,16 +94,34 @@ pub struct Shared {
     pub webmail_pop: String,
     pub admin_smtp: String,
     pub webmail_smtp: String,
+    /// The IMAP servers of 管理者設定 and ウェブメールIMAPの設定.
+    pub admin_imap: String,
+    pub webmail_imap: String,
 }
 
 pub async fn shared_servers(db: &DatabaseConnection) -> Result<Shared> {
     let admin = view_scoped(db, Scope::Admin).await?;
     let webmail = view_scoped(db, Scope::Webmail).await?;
     let describe = |v: &View, d| shared(v, d).map(|s| s.describe()).unwrap_or_default();
+    let imap = |s: crate::imap::settings::ImapServer| {
+        if s.updated_at.is_none() || s.host.is_empty() {
+            String::new()
+        } else {
+            Server {
+                host: s.host,
+                port: s.port,
+                protection: s.protection,
+            }
+            .describe()
+        }
+    };
+    use crate::imap::settings::{Shared as Imap, server};
     Ok(Shared {
         admin_pop: describe(&admin, Direction::Receive),
         webmail_pop: describe(&webmail, Direction::Receive),
         admin_smtp: describe(&admin, Direction::Send),
         webmail_smtp: describe(&webmail, Direction::Send),
+        admin_imap: imap(server(db, Imap::Admin).await?),
+        webmail_imap: imap(server(db, Imap::Webmail).await?),
     })
 }

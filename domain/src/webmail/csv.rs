@@ -562,6 +562,8 @@ fn input_of(line: usize, cells: &[String], errors: &mut Vec<LineError>) -> (Acco
         smtp_password: password(&cells[SMTP_PASSWORD]),
         // Not a column: an existing account keeps its server (below).
         oauth_server_id: String::new(),
+        // The file describes POP accounts (ウェブメール).
+        ..AccountInput::default()
     };
     (input, default)
 }

@@ -257,8 +257,8 @@ type Label = fn(&'static crate::i18n::webmail::WebmailTexts) -> &'static str;
 fn source_radios(
     name: &'static str,
     current: String,
-    admin: String,
-    webmail: String,
+    (admin, webmail): (String, String),
+    imap: Option<(String, String)>,
     own: bool,
 ) -> impl IntoView {
     let lang = use_lang();
@@ -268,6 +268,13 @@ fn source_radios(
         ("webmail", |t| t.src_webmail, webmail),
         ("own", |t| t.src_own, String::new()),
     ];
+    // The receiving choices of an IMAP account name its IMAP servers; the
+    // form shows one set or the other by the chosen 種類 (CSS).
+    let imap_of = move |value: &str| match (&imap, value) {
+        (Some((a, _)), "admin") => Some(a.clone()),
+        (Some((_, w)), "webmail") => Some(w.clone()),
+        _ => None,
+    };
     // An account already on its own servers keeps showing that choice.
     let own = own || current == "own";
     view! {
@@ -278,10 +285,23 @@ fn source_radios(
                     <label class="check">
                         <input type="radio" name=name value=value checked=current == value
                             data-testid=format!("{name}-{value}") />
-                        {move || label(t())}
+                        {match imap_of(value) {
+                            Some(_) if value == "webmail" => view! {
+                                <span class="pop-only">{move || label(t())}</span>
+                                <span class="imap-only">{move || t().src_webmail_imap}</span>
+                            }.into_any(),
+                            _ => view! { {move || label(t())} }.into_any(),
+                        }}
                         {shows_server.then(|| {
                             let s = server.clone();
-                            view! { " " <small class="muted">{move || if s.is_empty() { t().not_set.to_owned() } else { s.clone() }}</small> }
+                            let shown = move |s: &String| if s.is_empty() { t().not_set.to_owned() } else { s.clone() };
+                            match imap_of(value) {
+                                Some(i) => view! {
+                                    " " <small class="muted pop-only">{move || shown(&s)}</small>
+                                    <small class="muted imap-only">{move || shown(&i)}</small>
+                                }.into_any(),
+                                None => view! { " " <small class="muted">{move || shown(&s)}</small> }.into_any(),
+                            }
                         })}
                     </label>
                 }
@@ -303,6 +323,31 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
         ));
     }
     v
+}
+
+/// 種類: ウェブメール (POP) or ウェブメールIMAP, as 機能管理 allows the
+/// owner; an existing account keeps its kind.
+fn kind_radios(f: &AccountFormDto) -> impl IntoView + use<> {
+    let lang = use_lang();
+    let t = move || lang.get().t().wm;
+    let fixed = f.id.is_some();
+    let kinds: [(&'static str, Label, bool); 2] = [
+        ("pop", |t| t.kind_pop, f.pop_offered),
+        ("imap", |t| t.kind_imap, f.imap_offered),
+    ];
+    let current = if f.kind == "imap" { "imap" } else { "pop" };
+    view! {
+        <fieldset class="radio-group kind" data-testid="f-kind">
+            <legend>{move || t().f_kind}</legend>
+            {kinds.into_iter().filter(|(v, _, offered)| *offered || *v == current).map(|(value, label, _)| view! {
+                <label class="check">
+                    <input type="radio" name="kind" value=value checked=current == value
+                        disabled=fixed && current != value data-testid=format!("f-kind-{value}") />
+                    {move || label(t())}
+                </label>
+            }).collect_view()}
+        </fieldset>
+    }
 }
 
 /// A plain form: the server redirects a saved account to its list. The
@@ -347,6 +392,7 @@ fn AccountForm(
             </span>
         }
     };
+    let kinds = kind_radios(&f);
     view! {
         <h1 data-testid="page-title">{title}</h1>
         <p class="muted" data-testid="form-owner">{f.owner_name.clone()}</p>
@@ -371,9 +417,19 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="receiving">
                 <legend>{move || t().f_receiving}</legend>
-                {source_radios("recv_source", f.recv_source.clone(), f.admin_pop.clone(), f.webmail_pop.clone(), f.own_offered)}
+                {kinds}
+                <FieldMsg err field="kind" />
+                {source_radios("recv_source", f.recv_source.clone(), (f.admin_pop.clone(), f.webmail_pop.clone()), Some((f.admin_imap.clone(), f.webmail_imap.clone())), f.own_offered)}
                 <FieldMsg err field="recv_source" />
-                <div class="own-server" data-testid="own-pop">
+                <div class="own-server imap-only" data-testid="own-imap">
+                    <label>{move || t().f_host}<input type="text" name="imap_host" value=f.imap_host.clone() data-testid="f-imap-host" /></label>
+                    <FieldMsg err field="imap_host" />
+                    <label>{move || t().f_port}<input type="text" name="imap_port" value=f.imap_port.clone() inputmode="numeric" data-testid="f-imap-port" /></label>
+                    <FieldMsg err field="imap_port" />
+                    <label>{move || t().f_protection}{proto("imap_protection", &f.imap_protection, false, "f-imap-protection")}</label>
+                    <FieldMsg err field="imap_protection" />
+                </div>
+                <div class="own-server pop-only" data-testid="own-pop">
                     <label>{move || t().f_host}<input type="text" name="pop_host" value=f.pop_host.clone() data-testid="f-pop-host" /></label>
                     <FieldMsg err field="pop_host" />
                     <label>{move || t().f_port}<input type="text" name="pop_port" value=f.pop_port.clone() inputmode="numeric" data-testid="f-pop-port" /></label>
@@ -392,7 +448,7 @@ fn AccountForm(
                 <fieldset class="radio-group">
                     <legend>{move || t().f_auth}</legend>
                     <label class="check"><input type="radio" name="pop_auth" value="standard" checked=f.pop_auth != "apop" data-testid="f-auth-standard" />{move || t().auth_standard}</label>
-                    <label class="check"><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
+                    <label class="check pop-only"><input type="radio" name="pop_auth" value="apop" checked=f.pop_auth == "apop" data-testid="f-auth-apop" />{move || t().auth_apop}</label>
                     <label class=if no_oauth { "check muted" } else { "check" }>
                         <input type="radio" name="pop_auth" value="xoauth2" checked=f.pop_auth == "xoauth2" disabled=no_oauth data-testid="f-auth-xoauth2" />
                         {move || if no_oauth { t().auth_xoauth2 } else { "XOAUTH2" }}
@@ -419,20 +475,41 @@ fn AccountForm(
                     <input type="number" name="timeout_secs" min="1" max="300" value=f.timeout_secs.clone() data-testid="f-timeout" />
                 </label>
                 <FieldMsg err field="timeout_secs" />
-                <h3>{move || t().f_other}</h3>
-                <label class="check">
-                    <input type="checkbox" name="leave_on_server" value="on" checked=f.leave_on_server data-testid="f-leave" />
-                    {move || t().f_leave}
-                </label>
-                <label class="leave-days">{move || t().f_leave_days}
-                    <input type="number" name="leave_days" min="0" max="3650" value=f.leave_days.clone() data-testid="f-leave-days" />
-                </label>
-                <p class="hint">{move || t().f_leave_days_hint}</p>
-                <FieldMsg err field="leave_days" />
+                <div class="imap-only" data-testid="imap-folders">
+                    <label>{move || t().f_imap_sent}
+                        <input type="text" name="imap_sent" value=f.imap_sent.clone() data-testid="f-imap-sent" />
+                    </label>
+                    <FieldMsg err field="imap_sent" />
+                    <label>{move || t().f_imap_drafts}
+                        <input type="text" name="imap_drafts" value=f.imap_drafts.clone() data-testid="f-imap-drafts" />
+                    </label>
+                    <FieldMsg err field="imap_drafts" />
+                    <label>{move || t().f_imap_trash}
+                        <input type="text" name="imap_trash" value=f.imap_trash.clone() data-testid="f-imap-trash" />
+                    </label>
+                    <FieldMsg err field="imap_trash" />
+                    <p class="hint">{move || t().f_imap_folder_hint}</p>
+                    <label class="check">
+                        <input type="checkbox" name="server_files_sent" value="on" checked=f.server_files_sent data-testid="f-server-files-sent" />
+                        {move || t().f_server_files_sent}
+                    </label>
+                </div>
+                <div class="pop-only">
+                    <h3>{move || t().f_other}</h3>
+                    <label class="check">
+                        <input type="checkbox" name="leave_on_server" value="on" checked=f.leave_on_server data-testid="f-leave" />
+                        {move || t().f_leave}
+                    </label>
+                    <label class="leave-days">{move || t().f_leave_days}
+                        <input type="number" name="leave_days" min="0" max="3650" value=f.leave_days.clone() data-testid="f-leave-days" />
+                    </label>
+                    <p class="hint">{move || t().f_leave_days_hint}</p>
+                    <FieldMsg err field="leave_days" />
+                </div>
             </fieldset>
             <fieldset data-testid="sending">
                 <legend>{move || t().f_sending}</legend>
-                {source_radios("send_source", f.send_source.clone(), f.admin_smtp.clone(), f.webmail_smtp.clone(), f.own_offered)}
+                {source_radios("send_source", f.send_source.clone(), (f.admin_smtp.clone(), f.webmail_smtp.clone()), None, f.own_offered)}
                 <FieldMsg err field="send_source" />
                 <div class="own-server" data-testid="own-smtp">
                     <label>{move || t().f_host}<input type="text" name="smtp_host" value=f.smtp_host.clone() data-testid="f-smtp-host" /></label>
