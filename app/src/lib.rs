@@ -193,6 +193,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/webmail/users") view=WebmailUsersPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/webmail/users/:id") view=WebmailUserPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/webmail/server") view=WebmailServerPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/webmail/imap-server") view=ImapServerPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/webmail/import") view=WebmailImportPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/webmail/index") view=WebmailIndexPage ssr=SsrMode::Async />
                     </ParentRoute>

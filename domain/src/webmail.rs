@@ -324,7 +324,7 @@ pub async fn may_manage(db: &DatabaseConnection, who: Who, owner: i32) -> Result
         return Err(Error::Forbidden);
     }
     let u = user(db, owner).await?;
-    if !u.webmail_enabled || !settings(db).await?.allow_user_edit {
+    if !uses_mail(&u) || !settings(db).await?.allow_user_edit {
         return Err(Error::Forbidden);
     }
     Ok(())
@@ -344,7 +344,7 @@ pub async fn account_for(db: &DatabaseConnection, who: Who, id: i32) -> Result<A
     if a.user_id != who.user_id {
         return Err(Error::NotFound);
     }
-    if !user(db, who.user_id).await?.webmail_enabled {
+    if !uses_mail(&user(db, who.user_id).await?) {
         return Err(Error::Forbidden);
     }
     Ok(a)
@@ -368,6 +368,8 @@ pub struct UserRow {
     pub login_id: String,
     pub name: String,
     pub enabled: bool,
+    /// ウェブメールIMAP allowed.
+    pub imap: bool,
     /// The default account's name.
     pub account: Option<String>,
     pub accounts: usize,
@@ -416,6 +418,7 @@ pub async fn user_rows(db: &DatabaseConnection, org: Option<i32>) -> Result<Vec<
                 login_id: u.login_id,
                 name: u.name,
                 enabled: u.webmail_enabled,
+                imap: u.imap_enabled,
                 account: first.map(|a| a.name.clone()),
                 accounts: mine.len(),
                 last_received_at: first.and_then(|a| a.last_received_at),
@@ -426,11 +429,36 @@ pub async fn user_rows(db: &DatabaseConnection, org: Option<i32>) -> Result<Vec<
         .collect())
 }
 
-/// 利用させる / 利用させない for the checked users.
+/// 利用させる / 利用させない (ウェブメール) for the checked users.
 pub async fn set_enabled(
     db: &DatabaseConnection,
     actor: &Actor,
     user_ids: &[i32],
+    on: bool,
+) -> Result<u64> {
+    set_feature(db, actor, user_ids, Feature::Webmail, on).await
+}
+
+/// The webmail features 機能管理 allows user by user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// ウェブメール: POP accounts.
+    Webmail,
+    /// ウェブメールIMAP: IMAP accounts.
+    Imap,
+}
+
+/// Whether a user may use the webmail at all (either feature).
+pub fn uses_mail(u: &users::Model) -> bool {
+    u.webmail_enabled || u.imap_enabled
+}
+
+/// 利用させる / 利用させない of `feature` for the checked users.
+pub async fn set_feature(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_ids: &[i32],
+    feature: Feature,
     on: bool,
 ) -> Result<u64> {
     if user_ids.is_empty() {
@@ -439,8 +467,12 @@ pub async fn set_enabled(
     let txn = crate::db::write(db).await?;
     let mut n = 0;
     for chunk in user_ids.chunks(500) {
+        let column = match feature {
+            Feature::Webmail => users::Column::WebmailEnabled,
+            Feature::Imap => users::Column::ImapEnabled,
+        };
         n += users::Entity::update_many()
-            .col_expr(users::Column::WebmailEnabled, Expr::value(on))
+            .col_expr(column, Expr::value(on))
             .filter(users::Column::Id.is_in(chunk.to_vec()))
             .exec(&txn)
             .await?
@@ -449,10 +481,11 @@ pub async fn set_enabled(
     audit::record(
         &txn,
         actor,
-        if on {
-            "webmail.enable"
-        } else {
-            "webmail.disable"
+        match (feature, on) {
+            (Feature::Webmail, true) => "webmail.enable",
+            (Feature::Webmail, false) => "webmail.disable",
+            (Feature::Imap, true) => "webmail_imap.enable",
+            (Feature::Imap, false) => "webmail_imap.disable",
         },
         "users",
         &format!("{user_ids:?}"),

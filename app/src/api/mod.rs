@@ -103,6 +103,7 @@ fn role(v: &str) -> Option<domain::users::Role> {
 mod company;
 pub mod compose;
 mod form;
+pub mod imap;
 pub mod mail_server;
 pub mod mailbox;
 pub mod oauth;

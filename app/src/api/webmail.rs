@@ -52,6 +52,8 @@ pub struct UserRowDto {
     pub login_id: String,
     pub name: String,
     pub enabled: bool,
+    /// ウェブメールIMAP allowed.
+    pub imap: bool,
     pub account: String,
     pub accounts: usize,
     /// メール受信: time of the last receive, or its error.
@@ -318,6 +320,7 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
             login_id: r.login_id,
             name: r.name,
             enabled: r.enabled,
+            imap: r.imap,
             account: r.account.unwrap_or_default(),
             accounts: r.accounts,
             last_received: local_time(tz, r.last_received_at),
@@ -327,7 +330,8 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
     Ok(UsersDto { orgs, org, users })
 }
 
-/// 利用させる / 利用させない for the checked users (`user_ids[]`).
+/// 利用させる / 利用させない for the checked users (`user_ids[]`): `enable`
+/// "on" / "off" for ウェブメール, "imap-on" / "imap-off" for ウェブメールIMAP.
 #[server(prefix = "/api", endpoint = "webmail_enable")]
 pub async fn webmail_enable(
     #[server(default)] user_ids: Vec<i32>,
@@ -336,8 +340,21 @@ pub async fn webmail_enable(
 ) -> Result<u64, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
+    use domain::webmail::Feature;
+    let (feature, on) = match enable.as_str() {
+        "on" => (Feature::Webmail, true),
+        "off" => (Feature::Webmail, false),
+        "imap-on" => (Feature::Imap, true),
+        "imap-off" => (Feature::Imap, false),
+        _ => {
+            return Err(fail(AppError::from(domain::Error::field(
+                "enable",
+                domain::Code::Unsupported,
+            ))));
+        }
+    };
     let n = done(
-        domain::webmail::set_enabled(&state.db, &caller.actor(), &user_ids, enable == "on").await,
+        domain::webmail::set_feature(&state.db, &caller.actor(), &user_ids, feature, on).await,
     )?;
     redirect_form_post(&format!("/admin/webmail/users?org={org}"));
     Ok(n)
@@ -659,10 +676,15 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
-    if !caller.user.webmail_enabled {
+    if !domain::webmail::uses_mail(&caller.user) {
         return Ok(MailHomeDto::default());
     }
-    let all = done(domain::webmail::accounts_of(&state.db, w.user_id).await)?;
+    let mut all = done(domain::webmail::accounts_of(&state.db, w.user_id).await)?;
+    // Only the kinds 機能管理 allows this user.
+    all.retain(|a| match a.kind {
+        domain::webmail::Kind::Pop => caller.user.webmail_enabled,
+        domain::webmail::Kind::Imap => caller.user.imap_enabled,
+    });
     let chosen = match account {
         Some(id) => Some(
             all.iter()

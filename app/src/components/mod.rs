@@ -317,6 +317,9 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/webmail/server" attr:data-testid="admin-webmail-server">
                 {move || lang.get().t().wm.webmail_server}
             </A>
+            <A href="/admin/webmail/imap-server" attr:data-testid="admin-webmail-imap-server">
+                {move || lang.get().t().wm.imap_server}
+            </A>
             <A href="/admin/webmail/index" attr:data-testid="admin-webmail-index">
                 {move || lang.get().t().wm.index}
             </A>

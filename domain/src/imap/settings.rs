@@ -262,3 +262,29 @@ pub async fn resolve(db: &DatabaseConnection, acc: &Account) -> Result<Server> {
         protection: s.protection,
     })
 }
+
+/// 「接続テスト」 of the server as typed: every step (DNS, TCP, TLS,
+/// greeting, capabilities, STARTTLS, login), the login only when a user
+/// ID is given (accounts bring their own). Nothing is saved.
+pub async fn test(
+    input: &Input,
+    user: &str,
+    password: &str,
+    trust: &mail::tls::Trust,
+) -> Result<Vec<mail::diag::Step>> {
+    let s = check(input)?;
+    let login = mail::imap::ImapLogin {
+        host: s.host,
+        port: s.port,
+        protection: s.protection,
+        user: user.trim().to_owned(),
+        auth: mail::imap::ImapAuth::Password(password.to_owned()),
+        timeout: std::time::Duration::from_secs(s.timeout_secs.into()),
+        trust: trust.clone(),
+    };
+    let mut steps = Vec::new();
+    let mut on_step = |st: mail::diag::Step| steps.push(st);
+    // The steps say what failed; the error itself adds nothing to them.
+    let _ = mail::imap::diagnose(&login, &mut on_step).await;
+    Ok(steps)
+}

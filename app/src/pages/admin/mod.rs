@@ -1,5 +1,6 @@
 //! 管理者設定: 運用設定 (組織管理, ユーザー管理) and 基本設定 (会社情報設定).
 mod company;
+mod imap;
 mod mail_server;
 mod oauth;
 mod orgs;
@@ -9,6 +10,7 @@ mod users;
 mod webmail;
 
 pub use company::CompanyPage;
+pub use imap::ImapServerPage;
 pub use mail_server::{MailServerPage, WebmailServerPage};
 pub use oauth::{OAuthServerFormPage, OAuthServersPage};
 pub use orgs::OrgsPage;

@@ -25,6 +25,7 @@ pub fn WebmailAdminPage() -> impl IntoView {
                 <li><a href="/admin/webmail/users" data-testid="wm-users">{move || t().accounts_admin}</a></li>
                 <li><a href="/admin/webmail/import" data-testid="wm-import">{move || t().import_export}</a></li>
                 <li><a href="/admin/webmail/server" data-testid="wm-server">{move || t().webmail_server}</a></li>
+                <li><a href="/admin/webmail/imap-server" data-testid="wm-imap-server">{move || t().imap_server}</a></li>
                 <li><a href="/admin/webmail/index" data-testid="wm-index">{move || t().index}</a></li>
             </ul>
             <h2>{move || t().settings}</h2>
@@ -127,6 +128,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
                                     <th>{move || t().col_account}</th>
                                     <th>{move || t().col_receive}</th>
                                     <th>{move || t().col_use}</th>
+                                    <th>{move || t().col_imap}</th>
                                 </tr></thead>
                                 <tbody>
                                     {d.users.into_iter().map(|u| {
@@ -138,6 +140,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
                                             view! { <span>{u.last_received.clone()}</span> }.into_any()
                                         };
                                         let enabled = u.enabled;
+                                        let imap = u.imap;
                                         view! {
                                             <tr data-testid="webmail-user" data-login=u.login_id.clone()>
                                                 <td><input type="checkbox" name="user_ids[]" value=u.user_id data-testid=format!("pick-{}", u.login_id) /></td>
@@ -145,6 +148,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
                                                 <td>{u.account.clone()} {(u.accounts > 1).then(|| format!(" (+{})", u.accounts - 1))}</td>
                                                 <td>{receive}</td>
                                                 <td data-testid="webmail-use">{move || if enabled { t().in_use } else { t().not_in_use }}</td>
+                                                <td data-testid="imap-use">{move || if imap { t().in_use } else { t().not_in_use }}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -156,6 +160,8 @@ pub fn WebmailUsersPage() -> impl IntoView {
                             <div class="actions">
                                 <button type="submit" name="enable" value="on" class="primary" data-testid="enable">{move || t().enable}</button>
                                 <button type="submit" name="enable" value="off" data-testid="disable">{move || t().disable}</button>
+                                <button type="submit" name="enable" value="imap-on" data-testid="enable-imap">{move || t().enable_imap}</button>
+                                <button type="submit" name="enable" value="imap-off" data-testid="disable-imap">{move || t().disable_imap}</button>
                             </div>
                         </ActionForm>
                     }.into_any()
