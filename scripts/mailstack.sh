@@ -50,6 +50,7 @@ box5@$DOMAIN:box5pass
 box6@$DOMAIN:box6pass
 box7@$DOMAIN:box7pass
 box8@$DOMAIN:box8pass
+iris@$DOMAIN:irispass
 catchall@$DOMAIN:catchallpass}"
 
 P_SMTP=$((B + 25)); P_LOGINONLY=$((B + 26)); P_POPB4=$((B + 27)); P_NOTLS=$((B + 28))

@@ -189,6 +189,8 @@ pub struct MailHomeDto {
     pub used_bytes: i64,
     pub quota_mb: String,
     pub has_log: bool,
+    /// The chosen account is read on its IMAP server: nothing to receive.
+    pub imap: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -714,6 +716,7 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
             .map(|q| q.to_string())
             .unwrap_or_default(),
         has_log: chosen.is_some_and(|a| a.log_receive || a.log_send),
+        imap: chosen.is_some_and(|a| a.kind == domain::webmail::Kind::Imap),
     })
 }
 

@@ -65,7 +65,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
                     inner_html=options_html(options, &account.to_string())></select>
                 <noscript><button type="submit">{move || t().show}</button></noscript>
             </form>
-            <Receive account state=h.state.clone() />
+            {(!h.imap).then(|| view! { <Receive account state=h.state.clone() /> })}
             <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
             <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
