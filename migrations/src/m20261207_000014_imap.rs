@@ -248,4 +248,70 @@ impl MigrationTrait for Migration {
             .await?;
         Ok(())
     }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for t in [ImapRows::Table.into_iden(), ImapFolders::Table.into_iden()] {
+            manager
+                .drop_table(Table::drop().table(t).to_owned())
+                .await?;
+        }
+        // SQLite drops one column at a time.
+        let drops: [(DynIden, DynIden); 13] = [
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::Kind.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapHost.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapPort.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapProtection.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapSent.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapDrafts.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ImapTrash.into_iden(),
+            ),
+            (
+                MailAccounts::Table.into_iden(),
+                MailAccounts::ServerFilesSent.into_iden(),
+            ),
+            (
+                MailServerSettings::Table.into_iden(),
+                MailServerSettings::ImapHost.into_iden(),
+            ),
+            (
+                MailServerSettings::Table.into_iden(),
+                MailServerSettings::ImapPort.into_iden(),
+            ),
+            (
+                MailServerSettings::Table.into_iden(),
+                MailServerSettings::ImapProtection.into_iden(),
+            ),
+            (
+                MailServerSettings::Table.into_iden(),
+                MailServerSettings::ImapOauth.into_iden(),
+            ),
+            (Users::Table.into_iden(), Users::ImapEnabled.into_iden()),
+        ];
+        for (table, column) in drops {
+            manager
+                .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
 }
