@@ -699,3 +699,79 @@ async fn a_token_that_really_expires_is_refreshed_without_anyone_noticing() {
     let acc = reload(&db, acc.id).await;
     assert_eq!(acc.last_error, None);
 }
+
+/// ウェブメールIMAP with XOAUTH2: not signed in, the mail screen says
+/// 再認証が必要 without asking the server; signed in, the folders and a
+/// page come from Dovecot over the account's token, also after it expired.
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn an_xoauth2_imap_account_reads_the_server_with_its_sign_in(#[case] backend: &str) {
+    use domain::mailbox::source::{self, MailSource};
+    use domain::mailbox::view::Sort;
+    let db = testing::database(backend).await;
+    let server = register(&db, "M365").await;
+    let user = testing::user(&testing::unique("imapoauth"))
+        .imap()
+        .insert(&db)
+        .await;
+    let login = "erin";
+    let address = format!("{login}@example.test");
+    let acc = domain::imap::create_account(
+        &db,
+        &testing::secrets(),
+        &domain::imap::NewAccount {
+            user_id: user.id,
+            name: "IMAP".into(),
+            display_name: String::new(),
+            email: address.clone(),
+            host: "localhost".into(),
+            port: testing::port("MS_IMAPS_PORT"),
+            protection: Protection::SslTls,
+            user: String::new(),
+            password: String::new(),
+            timeout_secs: 10,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_protection: Protection::StartTls,
+        },
+    )
+    .await
+    .expect("account");
+    let mut am: domain::mailbox::account::ActiveModel = acc.clone().into();
+    am.pop_oauth = Set(true);
+    am.oauth_server_id = Set(Some(server.id));
+    am.update(&db).await.expect("XOAUTH2");
+    let (secrets, trust, pool) = (testing::secrets(), ca(), domain::imap::Pool::default());
+    let ctx = domain::imap::Ctx {
+        db: &db,
+        secrets: &secrets,
+        trust: &trust,
+        pool: &pool,
+    };
+    let src = source::open(ctx, user.id, acc.id).await.expect("own");
+    let r = src.folders().await;
+    assert!(matches!(r, Err(Error::NeedsReauth)), "{r:?}");
+
+    sign_in(&db, server.id, Owner::Account(acc.id), &address).await;
+    let folders = src.folders().await.expect("folders over XOAUTH2");
+    assert_eq!(folders[0].key, "inbox");
+    src.page("inbox", Sort::Date, true, None, 10)
+        .await
+        .expect("a page over XOAUTH2");
+
+    // A token about to expire is refreshed before the next login.
+    expire_soon(&db, Owner::Account(acc.id)).await;
+    let fresh = domain::imap::Pool::default();
+    let ctx = domain::imap::Ctx {
+        pool: &fresh,
+        ..ctx
+    };
+    source::open(ctx, user.id, acc.id)
+        .await
+        .expect("own")
+        .folders()
+        .await
+        .expect("folders with a refreshed token");
+}
