@@ -387,6 +387,19 @@ wait_ports() {
   done
 }
 
+# A port something else already listens on would make wait_ports pass with
+# that process answering (a stale authorization server with an old client
+# secret, another stack on the same base).
+ports_free() {
+  local port
+  for port in "$@"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      log "port $port is already in use (another stack, or a process left from one?)"
+      return 1
+    fi
+  done
+}
+
 pid_alive() {
   [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
 }
@@ -414,6 +427,7 @@ start() {
   done
   [ "$(id -u)" = 0 ] || { log "must run as root (Postfix's master starts as root)"; exit 1; }
   local t0; t0=$(date +%s%N)
+  ports_free "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH" || exit 1
   chmod 0755 "$D"
   mkdir -p "$D"/{etc,log,run,state,state-lo,spool,data,mail,postfix}
   chown postfix:postfix "$D/data"
