@@ -6,6 +6,7 @@
 //! refresh of idle sign-ins, revocation leading to 再認証が必要, no code or
 //! token in any log, and deletion refused while something signs in with it.
 //! Two server processes sharing a grant: server/tests/scaleout.rs.
+use domain::mailbox::source::Source;
 use std::time::Duration;
 
 use domain::audit::Actor;
@@ -412,7 +413,7 @@ async fn an_xoauth2_account_sends_and_receives_with_its_own_sign_in(#[case] back
         ..Default::default()
     };
     let sent = send::send(
-        &domain::mailbox::source::Source::local(&db, acc.clone()),
+        &Source::local(&db, acc.clone()),
         &testing::secrets(),
         &c,
         &ca(),
@@ -553,7 +554,7 @@ async fn no_log_and_no_protocol_log_ever_holds_a_code_or_token() {
     };
     let acc = reload(&db, acc.id).await;
     send::send(
-        &domain::mailbox::source::Source::local(&db, acc.clone()),
+        &Source::local(&db, acc.clone()),
         &testing::secrets(),
         &c,
         &ca(),

@@ -4,6 +4,7 @@
 //! a copy is in 送信済み; the log masks the password; a refused recipient
 //! keeps the message in 下書き with the server's reply; every sending mode
 //! an account can choose delivers.
+use domain::mailbox::source::Source;
 use domain::testing;
 
 use domain::entity::kinds;
@@ -132,14 +133,9 @@ async fn japanese_mail_goes_out_and_comes_back_identical() {
             }],
             ..Default::default()
         };
-        let sent = send::send(
-            &domain::mailbox::source::Source::local(&db, grace.clone()),
-            &secrets(),
-            &c,
-            &ca(),
-        )
-        .await
-        .unwrap();
+        let sent = send::send(&Source::local(&db, grace.clone()), &secrets(), &c, &ca())
+            .await
+            .unwrap();
         let sent = sent.unwrap_or_else(|n| panic!("{charset}: not sent: {}", n.error));
         assert!(sent.reply.starts_with("250"), "{}", sent.reply);
         // The copy in 送信済み.
@@ -219,14 +215,9 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         body: "本文".into(),
         ..Default::default()
     };
-    let r = send::send(
-        &domain::mailbox::source::Source::local(&db, grace.clone()),
-        &secrets(),
-        &c,
-        &ca(),
-    )
-    .await
-    .unwrap();
+    let r = send::send(&Source::local(&db, grace.clone()), &secrets(), &c, &ca())
+        .await
+        .unwrap();
     let n = r.expect_err("refused");
     assert!(
         n.error.contains("550") || n.error.contains("5.1.1"),
@@ -245,15 +236,10 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         draft: Some(n.draft),
         ..c
     };
-    let sent = send::send(
-        &domain::mailbox::source::Source::local(&db, grace.clone()),
-        &secrets(),
-        &c2,
-        &ca(),
-    )
-    .await
-    .unwrap()
-    .expect("sent");
+    let sent = send::send(&Source::local(&db, grace.clone()), &secrets(), &c2, &ca())
+        .await
+        .unwrap()
+        .expect("sent");
     assert!(matches!(
         view::message(&db, grace.id, n.draft).await,
         Err(domain::Error::NotFound)
@@ -264,27 +250,17 @@ async fn a_refused_recipient_keeps_the_message_as_a_draft() {
         to: "heidi@".into(),
         ..Default::default()
     };
-    let e = send::send(
-        &domain::mailbox::source::Source::local(&db, grace.clone()),
-        &secrets(),
-        &bad,
-        &ca(),
-    )
-    .await
-    .unwrap_err();
+    let e = send::send(&Source::local(&db, grace.clone()), &secrets(), &bad, &ca())
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
         "{e:?}"
     );
     let none = send::Compose::default();
-    let e = send::send(
-        &domain::mailbox::source::Source::local(&db, grace.clone()),
-        &secrets(),
-        &none,
-        &ca(),
-    )
-    .await
-    .unwrap_err();
+    let e = send::send(&Source::local(&db, grace.clone()), &secrets(), &none, &ca())
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, domain::Error::Invalid(ref v) if v[0].field == "to"),
         "{e:?}"
@@ -355,15 +331,10 @@ async fn every_sending_mode_of_an_account_delivers() {
             body: "届きましたか。".into(),
             ..Default::default()
         };
-        let sent = send::send(
-            &domain::mailbox::source::Source::local(&db, acc.clone()),
-            &secrets(),
-            &c,
-            &ca(),
-        )
-        .await
-        .unwrap()
-        .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));
+        let sent = send::send(&Source::local(&db, acc.clone()), &secrets(), &c, &ca())
+            .await
+            .unwrap()
+            .unwrap_or_else(|n| panic!("{subject}: not sent: {}", n.error));
         assert!(sent.reply.starts_with("250"), "{subject}: {}", sent.reply);
         subjects.push(subject);
     }

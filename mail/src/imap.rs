@@ -41,6 +41,8 @@ const UIDS: u64 = 20 << 20;
 /// What one row of the list may bring (ENVELOPE and BODYSTRUCTURE of a
 /// message with many recipients and parts).
 const PER_ROW: u64 = 64 << 10;
+/// UIDs of one VANISHED answer kept (more than a folder's cache holds).
+const VANISHED_MAX: usize = 1 << 20;
 /// Longest line before login (greeting, CAPABILITY, STARTTLS).
 const LINE_MAX: u64 = 8 << 10;
 
@@ -1208,9 +1210,11 @@ impl Session {
             }
             Response::Vanished { uids, .. } => {
                 for r in uids {
-                    // A range may be huge (1:4000000000): only the UIDs
-                    // a cache can hold matter, so cap what is expanded.
-                    out.vanished.extend(r.clone().take(1 << 20));
+                    // Ranges may be huge (1:4000000000) and many: only the
+                    // UIDs a cache can hold matter, so cap what is
+                    // expanded over the whole answer.
+                    let room = VANISHED_MAX.saturating_sub(out.vanished.len());
+                    out.vanished.extend(r.clone().take(room));
                 }
             }
             _ => {}

@@ -358,8 +358,14 @@ async fn wire_of(
     key: &str,
 ) -> Result<(String, Roles)> {
     let (_, roles) = listing(acc, s).await?;
+    let wire = wire_in(ctx, acc, &roles, key).await?;
+    Ok((wire, roles))
+}
+
+/// `wire_of` with the system folders already found (no second LIST).
+async fn wire_in(ctx: &Ctx<'_>, acc: &Account, roles: &Roles, key: &str) -> Result<String> {
     if let Some(w) = roles.wire_of(key) {
-        return Ok((w, roles));
+        return Ok(w);
     }
     let id: i32 = key
         .strip_prefix('f')
@@ -370,7 +376,7 @@ async fn wire_of(
         .one(ctx.db)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok((f.wire, roles))
+    Ok(f.wire)
 }
 
 /// The folder pane: 受信箱, 送信済み, 下書き, ごみ箱 where the server has
@@ -683,10 +689,7 @@ pub async fn search(
     with_session!(ctx, acc, |s| {
         let (listed, roles) = listing(acc, s).await?;
         let scope: Vec<(String, String)> = match key {
-            Some(k) => {
-                let (wire, _) = wire_of(ctx, acc, s, k).await?;
-                vec![(wire, k.to_owned())]
-            }
+            Some(k) => vec![(wire_in(ctx, acc, &roles, k).await?, k.to_owned())],
             None => {
                 let mut all = Vec::new();
                 for f in listed.iter().filter(|f| f.selectable) {
