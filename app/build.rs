@@ -7,7 +7,7 @@ fn main() {
         let var = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
         std::env::var_os(var).is_some()
     };
-    for area in ["admin", "compose"] {
+    for area in ["admin", "compose", "mail"] {
         println!("cargo::rustc-check-cfg=cfg(island_{area})");
         if on("ssr") || !on("split") || on(&format!("area-{area}")) {
             println!("cargo::rustc-cfg=island_{area}");

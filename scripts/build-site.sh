@@ -17,7 +17,7 @@ rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
 # islands of its area; the server picks the one for each page. Dev: one
 # bundle of every island, built once.
 if [ "$profile" = wasm-release ]; then
-  bundles="core compose admin"
+  bundles="core mail compose admin"
 else
   bundles=all
 fi

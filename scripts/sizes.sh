@@ -13,7 +13,7 @@ sizes() { echo "$(stat -c %s "$1") $(stat -c %s "$1.gz") $(stat -c %s "$1.br")";
 row file raw gzip brotli
 read -r css_raw css_gz css_br <<<"$(sizes "$pkg/tayori.css")"
 row tayori.css "$css_raw" "$css_gz" "$css_br"
-for area in core compose admin; do
+for area in core mail compose admin; do
   t_raw=$css_raw t_gz=$css_gz t_br=$css_br
   for f in "$pkg/tayori-$area.js" "$pkg/tayori-${area}_bg.wasm"; do
     read -r raw gz br <<<"$(sizes "$f")"
@@ -22,4 +22,4 @@ for area in core compose admin; do
   done
   row "first load: $area" "$t_raw" "$t_gz" "$t_br"
 done
-echo "areas: admin = /admin…; compose = /mail/compose; core = every other page (sign-in, home, mail, schedule, memos, help)"
+echo "areas: admin = /admin…; compose = /mail/compose; mail = /mail (the mail screen); core = every other page (sign-in, home, schedule, accounts, help)"

@@ -84,15 +84,17 @@ pub fn area_of(path: &str) -> &'static str {
         "admin"
     } else if under("/mail/compose") {
         "compose"
+    } else if path == "/mail" {
+        "mail"
     } else {
         "core"
     }
 }
 
-/// Areas with their own bundle: `core` runs no island (the pages, links
-/// and forms, the keys and 受信's progress are `enhance`), the others run
-/// the editor and the admin's wizards.
-pub const AREAS: [&str; 3] = ["core", "compose", "admin"];
+/// Areas with their own bundle: `core` runs no island (its pages' links
+/// and forms, and 受信's progress, are `browser`'s), the others run the
+/// mail screen, the editor and the admin's wizards.
+pub const AREAS: [&str; 4] = ["core", "mail", "compose", "admin"];
 
 /// The element that carries the signed-in user from the server's render to
 /// the browser, so both sides know it before rendering anything: no page

@@ -246,11 +246,14 @@ pub async fn mail_list(
     })
 }
 
-/// Opens a message (and marks it read).
+/// Opens a message and marks it read; `peek` only reads it (the mail
+/// screen fetching the next and previous message before they are asked
+/// for), leaving its flags and `folder_unread` (-1) alone.
 #[server(prefix = "/api", endpoint = "read_message")]
 pub async fn read_message(
     id: i64,
     #[server(default)] charset: String,
+    #[server(default)] peek: bool,
 ) -> Result<MessageDto, AppError> {
     use domain::mailbox::source::{self, MailSource};
     use domain::mailbox::view;
@@ -259,14 +262,18 @@ pub async fn read_message(
     let account = done(source::account_of_message(&state.db, caller.user.id, id).await)?;
     let src = imp::source(&state, account).await?;
     let (row, raw) = done(src.message(id).await)?;
-    if !row.seen {
+    if !row.seen && !peek {
         done(src.mark(&[id], view::Mark::Read).await)?;
     }
     let always = done(view::images_always(&state.db, caller.user.id, &row.from_addr).await)?;
-    let folder_unread = done(src.folders().await)?
-        .into_iter()
-        .find(|f| f.key == row.folder)
-        .map_or(0, |f| f.unread);
+    let folder_unread = if peek {
+        -1
+    } else {
+        done(src.folders().await)?
+            .into_iter()
+            .find(|f| f.key == row.folder)
+            .map_or(0, |f| f.unread)
+    };
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     let (reading, remote) = tokio::task::spawn_blocking(move || {
         // 文字コードを指定して表示 (empty: as the message says).

@@ -30,16 +30,14 @@
 //!   (tests wait for it).
 mod actions;
 mod islands;
-mod keys;
 mod navigate;
 mod receive;
 pub mod stream;
 
-pub use navigate::visit;
+pub use navigate::{on_pop, visit};
 
 /// Installs every listener; call once per page load.
 pub fn install() {
     navigate::install(receive::follow);
     actions::install();
-    keys::install();
 }

@@ -53,6 +53,12 @@ pub(super) fn install(on_shown: fn(&Document)) {
     let on_submit = Closure::<dyn Fn(SubmitEvent)>::new(on_submit);
     let on_pop = Closure::<dyn Fn(Event)>::new(|_: Event| {
         if let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) {
+            if POP_HOOK
+                .with(std::cell::Cell::get)
+                .is_some_and(|f| f(&href))
+            {
+                return;
+            }
             go(href, Nav::Pop);
         }
     });
@@ -79,6 +85,17 @@ pub(super) fn install(on_shown: fn(&Document)) {
         }
     }
     on_shown(&document);
+}
+
+thread_local! {
+    static POP_HOOK: std::cell::Cell<Option<fn(&str) -> bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// A screen that keeps its state in memory and its URL in step (the mail
+/// screen) answers 戻る / 進む itself: `f` gets the new URL first and says
+/// whether it showed it; otherwise the page is fetched as usual.
+pub fn on_pop(f: fn(&str) -> bool) {
+    POP_HOOK.with(|h| h.set(Some(f)));
 }
 
 /// Shows the page at `url` as if its link had been clicked.

@@ -71,7 +71,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
             <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
         </div>
-        <crate::pages::mail::mailbox::MailView account />
+        <crate::pages::mail::screen::MailView account />
     }
     .into_any()
 }
