@@ -68,7 +68,7 @@ pub(super) fn ListPane() -> impl IntoView {
     let empty = move || s.list.with(|l| l.rows.is_empty());
     view! {
         <section class="list-pane" data-testid="list-pane">
-            <form method="get" action="/mail" class="mail-search" role="search" data-do="search">
+            <form method="get" action="/mail" class="mail-search" role="search" data-do="get">
                 <input type="hidden" name="account" value=account />
                 <input type="hidden" name="folder" value=move || s.folder() />
                 <input type="search" id="mail-search" name="q" prop:value=move || s.get("q") placeholder=move || t().search_placeholder data-testid="search-input" />
