@@ -169,11 +169,11 @@ test("home and schedule share the core bundle and move in the page; mail and com
   // where it was, within the page.
   const list = page.getByTestId("list-pane");
   await list.evaluate((el) => el.scrollTo(0, 300));
-  const scrolled = await list.evaluate((el) => el.scrollTop);
-  expect(scrolled).toBeGreaterThan(0);
   await page.getByTestId("message-subject").nth(12).click();
   await expect(page.getByTestId("message-title")).toBeVisible();
   await expect(page.getByTestId("message-title")).toBeInViewport();
+  const scrolled = await list.evaluate((el) => el.scrollTop);
+  expect(scrolled).toBeGreaterThan(0);
   await page.goBack();
   await expect(page.getByTestId("message-title")).toHaveCount(0);
   expect(await list.evaluate((el) => el.scrollTop)).toBe(scrolled);

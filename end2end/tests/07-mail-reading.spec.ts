@@ -241,6 +241,19 @@ test("legacy Japanese, hostile HTML, attachments, search, folders and keys", asy
     await expect(page.locator(`[data-testid=message-row][data-id="${first}"]`)).toBeVisible();
     await page.keyboard.press("/");
     await expect(page.getByTestId("search-input")).toBeFocused();
+
+    // A move the server refuses (the folder is gone) is undone, with why.
+    await page.getByTestId("folder-inbox").click();
+    const victim = page.getByTestId("message-row").first();
+    const vid = await victim.getAttribute("data-id");
+    await victim.getByTestId("pick").check();
+    await page.getByTestId("move-target").evaluate((s: HTMLSelectElement) => {
+      s.add(new Option("消えたフォルダ", "f999999"));
+      s.value = "f999999";
+    });
+    await page.getByTestId("move").click();
+    await expect(page.getByTestId("form-error")).toBeVisible();
+    await expect(page.locator(`[data-testid=message-row][data-id="${vid}"]`)).toBeVisible();
   } finally {
     tracker.close();
   }

@@ -1,0 +1,121 @@
+// The mail screen's budgets in Chromium (a benchmark, not a test; run by
+// scripts/bench-screen.sh against the release server):
+//   open   the mail page loaded directly until its island is started
+//          (body[data-hydrated]), from the start of the navigation; the
+//          first load (bundle not yet cached) apart from the rest;
+//   ahead  j pressed with the next message fetched ahead: keydown → the
+//          new message in the page, and → the next frame drawn;
+//   fetch  a row clicked that was not fetched ahead (the path j takes
+//          when it outruns the fetching): click → message in the page
+//          and → frame.
+// Chromium runs without vsync (--disable-gpu-vsync,
+// --disable-frame-rate-limit), so "frame" is the screen's own work; a 60 Hz
+// display adds up to 16.7 ms of waiting for its next refresh to any of them.
+// Env: BASE_URL, LOGIN, PASSWORD, SCREEN_RUNS (20), SCREEN_PRESSES (40).
+import { chromium } from "@playwright/test";
+
+const base = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+const runs = Number(process.env.SCREEN_RUNS ?? 20);
+const presses = Number(process.env.SCREEN_PRESSES ?? 40);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-gpu-vsync", "--disable-frame-rate-limit",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+// Probes in every page: when the islands started, and how long each j /
+// click took to show its message.
+await context.addInitScript(() => {
+  const w = window;
+  w.__hydratedAt = 0;
+  w.__shown = [];
+  new MutationObserver((_, o) => {
+    if (document.body?.dataset.hydrated && !w.__hydratedAt) {
+      w.__hydratedAt = performance.now();
+      o.disconnect();
+    }
+  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["data-hydrated"] });
+  let start = 0, from = null;
+  const begin = (e) => {
+    start = e.timeStamp;
+    from = document.querySelector("[data-testid=message]")?.getAttribute("data-id") ?? null;
+  };
+  addEventListener("keydown", (e) => e.key === "j" && begin(e), true);
+  addEventListener("click", (e) => e.target.closest?.("[data-testid=message-subject]") && begin(e), true);
+  new MutationObserver(() => {
+    if (!start) return;
+    const id = document.querySelector("[data-testid=message]")?.getAttribute("data-id") ?? null;
+    if (id === from) return;
+    const t0 = start;
+    start = 0;
+    const dom = performance.now() - t0;
+    requestAnimationFrame(() => setTimeout(() => w.__shown.push({ id, dom, frame: performance.now() - t0 }), 0));
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-id"] });
+});
+const page = await context.newPage();
+page.on("pageerror", (e) => console.error(`[pageerror] ${e.message}`));
+await page.goto(`${base}/login`);
+await page.fill("[data-testid=login-id]", process.env.LOGIN ?? "load001");
+await page.fill("[data-testid=login-password]", process.env.PASSWORD ?? "");
+await page.click("[data-testid=login-submit]");
+await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const line = (name, xs) =>
+  console.log(`${name.padEnd(28)} n=${String(xs.length).padStart(3)}  p50 ${pct(xs, 50).toFixed(1).padStart(6)} ms  p95 ${pct(xs, 95).toFixed(1).padStart(6)} ms`);
+const hydratedAt = async () => {
+  await page.waitForFunction(() => window.__hydratedAt > 0);
+  return page.evaluate(() => window.__hydratedAt);
+};
+const shown = async (n) => {
+  await page.waitForFunction((n) => window.__shown.length >= n, n);
+  return page.evaluate(() => window.__shown);
+};
+
+// Direct opens: the first with an empty cache, then as a returning user.
+const opens = [];
+let first = 0;
+for (let i = 0; i <= runs; i++) {
+  await page.goto(`${base}/mail`);
+  const t = await hydratedAt();
+  if (i === 0) first = t;
+  else opens.push(t);
+}
+console.log(`open, first load (no cache)     ${first.toFixed(1)} ms`);
+line("open → interactive", opens);
+
+// j with the next message fetched ahead: Enter opens the first, then each
+// j after the fetching has settled.
+await page.goto(`${base}/mail`);
+await hydratedAt();
+await page.keyboard.press("j");
+await shown(1);
+const rows = await page.getByTestId("message-row").count();
+const n = Math.min(presses, rows - 2);
+for (let i = 0; i < n; i++) {
+  await page.waitForTimeout(150);
+  await page.keyboard.press("j");
+  await shown(i + 2);
+}
+const ahead = (await shown(n + 1)).slice(1);
+
+// Clicks on rows never fetched ahead: every fifth row, from the bottom up,
+// so none is the neighbour of the one open.
+await page.goto(`${base}/mail`);
+await hydratedAt();
+const picks = [];
+for (let r = rows - 1; r >= 0 && picks.length < n; r -= 5) picks.push(r);
+for (let i = 0; i < picks.length; i++) {
+  await page.getByTestId("message-subject").nth(picks[i]).click();
+  await shown(i + 1);
+  await page.waitForTimeout(100);
+}
+const fetched = await shown(picks.length);
+line("j, fetched ahead: in page", ahead.map((s) => s.dom));
+line("j, fetched ahead: frame", ahead.map((s) => s.frame));
+line("not fetched ahead: in page", fetched.map((s) => s.dom));
+line("not fetched ahead: frame", fetched.map((s) => s.frame));
+await browser.close();
