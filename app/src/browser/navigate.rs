@@ -87,14 +87,17 @@ pub(super) fn install(on_shown: fn(&Document)) {
     on_shown(&document);
 }
 
+/// Answers 戻る / 進む to the URL given, or says it did not.
+type PopHook = fn(&str) -> bool;
+
 thread_local! {
-    static POP_HOOK: std::cell::Cell<Option<fn(&str) -> bool>> = const { std::cell::Cell::new(None) };
+    static POP_HOOK: std::cell::Cell<Option<PopHook>> = const { std::cell::Cell::new(None) };
 }
 
 /// A screen that keeps its state in memory and its URL in step (the mail
 /// screen) answers 戻る / 進む itself: `f` gets the new URL first and says
 /// whether it showed it; otherwise the page is fetched as usual.
-pub fn on_pop(f: fn(&str) -> bool) {
+pub fn on_pop(f: PopHook) {
     POP_HOOK.with(|h| h.set(Some(f)));
 }
 

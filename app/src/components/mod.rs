@@ -1,4 +1,5 @@
 //! Pieces every page uses: the signed-in layout, field messages, org selects.
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -75,18 +76,20 @@ pub fn FormMsg(
     let lang = use_lang();
     move || {
         let t = lang.get().t();
+        // Either, not AnyView: an island's bundle then carries only the
+        // rendering code these two paragraphs use.
         if let Some(e) = err.get() {
             let text = e.message(t);
             (!text.is_empty()).then(|| {
-                view! { <p class="form-error" role="alert" data-testid="form-error">{text}</p> }
-                    .into_any()
+                Either::Left(
+                    view! { <p class="form-error" role="alert" data-testid="form-error">{text}</p> },
+                )
             })
         } else if ok.is_some_and(|o| o.get()) {
             let text = ok_text.map(|f| f(t)).unwrap_or(t.saved);
-            Some(
-                view! { <p class="form-ok" role="status" data-testid="form-ok">{text}</p> }
-                    .into_any(),
-            )
+            Some(Either::Right(
+                view! { <p class="form-ok" role="status" data-testid="form-ok">{text}</p> },
+            ))
         } else {
             None
         }
@@ -363,7 +366,10 @@ pub async fn file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {
 pub fn size_text(bytes: impl Into<i64>) -> String {
     let bytes: i64 = bytes.into();
     if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+        // Tenths of a MB in integers: float formatting would add its
+        // tables to every bundle that shows a size.
+        let tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024);
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     } else {
         format!("{} KB", (bytes + 1023) / 1024)
     }

@@ -1,5 +1,6 @@
 //! The list pane: 検索, the selection's actions, a page of rows and the
 //! pager.
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{Screen, folder_label};
@@ -11,9 +12,9 @@ fn marked_view(text: String, terms: &[String]) -> impl IntoView + use<> {
         .into_iter()
         .map(|(s, hit)| {
             if hit {
-                view! { <mark>{s}</mark> }.into_any()
+                Either::Left(view! { <mark>{s}</mark> })
             } else {
-                s.into_any()
+                Either::Right(s)
             }
         })
         .collect_view()
@@ -156,9 +157,9 @@ fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
         )
     };
     let subject = if r.subject.is_empty() {
-        lang.get_untracked().t().wm.no_subject.to_owned().into_any()
+        Either::Left(lang.get_untracked().t().wm.no_subject)
     } else {
-        marked_view(r.subject.clone(), &terms).into_any()
+        Either::Right(marked_view(r.subject.clone(), &terms))
     };
     view! {
         <tr class:unread=!r.seen class:open=move || s.open_id() == Some(id) data-testid="message-row" data-id=id>

@@ -1,6 +1,7 @@
 //! The reading pane: the open message's tools, header, text (or its HTML
 //! in a sandboxed frame, remote images only on request), attachments and
 //! forwarded messages.
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use super::{MessageDto, ReadingDto, Screen};
@@ -36,9 +37,11 @@ fn linkified(text: &str) -> impl IntoView + use<> {
         .map(|(s, link)| {
             if link {
                 let href = s.clone();
-                view! { <a href=href target="_blank" rel="noopener noreferrer">{s}</a> }.into_any()
+                Either::Left(
+                    view! { <a href=href target="_blank" rel="noopener noreferrer">{s}</a> },
+                )
             } else {
-                s.into_any()
+                Either::Right(s)
             }
         })
         .collect_view()
@@ -48,15 +51,16 @@ fn linkified(text: &str) -> impl IntoView + use<> {
 pub(super) fn ReadingPane() -> impl IntoView {
     let s = expect_context::<Screen>();
     let lang = use_lang();
+    // EitherOf3, not AnyView: the bundle carries only the rendering code
+    // these use.
     move || match s.message.get() {
-        None => {
-            view! { <p class="muted pick">{move || lang.get().t().mv.pick_message}</p> }.into_any()
-        }
-        Some(Err(e)) => view! {
+        None => EitherOf3::A(
+            view! { <p class="muted pick">{move || lang.get().t().mv.pick_message}</p> },
+        ),
+        Some(Err(e)) => EitherOf3::B(view! {
             <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p>
-        }
-        .into_any(),
-        Some(Ok(m)) => view! { <Reading m /> }.into_any(),
+        }),
+        Some(Ok(m)) => EitherOf3::C(view! { <Reading m /> }),
     }
 }
 
@@ -179,12 +183,12 @@ fn Reading(m: MessageDto) -> impl IntoView {
             })}
             {move || s.images_always_set.get().then(|| view! { <p class="muted" data-testid="images-always-set">{move || t().images_always_set}</p> })}
             {if has_html {
-                view! {
+                Either::Left(view! {
                     <iframe class="mail-html" title="mail" data-testid="mail-html" src=frame_src
                         sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer"></iframe>
-                }.into_any()
+                })
             } else {
-                view! { <pre class="mail-text" data-testid="mail-text">{if r.text.is_empty() { t().no_text.to_owned().into_any() } else { linkified(&r.text).into_any() }}</pre> }.into_any()
+                Either::Right(view! { <pre class="mail-text" data-testid="mail-text">{if r.text.is_empty() { Either::Left(t().no_text) } else { Either::Right(linkified(&r.text)) }}</pre> })
             }}
             <Attachments r=r.clone() id />
             {r.forwarded.into_iter().map(|f| view! {
@@ -212,7 +216,7 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
             .then(|| view! { <tr><th>{label}</th><td data-testid=tid>{v.join(", ")}</td></tr> })
     };
     view! {
-        {if top { view! { <h2 data-testid="message-title">{subject}</h2> }.into_any() } else { view! { <h4>{subject}</h4> }.into_any() }}
+        {if top { Either::Left(view! { <h2 data-testid="message-title">{subject}</h2> }) } else { Either::Right(view! { <h4>{subject}</h4> }) }}
         // With its <tbody> written out: the browser adds one to a bare
         // <table><tr>, and hydration must find what the server sent.
         <table class="message-head"><tbody>
