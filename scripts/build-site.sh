@@ -2,7 +2,9 @@
 # Builds the browser bundle into target/site (what cargo-leptos would do,
 # without its 14-minute install): wasm, wasm-bindgen, wasm-opt, minified JS,
 # CSS and public files; for release, brotli and gzip copies of the bundle.
-# Usage: scripts/build-site.sh [--dev]   (default: size-optimised release)
+# Usage: scripts/build-site.sh [--dev] [area…]   (default: size-optimised
+# release of every area; naming areas rebuilds only their bundles in the
+# release site already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -10,14 +12,21 @@ NAME=tayori
 SITE=target/site
 PKG=$SITE/pkg
 profile=wasm-release
-[ "${1:-}" = "--dev" ] && profile=dev
+[ "${1:-}" = "--dev" ] && profile=dev && shift
+only=("$@")
 
 rm -rf "$PKG.tmp" && mkdir -p "$PKG.tmp"
+if [ ${#only[@]} -gt 0 ]; then
+  if [ "$profile" != wasm-release ] || [ ! -d "$PKG" ]; then
+    echo "naming areas needs a release site built before" >&2; exit 1
+  fi
+  cp -r "$PKG/." "$PKG.tmp/"
+fi
 # Release: one bundle per area (app::area_of), so a page loads only the
 # islands of its area; the server picks the one for each page. Dev: one
 # bundle of every island, built once.
 if [ "$profile" = wasm-release ]; then
-  bundles="core mail compose admin"
+  bundles="${only[*]:-core mail compose admin}"
 else
   bundles=all
 fi

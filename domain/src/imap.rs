@@ -210,6 +210,18 @@ impl Pool {
         }
     }
 
+    /// Makes the idle sessions of `account` LIST again (a folder was made,
+    /// renamed or deleted through one of them).
+    pub fn forget_folders(&self, account: i32) {
+        if let Ok(mut slots) = self.slots.lock()
+            && let Some(slot) = slots.get_mut(&account)
+        {
+            for (_, s) in &mut slot.idle {
+                s.forget_folders();
+            }
+        }
+    }
+
     /// Sessions kept idle (for tests and the admin's view).
     pub fn idle_sessions(&self) -> usize {
         self.slots

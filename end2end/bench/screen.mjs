@@ -34,7 +34,7 @@ await context.addInitScript(() => {
       w.__hydratedAt = performance.now();
       o.disconnect();
     }
-  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["data-hydrated"] });
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-hydrated"] });
   let start = 0, from = null;
   const begin = (e) => {
     start = e.timeStamp;
@@ -91,6 +91,18 @@ line("open → interactive", opens);
 // j after the fetching has settled.
 await page.goto(`${base}/mail`);
 await hydratedAt();
+// The reference: the same frame probe on the idle page (no work between
+// the start and the frame), so "frame" below can be read against it.
+const idle = await page.evaluate(async (n) => {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    out.push(performance.now() - t0);
+  }
+  return out;
+}, presses);
 await page.keyboard.press("j");
 await shown(1);
 const rows = await page.getByTestId("message-row").count();
@@ -114,6 +126,7 @@ for (let i = 0; i < picks.length; i++) {
   await page.waitForTimeout(100);
 }
 const fetched = await shown(picks.length);
+line("reference: idle page frame", idle);
 line("j, fetched ahead: in page", ahead.map((s) => s.dom));
 line("j, fetched ahead: frame", ahead.map((s) => s.frame));
 line("not fetched ahead: in page", fetched.map((s) => s.dom));

@@ -288,7 +288,15 @@ pub struct Session {
     selected: Option<(String, Counts)>,
     /// The folder the server has selected, whatever `selected` says.
     open_folder: Option<String>,
+    /// The last LIST and when it was made: a screen asks for the folders
+    /// with every page, and they change only by CREATE / RENAME / DELETE
+    /// (this session's, which forget it) or by another client.
+    listed: Option<(std::time::Instant, Vec<Folder>)>,
 }
+
+/// How long a LIST is taken as still true (another client's new folder
+/// shows within this).
+const LIST_FRESH: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -644,6 +652,7 @@ async fn login(
         timeout: l.timeout,
         selected: None,
         open_folder: None,
+        listed: None,
     };
     if session.has("QRESYNC") {
         session.command("ENABLE", "ENABLE QRESYNC", SMALL).await?;
@@ -1003,8 +1012,14 @@ impl Session {
             .map_err(|e| lost(command, limit, self.timeout, e))
     }
 
-    /// Every folder, with its SPECIAL-USE role.
+    /// Every folder, with its SPECIAL-USE role (this session's LIST of
+    /// the last `LIST_FRESH`, if any).
     pub async fn folders(&mut self) -> Result<Vec<Folder>, ImapError> {
+        if let Some((at, listed)) = &self.listed
+            && at.elapsed() < LIST_FRESH
+        {
+            return Ok(listed.clone());
+        }
         let line = if self.has("SPECIAL-USE") || self.has("LIST-EXTENDED") {
             "LIST \"\" \"*\" RETURN (SPECIAL-USE)"
         } else {
@@ -1037,7 +1052,38 @@ impl Session {
             }
         })
         .await?;
+        self.listed = Some((std::time::Instant::now(), out.clone()));
         Ok(out)
+    }
+
+    /// Forgets the last LIST (after CREATE, RENAME or DELETE).
+    pub fn forget_folders(&mut self) {
+        self.listed = None;
+    }
+
+    /// The UIDs of sequence numbers `from..=to` of the selected folder, in
+    /// sequence order (which is UID order): a page of the folder in
+    /// arrival order without asking for all its UIDs.
+    pub async fn uids_at(&mut self, from: u32, to: u32) -> Result<Vec<u32>, ImapError> {
+        if from == 0 || to < from {
+            return Ok(Vec::new());
+        }
+        let limit = 32 * u64::from(to - from + 1) + SMALL;
+        self.allow(limit);
+        let set = format!("{from}:{to}");
+        let ceiling = self.ceiling();
+        let s = &mut self.s;
+        let fetched: Vec<async_imap::types::Fetch> = timed(ceiling, "FETCH", async {
+            s.fetch(&set, "(UID)").await?.try_collect().await
+        })
+        .await?
+        .map_err(|e| lost("FETCH", limit, self.timeout, e))?;
+        let mut uids: Vec<(u32, u32)> = fetched
+            .iter()
+            .filter_map(|f| Some((f.message, f.uid?)))
+            .collect();
+        uids.sort_unstable();
+        Ok(uids.into_iter().map(|(_, uid)| uid).collect())
     }
 
     /// STATUS of a folder that need not be selected.
@@ -1353,11 +1399,13 @@ impl Session {
     }
 
     pub async fn create(&mut self, wire: &str) -> Result<(), ImapError> {
+        self.listed = None;
         let line = format!("CREATE {}", argument(wire, self.has("LITERAL+")));
         self.command("CREATE", &line, SMALL).await
     }
 
     pub async fn rename(&mut self, from: &str, to: &str) -> Result<(), ImapError> {
+        self.listed = None;
         let lp = self.has("LITERAL+");
         let line = format!("RENAME {} {}", argument(from, lp), argument(to, lp));
         self.reselect();
@@ -1365,6 +1413,7 @@ impl Session {
     }
 
     pub async fn delete_folder(&mut self, wire: &str) -> Result<(), ImapError> {
+        self.listed = None;
         if self.open_folder.as_deref() == Some(wire) {
             // Servers end the session when its selected folder goes away.
             let leave = if self.has("UNSELECT") {
@@ -1395,6 +1444,7 @@ impl Session {
             timeout,
             selected,
             open_folder,
+            listed,
         } = self;
         if !caps.contains("IDLE") {
             tokio::time::sleep(wait).await;
@@ -1404,6 +1454,7 @@ impl Session {
                 timeout,
                 selected,
                 open_folder,
+                listed,
             };
             let Some((wire, before)) = back.selected.take() else {
                 back.noop().await?;
@@ -1439,6 +1490,7 @@ impl Session {
                 timeout,
                 selected: if changed { None } else { selected },
                 open_folder,
+                listed,
             },
             changed,
         ))

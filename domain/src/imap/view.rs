@@ -442,6 +442,20 @@ pub async fn page(
     with_session!(ctx, acc, |s| {
         let (wire, _) = wire_of(ctx, acc, s, key).await?;
         let f = open_folder(ctx, acc, s, &wire).await?;
+        if sort == Sort::Date
+            && let Some((start, uids)) = arrival_window(s, &f, desc, after, limit).await?
+        {
+            let rows = rows_of(ctx, s, &f, key, &uids).await?;
+            let end = start + uids.len();
+            let next = (end < usize::try_from(f.exists).unwrap_or(0))
+                .then(|| rows.last())
+                .flatten()
+                .map(|r| Cursor {
+                    key: end.to_string(),
+                    id: r.id,
+                });
+            return Ok((rows, next));
+        }
         let uids = s.sorted_uids(sort_key(sort), desc).await?;
         let start = after
             .and_then(|c| split_id(c.id))
@@ -460,6 +474,64 @@ pub async fn page(
             });
         Ok((rows, next))
     })
+}
+
+/// A page in arrival order by sequence numbers (arrival order is sequence
+/// order), so neither the first page nor the thousandth asks for the
+/// folder's every UID: the position where the page starts and its UIDs.
+/// A cursor carries the position after its row (`Cursor::key`); when that
+/// row is no longer there (mail expunged or arrived in between) the answer
+/// is `None` and the caller finds its place in the whole list.
+async fn arrival_window(
+    s: &mut Session,
+    f: &folder::Model,
+    desc: bool,
+    after: Option<&Cursor>,
+    limit: u64,
+) -> Result<Option<(usize, Vec<u32>)>> {
+    let n = usize::try_from(f.exists).unwrap_or(0);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    // The cursor's own row is fetched too, to see that it is still there.
+    let (start, anchor) = match after {
+        None => (0, None),
+        Some(c) => {
+            let Some((folder_id, uid)) = split_id(c.id) else {
+                return Ok(None);
+            };
+            let Ok(start) = c.key.parse::<usize>() else {
+                return Ok(None);
+            };
+            if folder_id != f.id || start == 0 {
+                return Ok(None);
+            }
+            (start, Some(uid))
+        }
+    };
+    let first = start - usize::from(anchor.is_some());
+    if first >= n {
+        // Past the end: an empty page, or a cursor whose row is gone.
+        return Ok(anchor.is_none().then(|| (start, Vec::new())));
+    }
+    let last = (start + limit).min(n) - 1;
+    // Positions count from the newest when `desc`; sequence numbers from
+    // the oldest, 1-based.
+    let (from, to) = if desc {
+        (n - last, n - first)
+    } else {
+        (first + 1, last + 1)
+    };
+    let (Ok(from), Ok(to)) = (u32::try_from(from), u32::try_from(to)) else {
+        return Ok(None);
+    };
+    let mut uids = s.uids_at(from, to).await?;
+    if desc {
+        uids.reverse();
+    }
+    match anchor {
+        None => Ok(Some((start, uids))),
+        Some(uid) if uids.first() == Some(&uid) => Ok(Some((start, uids.split_off(1)))),
+        Some(_) => Ok(None),
+    }
 }
 
 /// The folder row a message ID names, if it is this account's.
@@ -740,11 +812,14 @@ pub async fn create_folder(ctx: &Ctx<'_>, acc: &Account, name: &str) -> Result<S
     let name = folder_name(name)?;
     let wire = mail::imap::utf7::encode(&name);
     with_session!(ctx, acc, |s| {
+        // Asked afresh: another client may have made it meanwhile.
+        s.forget_folders();
         let listed = s.folders().await?;
         if listed.iter().any(|f| f.wire == wire) {
             return Err(Error::field("folder_name", Code::Duplicate));
         }
         s.create(&wire).await?;
+        ctx.pool.forget_folders(acc.id);
         let counts = s.status(&wire).await?;
         let f = folder_row(ctx, acc, &wire, &counts).await?;
         Ok(format!("f{}", f.id))
@@ -760,6 +835,7 @@ pub async fn rename_folder(ctx: &Ctx<'_>, acc: &Account, key: &str, name: &str) 
             return Err(Error::Forbidden);
         }
         s.rename(&from, &to).await?;
+        ctx.pool.forget_folders(acc.id);
         let id: i32 = key[1..].parse().map_err(|_| Error::NotFound)?;
         // The rows' UIDs stay valid under the new name.
         folder::Entity::update_many()
@@ -788,6 +864,7 @@ pub async fn delete_folder(ctx: &Ctx<'_>, acc: &Account, key: &str) -> Result<()
             }
         }
         s.delete_folder(&wire).await?;
+        ctx.pool.forget_folders(acc.id);
         drop_folder(ctx, f.id).await
     })
 }

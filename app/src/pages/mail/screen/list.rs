@@ -151,10 +151,7 @@ fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
         let href = format!("/mail/compose?account={account}&mode=draft&id={id}");
         (Signal::derive(move || href.clone()), None)
     } else {
-        (
-            Signal::derive(move || s.href(&[("m", id.to_string())])),
-            Some(""),
-        )
+        (Signal::derive(move || s.row_href(id)), Some(""))
     };
     let subject = if r.subject.is_empty() {
         Either::Left(lang.get_untracked().t().wm.no_subject)
@@ -162,7 +159,7 @@ fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
         Either::Right(marked_view(r.subject.clone(), &terms))
     };
     view! {
-        <tr class:unread=!r.seen class:open=move || s.open_id() == Some(id) data-testid="message-row" data-id=id>
+        <tr class:unread=!r.seen class:open=move || s.is_open(id) data-testid="message-row" data-id=id>
             <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick" /></td>
             <td class="mark">
                 {r.flagged.then(|| view! { <span class="flag" title=move || t().flag_mark data-testid="flagged">"★"</span> })}

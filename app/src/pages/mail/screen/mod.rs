@@ -185,6 +185,12 @@ struct Screen {
     /// Why the last action was refused (the screen is back as before it).
     err: RwSignal<Option<AppError>>,
     images_always_set: RwSignal<bool>,
+    /// The URL's parameters but the open message's: what the rows' links
+    /// follow, so opening a message does not redraw every row.
+    list_params: Memo<Vec<(String, String)>>,
+    /// Which row is open: only the row that opens and the one that closes
+    /// hear of a change.
+    open_row: StoredValue<Selector<Option<i64>>>,
     // Only the browser fetches ahead and numbers its requests.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     /// Messages fetched ahead (`read_message` with `peek`), by ID, in the
@@ -216,9 +222,23 @@ impl Screen {
             .map(|m| (m.id, m.clone()))
             .into_iter()
             .collect();
+        let params = RwSignal::new(params);
+        let list_params = Memo::new(move |_| {
+            params.with(|p| {
+                p.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "m" | "cs" | "images"))
+                    .cloned()
+                    .collect()
+            })
+        });
+        let open_row = StoredValue::new(Selector::new(move || {
+            params.with(|p| param(p, "m").parse::<i64>().ok())
+        }));
         Screen {
             account,
-            params: RwSignal::new(params),
+            params,
+            list_params,
+            open_row,
             list: RwSignal::new(list),
             message: RwSignal::new(message),
             busy: RwSignal::new(false),
@@ -246,6 +266,18 @@ impl Screen {
 
     fn open_id(&self) -> Option<i64> {
         self.get("m").parse().ok()
+    }
+
+    /// Whether row `id` is the open message (tracked, per row).
+    fn is_open(&self, id: i64) -> bool {
+        self.open_row.with_value(|s| s.selected(&Some(id)))
+    }
+
+    /// The link that opens row `id` (tracked; changes with the list, not
+    /// with the open message).
+    fn row_href(&self, id: i64) -> String {
+        self.list_params
+            .with(|p| mail_href(p, &[("m", id.to_string())]))
     }
 }
 
