@@ -192,7 +192,7 @@ async fn drop_folder(ctx: &Ctx<'_>, folder_id: i32) -> Result<()> {
     Ok(())
 }
 
-/// Selects `wire` afresh and brings its cached rows up to date: flags
+/// Looks at `wire` afresh (`Session::refresh`) and brings its cached rows up to date: flags
 /// changed and messages expunged since the last look (CONDSTORE/QRESYNC).
 async fn open_folder(
     ctx: &Ctx<'_>,
@@ -200,8 +200,7 @@ async fn open_folder(
     s: &mut Session,
     wire: &str,
 ) -> Result<folder::Model> {
-    s.reselect();
-    let counts = s.select(wire).await?;
+    let counts = s.refresh(wire).await?;
     let mut f = folder_row(ctx, acc, wire, &counts).await?;
     let now_modseq = counts.highest_modseq.and_then(|m| i64::try_from(m).ok());
     if let (Some(old), Some(new)) = (f.highest_modseq, now_modseq)
