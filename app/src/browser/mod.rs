@@ -34,7 +34,7 @@ mod navigate;
 mod receive;
 pub mod stream;
 
-pub use navigate::{on_pop, visit};
+pub use navigate::{on_pop, plain_click, visit};
 
 /// Installs every listener; call once per page load.
 pub fn install() {

@@ -114,14 +114,19 @@ enum Nav {
     Pop,
 }
 
-fn on_click(ev: MouseEvent) {
-    if ev.default_prevented()
+/// A plain left click nothing has taken yet: one this page may turn into
+/// a move (a modified click opens a tab or a window, as the browser does).
+pub fn plain_click(ev: &MouseEvent) -> bool {
+    !(ev.default_prevented()
         || ev.button() != 0
         || ev.meta_key()
         || ev.ctrl_key()
         || ev.shift_key()
-        || ev.alt_key()
-    {
+        || ev.alt_key())
+}
+
+fn on_click(ev: MouseEvent) {
+    if !plain_click(&ev) {
         return;
     }
     let Some(a) = ev

@@ -65,13 +65,7 @@ fn current() -> Option<Screen> {
 }
 
 pub(super) fn click(s: Screen, ev: &web_sys::MouseEvent) {
-    if ev.default_prevented()
-        || ev.button() != 0
-        || ev.meta_key()
-        || ev.ctrl_key()
-        || ev.shift_key()
-        || ev.alt_key()
-    {
+    if !crate::browser::plain_click(ev) {
         return;
     }
     let Some(href) = ev
