@@ -1,6 +1,6 @@
 //! The error every server function returns. It crosses the wire as JSON; the
 //! browser turns it into a message in the user's language.
-use leptos::server_fn::codec::JsonEncoding;
+
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,7 @@ pub enum AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
@@ -88,7 +88,7 @@ impl AppError {
             AppError::Mail(reply) => format!("{} {reply}", t.mail_failed),
             AppError::Throttled(_) => t.login_throttled.into(),
             AppError::InUse(uses) => {
-                let o = t.oauth;
+                let o = t.oauth();
                 let names = uses
                     .iter()
                     .map(|u| match u {

@@ -6,7 +6,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::auth::{Need, done, require};
 
-#[server(prefix = "/api", endpoint = "get_company")]
+#[server(prefix = "/api", endpoint = "get_company", output = crate::api::codec::Json)]
 pub async fn get_company() -> Result<CompanyDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -17,7 +17,7 @@ pub async fn get_company() -> Result<CompanyDto, AppError> {
     })
 }
 
-#[server(prefix = "/api", endpoint = "save_company")]
+#[server(prefix = "/api", endpoint = "save_company", output = crate::api::codec::Json)]
 pub async fn save_company(name: String, email: String) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;

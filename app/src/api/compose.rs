@@ -55,7 +55,7 @@ pub struct SendDto {
 
 /// The form for `mode`: "new", "reply", "reply_all", "forward" (inline),
 /// "forward_attach" (as an attachment) or "draft" (`id` is the message).
-#[server(prefix = "/api", endpoint = "compose_form")]
+#[server(prefix = "/api", endpoint = "compose_form", output = crate::api::codec::Json)]
 pub async fn compose_form(
     account: i32,
     #[server(default)] mode: String,
@@ -136,7 +136,7 @@ pub struct Outgoing {
 /// 送信 (`draft_only` false) or 下書き保存 (true).
 // JSON: the uploads are a list, which a URL-encoded form carries poorly.
 // The files themselves were uploaded one by one before (`/mail/upload`).
-#[server(prefix = "/api", endpoint = "send_mail", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "send_mail", input = leptos::server_fn::codec::Json, output = crate::api::codec::Json)]
 pub async fn send_mail(
     account: i32,
     #[server(flatten)] message: Outgoing,

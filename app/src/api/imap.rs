@@ -55,7 +55,7 @@ pub struct StepDto {
     pub detail: String,
 }
 
-#[server(prefix = "/api", endpoint = "imap_server")]
+#[server(prefix = "/api", endpoint = "imap_server", output = crate::api::codec::Json)]
 pub async fn imap_server() -> Result<ImapServerDto, AppError> {
     use domain::imap::settings::{Shared, server};
     let state = crate::server::auth::state()?;
@@ -74,7 +74,7 @@ pub async fn imap_server() -> Result<ImapServerDto, AppError> {
     })
 }
 
-#[server(prefix = "/api", endpoint = "save_imap_server")]
+#[server(prefix = "/api", endpoint = "save_imap_server", output = crate::api::codec::Json)]
 pub async fn save_imap_server(#[server(flatten)] fields: ImapServerFields) -> Result<(), AppError> {
     use domain::imap::settings::{Shared, save};
     let state = crate::server::auth::state()?;
@@ -86,7 +86,7 @@ pub async fn save_imap_server(#[server(flatten)] fields: ImapServerFields) -> Re
 
 /// 接続テスト with the fields as typed (and, to try a login, an account's
 /// user ID and password, which are not kept).
-#[server(prefix = "/api", endpoint = "test_imap_server")]
+#[server(prefix = "/api", endpoint = "test_imap_server", output = crate::api::codec::Json)]
 pub async fn test_imap_server(
     #[server(flatten)] fields: ImapServerFields,
     #[server(default)] test_user: String,

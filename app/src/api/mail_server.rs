@@ -148,7 +148,7 @@ impl MailServerDto {
     }
 }
 
-#[server(prefix = "/api", endpoint = "get_mail_server")]
+#[server(prefix = "/api", endpoint = "get_mail_server", output = crate::api::codec::Json)]
 pub async fn get_mail_server(#[server(default)] scope: String) -> Result<MailServerDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -213,7 +213,7 @@ impl From<MailServerForm> for domain::mailserver::Input {
     }
 }
 
-#[server(prefix = "/api", endpoint = "save_mail_server")]
+#[server(prefix = "/api", endpoint = "save_mail_server", output = crate::api::codec::Json)]
 pub async fn save_mail_server(
     #[server(flatten)] form: MailServerForm,
 ) -> Result<MailServerDto, AppError> {
@@ -231,7 +231,7 @@ pub async fn save_mail_server(
 
 /// 「テストメール送信」 with the saved settings: delivers a real message to
 /// `to` and returns the server's reply.
-#[server(prefix = "/api", endpoint = "send_test_mail")]
+#[server(prefix = "/api", endpoint = "send_test_mail", output = crate::api::codec::Json)]
 pub async fn send_test_mail(to: String) -> Result<String, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;

@@ -186,7 +186,7 @@ pub struct ListQuery {
 
 /// A page of a folder (in the chosen order) or, when `q` is given, of a
 /// search (this folder, or every folder when `scope` is "all").
-#[server(prefix = "/api", endpoint = "mail_list")]
+#[server(prefix = "/api", endpoint = "mail_list", output = crate::api::codec::Json)]
 pub async fn mail_list(
     account: i32,
     #[server(flatten)] list: ListQuery,
@@ -249,7 +249,7 @@ pub async fn mail_list(
 /// Opens a message and marks it read; `peek` only reads it (the mail
 /// screen fetching the next and previous message before they are asked
 /// for), leaving its flags and `folder_unread` (-1) alone.
-#[server(prefix = "/api", endpoint = "read_message")]
+#[server(prefix = "/api", endpoint = "read_message", output = crate::api::codec::Json)]
 pub async fn read_message(
     id: i64,
     #[server(default)] charset: String,
@@ -301,7 +301,7 @@ pub async fn read_message(
 }
 
 /// 「常に表示」: remote images of this message's sender are shown from now on.
-#[server(prefix = "/api", endpoint = "allow_images")]
+#[server(prefix = "/api", endpoint = "allow_images", output = crate::api::codec::Json)]
 pub async fn allow_images(id: i64) -> Result<(), AppError> {
     use domain::mailbox::source::{self, MailSource};
     use domain::mailbox::view;
@@ -315,7 +315,7 @@ pub async fn allow_images(id: i64) -> Result<(), AppError> {
 
 /// 既読 / 未読 / フラグ / 移動 / 削除 on the selected messages. As a plain
 /// form it returns to the folder it came from.
-#[server(prefix = "/api", endpoint = "mail_action")]
+#[server(prefix = "/api", endpoint = "mail_action", output = crate::api::codec::Json)]
 pub async fn mail_action(
     account: i32,
     #[server(default)] ids: Vec<i64>,
@@ -359,7 +359,7 @@ fn back_to(back: &str, account: i32) -> String {
 }
 
 /// フォルダの作成 / 名前の変更 / 削除: `key` empty creates.
-#[server(prefix = "/api", endpoint = "mail_folder")]
+#[server(prefix = "/api", endpoint = "mail_folder", output = crate::api::codec::Json)]
 pub async fn mail_folder(
     account: i32,
     #[server(default)] key: String,

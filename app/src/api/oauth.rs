@@ -53,7 +53,7 @@ pub struct OAuthServerPage {
     pub redirect_uri: String,
 }
 
-#[server(prefix = "/api", endpoint = "list_oauth_servers")]
+#[server(prefix = "/api", endpoint = "list_oauth_servers", output = crate::api::codec::Json)]
 pub async fn list_oauth_servers() -> Result<Vec<OAuthServerDto>, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -61,7 +61,7 @@ pub async fn list_oauth_servers() -> Result<Vec<OAuthServerDto>, AppError> {
     Ok(servers.into_iter().map(OAuthServerDto::from).collect())
 }
 
-#[server(prefix = "/api", endpoint = "get_oauth_server")]
+#[server(prefix = "/api", endpoint = "get_oauth_server", output = crate::api::codec::Json)]
 pub async fn get_oauth_server(id: Option<i32>) -> Result<OAuthServerPage, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -99,7 +99,7 @@ pub struct OAuthServerForm {
     pub mechanism: String,
 }
 
-#[server(prefix = "/api", endpoint = "save_oauth_server")]
+#[server(prefix = "/api", endpoint = "save_oauth_server", output = crate::api::codec::Json)]
 pub async fn save_oauth_server(#[server(flatten)] form: OAuthServerForm) -> Result<i32, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -133,7 +133,7 @@ pub async fn save_oauth_server(#[server(flatten)] form: OAuthServerForm) -> Resu
     Ok(saved.id)
 }
 
-#[server(prefix = "/api", endpoint = "delete_oauth_server")]
+#[server(prefix = "/api", endpoint = "delete_oauth_server", output = crate::api::codec::Json)]
 pub async fn delete_oauth_server(id: i32) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;

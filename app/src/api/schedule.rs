@@ -67,7 +67,7 @@ fn org_dtos(orgs: Vec<domain::orgs::Organisation>) -> Vec<crate::api::OrgDto> {
 
 /// 個人週間 (`view = "week"`), 個人月間 (`"month"`) or 組織週間 (`"org"`)
 /// around `date` (today when empty).
-#[server(prefix = "/api", endpoint = "schedule_calendar")]
+#[server(prefix = "/api", endpoint = "schedule_calendar", output = crate::api::codec::Json)]
 pub async fn schedule_calendar(
     view: String,
     date: String,
@@ -186,7 +186,7 @@ async fn form_choices(
 
 /// The form of a new entry on `date` (today when empty): the caller is
 /// the first participant.
-#[server(prefix = "/api", endpoint = "schedule_new_form")]
+#[server(prefix = "/api", endpoint = "schedule_new_form", output = crate::api::codec::Json)]
 pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -207,7 +207,7 @@ pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
     Ok(form)
 }
 
-#[server(prefix = "/api", endpoint = "schedule_entry")]
+#[server(prefix = "/api", endpoint = "schedule_entry", output = crate::api::codec::Json)]
 pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -311,7 +311,7 @@ pub struct EntryInput {
 }
 
 /// 予定の追加 (no `id`) or 予定の編集.
-#[server(prefix = "/api", endpoint = "save_schedule_entry")]
+#[server(prefix = "/api", endpoint = "save_schedule_entry", output = crate::api::codec::Json)]
 pub async fn save_schedule_entry(
     #[server(flatten)] form: EntryInput,
 ) -> Result<SavedDto, AppError> {
@@ -361,7 +361,7 @@ pub async fn save_schedule_entry(
     Ok(saved)
 }
 
-#[server(prefix = "/api", endpoint = "delete_schedule_entry")]
+#[server(prefix = "/api", endpoint = "delete_schedule_entry", output = crate::api::codec::Json)]
 pub async fn delete_schedule_entry(
     id: i32,
     #[server(default)] skip_self: Option<String>,
@@ -396,7 +396,7 @@ pub struct MemoDto {
     pub unread: bool,
 }
 
-#[server(prefix = "/api", endpoint = "list_memos")]
+#[server(prefix = "/api", endpoint = "list_memos", output = crate::api::codec::Json)]
 pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -420,7 +420,7 @@ pub async fn list_memos() -> Result<Vec<MemoDto>, AppError> {
     )
 }
 
-#[server(prefix = "/api", endpoint = "mark_memo_read")]
+#[server(prefix = "/api", endpoint = "mark_memo_read", output = crate::api::codec::Json)]
 pub async fn mark_memo_read(id: i64) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -452,7 +452,7 @@ pub struct OutboxDto {
     pub needs_reauth: bool,
 }
 
-#[server(prefix = "/api", endpoint = "list_outbox")]
+#[server(prefix = "/api", endpoint = "list_outbox", output = crate::api::codec::Json)]
 pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -491,7 +491,7 @@ pub async fn list_outbox(#[server(default)] status: String) -> Result<OutboxDto,
     })
 }
 
-#[server(prefix = "/api", endpoint = "resend_outbox")]
+#[server(prefix = "/api", endpoint = "resend_outbox", output = crate::api::codec::Json)]
 pub async fn resend_outbox(id: i64) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -518,7 +518,7 @@ pub struct ScheduleSettingsDto {
     pub zones: Vec<String>,
 }
 
-#[server(prefix = "/api", endpoint = "schedule_settings")]
+#[server(prefix = "/api", endpoint = "schedule_settings", output = crate::api::codec::Json)]
 pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -533,7 +533,7 @@ pub async fn get_schedule_settings() -> Result<ScheduleSettingsDto, AppError> {
     })
 }
 
-#[server(prefix = "/api", endpoint = "save_schedule_titles")]
+#[server(prefix = "/api", endpoint = "save_schedule_titles", output = crate::api::codec::Json)]
 pub async fn save_schedule_titles(titles: String) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -541,7 +541,7 @@ pub async fn save_schedule_titles(titles: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "save_time_zone")]
+#[server(prefix = "/api", endpoint = "save_time_zone", output = crate::api::codec::Json)]
 pub async fn save_time_zone(time_zone: String) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;

@@ -6,13 +6,13 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::auth::{Need, done, fail, require};
 
-#[server(prefix = "/api", endpoint = "whoami")]
+#[server(prefix = "/api", endpoint = "whoami", output = crate::api::codec::Json)]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     let caller = crate::server::auth::current_user().await.map_err(fail)?;
     Ok(caller.map(|c| Me::from(&c.user)))
 }
 
-#[server(prefix = "/api", endpoint = "login")]
+#[server(prefix = "/api", endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     use crate::server::auth::{client_ip, is_https, parts, session_cookie, set_cookie, state};
     use std::time::Instant;
@@ -55,7 +55,7 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "logout")]
+#[server(prefix = "/api", endpoint = "logout", output = crate::api::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::auth::{is_https, parts, session_cookie, session_token, set_cookie, state};
     let state = state()?;
@@ -68,7 +68,7 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "set_language")]
+#[server(prefix = "/api", endpoint = "set_language", output = crate::api::codec::Json)]
 pub async fn set_language(language: String) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::SignedIn).await?;
@@ -81,7 +81,7 @@ pub async fn set_language(language: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "change_password")]
+#[server(prefix = "/api", endpoint = "change_password", output = crate::api::codec::Json)]
 pub async fn change_password(
     current: String,
     new_password: String,

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::server::auth::{Need, done, require};
 
 /// `org`: "" = all, "none" = without organisation, else an organisation id.
-#[server(prefix = "/api", endpoint = "list_users")]
+#[server(prefix = "/api", endpoint = "list_users", output = crate::api::codec::Json)]
 pub async fn list_users(org: String) -> Result<Vec<UserDto>, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -23,7 +23,7 @@ pub async fn list_users(org: String) -> Result<Vec<UserDto>, AppError> {
     Ok(users.into_iter().map(UserDto::from).collect())
 }
 
-#[server(prefix = "/api", endpoint = "get_user")]
+#[server(prefix = "/api", endpoint = "get_user", output = crate::api::codec::Json)]
 pub async fn get_user(id: i32) -> Result<UserDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -45,7 +45,7 @@ pub struct NewUserForm {
     pub language: String,
 }
 
-#[server(prefix = "/api", endpoint = "create_user")]
+#[server(prefix = "/api", endpoint = "create_user", output = crate::api::codec::Json)]
 pub async fn create_user(#[server(flatten)] form: NewUserForm) -> Result<i32, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -76,7 +76,7 @@ pub struct UserForm {
     pub disabled: Option<String>,
 }
 
-#[server(prefix = "/api", endpoint = "update_user")]
+#[server(prefix = "/api", endpoint = "update_user", output = crate::api::codec::Json)]
 pub async fn update_user(id: i32, #[server(flatten)] form: UserForm) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -91,7 +91,7 @@ pub async fn update_user(id: i32, #[server(flatten)] form: UserForm) -> Result<(
     done(domain::users::update(&state.db, &caller.actor(), id, input).await).map(|_| ())
 }
 
-#[server(prefix = "/api", endpoint = "reset_password")]
+#[server(prefix = "/api", endpoint = "reset_password", output = crate::api::codec::Json)]
 pub async fn reset_password(id: i32, password: String) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;

@@ -304,7 +304,7 @@ use super::is_on;
 #[cfg(feature = "ssr")]
 use imp::*;
 
-#[server(prefix = "/api", endpoint = "webmail_users")]
+#[server(prefix = "/api", endpoint = "webmail_users", output = crate::api::codec::Json)]
 pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -334,7 +334,7 @@ pub async fn webmail_users(#[server(default)] org: String) -> Result<UsersDto, A
 
 /// 利用させる / 利用させない for the checked users (`user_ids[]`): `enable`
 /// "on" / "off" for ウェブメール, "imap-on" / "imap-off" for ウェブメールIMAP.
-#[server(prefix = "/api", endpoint = "webmail_enable")]
+#[server(prefix = "/api", endpoint = "webmail_enable", output = crate::api::codec::Json)]
 pub async fn webmail_enable(
     #[server(default)] user_ids: Vec<i32>,
     #[server(default)] enable: String,
@@ -363,7 +363,7 @@ pub async fn webmail_enable(
 }
 
 /// A user's accounts: the admin's view of anyone, a user's of themselves.
-#[server(prefix = "/api", endpoint = "user_accounts")]
+#[server(prefix = "/api", endpoint = "user_accounts", output = crate::api::codec::Json)]
 pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -394,7 +394,7 @@ pub async fn user_accounts(user_id: i32) -> Result<UserAccountsDto, AppError> {
 }
 
 /// The account form: an existing account (`id`), or a new one for `owner`.
-#[server(prefix = "/api", endpoint = "account_form")]
+#[server(prefix = "/api", endpoint = "account_form", output = crate::api::codec::Json)]
 pub async fn account_form(
     #[server(default)] id: Option<i32>,
     #[server(default)] owner: Option<i32>,
@@ -562,7 +562,7 @@ impl From<AccountFields> for domain::webmail::AccountInput {
 }
 
 /// アカウントの追加 (no `id`) or the change of an account.
-#[server(prefix = "/api", endpoint = "save_account")]
+#[server(prefix = "/api", endpoint = "save_account", output = crate::api::codec::Json)]
 pub async fn save_account(
     owner: i32,
     #[server(default)] id: Option<i32>,
@@ -595,7 +595,7 @@ pub async fn save_account(
     Ok(saved.id)
 }
 
-#[server(prefix = "/api", endpoint = "delete_account")]
+#[server(prefix = "/api", endpoint = "delete_account", output = crate::api::codec::Json)]
 pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -606,7 +606,7 @@ pub async fn delete_account(owner: i32, id: i32) -> Result<(), AppError> {
 }
 
 /// 通常使用するアカウントの変更.
-#[server(prefix = "/api", endpoint = "set_default_account")]
+#[server(prefix = "/api", endpoint = "set_default_account", output = crate::api::codec::Json)]
 pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -616,7 +616,7 @@ pub async fn set_default_account(owner: i32, id: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "set_mail_quota")]
+#[server(prefix = "/api", endpoint = "set_mail_quota", output = crate::api::codec::Json)]
 pub async fn set_mail_quota(
     user_id: i32,
     #[server(default)] quota_mb: String,
@@ -628,7 +628,7 @@ pub async fn set_mail_quota(
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "get_webmail_settings")]
+#[server(prefix = "/api", endpoint = "get_webmail_settings", output = crate::api::codec::Json)]
 pub async fn get_webmail_settings() -> Result<WebmailSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
@@ -648,7 +648,7 @@ fn settings_dto(s: domain::webmail::Settings) -> WebmailSettingsDto {
     }
 }
 
-#[server(prefix = "/api", endpoint = "save_webmail_settings")]
+#[server(prefix = "/api", endpoint = "save_webmail_settings", output = crate::api::codec::Json)]
 pub async fn save_webmail_settings(
     #[server(default)] allow_user_edit: Option<String>,
     #[server(default)] receive_interval_min: String,
@@ -673,7 +673,7 @@ pub async fn save_webmail_settings(
 
 /// The webmail's first screen for the caller: their accounts (the default
 /// one unless `account` names another) and its newest messages.
-#[server(prefix = "/api", endpoint = "mail_home")]
+#[server(prefix = "/api", endpoint = "mail_home", output = crate::api::codec::Json)]
 pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHomeDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -721,7 +721,7 @@ pub async fn mail_home(#[server(default)] account: Option<i32>) -> Result<MailHo
 }
 
 /// 「受信」: starts receiving the account now.
-#[server(prefix = "/api", endpoint = "receive_now")]
+#[server(prefix = "/api", endpoint = "receive_now", output = crate::api::codec::Json)]
 pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -743,7 +743,7 @@ pub async fn receive_now(account: i32) -> Result<ReceiveDto, AppError> {
     Ok(dto)
 }
 
-#[server(prefix = "/api", endpoint = "receive_status")]
+#[server(prefix = "/api", endpoint = "receive_status", output = crate::api::codec::Json)]
 pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -752,7 +752,7 @@ pub async fn receive_status(account: i32) -> Result<ReceiveDto, AppError> {
 }
 
 /// 受信時のログ / 送信時のログ: for the account's owner and admins.
-#[server(prefix = "/api", endpoint = "account_log")]
+#[server(prefix = "/api", endpoint = "account_log", output = crate::api::codec::Json)]
 pub async fn account_log(id: i32) -> Result<AccountLogDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
@@ -768,7 +768,7 @@ pub async fn account_log(id: i32) -> Result<AccountLogDto, AppError> {
 
 /// アカウントのインポート: `data` is the file in base64; `commit` false
 /// shows what would happen, true saves (all rows or none).
-#[server(prefix = "/api", endpoint = "import_accounts")]
+#[server(prefix = "/api", endpoint = "import_accounts", output = crate::api::codec::Json)]
 pub async fn import_accounts(
     data: String,
     #[server(default)] encoding: String,
@@ -815,7 +815,7 @@ pub async fn import_accounts(
 }
 
 /// Starts メール索引の最適化 (one job per process at a time).
-#[server(prefix = "/api", endpoint = "optimize_index")]
+#[server(prefix = "/api", endpoint = "optimize_index", output = crate::api::codec::Json)]
 pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -823,7 +823,7 @@ pub async fn optimize_index() -> Result<IndexJobDto, AppError> {
     index_status().await
 }
 
-#[server(prefix = "/api", endpoint = "index_status")]
+#[server(prefix = "/api", endpoint = "index_status", output = crate::api::codec::Json)]
 pub async fn index_status() -> Result<IndexJobDto, AppError> {
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;

@@ -221,7 +221,7 @@ fn Shell(me: Me) -> impl IntoView {
                 <A href="/schedule" attr:data-testid="nav-schedule">{move || lang.get().t().menu_schedule}</A>
                 <A href="/mail" attr:data-testid="nav-webmail">{move || lang.get().t().menu_webmail}</A>
                 <A href="/memos" attr:data-testid="nav-memos">
-                    {move || lang.get().t().sched.memos}
+                    {move || lang.get().t().sched().memos}
                     {(memos_unread > 0).then(|| view! { <span class="badge count" data-testid="memo-count">{memos_unread}</span> })}
                 </A>
                 {is_admin.then(|| view! {
@@ -292,39 +292,39 @@ pub fn AdminNav() -> impl IntoView {
                 {move || lang.get().t().company_settings}
             </A>
             <A href="/admin/schedule" attr:data-testid="admin-schedule">
-                {move || lang.get().t().sched.settings}
+                {move || lang.get().t().sched().settings}
             </A>
             <A href="/admin/schedule#locale" attr:data-testid="admin-locale">
-                {move || lang.get().t().sched.locale}
+                {move || lang.get().t().sched().locale}
             </A>
-            <h2>{move || lang.get().t().mail.system_settings}</h2>
+            <h2>{move || lang.get().t().mail().system_settings}</h2>
             <A href="/admin/mail-server" attr:data-testid="admin-mail-server">
-                {move || lang.get().t().mail.title}
+                {move || lang.get().t().mail().title}
             </A>
             <A href="/admin/oauth" attr:data-testid="admin-oauth">
-                {move || lang.get().t().oauth.title}
+                {move || lang.get().t().oauth().title}
             </A>
             <A href="/admin/outbox" attr:data-testid="admin-outbox">
-                {move || lang.get().t().sched.outbox}
+                {move || lang.get().t().sched().outbox}
             </A>
-            <h2>{move || lang.get().t().wm.nav_group}</h2>
+            <h2>{move || lang.get().t().wm().nav_group}</h2>
             <A href="/admin/webmail" attr:data-testid="admin-webmail">
-                {move || lang.get().t().wm.settings}
+                {move || lang.get().t().wm().settings}
             </A>
             <A href="/admin/webmail/users" attr:data-testid="admin-webmail-users">
-                {move || lang.get().t().wm.accounts_admin}
+                {move || lang.get().t().wm().accounts_admin}
             </A>
             <A href="/admin/webmail/import" attr:data-testid="admin-webmail-import">
-                {move || lang.get().t().wm.import_export}
+                {move || lang.get().t().wm().import_export}
             </A>
             <A href="/admin/webmail/server" attr:data-testid="admin-webmail-server">
-                {move || lang.get().t().wm.webmail_server}
+                {move || lang.get().t().wm().webmail_server}
             </A>
             <A href="/admin/webmail/imap-server" attr:data-testid="admin-webmail-imap-server">
-                {move || lang.get().t().wm.imap_server}
+                {move || lang.get().t().wm().imap_server}
             </A>
             <A href="/admin/webmail/index" attr:data-testid="admin-webmail-index">
-                {move || lang.get().t().wm.index}
+                {move || lang.get().t().wm().index}
             </A>
         </nav>
     }
@@ -383,7 +383,7 @@ pub fn OAuthStatus(
     result: String,
 ) -> impl IntoView {
     let lang = use_lang();
-    let o = move || lang.get().t().oauth;
+    let o = move || lang.get().t().oauth();
     let line = match status {
         Some(s) if s.needs_reauth => view! {
             <span class="warn" data-testid="oauth-needs-reauth">{move || o().needs_reauth}</span>

@@ -1,4 +1,4 @@
-//! Labels of 作成 (compose), reached as `t().cp`.
+//! Labels of 作成 (compose), reached as `t().cp()`.
 
 pub struct ComposeTexts {
     pub title: &'static str,

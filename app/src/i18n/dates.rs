@@ -124,7 +124,7 @@ pub fn date_long(lang: Lang, d: Ymd) -> String {
 /// 「10:00〜11:00」, 「〜11:00」 (began the day before) or 「終日」.
 pub fn time_span(lang: Lang, all_day: bool, from: &str, to: &str) -> String {
     if all_day {
-        lang.t().sched.all_day.to_owned()
+        lang.t().sched().all_day.to_owned()
     } else {
         format!("{from}〜{to}")
     }
@@ -134,7 +134,7 @@ pub fn time_span(lang: Lang, all_day: bool, from: &str, to: &str) -> String {
 /// 「… 終日」, or both ends in full when it spans days. `end` is the last day
 /// (inclusive) of an all-day entry.
 pub fn when(lang: Lang, start: Ymd, from: &str, end: Ymd, to: &str, all_day: bool) -> String {
-    let all_day_word = lang.t().sched.all_day;
+    let all_day_word = lang.t().sched().all_day;
     let sep = match lang {
         Lang::Ja => "〜",
         Lang::En => " - ",

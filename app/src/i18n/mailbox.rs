@@ -1,7 +1,9 @@
 //! Labels of the webmail itself: folders, the list, the reading pane and
-//! search (reached as `t().mv`).
+//! search (reached as `t().mv()`).
 
 pub struct MailViewTexts {
+    pub no_messages: &'static str,
+    pub no_subject: &'static str,
     pub inbox: &'static str,
     pub sent: &'static str,
     pub drafts: &'static str,
@@ -64,6 +66,8 @@ pub struct MailViewTexts {
 }
 
 pub static MV_JA: MailViewTexts = MailViewTexts {
+    no_messages: "メールはありません。",
+    no_subject: "（件名なし）",
     inbox: "受信箱",
     sent: "送信済み",
     drafts: "下書き",
@@ -125,6 +129,8 @@ pub static MV_JA: MailViewTexts = MailViewTexts {
 };
 
 pub static MV_EN: MailViewTexts = MailViewTexts {
+    no_messages: "No mail.",
+    no_subject: "(no subject)",
     inbox: "Inbox",
     sent: "Sent",
     drafts: "Drafts",

@@ -1,5 +1,5 @@
 //! Labels of スケジュール, 伝言, 通知メールの送信状況 and the schedule
-//! settings, one struct per language (reached as `t().sched`).
+//! settings, one struct per language (reached as `t().sched()`).
 
 pub struct SchedTexts {
     pub title: &'static str,

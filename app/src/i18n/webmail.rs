@@ -1,5 +1,5 @@
 //! Labels of ウェブメール: 機能管理, the account form, 受信 and the logs,
-//! one struct per language (reached as `t().wm`).
+//! one struct per language (reached as `t().wm()`).
 
 pub struct WebmailTexts {
     pub admin_title: &'static str,
@@ -118,8 +118,6 @@ pub struct WebmailTexts {
     pub col_subject: &'static str,
     pub col_date: &'static str,
     pub col_size: &'static str,
-    pub no_messages: &'static str,
-    pub no_subject: &'static str,
     pub my_accounts: &'static str,
     pub log: &'static str,
     pub receive_log: &'static str,
@@ -272,8 +270,6 @@ pub static WM_JA: WebmailTexts = WebmailTexts {
     col_subject: "件名",
     col_date: "日時",
     col_size: "サイズ",
-    no_messages: "メールはありません。",
-    no_subject: "（件名なし）",
     my_accounts: "アカウント設定",
     log: "ログ",
     receive_log: "受信時のログ",
@@ -426,8 +422,6 @@ pub static WM_EN: WebmailTexts = WebmailTexts {
     col_subject: "Subject",
     col_date: "Date",
     col_size: "Size",
-    no_messages: "No mail.",
-    no_subject: "(no subject)",
     my_accounts: "Account settings",
     log: "Log",
     receive_log: "Receive log",

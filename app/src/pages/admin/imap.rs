@@ -13,7 +13,7 @@ pub fn ImapServerPage() -> impl IntoView {
     let lang = use_lang();
     let data = Resource::new(|| (), |_| imap_server());
     view! {
-        <AdminFrame title=|t| t.wm.imap_server>
+        <AdminFrame title=|t| t.wm().imap_server>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -31,7 +31,7 @@ pub fn ImapServerPage() -> impl IntoView {
 #[cfg_attr(not(island_admin), component)]
 fn ImapServerForm(d: ImapServerDto) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let save = ServerAction::<SaveImapServer>::new();
     let test = ServerAction::<TestImapServer>::new();
     let (err, ok) = (err_of(save.value()), ok_of(save));
@@ -72,7 +72,7 @@ fn ImapServerForm(d: ImapServerDto) -> impl IntoView {
                 {move || if no_oauth { t().auth_xoauth2 } else { "XOAUTH2" }}
             </label>
         </fieldset>
-        <label>{move || lang.get().t().oauth.server}
+        <label>{move || lang.get().t().oauth().server}
             <select name="oauth_server_id" data-testid="imap-oauth-server" inner_html=oauth></select>
         </label>
         <FieldMsg err field="oauth_server_id" />

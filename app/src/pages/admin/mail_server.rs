@@ -15,14 +15,14 @@ use crate::i18n::use_lang;
 
 #[component]
 pub fn MailServerPage() -> impl IntoView {
-    view! { <ServerSettingsPage title=|t| t.mail.title scope="" /> }
+    view! { <ServerSettingsPage title=|t| t.mail().title scope="" /> }
 }
 
 /// ウェブメールのメールサーバー設定: the same form on webmail's own row,
 /// without the notification part (accounts bring their own credentials).
 #[component]
 pub fn WebmailServerPage() -> impl IntoView {
-    view! { <ServerSettingsPage title=|t| t.wm.webmail_server scope="webmail" /> }
+    view! { <ServerSettingsPage title=|t| t.wm().webmail_server scope="webmail" /> }
 }
 
 #[component]
@@ -91,7 +91,7 @@ impl PortField {
 #[cfg_attr(not(island_admin), component)]
 fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
     let lang = use_lang();
-    let m = move || lang.get().t().mail;
+    let m = move || lang.get().t().mail();
     let form_ref = NodeRef::<Form>::new();
     let save = ServerAction::<SaveMailServer>::new();
     let send_test = ServerAction::<SendTestMail>::new();
@@ -436,7 +436,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                 <FieldMsg err field="smtp_auth" />
                 <div class="oauth-settings" hidden=move || smtp_auth.get() != "xoauth2" data-testid="oauth-settings">
                     <label>
-                        {move || lang.get().t().oauth.server}
+                        {move || lang.get().t().oauth().server}
                         <select name="oauth_server_id" data-testid="oauth-server" inner_html=oauth_options
                             prop:value=move || oauth_server.get()
                             on:change=move |ev| oauth_server.set(event_target_value(&ev))></select>
@@ -447,7 +447,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                     // be saved first, and the browser leaves for the
                     // authorization server's login page.
                     <button type="submit" form="oauth-start" data-testid="oauth-sign-in">
-                        {move || lang.get().t().oauth.sign_in}
+                        {move || lang.get().t().oauth().sign_in}
                     </button>
                 </div>
                 <label>
@@ -524,7 +524,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                 </fieldset>
                 <FieldMsg err field="from_mode" />
                 <Show when=move || smtp_auth.get() == "xoauth2">
-                    <p class="hint" data-testid="from-user-xoauth2">{move || lang.get().t().oauth.from_user_xoauth2}</p>
+                    <p class="hint" data-testid="from-user-xoauth2">{move || lang.get().t().oauth().from_user_xoauth2}</p>
                 </Show>
                 <label>
                     {move || m().from_custom}
@@ -662,7 +662,7 @@ impl TestRun {
         testid: &'static str,
     ) -> impl IntoView {
         let lang = use_lang();
-        let m = move || lang.get().t().mail;
+        let m = move || lang.get().t().mail();
         view! {
             <button type="submit" formaction=TEST_URL name="target" value=target data-testid=testid
                 disabled=move || self.testing.get()
@@ -677,7 +677,7 @@ impl TestRun {
 
     fn results(self, prefix: &'static str) -> impl IntoView {
         let lang = use_lang();
-        let m = move || lang.get().t().mail;
+        let m = move || lang.get().t().mail();
         view! {
             <ol class="test-steps" data-testid=format!("{prefix}test-steps")>
                 <For each=move || self.steps.get().into_iter().enumerate() key=|(i, _)| *i let:item>

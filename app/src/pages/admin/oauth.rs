@@ -25,10 +25,10 @@ fn kind_label(t: &crate::i18n::oauth::OAuthTexts, kind: &str) -> &'static str {
 pub fn OAuthServersPage() -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t();
-    let o = move || lang.get().t().oauth;
+    let o = move || lang.get().t().oauth();
     let servers = Resource::new(|| (), |_| list_oauth_servers());
     view! {
-        <AdminFrame title=|t| t.oauth.title>
+        <AdminFrame title=|t| t.oauth().title>
             <p><A href="/admin/oauth/new" attr:class="button primary" attr:data-testid="oauth-add">{move || o().add}</A></p>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
@@ -66,7 +66,7 @@ pub fn OAuthServersPage() -> impl IntoView {
 #[component]
 fn ServerRow(s: OAuthServerDto) -> impl IntoView {
     let lang = use_lang();
-    let o = move || lang.get().t().oauth;
+    let o = move || lang.get().t().oauth();
     let delete = ServerAction::<DeleteOauthServer>::new();
     let err = err_of(delete.value());
     let kind = s.kind.clone();
@@ -97,7 +97,7 @@ pub fn OAuthServerFormPage() -> impl IntoView {
     let save = ServerAction::<SaveOauthServer>::new();
     let err = err_of(save.value());
     view! {
-        <AdminFrame title=|t| t.oauth.title>
+        <AdminFrame title=|t| t.oauth().title>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let page = match page.await {
@@ -128,7 +128,7 @@ fn ServerForm(
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t();
-    let o = move || lang.get().t().oauth;
+    let o = move || lang.get().t().oauth();
     let id = if s.id == 0 {
         String::new()
     } else {

@@ -22,7 +22,7 @@ fn status_label(s: &crate::i18n::schedule::SchedTexts, status: &str) -> &'static
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().sched;
+    let t = move || lang.get().t().sched();
     let q = use_query_map();
     let resend = ServerAction::<ResendOutbox>::new();
     let rows = Resource::new(
@@ -37,8 +37,8 @@ pub fn OutboxPage() -> impl IntoView {
     let err = err_of(resend.value());
     let ok = ok_of(resend);
     view! {
-        <AdminFrame title=|t| t.sched.outbox>
-            <FormMsg err ok ok_text=|t| t.sched.resent />
+        <AdminFrame title=|t| t.sched().outbox>
+            <FormMsg err ok ok_text=|t| t.sched().resent />
             <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let o = match rows.await {
@@ -51,7 +51,7 @@ pub fn OutboxPage() -> impl IntoView {
                         {o.needs_reauth.then(|| view! {
                             <p class="form-error" role="alert" data-testid="outbox-needs-reauth">
                                 {move || lang.get().t().field_error("needs_reauth", None)} " "
-                                <a href="/admin/mail-server">{move || lang.get().t().mail.title}</a>
+                                <a href="/admin/mail-server">{move || lang.get().t().mail().title}</a>
                             </p>
                         })}
                         <nav class="tabs" data-testid="outbox-filter">

@@ -19,31 +19,31 @@ pub fn ScheduleSettingsPage() -> impl IntoView {
     let (t_err, t_ok) = (err_of(titles.value()), ok_of(titles));
     let (z_err, z_ok) = (err_of(zone.value()), ok_of(zone));
     view! {
-        <AdminFrame title=|t| t.sched.settings>
+        <AdminFrame title=|t| t.sched().settings>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let s = data.await.unwrap_or_default();
                     view! {
                         <ActionForm action=titles attr:data-testid="titles-form">
                             <label>
-                                {move || t().sched.titles}
+                                {move || t().sched().titles}
                                 <textarea name="titles" rows="8" data-testid="titles-input">{s.titles.clone()}</textarea>
                             </label>
-                            <p class="hint">{move || t().sched.titles_hint}</p>
+                            <p class="hint">{move || t().sched().titles_hint}</p>
                             <FieldMsg err=t_err field="titles" />
                             <FormMsg err=t_err ok=t_ok />
                             <button type="submit" class="primary" data-testid="titles-save">{move || t().save}</button>
                         </ActionForm>
-                        <h2 id="locale">{move || t().sched.locale}</h2>
+                        <h2 id="locale">{move || t().sched().locale}</h2>
                         <ActionForm action=zone attr:data-testid="time-zone-form">
                             <label>
-                                {move || t().sched.time_zone}
+                                {move || t().sched().time_zone}
                                 <input type="text" name="time_zone" value=s.time_zone.clone() list="zones" data-testid="time-zone" />
                                 <datalist id="zones">
                                     {s.zones.iter().map(|z| view! { <option value=z.clone()></option> }).collect_view()}
                                 </datalist>
                             </label>
-                            <p class="hint">{move || t().sched.time_zone_hint}</p>
+                            <p class="hint">{move || t().sched().time_zone_hint}</p>
                             <FieldMsg err=z_err field="time_zone" />
                             <FormMsg err=z_err ok=z_ok />
                             <button type="submit" class="primary" data-testid="time-zone-save">{move || t().save}</button>

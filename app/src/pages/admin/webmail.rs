@@ -15,12 +15,12 @@ use crate::pages::mail::webmail::AccountList;
 #[component]
 pub fn WebmailAdminPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let save = ServerAction::<SaveWebmailSettings>::new();
     let data = Resource::new(|| (), |_| get_webmail_settings());
     let (err, ok) = (err_of(save.value()), ok_of(save));
     view! {
-        <AdminFrame title=|t| t.wm.admin_title>
+        <AdminFrame title=|t| t.wm().admin_title>
             <ul class="link-list" data-testid="webmail-admin-links">
                 <li><a href="/admin/webmail/users" data-testid="wm-users">{move || t().accounts_admin}</a></li>
                 <li><a href="/admin/webmail/import" data-testid="wm-import">{move || t().import_export}</a></li>
@@ -87,7 +87,7 @@ pub fn WebmailAdminPage() -> impl IntoView {
 #[component]
 pub fn WebmailUsersPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let q = use_query_map();
     let enable = ServerAction::<WebmailEnable>::new();
     let data = Resource::new(
@@ -101,7 +101,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
     );
     let err = err_of(enable.value());
     view! {
-        <AdminFrame title=|t| t.wm.accounts_admin>
+        <AdminFrame title=|t| t.wm().accounts_admin>
             <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let d = match data.await {
@@ -175,7 +175,7 @@ pub fn WebmailUsersPage() -> impl IntoView {
 #[component]
 pub fn WebmailUserPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let params = use_params_map();
     let user_id = move || {
         params
@@ -187,7 +187,7 @@ pub fn WebmailUserPage() -> impl IntoView {
     let quota = ServerAction::<SetMailQuota>::new();
     let (q_err, q_ok) = (err_of(quota.value()), ok_of(quota));
     view! {
-        <AdminFrame title=|t| t.wm.accounts_admin>
+        <AdminFrame title=|t| t.wm().accounts_admin>
             <p><a href="/admin/webmail/users">{move || t().back}</a></p>
             <AccountList user_id=Signal::derive(user_id) />
             <h2>{move || t().quota}</h2>
@@ -214,9 +214,9 @@ fn encoding_choices(t: &'static crate::i18n::webmail::WebmailTexts) -> Vec<(Stri
 #[component]
 pub fn WebmailImportPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     view! {
-        <AdminFrame title=|t| t.wm.import_export>
+        <AdminFrame title=|t| t.wm().import_export>
             <ImportForm />
             <h2>{move || t().export}</h2>
             <p class="hint">{move || t().export_hint}</p>
@@ -236,7 +236,7 @@ pub fn WebmailImportPage() -> impl IntoView {
 #[cfg_attr(not(island_admin), component)]
 fn ImportForm() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let data = RwSignal::new(String::new());
     let encoding = RwSignal::new("auto".to_owned());
     let result = RwSignal::new(None::<Result<ImportDto, crate::error::AppError>>);
@@ -342,9 +342,9 @@ fn ImportForm() -> impl IntoView {
 #[component]
 pub fn WebmailIndexPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     view! {
-        <AdminFrame title=|t| t.wm.index>
+        <AdminFrame title=|t| t.wm().index>
             <p class="hint">{move || t().index_hint}</p>
             <IndexJob />
         </AdminFrame>
@@ -357,7 +357,7 @@ pub fn WebmailIndexPage() -> impl IntoView {
 #[cfg_attr(not(island_admin), component)]
 fn IndexJob() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let job = RwSignal::new(IndexJobDto::default());
     let err = RwSignal::new(None::<crate::error::AppError>);
     let poll = move || {

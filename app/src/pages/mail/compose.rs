@@ -105,7 +105,7 @@ fn upload(
 #[cfg_attr(not(island_compose), component)]
 fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().cp;
+    let t = move || lang.get().t().cp();
     let account = f.account;
     let to = RwSignal::new(f.to.clone());
     let cc = RwSignal::new(f.cc.clone());

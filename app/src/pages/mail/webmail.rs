@@ -12,7 +12,7 @@ use crate::i18n::use_lang;
 #[component]
 pub fn MailPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let q = use_query_map();
     let account = q
         .read_untracked()
@@ -40,7 +40,7 @@ pub fn MailPage() -> impl IntoView {
 #[component]
 fn MailHome(h: MailHomeDto) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let Some(account) = h.account else {
         return view! {
             <h1>{move || t().mail_title}</h1>
@@ -66,7 +66,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
                 <noscript><button type="submit">{move || t().show}</button></noscript>
             </form>
             {(!h.imap).then(|| view! { <Receive account state=h.state.clone() /> })}
-            <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp.compose}</a>
+            <a href=format!("/mail/compose?account={account}") class="button primary" data-testid="compose">{move || lang.get().t().cp().compose}</a>
             <a href="/mail/accounts" data-testid="my-accounts">{move || t().my_accounts}</a>
             {h.has_log.then(|| view! { <a href=format!("/mail/accounts/{account}/log") data-testid="account-log">{move || t().log}</a> })}
             <span class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(h.used_bytes)} {quota.clone()}</span>
@@ -85,7 +85,7 @@ fn MailHome(h: MailHomeDto) -> impl IntoView {
 #[component]
 fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let started = ServerAction::<ReceiveNow>::new();
     let err = err_of(started.value());
     let s = state;
@@ -116,7 +116,7 @@ fn Receive(account: i32, state: ReceiveDto) -> impl IntoView {
 #[component]
 pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let del = ServerAction::<DeleteAccount>::new();
     let default = ServerAction::<SetDefaultAccount>::new();
     let data = Resource::new(
@@ -206,7 +206,7 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
 #[component]
 pub fn MyAccountsPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let me = crate::use_me();
     let user_id = Signal::derive(move || me.get().map(|m| m.id).unwrap_or_default());
     view! {
@@ -262,7 +262,7 @@ fn source_radios(
     own: bool,
 ) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let choices: [(&'static str, Label, String); 3] = [
         ("admin", |t| t.src_admin, admin),
         ("webmail", |t| t.src_webmail, webmail),
@@ -329,7 +329,7 @@ fn protection_options(pop: bool) -> Vec<(String, String)> {
 /// owner; an existing account keeps its kind.
 fn kind_radios(f: &AccountFormDto) -> impl IntoView + use<> {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let fixed = f.id.is_some();
     let kinds: [(&'static str, Label, bool); 2] = [
         ("pop", |t| t.kind_pop, f.pop_offered),
@@ -362,7 +362,7 @@ fn AccountForm(
     oauth_result: String,
 ) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let save = ServerAction::<SaveAccount>::new();
     let err = err_of(save.value());
     let pw_hint = move |set: bool| if set { t().f_password_keep } else { "" };
@@ -372,7 +372,7 @@ fn AccountForm(
     } else {
         t().add_account
     };
-    let o = move || lang.get().t().oauth;
+    let o = move || lang.get().t().oauth();
     let no_oauth = f.oauth_servers.is_empty();
     let oauth_options = options_html(
         f.oauth_servers
@@ -578,7 +578,7 @@ fn account_back(f: &AccountFormDto) -> String {
 #[component]
 pub fn AccountLogPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().wm;
+    let t = move || lang.get().t().wm();
     let params = use_params_map();
     let data = Resource::new(
         move || {

@@ -20,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
                     {move || t().menu_schedule}
                 </A>
                 <A href="/memos" attr:class="tile" attr:data-testid="tile-memos">
-                    {move || t().sched.memos}
+                    {move || t().sched().memos}
                 </A>
                 <Show when=is_admin>
                     <A href="/admin" attr:class="tile" attr:data-testid="tile-admin">

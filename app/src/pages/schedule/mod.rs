@@ -28,7 +28,7 @@ pub fn SchedulePage() -> impl IntoView {
     view! {
         <section class="page schedule-page">
             <Show when=deleted>
-                <p class="form-ok" role="status" data-testid="form-ok">{move || t().sched.deleted}</p>
+                <p class="form-ok" role="status" data-testid="form-ok">{move || t().sched().deleted}</p>
             </Show>
             <Transition fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
@@ -48,7 +48,7 @@ type Label = fn(&crate::i18n::schedule::SchedTexts) -> &'static str;
 #[component]
 fn CalendarView(c: Calendar) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().sched;
+    let t = move || lang.get().t().sched();
     let view_name = c.view.clone();
     let tab = |v: &'static str, label: Label, date: &str| {
         let current = view_name == v;
@@ -56,7 +56,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
         view! {
             <a href=href class=if current { "tab current" } else { "tab" } data-testid=format!("view-{v}")
                 aria-current=if current { "page" } else { "false" }>
-                {move || label(lang.get().t().sched)}
+                {move || label(lang.get().t().sched())}
             </a>
         }
     };
@@ -187,7 +187,7 @@ pub fn ScheduleNewPage() -> impl IntoView {
     );
     view! {
         <section class="page entry-page">
-            <h1 data-testid="page-title">{move || t().sched.add}</h1>
+            <h1 data-testid="page-title">{move || t().sched().add}</h1>
             <Suspense fallback=move || view! { <p>{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match form.await {
@@ -224,7 +224,7 @@ pub fn ScheduleEntryPage() -> impl IntoView {
     view! {
         <section class="page entry-page">
             {move || outcome().map(|(queued, memos, off, missing)| {
-                let s = t().sched;
+                let s = t().sched();
                 let mut lines = vec![s.saved.to_owned()];
                 if queued > 0 { lines.push(format!("{queued}{}", s.queued_n)); }
                 if memos > 0 { lines.push(format!("{memos}{}", s.memos_n)); }
@@ -248,7 +248,7 @@ pub fn ScheduleEntryPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <p><A href="/schedule" attr:data-testid="back-to-schedule">{move || t().sched.back}</A></p>
+            <p><A href="/schedule" attr:data-testid="back-to-schedule">{move || t().sched().back}</A></p>
         </section>
     }
 }
@@ -256,7 +256,7 @@ pub fn ScheduleEntryPage() -> impl IntoView {
 #[component]
 fn EntryDetail(f: EntryForm) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().sched;
+    let t = move || lang.get().t().sched();
     let del = ServerAction::<DeleteScheduleEntry>::new();
     let del_err = err_of(del.value());
     let id = f.id.unwrap_or_default();
@@ -307,12 +307,12 @@ fn EntryDetail(f: EntryForm) -> impl IntoView {
 #[component]
 fn EntryFormView(f: EntryForm) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().sched;
+    let t = move || lang.get().t().sched();
     let save = ServerAction::<SaveScheduleEntry>::new();
     let err = err_of(save.value());
     // ▼選択 is the first, selected entry; picking a title copies it into
     // the field, and the field's datalist offers the same list.
-    let choose_label = lang.get_untracked().t().sched.choose;
+    let choose_label = lang.get_untracked().t().sched().choose;
     let titles_html = format!(
         "<option value=\"\" selected>{}</option>{}",
         escape_html(choose_label),
@@ -385,7 +385,7 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                     let open = members.iter().any(|m| chosen.contains(&m.id)) || org.as_ref().is_some_and(|o| chosen_orgs.contains(&o.id));
                     view! {
                         <details class="org-group" open=open style=format!("margin-left: {}em", depth)>
-                            <summary>{name.unwrap_or_else(|| lang.get_untracked().t().sched.no_org.to_owned())} " (" {members.len()} ")"</summary>
+                            <summary>{name.unwrap_or_else(|| lang.get_untracked().t().sched().no_org.to_owned())} " (" {members.len()} ")"</summary>
                             {org_box}
                             {members.into_iter().map(|p| {
                                 let checked = chosen.contains(&p.id);
@@ -453,7 +453,7 @@ fn participant_groups(orgs: &[OrgDto], people: &[Pick]) -> Vec<(Option<OrgDto>, 
 #[component]
 pub fn MemosPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().sched;
+    let t = move || lang.get().t().sched();
     let read = ServerAction::<MarkMemoRead>::new();
     let memos = Resource::new(move || read.version().get(), |_| list_memos());
     view! {

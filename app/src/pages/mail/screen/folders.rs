@@ -9,7 +9,7 @@ use crate::i18n::use_lang;
 pub(super) fn FolderPane() -> impl IntoView {
     let s = expect_context::<Screen>();
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     let account = s.account;
     let back = move || s.href(&[]);
     let own = move || {

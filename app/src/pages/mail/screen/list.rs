@@ -24,7 +24,7 @@ fn marked_view(text: String, terms: &[String]) -> impl IntoView + use<> {
 pub(super) fn ListPane() -> impl IntoView {
     let s = expect_context::<Screen>();
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     let account = s.account;
     let searching = move || !s.get("q").trim().is_empty();
     let sort_link = move |key: &'static str| {
@@ -104,7 +104,7 @@ pub(super) fn ListPane() -> impl IntoView {
             <crate::components::FormMsg err=s.err />
             {move || searching().then(|| view! { <p class="muted" data-testid="search-results">{move || t().hits} ": " {move || s.get("q")}</p> })}
             <Show when=move || !empty() fallback=move || view! {
-                <p class="muted" data-testid="no-messages">{move || if searching() { t().no_hits } else { lang.get().t().wm.no_messages }}</p>
+                <p class="muted" data-testid="no-messages">{move || if searching() { t().no_hits } else { lang.get().t().mv().no_messages }}</p>
             }>
                 <table class="list message-list" data-testid="message-list">
                     <thead><tr>
@@ -136,7 +136,7 @@ pub(super) fn ListPane() -> impl IntoView {
 fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
     let s = expect_context::<Screen>();
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     let id = r.id;
     let account = s.account;
     let folder = s.folder();
@@ -154,7 +154,7 @@ fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
         (Signal::derive(move || s.row_href(id)), Some(""))
     };
     let subject = if r.subject.is_empty() {
-        Either::Left(lang.get_untracked().t().wm.no_subject)
+        Either::Left(lang.get_untracked().t().mv().no_subject)
     } else {
         Either::Right(marked_view(r.subject.clone(), &terms))
     };

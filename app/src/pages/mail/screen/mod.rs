@@ -148,8 +148,8 @@ pub fn MailView(account: i32) -> impl IntoView {
     view! {
         {(sent == "1" || not_filed).then(|| view! {
             <p class="notice" data-testid="sent-notice">
-                {move || lang.get().t().cp.sent}
-                {not_filed.then(|| view! { " " {move || lang.get().t().cp.not_filed} })}
+                {move || lang.get().t().cp().sent}
+                {not_filed.then(|| view! { " " {move || lang.get().t().cp().not_filed} })}
             </p>
         })}
         <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>

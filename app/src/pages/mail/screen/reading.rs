@@ -55,7 +55,7 @@ pub(super) fn ReadingPane() -> impl IntoView {
     // these use.
     move || match s.message.get() {
         None => EitherOf3::A(
-            view! { <p class="muted pick">{move || lang.get().t().mv.pick_message}</p> },
+            view! { <p class="muted pick">{move || lang.get().t().mv().pick_message}</p> },
         ),
         Some(Err(e)) => EitherOf3::B(view! {
             <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p>
@@ -90,7 +90,7 @@ fn action_form(
 fn Reading(m: MessageDto) -> impl IntoView {
     let s = expect_context::<Screen>();
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     let id = m.id;
     let account = m.account;
     let close = Signal::derive(move || s.href(&[("m", String::new())]));
@@ -152,10 +152,10 @@ fn Reading(m: MessageDto) -> impl IntoView {
                         move || if on { t().unflag } else { t().flag }, "", "message-flag")
                 }}
                 {action_form(account, id, "delete", after_delete, move || t().delete, "danger", "message-delete")}
-                <a href=format!("/mail/compose?account={account}&mode=reply&id={id}") class="button" data-testid="reply">{move || lang.get().t().cp.reply}</a>
-                <a href=format!("/mail/compose?account={account}&mode=reply_all&id={id}") class="button" data-testid="reply-all">{move || lang.get().t().cp.reply_all}</a>
-                <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp.forward}</a>
-                <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp.forward_attach}</a>
+                <a href=format!("/mail/compose?account={account}&mode=reply&id={id}") class="button" data-testid="reply">{move || lang.get().t().cp().reply}</a>
+                <a href=format!("/mail/compose?account={account}&mode=reply_all&id={id}") class="button" data-testid="reply-all">{move || lang.get().t().cp().reply_all}</a>
+                <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp().forward}</a>
+                <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp().forward_attach}</a>
                 <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
                 <form method="get" action="/mail" class="inline-form" data-do="get">
                     <For each=keep key=|kv| kv.clone() let((k, v))>
@@ -205,9 +205,9 @@ fn Reading(m: MessageDto) -> impl IntoView {
 #[component]
 fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     let subject = if r.subject.is_empty() {
-        lang.get_untracked().t().wm.no_subject.to_owned()
+        lang.get_untracked().t().mv().no_subject.to_owned()
     } else {
         r.subject.clone()
     };
@@ -238,7 +238,7 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
 #[component]
 fn Attachments(r: ReadingDto, id: i64) -> impl IntoView {
     let lang = use_lang();
-    let t = move || lang.get().t().mv;
+    let t = move || lang.get().t().mv();
     (!r.attachments.is_empty()).then(|| view! {
         <section class="attachments" data-testid="attachments">
             <h3>{move || t().attachments}</h3>
