@@ -50,6 +50,8 @@ box5@$DOMAIN:box5pass
 box6@$DOMAIN:box6pass
 box7@$DOMAIN:box7pass
 box8@$DOMAIN:box8pass
+box9@$DOMAIN:box9pass
+box10@$DOMAIN:box10pass
 iris@$DOMAIN:irispass
 catchall@$DOMAIN:catchallpass}"
 

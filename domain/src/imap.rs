@@ -30,6 +30,14 @@ pub use crate::entity::imap_rows as row;
 /// Sessions open at once for one account: a page and an opened message
 /// may go side by side, a user cannot open dozens.
 const PER_ACCOUNT: usize = 3;
+/// Folders one user may watch at once ([`watch`]): each holds a connection
+/// of its own for as long as a mail screen stays open (two windows).
+const WATCHES_PER_USER: usize = 2;
+/// How long one IDLE waits before the watch says it is still there.
+const WATCH_BEAT: Duration = Duration::from_secs(60);
+/// How long a watch lasts; the screen then asks for a new one (a token
+/// renewed, settings changed, the connection not held for days).
+const WATCH_LIFE: Duration = Duration::from_secs(30 * 60);
 /// How long an unused session is kept for the next request.
 const KEEP_IDLE: Duration = Duration::from_secs(120);
 
@@ -117,6 +125,8 @@ struct Slot {
 #[derive(Clone, Default)]
 pub struct Pool {
     slots: Arc<Mutex<HashMap<i32, Slot>>>,
+    /// Watches open per user ([`WATCHES_PER_USER`]).
+    watches: Arc<Mutex<HashMap<i32, Arc<Semaphore>>>>,
 }
 
 /// A session lent to one request. Given back with [`Lease::done`] when the
@@ -222,6 +232,19 @@ impl Pool {
         }
     }
 
+    /// A place for one more watch of `user`, or `Busy` when they have
+    /// [`WATCHES_PER_USER`] open.
+    fn watch_permit(&self, user: i32) -> Result<OwnedSemaphorePermit> {
+        let gate = self
+            .watches
+            .lock()
+            .map_err(|_| Error::Internal("imap pool".into()))?
+            .entry(user)
+            .or_insert_with(|| Arc::new(Semaphore::new(WATCHES_PER_USER)))
+            .clone();
+        gate.try_acquire_owned().map_err(|_| Error::Busy)
+    }
+
     /// Sessions kept idle (for tests and the admin's view).
     pub fn idle_sessions(&self) -> usize {
         self.slots
@@ -285,6 +308,91 @@ pub(crate) fn settle<T>(
 }
 
 pub mod view;
+
+/// A folder of an IMAP account watched for the open mail screen: a
+/// connection of its own in IDLE (RFC 2177), so new mail and other
+/// clients' changes show without reloading.
+pub struct Watch {
+    session: Option<Session>,
+    started: Instant,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// What a watch saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// The folder changed: mail arrived, went, or its flags changed.
+    Changed,
+    /// Nothing for a while ([`WATCH_BEAT`]); the watch is still there.
+    Quiet,
+}
+
+/// Starts watching `key` of the caller's account; `None` for an account of
+/// the local store (its mail comes by 受信). At most [`WATCHES_PER_USER`]
+/// per user (`Busy` beyond).
+pub async fn watch(
+    ctx: Ctx<'_>,
+    user_id: i32,
+    account_id: i32,
+    key: &str,
+) -> Result<Option<Watch>> {
+    use crate::entity::mail_accounts::Kind;
+    let acc = crate::mailbox::view::mine(ctx.db, user_id, account_id).await?;
+    if acc.kind != Kind::Imap {
+        return Ok(None);
+    }
+    let permit = ctx.pool.watch_permit(user_id)?;
+    let mut s = open(ctx.db, ctx.secrets, &acc, ctx.trust).await?;
+    let key = crate::mailbox::source::default_folder(key);
+    let (wire, _) = view::wire_of(&ctx, &acc, &mut s, key).await?;
+    s.select(&wire).await?;
+    Ok(Some(Watch {
+        session: Some(s),
+        started: Instant::now(),
+        _permit: permit,
+    }))
+}
+
+impl Watch {
+    /// Waits for the next thing to say; `None` once the watch has lasted
+    /// [`WATCH_LIFE`].
+    pub async fn next(&mut self) -> Result<Option<Seen>> {
+        if self.started.elapsed() >= WATCH_LIFE {
+            return Ok(None);
+        }
+        let s = self
+            .session
+            .take()
+            .ok_or_else(|| Error::Internal("watch ended".into()))?;
+        let (s, changed) = s.idle(WATCH_BEAT).await?;
+        self.session = Some(s);
+        Ok(Some(if changed { Seen::Changed } else { Seen::Quiet }))
+    }
+}
+
+/// Fills the list cache of an IMAP account's folders until it covers them
+/// ([`view::fill`], step by step); an account of the local store has none.
+/// Run in the background after the screen shows a list, so that subject
+/// and sender searches are soon answered without the server.
+pub async fn fill_cache(ctx: Ctx<'_>, account_id: i32) -> Result<()> {
+    use crate::entity::mail_accounts::Kind;
+    use sea_orm::EntityTrait;
+    let Some(acc) = crate::mailbox::account::Entity::find_by_id(account_id)
+        .one(ctx.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if acc.kind != Kind::Imap {
+        return Ok(());
+    }
+    while view::fill(&ctx, &acc).await? {
+        // Between steps the account's session goes back to the pool, and
+        // the screen's own requests take it first.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
 
 /// What every IMAP service needs.
 #[derive(Clone, Copy)]

@@ -8,22 +8,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use domain::imap::{Ctx, Pool};
-use domain::mailbox::source::{self, MailSource};
+use domain::mailbox::source::{self, MailSource, Within};
 use domain::mailbox::view::{Mark, Sort};
 use domain::testing::{self, env, port};
 use domain::{DatabaseConnection, Error};
 use mail::imap::{Flags, ImapAuth, ImapLogin};
 use mail::presets::Protection;
 use rstest::rstest;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn trust() -> mail::tls::Trust {
     let ca = std::fs::read(env("MS_CA_PEM")).expect("CA file");
     mail::tls::Trust::new(Some(&ca)).expect("CA parses")
 }
 
-/// A mailbox per test and backend (box1 … box8): the cases run at once.
+/// A mailbox per test and backend (box1 … box10): the cases run at once.
 fn mailbox_of(backend: &str, test: &str) -> String {
-    let tests = ["read", "uidvalidity", "cut", "others"];
+    let tests = ["read", "uidvalidity", "cut", "others", "watch"];
     let n = tests.iter().position(|t| *t == test).expect("a known test");
     let b = usize::from(backend == "postgres");
     format!("box{}", 1 + n * 2 + b)
@@ -225,18 +226,60 @@ async fn an_imap_account_reads_and_changes_mail_on_the_server(#[case] backend: &
         .expect("page 1 again");
     assert!(again[1].seen, "a change made elsewhere is seen");
 
-    // Search: two Japanese characters, in this folder and everywhere.
+    // Search: two Japanese characters, in this folder and everywhere;
+    // subject and addresses first asked of the server (nothing cached).
     let found = src
-        .search(Some("inbox"), "議事", None, 50)
+        .search(Some("inbox"), "議事", Within::Head, None, 50)
         .await
         .expect("search");
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.rows[0].id, meeting.id);
     let found = src
-        .search(None, "予定", None, 50)
+        .search(None, "予定", Within::Head, None, 50)
+        .await
+        .expect("search all");
+    assert!(
+        found.rows.is_empty(),
+        "the text is not a subject: {found:?}"
+    );
+    let found = src
+        .search(None, "予定", Within::Text, None, 50)
         .await
         .expect("search all");
     assert_eq!(found.rows.len(), 1, "body text is searched on the server");
+
+    // The background fill caches every row of the folders; subject and
+    // sender searches are then answered from the cache, in the search
+    // index's normal form (full-width digits find half-width ones).
+    domain::imap::fill_cache(t.ctx(), t.account)
+        .await
+        .expect("fill");
+    let inbox = domain::imap::folder::Entity::find()
+        .filter(domain::imap::folder::Column::AccountId.eq(t.account))
+        .filter(domain::imap::folder::Column::Wire.eq("INBOX"))
+        .one(&t.db)
+        .await
+        .expect("query")
+        .expect("INBOX row");
+    assert!(inbox.cached_below >= inbox.uid_next.expect("UIDNEXT"));
+    let cached = domain::imap::row::Entity::find()
+        .filter(domain::imap::row::Column::FolderId.eq(inbox.id))
+        .count(&t.db)
+        .await
+        .expect("count");
+    assert_eq!(cached, 60);
+    let found = src
+        .search(Some("inbox"), "議事", Within::Head, None, 50)
+        .await
+        .expect("search");
+    assert_eq!(found.rows.len(), 1);
+    assert_eq!(found.rows[0].id, meeting.id);
+    let found = src
+        .search(None, "連絡　０７ 山田", Within::Head, None, 50)
+        .await
+        .expect("search all");
+    let subjects: Vec<&str> = found.rows.iter().map(|r| r.subject.as_str()).collect();
+    assert_eq!(subjects, ["連絡 07"]);
 
     // Folders: create, move into it, rename, delete (its mail to ごみ箱).
     let key = src.create_folder("案件A").await.expect("create");
@@ -581,4 +624,58 @@ async fn another_users_account_ids_and_folders_are_not_found(#[case] backend: &s
     am.update(&t.db).await.expect("update");
     let r = source::open(t.ctx(), t.user, t.account).await;
     assert!(matches!(r, Err(Error::Forbidden)));
+}
+
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn a_watch_tells_of_new_mail_and_a_user_has_two_at_most(#[case] backend: &str) {
+    let login = &mailbox_of(backend, "watch");
+    let mut direct = clean(login).await;
+    let t = setup(backend, login, port("MS_IMAPS_PORT")).await;
+    let mut w = domain::imap::watch(t.ctx(), t.user, t.account, "")
+        .await
+        .expect("watch")
+        .expect("an IMAP account is watched");
+    let second = domain::imap::watch(t.ctx(), t.user, t.account, "inbox")
+        .await
+        .expect("a second window");
+    assert!(second.is_some());
+    let third = domain::imap::watch(t.ctx(), t.user, t.account, "inbox").await;
+    assert!(matches!(third, Err(Error::Busy)), "a third is refused");
+    drop(second);
+    let again = domain::imap::watch(t.ctx(), t.user, t.account, "inbox").await;
+    assert!(
+        matches!(again, Ok(Some(_))),
+        "a closed watch frees its place"
+    );
+
+    // Mail arriving while the watch waits is told at once, not after the
+    // minute a quiet watch waits.
+    let arrive = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        direct
+            .append(
+                "INBOX",
+                Flags::default(),
+                &message(1, "新着", "届きました。"),
+            )
+            .await
+            .expect("APPEND");
+    });
+    let seen = tokio::time::timeout(Duration::from_secs(20), w.next())
+        .await
+        .expect("told within seconds")
+        .expect("IDLE");
+    assert_eq!(seen, Some(domain::imap::Seen::Changed));
+    arrive.await.expect("append task");
+
+    // Another user's account is not found, and takes no place.
+    let other = testing::user(&testing::unique("other"))
+        .imap()
+        .insert(&t.db)
+        .await;
+    let theirs = domain::imap::watch(t.ctx(), other.id, t.account, "").await;
+    assert!(matches!(theirs, Err(Error::NotFound)), "{:?}", theirs.err());
 }

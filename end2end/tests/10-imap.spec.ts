@@ -99,12 +99,30 @@ test("an IMAP account reads, marks, moves, deletes, searches and sends on the se
   await expect(line(`会議の議事録 ${marker}`)).not.toHaveClass(/unread/);
   await expect(line(`昼食 ${marker}`)).toHaveClass(/unread/);
 
+  // New mail while the screen is open: the server tells (IDLE) and the
+  // list shows it without the page being loaded again.
+  await page.evaluate(() => ((window as unknown as { stayed: number }).stayed = 1));
+  await page.waitForTimeout(1_000);
+  await deliver(port("MS_SMTP_PORT"), IRIS.address, [{ subject: `新着 ${marker}`, body: "届きました。" }]);
+  await expect(line(`新着 ${marker}`)).toBeVisible({ timeout: 20_000 });
+  await expect(line(`新着 ${marker}`)).toHaveClass(/unread/);
+  expect(await page.evaluate(() => (window as unknown as { stayed?: number }).stayed)).toBe(1);
+
   // Search on the server: two Japanese characters.
   await page.getByTestId("search-input").fill("見積");
   await page.getByTestId("search").click();
   await expect(page.getByTestId("search-results")).toBeVisible();
   await expect(line(`見積のお願い ${marker}`)).toBeVisible();
   await expect(line(`昼食 ${marker}`)).toHaveCount(0);
+  // Subject and addresses by default; the text when asked (the server's
+  // own search).
+  await page.getByTestId("search-input").fill("蕎麦");
+  await page.getByTestId("search").click();
+  await expect(page.getByTestId("no-messages")).toBeVisible();
+  await page.getByTestId("search-within").selectOption("text");
+  await page.getByTestId("search").click();
+  await expect(line(`昼食 ${marker}`)).toBeVisible();
+  await expect(page).toHaveURL(/within=text/);
 
   // A folder on the server; move there; delete to ごみ箱.
   await page.goto(`/mail?account=${id}`);

@@ -273,6 +273,8 @@ pub enum SearchIn {
     Subject,
     From,
     To,
+    /// Subject, From or To: what the list shows.
+    Head,
     /// Headers and body (IMAP TEXT), from the server's full-text index
     /// where it has one.
     Text,
@@ -1353,18 +1355,21 @@ impl Session {
     /// UIDs of the selected folder matching every one of `terms` in
     /// `field` (UTF-8; control characters dropped).
     pub async fn search(&mut self, field: SearchIn, terms: &[&str]) -> Result<Vec<u32>, ImapError> {
-        let key = match field {
-            SearchIn::Subject => "SUBJECT",
-            SearchIn::From => "FROM",
-            SearchIn::To => "TO",
-            SearchIn::Text => "TEXT",
-        };
         let lp = self.has("LITERAL+");
         let criteria: Vec<String> = terms
             .iter()
             .map(|t| t.chars().filter(|c| !c.is_control()).collect::<String>())
             .filter(|t| !t.is_empty())
-            .map(|t| format!("{key} {}", argument(&t, lp)))
+            .map(|t| {
+                let a = argument(&t, lp);
+                match field {
+                    SearchIn::Subject => format!("SUBJECT {a}"),
+                    SearchIn::From => format!("FROM {a}"),
+                    SearchIn::To => format!("TO {a}"),
+                    SearchIn::Head => format!("OR OR SUBJECT {a} FROM {a} TO {a}"),
+                    SearchIn::Text => format!("TEXT {a}"),
+                }
+            })
             .collect();
         if criteria.is_empty() {
             return Ok(Vec::new());

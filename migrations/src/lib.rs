@@ -17,6 +17,7 @@ mod m20261206_000011_webmail_policy;
 mod m20261206_000012_account_stored_bytes;
 mod m20261207_000013_oauth;
 mod m20261207_000014_imap;
+mod m20261207_000015_imap_row_words;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_account_stored_bytes::Migration),
             Box::new(m20261207_000013_oauth::Migration),
             Box::new(m20261207_000014_imap::Migration),
+            Box::new(m20261207_000015_imap_row_words::Migration),
         ]
     }
 }

@@ -14,15 +14,25 @@ pub struct Jobs {
     trust: mail::tls::Trust,
     /// メール索引の最適化 in this process: one at a time.
     index: Arc<Mutex<IndexSnapshot>>,
+    imap: domain::imap::Pool,
+    /// Accounts whose IMAP list cache is being filled: one fill each.
+    filling: Arc<Mutex<std::collections::HashSet<i32>>>,
 }
 
 impl Jobs {
-    pub fn new(db: DatabaseConnection, secrets: Arc<SecretBox>, trust: mail::tls::Trust) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        secrets: Arc<SecretBox>,
+        trust: mail::tls::Trust,
+        imap: domain::imap::Pool,
+    ) -> Self {
         Jobs {
             db,
             secrets,
             trust,
             index: Arc::default(),
+            imap,
+            filling: Arc::default(),
         }
     }
 }
@@ -93,6 +103,37 @@ impl Background for Jobs {
             s.running = false;
             s.finished_at = Some(chrono::Utc::now());
             s.error = r.err().map(|e| e.to_string());
+        });
+    }
+
+    fn fill_cache(&self, account_id: i32) {
+        {
+            let mut f = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+            if !f.insert(account_id) {
+                return;
+            }
+        }
+        let (db, secrets, trust, pool, filling) = (
+            self.db.clone(),
+            self.secrets.clone(),
+            self.trust.clone(),
+            self.imap.clone(),
+            self.filling.clone(),
+        );
+        tokio::spawn(async move {
+            let ctx = domain::imap::Ctx {
+                db: &db,
+                secrets: &secrets,
+                trust: &trust,
+                pool: &pool,
+            };
+            if let Err(e) = domain::imap::fill_cache(ctx, account_id).await {
+                tracing::info!(account = account_id, error = %e, "IMAP list cache not filled");
+            }
+            filling
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&account_id);
         });
     }
 

@@ -70,10 +70,12 @@ pub async fn build_state(
     let secrets =
         domain::secrets::SecretBox::load_or_create(&opts.data_dir, opts.secret_key.as_deref())?;
     let secrets = Arc::new(secrets);
+    let imap = domain::imap::Pool::default();
     let background = Arc::new(jobs::Jobs::new(
         db.clone(),
         secrets.clone(),
         opts.mail_trust.clone(),
+        imap.clone(),
     ));
     Ok(AppState {
         leptos_options,
@@ -86,7 +88,7 @@ pub async fn build_state(
         public_url: opts.public_url.trim_end_matches('/').to_owned(),
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
         background,
-        imap: domain::imap::Pool::default(),
+        imap,
     })
 }
 

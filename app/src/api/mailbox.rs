@@ -42,6 +42,14 @@ pub struct ListDto {
     pub next_id: i64,
     /// The normalized search terms, for highlighting.
     pub terms: Vec<String>,
+    /// Searching the text is another search than of subject and addresses
+    /// (`MailSource::searches_text_apart`): the screen offers the choice.
+    #[serde(default)]
+    pub text_apart: bool,
+    /// The server tells of new mail while the screen is open
+    /// (`mail_watch`).
+    #[serde(default)]
+    pub live: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +190,8 @@ pub struct ListQuery {
     pub q: String,
     /// "all": search every folder, not only `folder`.
     pub scope: String,
+    /// "text": the text too, not only subject and addresses.
+    pub within: String,
 }
 
 /// A page of a folder (in the chosen order) or, when `q` is given, of a
@@ -199,11 +209,15 @@ pub async fn mail_list(
         aid,
         q,
         scope,
+        within,
     } = list;
-    use domain::mailbox::source::MailSource;
+    use domain::mailbox::source::{self, MailSource};
     use domain::mailbox::view;
     let state = crate::server::auth::state()?;
     let src = imp::source(&state, account).await?;
+    // An IMAP account's list rows are cached in the background, so that
+    // subject and sender searches need not ask its server.
+    state.background.fill_cache(account);
     let folder = domain::mailbox::source::default_folder(&folder).to_owned();
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     let folders = done(src.folders().await)?
@@ -217,7 +231,15 @@ pub async fn mail_list(
     const PAGE: u64 = 50;
     if !q.trim().is_empty() {
         let scope = (scope != "all").then_some(folder.as_str());
-        let found = done(src.search(scope, &q, (aid > 0).then_some(aid), PAGE).await)?;
+        let within = if within == "text" {
+            source::Within::Text
+        } else {
+            source::Within::Head
+        };
+        let found = done(
+            src.search(scope, &q, within, (aid > 0).then_some(aid), PAGE)
+                .await,
+        )?;
         return Ok(ListDto {
             folders,
             rows: found
@@ -228,6 +250,8 @@ pub async fn mail_list(
             next_key: String::new(),
             next_id: found.before.unwrap_or(0),
             terms: found.terms,
+            text_apart: src.searches_text_apart(),
+            live: src.tells_changes(),
         });
     }
     let sort = view::Sort::parse(&sort);
@@ -243,6 +267,8 @@ pub async fn mail_list(
         next_key,
         next_id,
         terms: Vec::new(),
+        text_apart: src.searches_text_apart(),
+        live: src.tells_changes(),
     })
 }
 
@@ -381,4 +407,41 @@ pub async fn mail_folder(
     };
     redirect_form_post(&back_to(&back, account));
     Ok(key)
+}
+
+/// Lines while a mail screen is open: `changed` when the shown folder of
+/// an IMAP account changed on its server (new mail, another client's
+/// change), an empty line every minute otherwise. It ends after half an
+/// hour, and at once for an account of the local store (its mail comes by
+/// 受信); the screen then asks again, or not.
+#[server(
+    prefix = "/api",
+    endpoint = "mail_watch",
+    output = leptos::server_fn::codec::StreamingText
+)]
+pub async fn mail_watch(
+    account: i32,
+    #[server(default)] folder: String,
+) -> Result<leptos::server_fn::codec::TextStream<AppError>, AppError> {
+    use domain::imap::Seen;
+    use futures::StreamExt;
+    let state = crate::server::auth::state()?;
+    let caller = require(Need::User).await?;
+    let watch =
+        done(domain::imap::watch(state.imap_ctx(), caller.user.id, account, &folder).await)?;
+    // One line per minute at most, or per change the server reports; the
+    // watch (and its connection) goes when the browser does.
+    let lines = futures::stream::unfold(watch, |w| async move {
+        let mut w = w?;
+        match w.next().await {
+            Ok(Some(Seen::Changed)) => Some(("changed\n".to_owned(), Some(w))),
+            Ok(Some(Seen::Quiet)) => Some(("\n".to_owned(), Some(w))),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::info!(error = %e, "mail watch ended");
+                None
+            }
+        }
+    });
+    Ok(leptos::server_fn::codec::TextStream::new(lines.map(Ok)))
 }

@@ -4,6 +4,8 @@
 pub struct MailViewTexts {
     pub no_messages: &'static str,
     pub no_subject: &'static str,
+    pub within_head: &'static str,
+    pub within_text: &'static str,
     pub inbox: &'static str,
     pub sent: &'static str,
     pub drafts: &'static str,
@@ -68,6 +70,8 @@ pub struct MailViewTexts {
 pub static MV_JA: MailViewTexts = MailViewTexts {
     no_messages: "メールはありません。",
     no_subject: "（件名なし）",
+    within_head: "件名・差出人・宛先",
+    within_text: "本文も",
     inbox: "受信箱",
     sent: "送信済み",
     drafts: "下書き",
@@ -131,6 +135,8 @@ pub static MV_JA: MailViewTexts = MailViewTexts {
 pub static MV_EN: MailViewTexts = MailViewTexts {
     no_messages: "No mail.",
     no_subject: "(no subject)",
+    within_head: "Subject, from, to",
+    within_text: "Also the text",
     inbox: "Inbox",
     sent: "Sent",
     drafts: "Drafts",

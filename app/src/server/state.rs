@@ -62,6 +62,9 @@ pub trait Background: Send + Sync {
     fn optimize_index(&self, actor: domain::audit::Actor);
     /// Where メール索引の最適化 stands.
     fn index_status(&self) -> IndexSnapshot;
+    /// Starts filling the account's IMAP list cache unless that runs
+    /// already (`domain::imap::fill_cache`; nothing for the local store).
+    fn fill_cache(&self, account_id: i32);
 }
 
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

@@ -19,6 +19,9 @@ pub struct Model {
     pub flagged: bool,
     pub answered: bool,
     pub has_attachment: bool,
+    /// Subject, From and To in the search index's normal form
+    /// (`mail::search::normalize`): what a 件名・差出人・宛先 search matches.
+    pub words: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

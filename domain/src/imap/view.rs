@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use mail::imap::{Counts, Flags, SearchIn, Session, SortKey, Special};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{Ctx, folder, row};
@@ -85,7 +85,7 @@ fn role(
 }
 
 /// The system folders' wire names: inbox, sent, drafts, trash.
-struct Roles {
+pub(super) struct Roles {
     sent: Option<String>,
     drafts: Option<String>,
     trash: Option<String>,
@@ -255,7 +255,9 @@ fn to_row(key: &str, folder_id: i32, r: &row::Model) -> Row {
 }
 
 fn cached_of(folder_id: i32, r: mail::imap::Row) -> row::Model {
+    let words = mail::search::normalize(&format!("{}\n{}\n{}", r.subject, r.from, r.to));
     row::Model {
+        words,
         folder_id,
         uid: i64::from(r.uid),
         subject: r.subject,
@@ -350,7 +352,7 @@ async fn listing(acc: &Account, s: &mut Session) -> Result<(Vec<mail::imap::Fold
 }
 
 /// The wire name of a folder key of this account, or not found.
-async fn wire_of(
+pub(super) async fn wire_of(
     ctx: &Ctx<'_>,
     acc: &Account,
     s: &mut Session,
@@ -740,12 +742,16 @@ pub async fn empty_trash(ctx: &Ctx<'_>, acc: &Account) -> Result<u64> {
     })
 }
 
-/// What a search found, newest first (as `mailbox::search::Found`).
+/// What a search found, newest first (as `mailbox::search::Found`):
+/// subject, From and To (`Within::Head`) from the list cache where it
+/// covers the folder ([`fill`]), otherwise and for the text
+/// (`Within::Text`) by the server's `UID SEARCH`.
 pub async fn search(
     ctx: &Ctx<'_>,
     acc: &Account,
     key: Option<&str>,
     typed: &str,
+    within: Within,
     limit: u64,
 ) -> Result<crate::mailbox::search::Found> {
     let terms: Vec<String> = typed
@@ -757,6 +763,7 @@ pub async fn search(
         return Ok(Default::default());
     }
     let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+    let normal: Vec<String> = terms.iter().map(|t| mail::search::normalize(t)).collect();
     with_session!(ctx, acc, |s| {
         let (listed, roles) = listing(acc, s).await?;
         let scope: Vec<(String, String)> = match key {
@@ -780,7 +787,15 @@ pub async fn search(
         let mut found: Vec<Row> = Vec::new();
         for (wire, k) in &scope {
             let f = open_folder(ctx, acc, s, wire).await?;
-            let mut uids = s.search(SearchIn::Text, &refs).await?;
+            let mut uids = if within == Within::Head && covered(&f) {
+                cached_matches(ctx, f.id, &normal, limit).await?
+            } else {
+                let field = match within {
+                    Within::Head => SearchIn::Head,
+                    Within::Text => SearchIn::Text,
+                };
+                s.search(field, &refs).await?
+            };
             uids.sort_unstable_by(|a, b| b.cmp(a));
             uids.truncate(limit as usize);
             found.extend(rows_of(ctx, s, &f, k, &uids).await?);
@@ -792,6 +807,114 @@ pub async fn search(
             before: None,
             terms: terms.clone(),
         })
+    })
+}
+
+/// Where a search looks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Within {
+    /// Subject, From and To: what the list shows.
+    #[default]
+    Head,
+    /// Those and the text of the message.
+    Text,
+}
+
+/// Whether every message of the folder has its row cached (the server
+/// said what UID comes next, and [`fill`] got there).
+fn covered(f: &folder::Model) -> bool {
+    f.uid_next.is_some_and(|next| f.cached_below >= next)
+}
+
+/// UIDs of cached rows whose words hold every term, newest first.
+async fn cached_matches(
+    ctx: &Ctx<'_>,
+    folder_id: i32,
+    terms: &[String],
+    limit: u64,
+) -> Result<Vec<u32>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let pg = ctx.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let mut q = row::Entity::find()
+        .select_only()
+        .column(row::Column::Uid)
+        .filter(row::Column::FolderId.eq(folder_id));
+    for t in terms {
+        // instr / strpos rather than LIKE: a term's % and _ stay letters.
+        let find = Func::cust(if pg { "strpos" } else { "instr" })
+            .arg(Expr::col(row::Column::Words))
+            .arg(Expr::val(t.clone()));
+        q = q.filter(sea_orm::ExprTrait::gt(Expr::expr(find), 0));
+    }
+    let uids: Vec<i64> = q
+        .order_by_desc(row::Column::Uid)
+        .limit(limit)
+        .into_tuple()
+        .all(ctx.db)
+        .await?;
+    Ok(uids
+        .into_iter()
+        .filter_map(|u| u32::try_from(u).ok())
+        .collect())
+}
+
+/// UIDs one step of [`fill`] fetches: one `UID FETCH` of list rows.
+const FILL_STEP: u32 = 2000;
+
+/// One step of bringing the list cache of the account's folders (ごみ箱
+/// and 迷惑メール aside) to cover every message, so subject and sender
+/// searches need not ask the server: the next [`FILL_STEP`] UIDs not yet
+/// cached of the first folder not covered. `false` once every folder is
+/// covered. Each step is one short lease of a session, so the screen's own
+/// requests go between steps.
+pub async fn fill(ctx: &Ctx<'_>, acc: &Account) -> Result<bool> {
+    with_session!(ctx, acc, |s| {
+        let (listed, roles) = listing(acc, s).await?;
+        for f in listed.iter().filter(|f| f.selectable) {
+            if roles.trash.as_deref() == Some(&f.wire) || f.special == Some(Special::Junk) {
+                continue;
+            }
+            let known = folder::Entity::find()
+                .filter(folder::Column::AccountId.eq(acc.id))
+                .filter(folder::Column::Wire.eq(f.wire.as_str()))
+                .one(ctx.db)
+                .await?;
+            let row = match known {
+                Some(r) => r,
+                None => {
+                    let counts = s.status(&f.wire).await?;
+                    folder_row(ctx, acc, &f.wire, &counts).await?
+                }
+            };
+            if row.uid_next.is_none() || covered(&row) {
+                continue;
+            }
+            let row = open_folder(ctx, acc, s, &f.wire).await?;
+            let Some(next) = row.uid_next else { continue };
+            if covered(&row) {
+                continue;
+            }
+            let from = u32::try_from(row.cached_below.max(1)).unwrap_or(u32::MAX);
+            let to = u32::try_from(next - 1)
+                .unwrap_or(u32::MAX)
+                .min(from.saturating_add(FILL_STEP - 1));
+            let uids: Vec<u32> = (from..=to).collect();
+            let fetched: Vec<row::Model> = s
+                .rows(&uids)
+                .await?
+                .into_iter()
+                .map(|r| cached_of(row.id, r))
+                .collect();
+            store_rows(ctx, &fetched).await?;
+            folder::Entity::update_many()
+                .col_expr(folder::Column::CachedBelow, Expr::value(i64::from(to) + 1))
+                .filter(folder::Column::Id.eq(row.id))
+                .filter(folder::Column::CachedBelow.lt(i64::from(to) + 1))
+                .exec(ctx.db)
+                .await?;
+            return Ok(true);
+        }
+        Ok(false)
     })
 }
 

@@ -9,6 +9,7 @@ use super::view::{self, Cursor, Folder, Mark, Row, Sort};
 use super::{Account, INBOX};
 use crate::entity::mail_accounts::Kind;
 use crate::imap::Ctx;
+pub use crate::imap::view::Within;
 use crate::{Error, Result};
 
 /// What the mail screen does with an account's mail.
@@ -39,9 +40,16 @@ pub trait MailSource {
         &self,
         folder: Option<&str>,
         typed: &str,
+        within: Within,
         before: Option<i64>,
         limit: u64,
     ) -> Result<Found>;
+    /// Whether a search of the text is a different, slower search than of
+    /// subject and addresses (the screen then offers the choice).
+    fn searches_text_apart(&self) -> bool;
+    /// Whether the source tells of changes as they happen
+    /// (`crate::imap::watch`); the local store's mail comes by 受信.
+    fn tells_changes(&self) -> bool;
     async fn create_folder(&self, name: &str) -> Result<String>;
     async fn rename_folder(&self, key: &str, name: &str) -> Result<()>;
     async fn delete_folder(&self, key: &str) -> Result<()>;
@@ -102,6 +110,9 @@ impl MailSource for Local<'_> {
         &self,
         folder: Option<&str>,
         typed: &str,
+        // The local index holds subject, addresses and text together, and
+        // answers both in the same few milliseconds.
+        _within: Within,
         before: Option<i64>,
         limit: u64,
     ) -> Result<Found> {
@@ -109,6 +120,12 @@ impl MailSource for Local<'_> {
             view::check_folder(self.db, self.account.id, f).await?;
         }
         super::search::search(self.db, self.account.id, folder, typed, before, limit).await
+    }
+    fn searches_text_apart(&self) -> bool {
+        false
+    }
+    fn tells_changes(&self) -> bool {
+        false
     }
     async fn create_folder(&self, name: &str) -> Result<String> {
         view::create_folder(self.db, self.account.id, name).await
@@ -171,10 +188,17 @@ impl MailSource for Imap<'_> {
         &self,
         folder: Option<&str>,
         typed: &str,
+        within: Within,
         _before: Option<i64>,
         limit: u64,
     ) -> Result<Found> {
-        crate::imap::view::search(&self.ctx, &self.account, folder, typed, limit).await
+        crate::imap::view::search(&self.ctx, &self.account, folder, typed, within, limit).await
+    }
+    fn searches_text_apart(&self) -> bool {
+        true
+    }
+    fn tells_changes(&self) -> bool {
+        true
     }
     async fn create_folder(&self, name: &str) -> Result<String> {
         crate::imap::view::create_folder(&self.ctx, &self.account, name).await
@@ -251,10 +275,17 @@ impl MailSource for Source<'_> {
         &self,
         folder: Option<&str>,
         typed: &str,
+        within: Within,
         before: Option<i64>,
         limit: u64,
     ) -> Result<Found> {
-        each!(self, s => s.search(folder, typed, before, limit).await)
+        each!(self, s => s.search(folder, typed, within, before, limit).await)
+    }
+    fn searches_text_apart(&self) -> bool {
+        each!(self, s => s.searches_text_apart())
+    }
+    fn tells_changes(&self) -> bool {
+        each!(self, s => s.tells_changes())
     }
     async fn create_folder(&self, name: &str) -> Result<String> {
         each!(self, s => s.create_folder(name).await)

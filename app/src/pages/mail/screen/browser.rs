@@ -22,6 +22,8 @@ thread_local! {
     /// The screen of the page: a page put in place by `navigate` (another
     /// account) brings its own.
     static CURRENT: Cell<Option<Screen>> = const { Cell::new(None) };
+    /// A watch of the account's server runs (`watch`).
+    static WATCHING: Cell<bool> = const { Cell::new(false) };
     /// Messages being fetched ahead, so none is asked for twice.
     static COMING: std::cell::RefCell<HashSet<i64>> = std::cell::RefCell::new(HashSet::new());
 }
@@ -30,7 +32,9 @@ thread_local! {
 static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The list's parameters: a change of any of them is another list.
-const LIST_KEYS: [&str; 7] = ["folder", "sort", "asc", "after", "aid", "q", "scope"];
+const LIST_KEYS: [&str; 8] = [
+    "folder", "sort", "asc", "after", "aid", "q", "scope", "within",
+];
 
 /// At most this many messages are kept ahead; more are dropped.
 const AHEAD_MAX: usize = 64;
@@ -52,6 +56,64 @@ pub(super) fn attach(s: Screen) {
     {
         fetch_ahead(s, id);
     }
+    if s.list.with_untracked(|l| l.live) && !WATCHING.with(|w| w.replace(true)) {
+        watch();
+    }
+}
+
+/// Follows the account's 受信箱 on its server (`mail_watch`, IDLE there)
+/// while the screen is in the page, as mail clients do: a change brings
+/// the list again when its first page is shown, the folder counts
+/// otherwise. A watch that ends (after half an hour, or cut) is asked for
+/// again after a pause.
+fn watch() {
+    use futures::StreamExt;
+    leptos::task::spawn_local(async move {
+        while let Some(s) = current() {
+            if !s.list.with_untracked(|l| l.live) {
+                break;
+            }
+            let account = s.account;
+            if let Ok(stream) = mail_watch(account, String::new()).await {
+                let mut lines = stream.into_inner();
+                while let Some(Ok(text)) = lines.next().await {
+                    match current() {
+                        Some(now) if now.account == account => {
+                            if text.contains("changed") {
+                                refresh(now);
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            crate::components::sleep_ms(5_000).await;
+        }
+        WATCHING.with(|w| w.set(false));
+    });
+}
+
+/// The list as the server has it now, put in place of the shown one when
+/// the screen still shows the same list.
+fn refresh(s: Screen) {
+    let params = s.params.get_untracked();
+    let first_page = param(&params, "aid").is_empty() && param(&params, "q").is_empty();
+    leptos::task::spawn_local(async move {
+        let Ok(fresh) = mail_list(s.account, query_of(&params)).await else {
+            return;
+        };
+        let same = s
+            .params
+            .with_untracked(|p| LIST_KEYS.iter().all(|k| param(p, k) == param(&params, k)));
+        if !same {
+            return;
+        }
+        if first_page {
+            s.list.set(fresh);
+        } else {
+            s.list.update(|l| l.folders = fresh.folders);
+        }
+    });
 }
 
 /// The screen, while its island is in the page.

@@ -77,6 +77,12 @@ pub(super) fn ListPane() -> impl IntoView {
                     <option value="" selected=move || s.get("scope") != "all">{move || t().this_folder}</option>
                     <option value="all" selected=move || s.get("scope") == "all">{move || t().all_folders}</option>
                 </select>
+                // Only where searching the text is a slower, different
+                // search (the IMAP server's); the local index has both.
+                <select name="within" data-testid="search-within" hidden=move || !s.list.with(|l| l.text_apart)>
+                    <option value="" selected=move || s.get("within") != "text">{move || t().within_head}</option>
+                    <option value="text" selected=move || s.get("within") == "text">{move || t().within_text}</option>
+                </select>
                 <button type="submit" data-testid="search">{move || t().search}</button>
             </form>
             <form method="post" action="/api/mail_action" id="list-form" class="list-actions" data-do="act">

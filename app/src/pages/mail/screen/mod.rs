@@ -27,8 +27,8 @@ mod list;
 mod reading;
 
 /// What the mail screen keeps in its URL.
-const PARAMS: [&str; 11] = [
-    "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "m", "cs", "images",
+const PARAMS: [&str; 12] = [
+    "account", "folder", "sort", "asc", "after", "aid", "q", "scope", "within", "m", "cs", "images",
 ];
 
 /// The URL of the mail screen with some parameters changed (an empty value
@@ -39,7 +39,7 @@ fn mail_href(params: &[(String, String)], set: &[(&str, String)]) -> String {
     let opens = set.iter().any(|(k, _)| *k == "m");
     let resets_page = set
         .iter()
-        .any(|(k, _)| matches!(*k, "folder" | "sort" | "asc" | "q" | "scope"));
+        .any(|(k, _)| matches!(*k, "folder" | "sort" | "asc" | "q" | "scope" | "within"));
     let mut out: Vec<(String, String)> = params
         .iter()
         .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
@@ -82,6 +82,7 @@ fn query_of(params: &[(String, String)]) -> ListQuery {
         aid: get("aid").parse().unwrap_or(0),
         q: get("q"),
         scope: get("scope"),
+        within: get("within"),
     }
 }
 
