@@ -208,6 +208,27 @@ async fn run(n: usize, runs: usize, base: &Path) {
     // figure below, but said.
     let (first, _) = list(port, &cookie, &format!("account={imap}")).await;
     println!("first look at the IMAP inbox (Dovecot indexing it): {first:.0} ms");
+    // That look started the list cache's fill in the background; subject
+    // and sender searches are answered from it once it covers the folder.
+    let t = Instant::now();
+    loop {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let f = domain::imap::folder::Entity::find()
+            .filter(domain::imap::folder::Column::AccountId.eq(imap))
+            .filter(domain::imap::folder::Column::Wire.eq("INBOX"))
+            .one(&db)
+            .await
+            .expect("folder row");
+        if f.is_some_and(|f| f.uid_next.is_some_and(|next| f.cached_below >= next)) {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(900), "the cache fill did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "list cache of the IMAP inbox filled in the background in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let page1000 = |acc| page_query(port, &cookie, acc, 1000.min(n / 50));
     let cases: Vec<(&str, i32, String)> = vec![
@@ -216,20 +237,30 @@ async fn run(n: usize, runs: usize, base: &Path) {
         ("page 1,000 (or last)", imap, page1000(imap).await),
         ("page 1,000 (or last)", pop, page1000(pop).await),
         (
-            "search 会議",
+            "search 会議 (subject…)",
             imap,
             format!("account={imap}&q=%E4%BC%9A%E8%AD%B0"),
         ),
         (
-            "search 会議",
+            "search 会議 (subject…)",
             pop,
             format!("account={pop}&q=%E4%BC%9A%E8%AD%B0"),
+        ),
+        (
+            "search 会議 (text)",
+            imap,
+            format!("account={imap}&q=%E4%BC%9A%E8%AD%B0&within=text"),
+        ),
+        (
+            "search 会議 (text)",
+            pop,
+            format!("account={pop}&q=%E4%BC%9A%E8%AD%B0&within=text"),
         ),
     ];
     for (name, acc, q) in &cases {
         let (p50, p95, rows) = timed(port, &cookie, q, runs).await;
         let side = if *acc == imap { "IMAP" } else { "store" };
-        println!("{name:<22} {side:<6} p50 {p50:7.1} ms  p95 {p95:7.1} ms  ({rows} rows)");
+        println!("{name:<24} {side:<6} p50 {p50:7.1} ms  p95 {p95:7.1} ms  ({rows} rows)");
     }
     // Dovecot's own body search, on a session of its own.
     let login = mail::imap::ImapLogin {
