@@ -1867,6 +1867,7 @@ const FUNCTIONS: &[Function] = {
             &[("account", "1"), ("action", "read")],
         ),
         ("mail_folder", Owner, &[("account", "1"), ("name", "x")]),
+        ("mail_watch", Owner, &[("account", "1")]),
         ("compose_form", Owner, &[("account", "1")]),
         // Last: it ends the session the calls above use.
         ("logout", Public, &[]),
