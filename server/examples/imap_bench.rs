@@ -222,7 +222,10 @@ async fn run(n: usize, runs: usize, base: &Path) {
         if f.is_some_and(|f| f.uid_next.is_some_and(|next| f.cached_below >= next)) {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(900), "the cache fill did not finish");
+        assert!(
+            t.elapsed() < Duration::from_secs(900),
+            "the cache fill did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     println!(
