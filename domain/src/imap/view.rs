@@ -9,6 +9,7 @@ use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{Ctx, folder, row};
+use crate::mailbox::search::Within;
 use crate::mailbox::view::{Cursor, DRAFTS, Folder, Mark, Row, SENT, Sort, TRASH};
 use crate::mailbox::{Account, INBOX};
 use crate::{Code, Error, Result};
@@ -808,16 +809,6 @@ pub async fn search(
             terms: terms.clone(),
         })
     })
-}
-
-/// Where a search looks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Within {
-    /// Subject, From and To: what the list shows.
-    #[default]
-    Head,
-    /// Those and the text of the message.
-    Text,
 }
 
 /// Whether every message of the folder has its row cached (the server

@@ -15,6 +15,17 @@ pub struct Found {
     pub terms: Vec<String>,
 }
 
+/// Where a search looks (a source whose index holds both answers both
+/// alike: `MailSource::searches_text_apart`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Within {
+    /// Subject, From and To: what the list shows.
+    #[default]
+    Head,
+    /// Those and the text of the message.
+    Text,
+}
+
 const ROW_COLUMNS: &str = "m.id, m.folder, m.subject, m.from_addr, m.to_addr, m.sent_at, m.received_at, m.size, m.seen, m.flagged, m.has_attachment";
 
 /// Searches an account's mail (one folder, or every folder but ごみ箱) for

@@ -5,11 +5,11 @@
 use sea_orm::DatabaseConnection;
 
 use super::search::Found;
+pub use super::search::Within;
 use super::view::{self, Cursor, Folder, Mark, Row, Sort};
 use super::{Account, INBOX};
 use crate::entity::mail_accounts::Kind;
 use crate::imap::Ctx;
-pub use crate::imap::view::Within;
 use crate::{Error, Result};
 
 /// What the mail screen does with an account's mail.
