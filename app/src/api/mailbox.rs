@@ -215,9 +215,6 @@ pub async fn mail_list(
     use domain::mailbox::view;
     let state = crate::server::auth::state()?;
     let src = imp::source(&state, account).await?;
-    // An IMAP account's list rows are cached in the background, so that
-    // subject and sender searches need not ask its server.
-    state.background.fill_cache(account);
     let folder = domain::mailbox::source::default_folder(&folder).to_owned();
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     let folders = done(src.folders().await)?
@@ -240,6 +237,7 @@ pub async fn mail_list(
             src.search(scope, &q, within, (aid > 0).then_some(aid), PAGE)
                 .await,
         )?;
+        state.background.fill_cache(account);
         return Ok(ListDto {
             folders,
             rows: found
@@ -260,6 +258,11 @@ pub async fn mail_list(
         id: aid,
     });
     let (rows, next) = done(src.page(&folder, sort, !asc, cursor.as_ref(), PAGE).await)?;
+    // An IMAP account's list rows are cached in the background, so that
+    // subject and sender searches need not ask its server. Started once
+    // this look has brought the folders' rows up to date, so the fill
+    // judges what is left to cache by the server's present state.
+    state.background.fill_cache(account);
     let (next_key, next_id) = next.map(|c| (c.key, c.id)).unwrap_or_default();
     Ok(ListDto {
         folders,
