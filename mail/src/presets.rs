@@ -51,6 +51,9 @@ pub struct Preset {
     pub pop_before_smtp: bool,
     pub apop_default: bool,
     pub xoauth2_required: bool,
+    /// The provider files what its SMTP server sends in the IMAP sent
+    /// folder itself, so a client's own APPEND would file it twice.
+    pub files_sent: bool,
     /// Where the host comes from, in Japanese and English.
     pub host_hint: (&'static str, &'static str),
     pub source: &'static str,
@@ -75,6 +78,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: true,
         apop_default: false,
         xoauth2_required: false,
+        files_sent: false,
         host_hint: (
             "メールサーバーの管理者に確認してください。",
             "Ask your mail server's administrator.",
@@ -91,6 +95,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: false,
         xoauth2_required: false,
+        files_sent: false,
         host_hint: (
             "アクセスURLのホスト名（https://example.cybermail.jp → example.cybermail.jp）",
             "The host of your access URL (https://example.cybermail.jp → example.cybermail.jp)",
@@ -107,6 +112,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: true,
         xoauth2_required: false,
+        files_sent: false,
         host_hint: (
             "管理画面に表示される予備ドメイン",
             "The spare domain (予備ドメイン) shown in the admin console",
@@ -123,6 +129,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: false,
         xoauth2_required: true,
+        files_sent: true,
         host_hint: ("固定", "Fixed"),
         source: "seed; ISPDB office365.com",
     },
@@ -136,6 +143,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: false,
         xoauth2_required: false,
+        files_sent: true,
         host_hint: ("固定", "Fixed"),
         source: "ISPDB googlemail.com",
     },
@@ -149,6 +157,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: false,
         xoauth2_required: false,
+        files_sent: false,
         host_hint: (
             "契約ごとの svNNN.xserver.jp",
             "Your contract's svNNN.xserver.jp",
@@ -165,6 +174,7 @@ pub static PRESETS: &[Preset] = &[
         pop_before_smtp: false,
         apop_default: false,
         xoauth2_required: false,
+        files_sent: false,
         host_hint: (
             "pop.<ドメイン名> / smtp.<ドメイン名>",
             "pop.<your domain> / smtp.<your domain>",
@@ -175,6 +185,18 @@ pub static PRESETS: &[Preset] = &[
 
 pub fn preset(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+/// Whether the IMAP server at `host` belongs to a provider that files sent
+/// mail itself (the preset's fixed IMAP host, in any letter case).
+pub fn files_sent_by(host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.');
+    PRESETS.iter().any(|p| {
+        p.files_sent
+            && p.imap
+                .and_then(|e| e.host)
+                .is_some_and(|h| h.eq_ignore_ascii_case(host))
+    })
 }
 
 /// The usual port for a service under a protection.
@@ -227,6 +249,14 @@ pub fn host_from_input(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn microsoft_and_google_file_sent_mail_themselves() {
+        assert!(files_sent_by("outlook.office365.com"));
+        assert!(files_sent_by("IMAP.Gmail.com."));
+        assert!(!files_sent_by("mail.example.co.jp"));
+        assert!(!files_sent_by(""));
+    }
 
     #[test]
     fn pasted_urls_reduce_to_the_host() {

@@ -983,11 +983,17 @@ pub async fn delete_folder(ctx: &Ctx<'_>, acc: &Account, key: &str) -> Result<()
 }
 
 /// After a successful send: the message in the sent folder, read. Not
-/// when the server files sent mail itself, nor where there is no sent
-/// folder (true when filed). A failure here never fails the send: the
-/// caller reports it.
+/// when the server files sent mail itself (the account says so, or its
+/// server is a provider's that always does: Microsoft 365, Google), nor
+/// where there is no sent folder (true when filed). A failure here never
+/// fails the send: the caller reports it.
 pub async fn file_sent(ctx: &Ctx<'_>, acc: &Account, raw: &[u8]) -> Result<i64> {
     if acc.server_files_sent {
+        return Ok(0);
+    }
+    if let Ok(server) = super::settings::resolve(ctx.db, acc).await
+        && mail::presets::files_sent_by(&server.host)
+    {
         return Ok(0);
     }
     with_session!(ctx, acc, |s| {
