@@ -1,105 +1,21 @@
-// 作成 / 返信 / 下書き: 山田 writes from the account 06-webmail gave them
-// (sent through the admin's server, received back from the real Dovecot),
-// with a Japanese-named attachment; a refused recipient shows Postfix's
-// reply and keeps the message in 下書き; the reply form quotes; a message
+// 作成 / 返信 / 下書き from the POP account 06-webmail gave 山田 (compose.ts;
+// 11-imap-reading runs the same from the IMAP account), and a message
 // written in HTML goes out as text and HTML.
-import type { Page } from "@playwright/test";
-import { test, expect, hydrated, login, receiveAll, USER } from "./common";
+import { test, expect, hydrated } from "./common";
+import { composeSpec, openCompose } from "./compose";
+import type { Source } from "./reading";
 
-// 山田 signs in and opens 作成 from the mail screen.
-async function openCompose(page: Page) {
-  await login(page, USER.login, USER.newPassword);
-  await expect(page.getByTestId("welcome")).toBeVisible();
-  await page.goto("/mail");
-  await hydrated(page);
-  await page.getByTestId("compose").click();
-  await expect(page.getByTestId("compose-form")).toBeVisible();
-  await hydrated(page);
-}
+const POP: Source = { address: "frank@example.test", screen: "/mail", receives: true };
 
-test("write, attach, send, receive it back, reply and keep drafts", async ({ page }) => {
+test("POP: write, attach, send, receive it back, reply and keep drafts", async ({ page }) => {
   test.setTimeout(120_000);
-  const marker = `cp-${Date.now()}`;
-  await openCompose(page);
-  await expect(page.getByTestId("c-from")).toContainText("frank@example.test");
-
-  // Bad input is refused at the field.
-  await page.getByTestId("c-to").fill("frank@");
-  await page.getByTestId("c-subject").fill(`便りから送信 ${marker}`);
-  await page.getByTestId("c-body").fill("本日の報告です。\n添付をご確認ください。");
-  await page.getByTestId("send").click();
-  await expect(page.getByTestId("error-to")).toContainText("メールアドレスの形式が正しくありません");
-
-  // A refused recipient: Postfix's reply, and the message is kept as a draft.
-  await page.getByTestId("c-to").fill("nobody-here@example.test");
-  await page.getByTestId("send").click();
-  await expect(page.getByTestId("send-refused")).toContainText("550", { timeout: 20_000 });
-
-  // To a real one, with a Japanese-named file.
-  await page.getByTestId("c-to").fill("山田 <frank@example.test>");
-  // Over the limit of ウェブメール設定 (20 MB): refused before a byte is sent.
-  await page.getByTestId("c-files").setInputFiles({ name: "大きすぎる.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(21 << 20) });
-  await expect(page.getByTestId("error-attachments")).toContainText("添付ファイルは合計 20 MB までです。");
-  await expect(page.getByTestId("c-attachment")).toHaveCount(0);
-  // On a slow line a file's progress shows and 送信 waits for it.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
-  const line = (uploadThroughput: number) =>
-    cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput });
-  await line(1 << 20);
-  await page.getByTestId("c-files").setInputFiles({ name: "資料.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(3 << 20, 7) });
-  await expect(page.getByTestId("c-upload-progress")).toBeVisible();
-  await expect(page.getByTestId("send")).toBeDisabled();
-  await expect(page.getByTestId("c-upload-progress")).toHaveAttribute("value", /^[1-9][0-9]?$/);
-  await expect(page.getByTestId("c-attachment")).toHaveAttribute("data-uploaded", "true", { timeout: 30_000 });
-  await expect(page.getByTestId("send")).toBeEnabled();
-  await line(-1);
-  await page.getByTestId("c-attachment").getByRole("button").click();
-  await expect(page.getByTestId("c-attachment")).toHaveCount(0);
-
-  await page.getByTestId("c-files").setInputFiles({ name: "報告書（11月）.txt", mimeType: "text/plain", buffer: Buffer.from("売上は前年比 120％ です。\n", "utf8") });
-  await expect(page.getByTestId("c-attachment")).toHaveCount(1);
-  await expect(page.getByTestId("c-attachment")).toHaveAttribute("data-uploaded", "true");
-  await page.getByTestId("send").click();
-  await expect(page.getByTestId("sent-notice")).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByTestId("folder-sent")).toHaveAttribute("data-folder", "sent");
-  const sentRow = page.getByTestId("message-row").filter({ hasText: `便りから送信 ${marker}` });
-  await expect(sentRow).toHaveCount(1);
-  // The refused attempt's draft went away with the send.
-  await page.getByTestId("folder-drafts").click();
-  await expect(page.getByTestId("message-row").filter({ hasText: marker })).toHaveCount(0);
-
-  // Received back through Dovecot: the same subject, text and file.
-  await page.getByTestId("folder-inbox").click();
-  await hydrated(page);
-  await expect(async () => {
-    await receiveAll(page, 20_000);
-    await expect(page.getByTestId("message-row").filter({ hasText: `便りから送信 ${marker}` })).toHaveCount(1, { timeout: 2_000 });
-  }).toPass({ timeout: 60_000 });
-  await page.getByTestId("message-row").filter({ hasText: `便りから送信 ${marker}` }).getByTestId("message-subject").click();
-  await expect(page.getByTestId("message-title")).toHaveText(`便りから送信 ${marker}`);
-  await expect(page.getByTestId("mail-text")).toContainText("添付をご確認ください。");
-  const [file] = await Promise.all([page.waitForEvent("download"), page.getByTestId("attachment-link").first().click()]);
-  expect(file.suggestedFilename()).toBe("報告書（11月）.txt");
-
-  // r: the reply form, quoted; saved as a draft, which opens again.
-  await page.keyboard.press("r");
-  await expect(page.getByTestId("compose-form")).toBeVisible();
-  await hydrated(page);
-  await expect(page.getByTestId("c-subject")).toHaveValue(`Re: 便りから送信 ${marker}`);
-  await expect(page.getByTestId("c-body")).toHaveValue(/> 添付をご確認ください。/);
-  await page.getByTestId("save-draft").click();
-  await expect(page.getByTestId("draft-saved")).toBeVisible();
-  await page.goto("/mail?folder=drafts");
-  await hydrated(page);
-  await page.getByTestId("message-row").filter({ hasText: `Re: 便りから送信 ${marker}` }).getByTestId("message-subject").click();
-  await expect(page.getByTestId("c-subject")).toHaveValue(`Re: 便りから送信 ${marker}`);
+  await composeSpec(page, POP, `cp-${Date.now()}`);
 });
 
 test("an HTML message: the toolbar formats, the draft keeps it, and it goes out as text and HTML", async ({ page }) => {
   test.setTimeout(90_000);
   const marker = `html-${Date.now()}`;
-  await openCompose(page);
+  await openCompose(page, POP);
   await page.getByTestId("c-to").fill("山田 <frank@example.test>");
   await page.getByTestId("c-subject").fill(`HTMLの報告 ${marker}`);
   await page.getByTestId("c-body").fill("一行目 <b>ではない</b>\n二行目");

@@ -6,28 +6,12 @@
 // notification goes out over XOAUTH2; then a user adds an XOAUTH2 account
 // with [認証], receives over POP3 and sends; when the provider ends the
 // sign-ins, both sides say 再認証が必要 and notifications wait.
-import type { Page } from "@playwright/test";
 import { test, expect, hydrated, login, logout, receiveAll, ADMIN_NEW_PASSWORD, USER } from "./common";
 import { fetchAll, subjectOf } from "./pop3";
 import { deliver } from "./smtp";
-
-const env = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run scripts/test.sh`);
-  return v;
-};
-const SERVER_NAME = "社内認可サーバー";
+import { env, SERVER_NAME, signInAtServer } from "./oauth";
 
 test.describe.configure({ mode: "serial" });
-
-/** The authorization server's own pages: sign in as `who`, then consent. */
-async function signInAtServer(page: Page, who: string) {
-  await page.waitForURL((u) => u.origin === new URL(env("MS_OAUTH_ISSUER")).origin);
-  await page.locator("input[name=login]").fill(who);
-  await page.locator("input[name=password]").fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-}
 
 test("the admin registers a server, signs the notification settings in and a notification goes out over XOAUTH2", async ({ page }) => {
   test.setTimeout(120_000);
