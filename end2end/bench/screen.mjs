@@ -107,12 +107,34 @@ await page.keyboard.press("j");
 await shown(1);
 const rows = await page.getByTestId("message-row").count();
 const n = Math.min(presses, rows - 2);
+// SCREEN_TRACE=1: where the main thread's time goes during the j presses
+// (Chromium's timeline events, summed by name), to read "frame" by.
+const cdp = process.env.SCREEN_TRACE ? await context.newCDPSession(page) : null;
+const events = [];
+if (cdp) {
+  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,blink", transferMode: "ReportEvents" });
+}
 for (let i = 0; i < n; i++) {
   await page.waitForTimeout(150);
   await page.keyboard.press("j");
   await shown(i + 2);
 }
 const ahead = (await shown(n + 1)).slice(1);
+if (cdp) {
+  const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+  await cdp.send("Tracing.end");
+  await done;
+  const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain");
+  const by = new Map();
+  for (const e of events) {
+    if (e.ph !== "X" || !main || e.pid !== main.pid || e.tid !== main.tid) continue;
+    by.set(e.name, (by.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+  }
+  const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(`main thread over ${n} presses (ms per press, nested events overlap):`);
+  for (const [k, v] of top) console.log(`  ${k.padEnd(36)} ${(v / n).toFixed(2)}`);
+}
 
 // Clicks on rows never fetched ahead: every fifth row, from the bottom up,
 // so none is the neighbour of the one open.
