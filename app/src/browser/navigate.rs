@@ -348,6 +348,8 @@ fn show(fetched: Result<Fetched, String>, nav: Nav, typed: Option<(u32, Vec<Type
         let _ = old.set_attribute("lang", &new.get_attribute("lang").unwrap_or_default());
     }
     body.set_inner_html(&new_body.inner_html());
+    // The page's layout class (`mail-screen`) comes with it.
+    body.set_class_name(&new_body.class_name());
     if refused && let Some((index, values)) = typed {
         restore(&document, index, &values);
     }

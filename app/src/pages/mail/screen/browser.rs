@@ -339,13 +339,23 @@ fn open(s: Screen, id: i64, cs: String) {
     if let Some(m) = ready {
         s.busy.set(false);
         s.message.set(Some(Ok(m)));
-        let unseen = s
-            .list
-            .with_untracked(|l| l.rows.iter().any(|r| r.id == id && !r.seen));
-        if unseen {
-            act(s, vec![id], "read".into(), String::new());
-        }
-        fetch_ahead(s, id);
+        // Marking it read and fetching its neighbours wait for the frame
+        // that shows it: their answers would otherwise be handled before
+        // that frame, and j would paint later.
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    let unseen = s
+                        .list
+                        .with_untracked(|l| l.rows.iter().any(|r| r.id == id && !r.seen));
+                    if unseen {
+                        act(s, vec![id], "read".into(), String::new());
+                    }
+                    fetch_ahead(s, id);
+                },
+                std::time::Duration::ZERO,
+            )
+        });
         return;
     }
     s.busy.set(true);
