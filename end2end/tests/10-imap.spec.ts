@@ -1,9 +1,9 @@
 // ウェブメールIMAP: the admin sets ウェブメールIMAPのメールサーバー設定 (the
-// project's Dovecot) and tests it, allows 山田 ウェブメールIMAP in 機能管理;
-// 山田 adds an IMAP account on iris's mailbox and reads, marks, moves,
-// deletes, searches and sends there — the mail stays on the server. Then
-// the same screen without JavaScript. Runs after 06-webmail (山田 has a
-// POP account already).
+// project's Dovecot) and tests it, sets 管理者設定's own IMAP server apart,
+// allows 山田 ウェブメールIMAP in 機能管理; 山田 adds an IMAP account on
+// iris's mailbox and reads, marks, moves, deletes, searches and sends
+// there — the mail stays on the server. Then the same screen without
+// JavaScript. Runs after 06-webmail (山田 has a POP account already).
 import { test, expect, hydrated, login, logout, ADMIN_NEW_PASSWORD, USER } from "./common";
 import { deliver } from "./smtp";
 
@@ -57,6 +57,22 @@ test("an IMAP account reads, marks, moves, deletes, searches and sends on the se
   await row.getByTestId(`pick-${USER.login}`).check();
   await page.getByTestId("enable-imap").click();
   await expect(row.getByTestId("imap-use")).toHaveText("利用する");
+
+  // 管理者設定 > メールサーバー設定（IMAP）: the server of IMAP accounts
+  // that receive by 管理者設定, kept apart from ウェブメールIMAP's.
+  await page.getByTestId("admin-mail-server-imap").click();
+  await expect(page).toHaveURL(/\/admin\/mail-server\/imap$/);
+  await expect(page.getByTestId("imap-server-form")).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("imap-host").fill("localhost");
+  await page.getByTestId("imap-port").fill(String(port("MS_IMAP_PORT")));
+  await page.getByTestId("imap-protection").selectOption("starttls");
+  await page.getByTestId("imap-save").click();
+  await expect(page.getByTestId("imap-saved")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("imap-port")).toHaveValue(String(port("MS_IMAP_PORT")));
+  await page.goto("/admin/webmail/imap-server");
+  await expect(page.getByTestId("imap-port")).toHaveValue(String(port("MS_IMAPS_PORT")));
   await logout(page);
 
   // 山田 adds the IMAP account (ウェブメールIMAPの設定 for receiving).
@@ -69,6 +85,9 @@ test("an IMAP account reads, marks, moves, deletes, searches and sends on the se
   await hydrated(page);
   await page.getByTestId("f-kind-imap").check();
   await expect(page.getByTestId("imap-folders")).toBeVisible();
+  // Each receiving choice names the IMAP server it stands for.
+  await expect(page.locator("label:has([data-testid=recv_source-admin]) .imap-only")).toContainText(String(port("MS_IMAP_PORT")));
+  await expect(page.locator("label:has([data-testid=recv_source-webmail]) .imap-only").last()).toContainText(String(port("MS_IMAPS_PORT")));
   await expect(page.getByTestId("f-leave")).toBeHidden();
   await page.getByTestId("recv_source-webmail").check();
   await page.getByTestId("f-name").fill("IMAP");

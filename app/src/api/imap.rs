@@ -1,5 +1,6 @@
-//! ウェブメール > ウェブメールIMAPのメールサーバー設定: the IMAP server
-//! IMAP accounts may refer to, and its connection test.
+//! The two IMAP servers IMAP accounts may refer to, and their connection
+//! test: ウェブメール > ウェブメールIMAPのメールサーバー設定 (scope
+//! `webmail`) and 管理者設定 > メールサーバー設定（IMAP） (scope `admin`).
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,8 @@ use crate::server::auth::{Need, done, redirect_form_post, require};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImapServerDto {
+    /// "admin" or "webmail": which of the two servers.
+    pub scope: String,
     pub host: String,
     pub port: String,
     pub protection: String,
@@ -47,6 +50,27 @@ impl From<ImapServerFields> for domain::imap::settings::Input {
     }
 }
 
+/// The stored server a scope names: `admin` is 管理者設定's, anything
+/// else ウェブメールIMAP's.
+#[cfg(feature = "ssr")]
+fn shared(scope: &str) -> domain::imap::settings::Shared {
+    use domain::imap::settings::Shared;
+    if scope == "admin" {
+        Shared::Admin
+    } else {
+        Shared::Webmail
+    }
+}
+
+/// The page of a scope.
+pub fn page_of(scope: &str) -> &'static str {
+    if scope == "admin" {
+        "/admin/mail-server/imap"
+    } else {
+        "/admin/webmail/imap-server"
+    }
+}
+
 /// One step of the connection test, as the page lists it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepDto {
@@ -56,13 +80,14 @@ pub struct StepDto {
 }
 
 #[server(prefix = "/api", endpoint = "imap_server", output = crate::api::codec::Json)]
-pub async fn imap_server() -> Result<ImapServerDto, AppError> {
-    use domain::imap::settings::{Shared, server};
+pub async fn imap_server(#[server(default)] scope: String) -> Result<ImapServerDto, AppError> {
+    use domain::imap::settings::server;
     let state = crate::server::auth::state()?;
     require(Need::Admin).await?;
-    let s = done(server(&state.db, Shared::Webmail).await)?;
+    let s = done(server(&state.db, shared(&scope)).await)?;
     let tz = crate::api::webmail::imp::zone(&state.db).await;
     Ok(ImapServerDto {
+        scope: if scope == "admin" { "admin" } else { "webmail" }.into(),
         host: s.host,
         port: s.port.to_string(),
         protection: s.protection.as_str().into(),
@@ -75,12 +100,15 @@ pub async fn imap_server() -> Result<ImapServerDto, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "save_imap_server", output = crate::api::codec::Json)]
-pub async fn save_imap_server(#[server(flatten)] fields: ImapServerFields) -> Result<(), AppError> {
-    use domain::imap::settings::{Shared, save};
+pub async fn save_imap_server(
+    #[server(default)] scope: String,
+    #[server(flatten)] fields: ImapServerFields,
+) -> Result<(), AppError> {
+    use domain::imap::settings::save;
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    done(save(&state.db, &caller.actor(), Shared::Webmail, &fields.into()).await)?;
-    redirect_form_post("/admin/webmail/imap-server?saved=1");
+    done(save(&state.db, &caller.actor(), shared(&scope), &fields.into()).await)?;
+    redirect_form_post(&format!("{}?saved=1", page_of(&scope)));
     Ok(())
 }
 

@@ -298,8 +298,11 @@ pub fn AdminNav() -> impl IntoView {
                 {move || lang.get().t().sched().locale}
             </A>
             <h2>{move || lang.get().t().mail().system_settings}</h2>
-            <A href="/admin/mail-server" attr:data-testid="admin-mail-server">
+            <A href="/admin/mail-server" exact=true attr:data-testid="admin-mail-server">
                 {move || lang.get().t().mail().title}
+            </A>
+            <A href="/admin/mail-server/imap" attr:data-testid="admin-mail-server-imap">
+                {move || lang.get().t().wm().imap_admin_server}
             </A>
             <A href="/admin/oauth" attr:data-testid="admin-oauth">
                 {move || lang.get().t().oauth().title}

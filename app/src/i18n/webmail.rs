@@ -9,6 +9,10 @@ pub struct WebmailTexts {
     pub webmail_server: &'static str,
     pub imap_server: &'static str,
     pub imap_server_hint: &'static str,
+    /// 管理者設定 > メールサーバー設定（IMAP）: the IMAP server of accounts
+    /// that receive by 管理者設定.
+    pub imap_admin_server: &'static str,
+    pub imap_admin_hint: &'static str,
     pub imap_test: &'static str,
     pub imap_test_user: &'static str,
     pub imap_test_password: &'static str,
@@ -161,6 +165,8 @@ pub static WM_JA: WebmailTexts = WebmailTexts {
     webmail_server: "ウェブメールのメールサーバー設定",
     imap_server: "ウェブメールIMAPのメールサーバー設定",
     imap_server_hint: "ウェブメールIMAPのアカウントが「ウェブメールIMAPのメールサーバー設定を使用する」を選んだときに使うIMAPサーバーです。",
+    imap_admin_server: "メールサーバー設定（IMAP）",
+    imap_admin_hint: "ウェブメールIMAPのアカウントが受信に「管理者設定」を選んだときに使うIMAPサーバーです。",
     imap_test: "接続テスト",
     imap_test_user: "テストするユーザーID",
     imap_test_password: "パスワード",
@@ -313,6 +319,8 @@ pub static WM_EN: WebmailTexts = WebmailTexts {
     webmail_server: "Webmail mail server settings",
     imap_server: "Webmail IMAP mail server settings",
     imap_server_hint: "The IMAP server that webmail IMAP accounts use when they choose \"Use webmail IMAP's mail server settings\".",
+    imap_admin_server: "Mail server settings (IMAP)",
+    imap_admin_hint: "The IMAP server that webmail IMAP accounts use when they receive by the administrator's settings.",
     imap_test: "Test connection",
     imap_test_user: "User ID to test",
     imap_test_password: "Password",

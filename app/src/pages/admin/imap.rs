@@ -1,6 +1,7 @@
-//! ウェブメール > ウェブメールIMAPのメールサーバー設定: a form that also
-//! works as a plain one before and without the bundle, and a connection
-//! test that lists each step (an island of the admin bundle).
+//! ウェブメール > ウェブメールIMAPのメールサーバー設定 and 管理者設定 >
+//! メールサーバー設定（IMAP）: a form that also works as a plain one before
+//! and without the bundle, and a connection test that lists each step (an
+//! island of the admin bundle).
 use leptos::prelude::*;
 
 use super::AdminFrame;
@@ -8,12 +9,28 @@ use crate::api::imap::{ImapServerDto, SaveImapServer, TestImapServer, imap_serve
 use crate::components::{FieldMsg, FormMsg, err_of, ok_of, options_html};
 use crate::i18n::use_lang;
 
+/// ウェブメールIMAPのメールサーバー設定.
 #[component]
 pub fn ImapServerPage() -> impl IntoView {
+    imap_server_page("webmail")
+}
+
+/// 管理者設定's IMAP server (accounts receiving by 管理者設定).
+#[component]
+pub fn AdminImapServerPage() -> impl IntoView {
+    imap_server_page("admin")
+}
+
+fn imap_server_page(scope: &'static str) -> impl IntoView {
     let lang = use_lang();
-    let data = Resource::new(|| (), |_| imap_server());
+    let data = Resource::new(|| (), move |_| imap_server(scope.to_owned()));
+    let title: fn(&'static crate::i18n::Catalogue) -> &'static str = if scope == "admin" {
+        |t| t.wm().imap_admin_server
+    } else {
+        |t| t.wm().imap_server
+    };
     view! {
-        <AdminFrame title=|t| t.wm().imap_server>
+        <AdminFrame title>
             <Suspense fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -81,12 +98,14 @@ fn ImapServerForm(d: ImapServerDto) -> impl IntoView {
         </label>
         <FieldMsg err field="timeout_secs" />
     };
+    let admin = d.scope == "admin";
     view! {
-        <p class="hint">{move || t().imap_server_hint}</p>
+        <p class="hint">{move || if admin { t().imap_admin_hint } else { t().imap_server_hint }}</p>
         {(!d.updated_at.is_empty()).then(|| view! {
             <p class="muted" data-testid="imap-updated">{move || t().last_saved} "：" {d.updated_at.clone()}</p>
         })}
         <ActionForm action=save attr:class="mail-form" attr:data-testid="imap-server-form">
+            <input type="hidden" name="scope" value=d.scope.clone() />
             <fieldset>{fields}</fieldset>
             <FormMsg err />
             {move || ok.get().then(|| view! { <p class="notice" data-testid="imap-saved">{t().saved}</p> })}

@@ -10,7 +10,7 @@ mod users;
 mod webmail;
 
 pub use company::CompanyPage;
-pub use imap::ImapServerPage;
+pub use imap::{AdminImapServerPage, ImapServerPage};
 pub use mail_server::{MailServerPage, WebmailServerPage};
 pub use oauth::{OAuthServerFormPage, OAuthServersPage};
 pub use orgs::OrgsPage;
