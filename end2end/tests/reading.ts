@@ -275,7 +275,8 @@ export async function readingSpec(page: Page, src: Source, marker: string) {
 
     // A move the server refuses (the folder is gone) is undone, with why.
     await page.getByTestId("folder-inbox").click();
-    const victim = page.getByTestId("message-row").first();
+    const victim = row(`会議 ${marker}`);
+    await expect(victim).toBeVisible();
     const vid = await victim.getAttribute("data-id");
     await victim.getByTestId("pick").check();
     await page.getByTestId("move-target").evaluate((s: HTMLSelectElement) => {
