@@ -18,6 +18,7 @@ mod m20261206_000012_account_stored_bytes;
 mod m20261207_000013_oauth;
 mod m20261207_000014_imap;
 mod m20261207_000015_imap_row_words;
+mod m20261208_000016_imap_row_words_index;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_oauth::Migration),
             Box::new(m20261207_000014_imap::Migration),
             Box::new(m20261207_000015_imap_row_words::Migration),
+            Box::new(m20261208_000016_imap_row_words_index::Migration),
         ]
     }
 }
