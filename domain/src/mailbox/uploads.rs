@@ -71,7 +71,14 @@ pub async fn put(
     let (files, bytes): (i64, Option<i64>) = entity::Entity::find()
         .select_only()
         .column_as(entity::Column::Id.count(), "files")
-        .column_as(entity::Column::Size.sum(), "bytes")
+        // SUM of a BIGINT is NUMERIC on PostgreSQL; cast back to decode.
+        .column_as(
+            sea_orm::sea_query::Expr::from(sea_orm::sea_query::Func::cast_as(
+                entity::Column::Size.sum(),
+                "BIGINT",
+            )),
+            "bytes",
+        )
         .filter(entity::Column::UserId.eq(user_id))
         .into_tuple()
         .one(db)
@@ -172,6 +179,35 @@ pub async fn take(
                 .ok_or_else(|| Error::field("attachments", Code::NotFound))
         })
         .collect()
+}
+
+/// The user's uploads among `ids` (others' and swept ones left out), in
+/// the order given, without their contents: what a form lists.
+pub async fn listed(db: &DatabaseConnection, user_id: i32, ids: &[i64]) -> Result<Vec<Upload>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String, i64)> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Id)
+        .column(entity::Column::Name)
+        .column(entity::Column::Size)
+        .filter(entity::Column::UserId.eq(user_id))
+        .filter(entity::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(ids
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .filter_map(|id| rows.iter().find(|r| r.0 == *id))
+        .map(|(id, name, size)| Upload {
+            id: *id,
+            name: name.clone(),
+            size: *size,
+        })
+        .collect())
 }
 
 /// Drops the user's uploads once their message is sent.
