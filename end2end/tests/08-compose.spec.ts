@@ -2,7 +2,7 @@
 // 11-imap-reading runs the same from the IMAP account), and a message
 // written in HTML goes out as text and HTML.
 import { test, expect, hydrated } from "./common";
-import { composeSpec, openCompose } from "./compose";
+import { composeSpec, openCompose, plainComposeSpec } from "./compose";
 import type { Source } from "./reading";
 
 const POP: Source = { address: "frank@example.test", screen: "/mail", receives: true };
@@ -10,6 +10,11 @@ const POP: Source = { address: "frank@example.test", screen: "/mail", receives: 
 test("POP: write, attach, send, receive it back, reply and keep drafts", async ({ page }) => {
   test.setTimeout(120_000);
   await composeSpec(page, POP, `cp-${Date.now()}`);
+});
+
+test("POP: write, attach, save a draft and send without JavaScript", async ({ browser }) => {
+  test.setTimeout(90_000);
+  await plainComposeSpec(browser, POP, `pcp-${Date.now()}`);
 });
 
 test("an HTML message: the toolbar formats, the draft keeps it, and it goes out as text and HTML", async ({ page }) => {

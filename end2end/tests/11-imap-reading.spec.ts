@@ -5,7 +5,7 @@
 // XOAUTH2 through the authorization server 09-oauth registered.
 import type { Page } from "@playwright/test";
 import { test, expect, hydrated, login, USER } from "./common";
-import { composeSpec } from "./compose";
+import { composeSpec, plainComposeSpec } from "./compose";
 import { env, SERVER_NAME, signInAtServer } from "./oauth";
 import { plainSpec, readingSpec, type Source } from "./reading";
 import { deliver } from "./smtp";
@@ -36,6 +36,12 @@ test("IMAP: write, attach, send, receive it back, reply and keep drafts", async 
   test.setTimeout(150_000);
   const src = await imapSource(page);
   await composeSpec(page, src, `icp-${Date.now()}`);
+});
+
+test("IMAP: write, attach, save a draft and send without JavaScript", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const src = await imapSource(page);
+  await plainComposeSpec(browser, src, `ipcp-${Date.now()}`);
 });
 
 test("IMAP over XOAUTH2: an own server, [認証] at the authorization server, then the mailbox", async ({ page }) => {

@@ -2,9 +2,9 @@
 // account (sent through its server, received back from the real Dovecot),
 // with a Japanese-named attachment; a refused recipient shows Postfix's
 // reply and keeps the message in 下書き; the reply form quotes.
-import type { Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
 import { expect, hydrated, login, USER } from "./common";
-import { arrived, type Source } from "./reading";
+import { arrived, plainPage, type Source } from "./reading";
 
 // 山田 signs in and opens 作成 from the account's mail screen.
 export async function openCompose(page: Page, src: Source) {
@@ -90,4 +90,53 @@ export async function composeSpec(page: Page, src: Source, marker: string) {
   await hydrated(page);
   await page.getByTestId("message-row").filter({ hasText: `Re: 便りから送信 ${marker}` }).getByTestId("message-subject").click();
   await expect(page.getByTestId("c-subject")).toHaveValue(`Re: 便りから送信 ${marker}`);
+}
+
+/** 作成 without JavaScript: the form posts itself, its file included. A
+ * refused address comes back with everything typed and the file; the draft
+ * is saved and opens again; the message is sent and its copy in 送信済み
+ * has the text and the file. */
+export async function plainComposeSpec(browser: Browser, src: Source, marker: string) {
+  const { context, page } = await plainPage(browser);
+  try {
+    await page.goto(src.screen);
+    await page.getByTestId("compose").click();
+    await expect(page.getByTestId("c-from")).toContainText(src.address);
+
+    const subject = `JavaScriptなしで送信 ${marker}`;
+    const body = "一行目です。\n二行目：①㈱";
+    await page.getByTestId("c-to").fill("frank@");
+    await page.getByTestId("c-subject").fill(subject);
+    await page.getByTestId("c-body").fill(body);
+    await page.getByTestId("c-files").setInputFiles({ name: "議事録（案）.txt", mimeType: "text/plain", buffer: Buffer.from("決定事項：なし\n", "utf8") });
+    await page.getByTestId("send").click();
+    await expect(page.getByTestId("error-to")).toContainText("メールアドレスの形式が正しくありません");
+    await expect(page.getByTestId("c-to")).toHaveValue("frank@");
+    await expect(page.getByTestId("c-subject")).toHaveValue(subject);
+    await expect(page.getByTestId("c-body")).toHaveValue(body);
+    await expect(page.getByTestId("c-attachment")).toHaveCount(1);
+    await expect(page.getByTestId("c-attachment")).toContainText("議事録（案）.txt");
+
+    // 下書き保存: saved, and the form comes back as the draft.
+    await page.getByTestId("c-to").fill(`山田 <${src.address}>`);
+    await page.getByTestId("save-draft").click();
+    await expect(page.getByTestId("draft-saved")).toBeVisible();
+    await expect(page.getByTestId("c-subject")).toHaveValue(subject);
+    await expect(page.getByTestId("c-to")).toHaveValue(new RegExp(src.address));
+    await expect(page.getByTestId("c-attachment")).toContainText("議事録（案）.txt");
+
+    await page.getByTestId("send").click();
+    await expect(page.getByTestId("sent-notice")).toBeVisible({ timeout: 20_000 });
+    const row = page.getByTestId("message-row").filter({ hasText: subject });
+    await expect(row).toHaveCount(1);
+    await row.getByTestId("message-subject").click();
+    await expect(page.getByTestId("message-title")).toHaveText(subject);
+    await expect(page.getByTestId("mail-text")).toContainText("二行目：①㈱");
+    await expect(page.getByTestId("attachment-link")).toHaveText("議事録（案）.txt");
+    // The draft went away with the send.
+    await page.getByTestId("folder-drafts").click();
+    await expect(page.getByTestId("message-row").filter({ hasText: marker })).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
 }

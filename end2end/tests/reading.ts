@@ -291,21 +291,27 @@ export async function readingSpec(page: Page, src: Source, marker: string) {
   }
 }
 
-/** The same screen without JavaScript, on the messages `readingSpec` left:
- * list, a message, 文字コードを指定して表示, search and delete are plain
- * links and forms answered by the server. */
-export async function plainSpec(browser: Browser, src: Source, marker: string) {
+/** A browser without JavaScript with 山田 signed in. */
+export async function plainPage(browser: Browser) {
   const context = await browser.newContext({
     javaScriptEnabled: false,
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
   });
   const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByTestId("login-id").fill(USER.login);
+  await page.getByTestId("login-password").fill(USER.newPassword);
+  await page.getByTestId("login-submit").click();
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  return { context, page };
+}
+
+/** The same screen without JavaScript, on the messages `readingSpec` left:
+ * list, a message, 文字コードを指定して表示, search and delete are plain
+ * links and forms answered by the server. */
+export async function plainSpec(browser: Browser, src: Source, marker: string) {
+  const { context, page } = await plainPage(browser);
   try {
-    await page.goto("/login");
-    await page.getByTestId("login-id").fill(USER.login);
-    await page.getByTestId("login-password").fill(USER.newPassword);
-    await page.getByTestId("login-submit").click();
-    await expect(page.getByTestId("welcome")).toBeVisible();
     await page.goto(src.screen);
     const row = (text: string) => page.getByTestId("message-row").filter({ hasText: text });
     await row(`会議 ${marker}`).getByTestId("message-subject").click();

@@ -1,6 +1,7 @@
 //! The Tayori web server: configuration, the axum router, background work.
 #![forbid(unsafe_code)]
 
+pub mod compose;
 pub mod config;
 pub mod dispatch;
 pub mod export;
@@ -277,6 +278,7 @@ pub const IMPORT_BODY_MAX: usize = 48 << 20;
 fn body_limit(path: &str) -> usize {
     match path {
         "/mail/upload" => uploads::BODY_MAX,
+        "/mail/send" => compose::BODY_MAX,
         "/api/import_accounts" => IMPORT_BODY_MAX,
         _ => API_BODY_MAX,
     }
@@ -311,6 +313,8 @@ const JSON_FUNCTIONS: &[&str] = &["/api/send_mail"];
 fn expected_body(path: &str) -> Option<&'static str> {
     if JSON_FUNCTIONS.contains(&path) {
         Some("application/json")
+    } else if path == "/mail/send" {
+        Some("multipart/form-data")
     } else if path.starts_with("/api/") {
         Some("application/x-www-form-urlencoded")
     } else {
@@ -396,6 +400,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/mail/upload",
             post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(uploads::BODY_MAX)),
+        )
+        .route(
+            "/mail/send",
+            post(compose::send).layer(axum::extract::DefaultBodyLimit::max(compose::BODY_MAX)),
         )
         .route("/oauth/start", post(oauth::start))
         .route("/oauth/callback", get(oauth::callback))

@@ -1686,6 +1686,66 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
     );
     let r = send_mail_as_kato(body).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: {}", r.body);
+    // 作成 posted by the browser itself (no JavaScript): a refused address
+    // comes back as the form with what was typed and the file, 下書き保存
+    // goes on to the draft, and kato cannot post through sato's account.
+    let post = |account: &str, cookie: &str, to: &str, what: &str| {
+        let (content_type, body) = multipart(
+            &[
+                ("account", account),
+                ("to", to),
+                ("subject", "見積の件"),
+                ("body", "一行目\r\n二行目"),
+                ("charset", "utf-8"),
+                ("do", what),
+            ],
+            ("見積書.txt", b"estimate"),
+        );
+        app.send(
+            Request::post("/mail/send")
+                .header(header::CONTENT_TYPE, content_type)
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    let r = post(&id, sato_c, "sato@", "send").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend}: {}",
+        r.body
+    );
+    for kept in [
+        "見積の件",
+        "一行目\n二行目",
+        "見積書.txt",
+        "data-testid=\"error-to\"",
+    ] {
+        assert!(r.body.contains(kept), "{backend}: {kept} not in {}", r.body);
+    }
+    let r = post(&id, sato_c, "kato@example.test", "draft").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend}: {}", r.body);
+    let to = r.headers[header::LOCATION].to_str().unwrap();
+    assert!(
+        to.starts_with(&format!("/mail/compose?account={id}&mode=draft&id="))
+            && to.ends_with("&saved=1"),
+        "{backend}: {to}"
+    );
+    let r = post(&kato_account, sato_c, "kato@example.test", "draft").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend}: kato's account");
+    let r = app
+        .send(
+            Request::post("/mail/send")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, sato_c)
+                .body(Body::from(format!(
+                    "account={id}&to=kato@example.test&do=draft"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{backend}");
     // Over the limit of ウェブメール設定 (here 1 MB): refused, at the field.
     let r = app
         .call(
@@ -2197,4 +2257,27 @@ async fn pages_carry_a_strict_content_security_policy() {
             assert!(!lower.contains(handler), "{path}: {handler}");
         }
     }
+}
+
+/// A `multipart/form-data` body as a browser posts a form: its content
+/// type and bytes, the fields and then one file (`file`).
+fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>) {
+    const B: &str = "----TayoriFormBoundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/plain\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={B}"), body)
 }

@@ -40,6 +40,14 @@ pub struct ComposeDto {
     pub book: Vec<String>,
     /// What the attachments may add up to (ウェブメール設定), in MB.
     pub max_mb: u32,
+    /// The form coming back to a plain post (without JavaScript): the
+    /// files it had uploaded, and why it was not sent or saved.
+    pub uploaded: Vec<UploadDto>,
+    pub error: Option<AppError>,
+    /// The sending server's refusal (the message is kept in `draft`).
+    pub refused: String,
+    /// Just saved as a draft by a plain post.
+    pub saved: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +70,6 @@ pub async fn compose_form(
     #[server(default)] id: i64,
 ) -> Result<ComposeDto, AppError> {
     use domain::mailbox::reply::{self, Mode};
-    use domain::mailbox::source::MailSource;
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     // 作成 opened without an account (a bookmark, a typed URL) writes from
@@ -76,17 +83,14 @@ pub async fn compose_form(
             .ok_or_else(|| fail(AppError::NotFound))?
     };
     let src = done(domain::mailbox::source::open(state.imap_ctx(), caller.user.id, account).await)?;
-    let acc = src.account().clone();
     let mode = match Mode::parse(&mode) {
         Some(m) => m,
         None if id > 0 => return Err(fail(AppError::NotFound)),
         None => Mode::New,
     };
     let p = done(reply::prefill(&src, mode, id).await)?;
-    let mut f = ComposeDto {
-        account,
-        from: format!("{} <{}>", acc.display_name, acc.email),
-        charset: "utf-8".into(),
+    let f = done(frame(&state, &src).await)?;
+    Ok(ComposeDto {
         to: p.to,
         cc: p.cc,
         subject: p.subject,
@@ -97,15 +101,39 @@ pub async fn compose_form(
         carry: p.carry,
         carry_whole: p.carry_whole,
         carried: p.carried,
-        ..Default::default()
-    };
-    // Completion is a convenience: the form opens without it.
-    f.book = reply::address_book(&state.db, account)
-        .await
-        .unwrap_or_default();
-    f.max_mb = done(domain::webmail::settings(&state.db).await)?.attachment_max_mb;
-    Ok(f)
+        ..f
+    })
 }
+
+/// What a compose form of the account shows in every mode: the sender,
+/// completion and the attachment limit.
+#[cfg(feature = "ssr")]
+pub async fn frame(
+    state: &crate::server::state::AppState,
+    src: &domain::mailbox::source::Source<'_>,
+) -> domain::Result<ComposeDto> {
+    use domain::mailbox::source::MailSource;
+    let acc = src.account();
+    Ok(ComposeDto {
+        account: acc.id,
+        from: format!("{} <{}>", acc.display_name, acc.email),
+        charset: "utf-8".into(),
+        // Completion is a convenience: the form opens without it.
+        book: domain::mailbox::reply::address_book(&state.db, acc.id)
+            .await
+            .unwrap_or_default(),
+        max_mb: domain::webmail::settings(&state.db)
+            .await?
+            .attachment_max_mb,
+        ..Default::default()
+    })
+}
+
+/// A compose form posted without JavaScript that was neither sent nor
+/// saved, given to the page's render so it shows again with what was
+/// typed and why (the server's `/mail/send`).
+#[derive(Clone, Debug)]
+pub struct Posted(pub ComposeDto);
 
 /// A message as the compose form sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +161,31 @@ pub struct Outgoing {
     pub draft_only: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl From<Outgoing> for domain::mailbox::send::Written {
+    fn from(m: Outgoing) -> Self {
+        use domain::mailbox::send::Compose;
+        Self {
+            message: Compose {
+                to: m.to,
+                cc: m.cc,
+                bcc: m.bcc,
+                subject: m.subject,
+                body: m.body,
+                html: m.html,
+                charset: m.charset,
+                attachments: Vec::new(),
+                reply_to: (m.reply_to > 0).then_some(m.reply_to),
+                draft: (m.draft > 0).then_some(m.draft),
+            },
+            carry: m.carry,
+            carry_whole: m.carry_whole,
+            uploads: m.uploads,
+            draft_only: m.draft_only,
+        }
+    }
+}
+
 /// 送信 (`draft_only` false) or 下書き保存 (true).
 // JSON: the uploads are a list, which a URL-encoded form carries poorly.
 // The files themselves were uploaded one by one before (`/mail/upload`).
@@ -141,50 +194,33 @@ pub async fn send_mail(
     account: i32,
     #[server(flatten)] message: Outgoing,
 ) -> Result<SendDto, AppError> {
-    use domain::mailbox::send;
-    let m = message;
+    use domain::mailbox::send::{self, Submitted};
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let src = done(domain::mailbox::source::open(state.imap_ctx(), caller.user.id, account).await)?;
-    let attachments =
-        done(send::attachments(&src, caller.user.id, m.carry, m.carry_whole, &m.uploads).await)?;
-    let c = send::Compose {
-        to: m.to,
-        cc: m.cc,
-        bcc: m.bcc,
-        subject: m.subject,
-        body: m.body,
-        html: m.html,
-        charset: m.charset,
-        attachments,
-        reply_to: (m.reply_to > 0).then_some(m.reply_to),
-        draft: (m.draft > 0).then_some(m.draft),
-    };
-    if m.draft_only {
-        let id = done(send::save_draft(&src, &c).await)?;
-        return Ok(SendDto {
-            sent: false,
-            reply: String::new(),
+    let r = send::submit(
+        &src,
+        &state.secrets,
+        &state.mail_trust,
+        caller.user.id,
+        message.into(),
+    );
+    Ok(match done(r.await)? {
+        Submitted::Draft(id) => SendDto {
             draft: id,
-            not_filed: false,
-        });
-    }
-    match done(send::send(&src, &state.secrets, &c, &state.mail_trust).await)? {
-        Ok(s) => {
-            // Sent and stored in 送信済み: the files are in the copy there.
-            let _ = domain::mailbox::uploads::forget(&state.db, caller.user.id, &m.uploads).await;
-            Ok(SendDto {
-                sent: true,
-                reply: s.reply,
-                draft: 0,
-                not_filed: s.not_filed.is_some(),
-            })
-        }
-        Err(n) => Ok(SendDto {
+            ..Default::default()
+        },
+        Submitted::Sent(s) => SendDto {
+            sent: true,
+            reply: s.reply,
+            draft: 0,
+            not_filed: s.not_filed.is_some(),
+        },
+        Submitted::NotSent(n) => SendDto {
             sent: false,
             reply: n.error,
             draft: n.draft,
             not_filed: false,
-        }),
-    }
+        },
+    })
 }

@@ -395,6 +395,55 @@ pub async fn send(
     }
 }
 
+/// The compose form as posted, by the hydrated page or by a plain form:
+/// the message (its `attachments` gathered by `submit`), the files it
+/// carries and whether it is 送信 or 下書き保存.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    pub message: Compose,
+    /// A message whose attachments come along (転送), attached whole or not.
+    pub carry: i64,
+    pub carry_whole: bool,
+    /// Files uploaded for it (`uploads::put`).
+    pub uploads: Vec<i64>,
+    pub draft_only: bool,
+}
+
+/// What became of a posted message.
+#[derive(Clone, Debug)]
+pub enum Submitted {
+    /// 下書き保存: the draft's ID.
+    Draft(i64),
+    Sent(Sent),
+    /// The server refused it; it is kept in 下書き.
+    NotSent(NotSent),
+}
+
+/// 送信 or 下書き保存 of the compose form: the files are gathered (carried
+/// over and uploaded), the message goes out or into 下書き, and uploads
+/// that are now in 送信済み are forgotten.
+pub async fn submit(
+    src: &Source<'_>,
+    secrets: &SecretBox,
+    trust: &mail::tls::Trust,
+    user_id: i32,
+    w: Written,
+) -> Result<Submitted> {
+    let mut c = w.message;
+    c.attachments = attachments(src, user_id, w.carry, w.carry_whole, &w.uploads).await?;
+    if w.draft_only {
+        return Ok(Submitted::Draft(save_draft(src, &c).await?));
+    }
+    Ok(match send(src, secrets, &c, trust).await? {
+        Ok(s) => {
+            // The files are in the copy in 送信済み now.
+            let _ = super::uploads::forget(src.db(), user_id, &w.uploads).await;
+            Submitted::Sent(s)
+        }
+        Err(n) => Submitted::NotSent(n),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

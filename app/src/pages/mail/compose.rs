@@ -17,6 +17,11 @@ static NEXT_KEY: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::ne
 #[component]
 pub fn ComposePage() -> impl IntoView {
     let lang = use_lang();
+    // A plain post that came back: the form as it was sent.
+    let posted = use_context::<Posted>();
+    if let Some(Posted(f)) = posted {
+        return view! { <section class="page compose-page"><ComposeForm f /></section> }.into_any();
+    }
     let q = use_query_map();
     let form = Resource::new(
         move || {
@@ -31,18 +36,24 @@ pub fn ComposePage() -> impl IntoView {
         },
         |(a, mode, id)| compose_form(a, mode, id),
     );
+    // A plain post saved the draft and came back to it (`/mail/send`).
+    let saved = move || q.read().get("saved").is_some_and(|v| v == "1");
     view! {
         <section class="page compose-page">
             <Transition fallback=move || view! { <p>{move || lang.get().t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match form.await {
-                        Ok(f) => view! { <ComposeForm f /> }.into_any(),
+                        Ok(f) => {
+                            let f = ComposeDto { saved: saved(), ..f };
+                            view! { <ComposeForm f /> }.into_any()
+                        }
                         Err(e) => view! { <p class="form-error" data-testid="form-error">{e.message(lang.get_untracked().t())}</p> }.into_any(),
                     }
                 })}
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 /// A file picked in the form: uploading (`id` none), uploaded, or failed.
@@ -119,14 +130,32 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     let charset = RwSignal::new(f.charset.clone());
     let draft = RwSignal::new(f.draft);
     let carried = RwSignal::new(f.carried.clone());
-    let files = RwSignal::new(Vec::<Picked>::new());
+    // Files a plain post uploaded before it came back.
+    let files = RwSignal::new(
+        f.uploaded
+            .iter()
+            .enumerate()
+            .map(|(i, u)| Picked {
+                key: u32::MAX - i as u32,
+                name: u.name.clone(),
+                size: u.size,
+                percent: 100,
+                id: Some(u.id),
+                failed: false,
+            })
+            .collect::<Vec<_>>(),
+    );
     let max_mb = f.max_mb;
     // 送信 and 下書き保存 wait until every picked file is on the server.
     let uploading = Memo::new(move |_| files.read().iter().any(|p| p.id.is_none() && !p.failed));
     let busy = RwSignal::new(false);
-    let err = RwSignal::new(None::<crate::error::AppError>);
-    let notice = RwSignal::new(String::new());
-    let refused = RwSignal::new(String::new());
+    let err = RwSignal::new(f.error.clone());
+    let notice = RwSignal::new(if f.saved {
+        lang.get_untracked().t().cp().draft_saved.to_owned()
+    } else {
+        String::new()
+    });
+    let refused = RwSignal::new(f.refused.clone());
     let dirty = RwSignal::new(false);
     let (reply_to, carry, carry_whole) = (f.reply_to, f.carry, f.carry_whole);
     let submit = move |draft_only: bool| {
@@ -346,7 +375,8 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
         view! {
             <div class="field">
                 <label for=format!("f-{field}")>{label}</label>
-                <input id=format!("f-{field}") name=field list="address-book" autocomplete="off" prop:value=move || sig.get()
+                <input id=format!("f-{field}") name=field list="address-book" autocomplete="off"
+                    value=sig.get_untracked() prop:value=move || sig.get()
                     on:input=move |ev| { sig.set(event_target_value(&ev)); dirty.set(true); } data-testid=format!("c-{field}") />
                 <FieldMsg err=e field=field />
             </div>
@@ -354,8 +384,18 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
     };
     view! {
         <h1>{title}</h1>
-        <form class="compose-form" data-testid="compose-form" on:submit=move |ev| { ev.prevent_default(); submit2(false); }>
+        // Without JavaScript the form posts itself, files and all, to
+        // `/mail/send`; with it, the island sends the same fields.
+        <form class="compose-form" data-testid="compose-form" method="post" action="/mail/send" enctype="multipart/form-data"
+            on:submit=move |ev| { ev.prevent_default(); submit2(false); }>
             <p class="muted" data-testid="c-from">{move || t().from} ": " {f.from.clone()}</p>
+            <input type="hidden" name="account" value=account />
+            <input type="hidden" name="reply_to" value=reply_to />
+            <input type="hidden" name="draft" value=draft.get_untracked() prop:value=move || draft.get() />
+            <input type="hidden" name="carry" value=move || if carried.get().is_empty() { 0 } else { carry } />
+            <input type="hidden" name="carry_whole" value=carry_whole.to_string() />
+            // An HTML draft keeps its markup when the editor cannot run.
+            <input type="hidden" name="html" value=f.html.clone() />
             <datalist id="address-book">
                 {book.into_iter().map(|a| view! { <option value=a></option> }).collect_view()}
             </datalist>
@@ -364,13 +404,13 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             {text_input(t().bcc, "bcc", bcc)}
             <div class="field">
                 <label for="f-subject">{move || t().subject}</label>
-                <input id="f-subject" name="subject" prop:value=move || subject.get()
+                <input id="f-subject" name="subject" value=subject.get_untracked() prop:value=move || subject.get()
                     on:input=move |ev| { subject.set(event_target_value(&ev)); dirty.set(true); } data-testid="c-subject" />
                 <FieldMsg err=e field="subject" />
             </div>
             <div class="field">
                 <label for="f-charset">{move || t().charset}</label>
-                <select id="f-charset" on:change=move |ev| charset.set(event_target_value(&ev)) data-testid="c-charset">
+                <select id="f-charset" name="charset" on:change=move |ev| charset.set(event_target_value(&ev)) data-testid="c-charset">
                     <option value="utf-8" selected=f.charset != "iso-2022-jp">{move || t().utf8}</option>
                     <option value="iso-2022-jp" selected=f.charset == "iso-2022-jp">{move || t().iso2022jp}</option>
                 </select>
@@ -384,8 +424,8 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="f-body">{move || t().body}</label>
-                <textarea id="f-body" rows="16" prop:value=move || body.get() style:display=move || if html_mode.get() { "none" } else { "" }
-                    on:input=move |ev| { body.set(event_target_value(&ev)); dirty.set(true); } data-testid="c-body"></textarea>
+                <textarea id="f-body" name="body" rows="16" prop:value=move || body.get() style:display=move || if html_mode.get() { "none" } else { "" }
+                    on:input=move |ev| { body.set(event_target_value(&ev)); dirty.set(true); } data-testid="c-body">{f.body.clone()}</textarea>
                 <div class="html-compose" style:display=move || if html_mode.get() { "" } else { "none" }>
                     <div class="html-toolbar" role="toolbar" data-testid="c-toolbar">
                         {[("bold", t().bold, "B"), ("italic", t().italic, "I"), ("underline", t().underline, "U"),
@@ -403,7 +443,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             </div>
             <div class="field">
                 <label>{move || t().attachments}
-                    <input type="file" multiple on:change=on_files data-testid="c-files" />
+                    <input type="file" name="file" multiple on:change=on_files data-testid="c-files" />
                 </label>
                 <p class="hint">{move || t().limit.replace("{n}", &max_mb.to_string())}</p>
                 <ul class="attachments" data-testid="c-attachments">
@@ -413,6 +453,7 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
                     }).collect_view()}
                     <For each=move || files.get() key=|p| (p.key, p.percent, p.id, p.failed) let:p>
                         <li data-testid="c-attachment" data-uploaded=p.id.is_some().to_string()>{p.name.clone()} " "
+                            {p.id.map(|id| view! { <input type="hidden" name="upload" value=id /> })}
                             <span class="muted">{crate::components::size_text(p.size)}</span> " "
                             {match (p.id, p.failed) {
                                 (_, true) => view! { <span class="form-error" data-testid="c-upload-failed">{t().upload_failed}</span> }.into_any(),
@@ -434,10 +475,11 @@ fn ComposeForm(f: ComposeDto) -> impl IntoView {
             })}
             {move || (!notice.get().is_empty()).then(|| view! { <p class="notice" data-testid="draft-saved">{notice.get()}</p> })}
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || busy.get() || uploading.get() data-testid="send">
+                <button type="submit" name="do" value="send" class="primary" disabled=move || busy.get() || uploading.get() data-testid="send">
                     {move || if busy.get() { t().sending } else { t().send }}
                 </button>
-                <button type="button" disabled=move || busy.get() || uploading.get() on:click=move |_| submit(true) data-testid="save-draft">{move || t().save_draft}</button>
+                <button type="submit" name="do" value="draft" disabled=move || busy.get() || uploading.get()
+                    on:click=move |ev| { ev.prevent_default(); submit(true); } data-testid="save-draft">{move || t().save_draft}</button>
                 <a href=format!("/mail?account={account}") data-testid="discard">{move || t().discard}</a>
             </div>
         </form>
