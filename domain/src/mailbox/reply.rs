@@ -73,12 +73,7 @@ pub async fn prefill(src: &Source<'_>, mode: Mode, id: i64) -> Result<Prefill> {
     let tz = crate::locale::time_zone(db).await?;
     let me = account.email.to_lowercase();
     let not_me = |a: &&String| !a.to_lowercase().contains(&me);
-    let header = format!(
-        "\n\n-----Original Message-----\nFrom: {}\nDate: {}\nSubject: {}\n\n",
-        r.from.join(", "),
-        long_date(tz, r.date),
-        r.subject
-    );
+    let header = quote_header(&r, tz);
     match mode {
         Mode::New => {}
         Mode::Reply | Mode::ReplyAll => {
@@ -149,6 +144,22 @@ pub fn prefixed(subject: &str, prefix: &str) -> String {
 
 /// 「2026年11月28日(土) 10:00」 in the installation's zone: the quoted
 /// message's date.
+/// The lines above a quoted or forwarded message, in the form Japanese
+/// mail clients write (Outlook's 「元のメッセージ」 block).
+fn quote_header(r: &mail::mime::Reading, tz: Tz) -> String {
+    let mut h = format!(
+        "\n\n-----元のメッセージ-----\n差出人: {}\n送信日時: {}\n宛先: {}\n",
+        r.from.join(", "),
+        long_date(tz, r.date),
+        r.to.join(", "),
+    );
+    if !r.cc.is_empty() {
+        h.push_str(&format!("CC: {}\n", r.cc.join(", ")));
+    }
+    h.push_str(&format!("件名: {}\n\n", r.subject));
+    h
+}
+
 fn long_date(tz: Tz, t: Option<DateTime<Utc>>) -> String {
     const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
     let Some(t) = t.map(|t| t.with_timezone(&tz)) else {
@@ -233,6 +244,23 @@ mod tests {
     #[test]
     fn every_line_is_quoted() {
         assert_eq!(quoted("a\n\nb"), "> a\n> \n> b\n");
+    }
+
+    #[test]
+    fn the_quoted_message_is_introduced_in_japanese_in_the_company_time() {
+        let raw = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.test>\r\nTo: sato@example.test\r\n\
+                   Cc: ito@example.test\r\nSubject: =?UTF-8?B?5Lya6K2w?=\r\n\
+                   Date: Mon, 7 Dec 2026 01:30:00 +0000\r\n\r\nbody\r\n";
+        let r = mail::mime::read(raw.as_bytes());
+        let h = quote_header(&r, chrono_tz::Asia::Tokyo);
+        assert!(h.contains("-----元のメッセージ-----\n差出人: "), "{h}");
+        assert!(h.contains("yamada@example.test"), "{h}");
+        assert!(h.contains("送信日時: 2026年12月7日(月) 10:30\n"), "{h}");
+        assert!(
+            h.contains("宛先: sato@example.test\nCC: ito@example.test\n件名: 会議\n"),
+            "{h}"
+        );
+        assert!(!h.contains("Original"), "{h}");
     }
 
     #[test]
