@@ -73,13 +73,31 @@ struct Checked {
     skip_self: bool,
 }
 
+/// Full-width digits and separators, as a Japanese input method types
+/// them, read as their ASCII forms.
+fn narrow(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '／' => '/',
+            '：' => ':',
+            'ー' | '－' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// A date as typed: 2026/12/08 (the form's own), 2026-12-08 or in
+/// full-width digits.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim().replace('/', "-");
+    let s = narrow(s).replace('/', "-");
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()
 }
 
+/// A time as typed: 10:00, or in full-width digits.
 pub fn parse_time(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+    NaiveTime::parse_from_str(&narrow(s), "%H:%M").ok()
 }
 
 /// Local wall-clock time to UTC. In a DST gap the earliest valid reading
@@ -786,6 +804,21 @@ mod tests {
         let c = check(&all_day, chrono_tz::Asia::Tokyo).unwrap();
         assert_eq!(c.starts_at.to_rfc3339(), "2026-11-26T15:00:00+00:00");
         assert_eq!(c.ends_at.to_rfc3339(), "2026-11-28T15:00:00+00:00");
+    }
+
+    #[test]
+    fn dates_and_times_are_read_as_japanese_offices_type_them() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 8);
+        for typed in [
+            "2026/12/08",
+            "2026-12-08",
+            " ２０２６／１２／０８ ",
+            "2026/12/8",
+        ] {
+            assert_eq!(parse_date(typed), d, "{typed}");
+        }
+        assert_eq!(parse_time("１０：３０"), NaiveTime::from_hms_opt(10, 30, 0));
+        assert_eq!(parse_date("12/08/2026"), None);
     }
 
     #[test]

@@ -44,7 +44,10 @@ test("【テスト】: a schedule entry notifies the admin by mail", async ({ pa
   await page.getByTestId("schedule-add").click();
   await expect(page.getByTestId("entry-form")).toBeVisible();
   await hydrated(page);
-  await page.getByTestId("start-date").fill("2026-12-01");
+  // Japanese order whatever the browser's language (this one's is en-US).
+  await expect(page.getByTestId("start-date")).toHaveValue(/^\d{4}\/\d{2}\/\d{2}$/);
+  await expect(page.getByTestId("start-time")).toHaveValue(/^\d{2}:\d{2}$/);
+  await page.getByTestId("start-date").fill("２０２６／１２／０１");
   await page.getByTestId("start-time").fill("10:00");
   await page.getByTestId("end-date").fill("2026-12-01");
   await page.getByTestId("end-time").fill("11:00");

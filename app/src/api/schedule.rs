@@ -194,8 +194,8 @@ pub async fn schedule_new_form(date: String) -> Result<EntryForm, AppError> {
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let d = domain::schedule::parse_date(&date).unwrap_or(today);
     let mut form = EntryForm {
-        start_date: d.format("%Y-%m-%d").to_string(),
-        end_date: d.format("%Y-%m-%d").to_string(),
+        start_date: d.format("%Y/%m/%d").to_string(),
+        end_date: d.format("%Y/%m/%d").to_string(),
         start_time: "10:00".into(),
         end_time: "11:00".into(),
         notify_method: "mail".into(),
@@ -225,9 +225,9 @@ pub async fn schedule_entry(id: i32) -> Result<EntryForm, AppError> {
         title: e.title.clone(),
         place: e.place.clone(),
         body: e.body.clone(),
-        start_date: s.format("%Y-%m-%d").to_string(),
+        start_date: s.format("%Y/%m/%d").to_string(),
         start_time: s.format("%H:%M").to_string(),
-        end_date: en.format("%Y-%m-%d").to_string(),
+        end_date: en.format("%Y/%m/%d").to_string(),
         end_time: en.format("%H:%M").to_string(),
         all_day: e.all_day,
         notify_method: e.notify_method.clone(),

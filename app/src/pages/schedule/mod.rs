@@ -145,7 +145,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                         let row_days: Vec<Day> = if month { days.iter().skip(wi * 7).take(7).cloned().collect() } else { days.clone() };
                         view! {
                             <tr data-testid="calendar-row">
-                                {(!month).then(|| view! { <th class="who" data-testid="row-name">{row.name.clone()}</th> })}
+                                {(!month).then(|| view! { <th class="who" data-testid="row-name" translate="no">{row.name.clone()}</th> })}
                                 {row.cells.into_iter().zip(row_days).map(|(cards, d)| {
                                     let class = format!("wd{}{}{}", d.date.wd, if d.today { " today" } else { "" }, if d.in_month { "" } else { " outside" });
                                     let day_no = d.date.d;
@@ -160,7 +160,7 @@ fn CalendarView(c: Calendar) -> impl IntoView {
                                                 <a class="card" href=format!("/schedule/entry/{}", card.id) data-testid="entry-card"
                                                     title=tip>
                                                     <span class="time">{time}</span>
-                                                    <span class="title">{card.title}</span>
+                                                    <span class="title" translate="no">{card.title}</span>
                                                 </a>
                                             }}).collect_view()}
                                             <a class="add-here" href=format!("/schedule/new?date={iso}") title=move || t().add aria-label=move || t().add>"+"</a>
@@ -262,23 +262,23 @@ fn EntryDetail(f: EntryForm) -> impl IntoView {
     let id = f.id.unwrap_or_default();
     let may_edit = f.may_edit;
     view! {
-        <h1 data-testid="entry-title">{f.title.clone()}</h1>
+        <h1 data-testid="entry-title" translate="no">{f.title.clone()}</h1>
         <dl class="entry-facts">
             <dt>{move || t().date_time}</dt><dd data-testid="entry-when">{dates::when(lang.get_untracked(), f.start_day, &f.start_time, f.end_day, &f.end_time, f.all_day)}</dd>
-            <dt>{move || t().place}</dt><dd data-testid="entry-place">{f.place.clone()}</dd>
+            <dt>{move || t().place}</dt><dd data-testid="entry-place" translate="no">{f.place.clone()}</dd>
             <dt>{move || t().participants}</dt>
             <dd data-testid="entry-participants">
                 {f.participants.iter().map(|p| {
                     let missing = !p.has_address;
                     view! {
-                        <span class="participant">{p.name.clone()}
+                        <span class="participant"><span translate="no">{p.name.clone()}</span>
                             {missing.then(|| view! { <small class="muted">" (" {move || t().no_address} ")"</small> })}
                         </span>
                     }
                 }).collect_view()}
             </dd>
-            <dt>{move || t().author}</dt><dd data-testid="entry-author">{f.author.clone()}</dd>
-            <dt>{move || t().body}</dt><dd class="pre" data-testid="entry-body">{f.body.clone()}</dd>
+            <dt>{move || t().author}</dt><dd data-testid="entry-author" translate="no">{f.author.clone()}</dd>
+            <dt>{move || t().body}</dt><dd class="pre" data-testid="entry-body" translate="no">{f.body.clone()}</dd>
         </dl>
         {if may_edit {
             view! {
@@ -328,13 +328,18 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
             <fieldset class="when">
                 <legend>{move || t().date_time} <span class="req">"*"</span></legend>
                 <div class="row">
-                    <input type="date" name="start_date" value=f.start_date.clone() data-testid="start-date" aria-label=move || t().start />
-                    <input type="time" name="start_time" value=f.start_time.clone() data-testid="start-time" aria-label=move || t().start
-                        disabled=f.all_day />
+                    // Text, not the browser's date and time pickers: those
+                    // follow the browser's language (12/08/2026, 10:00 AM),
+                    // where the page reads 2026/12/08 10:00 whatever it is.
+                    <input type="text" name="start_date" value=f.start_date.clone() class="date" inputmode="numeric"
+                        placeholder="2026/12/08" data-testid="start-date" aria-label=move || t().start />
+                    <input type="text" name="start_time" value=f.start_time.clone() class="time" inputmode="numeric"
+                        placeholder="10:00" data-testid="start-time" aria-label=move || t().start disabled=f.all_day />
                     <span>"〜"</span>
-                    <input type="date" name="end_date" value=f.end_date.clone() data-testid="end-date" aria-label=move || t().end />
-                    <input type="time" name="end_time" value=f.end_time.clone() data-testid="end-time" aria-label=move || t().end
-                        disabled=f.all_day />
+                    <input type="text" name="end_date" value=f.end_date.clone() class="date" inputmode="numeric"
+                        placeholder="2026/12/08" data-testid="end-date" aria-label=move || t().end />
+                    <input type="text" name="end_time" value=f.end_time.clone() class="time" inputmode="numeric"
+                        placeholder="10:00" data-testid="end-time" aria-label=move || t().end disabled=f.all_day />
                     <label class="check">
                         <input type="checkbox" name="all_day" value="on" checked=f.all_day data-testid="all-day"
                             data-action="all-day" />
@@ -393,7 +398,7 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                                 view! {
                                     <label class="check person">
                                         <input type="checkbox" name="user_ids[]" value=p.id checked=checked data-testid=format!("participant-{}", p.id) />
-                                        {p.name.clone()}
+                                        <span translate="no">{p.name.clone()}</span>
                                         {missing.then(|| view! { <small class="muted">" (" {move || t().no_address} ")"</small> })}
                                     </label>
                                 }
@@ -471,10 +476,10 @@ pub fn MemosPage() -> impl IntoView {
                                 <li class=if m.unread { "memo unread" } else { "memo" } data-testid="memo">
                                     <div class="memo-head">
                                         {m.unread.then(|| view! { <span class="badge" data-testid="memo-unread">{move || t().memo_unread}</span> })}
-                                        <strong data-testid="memo-subject">{m.subject.clone()}</strong>
+                                        <strong data-testid="memo-subject" translate="no">{m.subject.clone()}</strong>
                                         <span class="muted">{m.at.clone()}</span>
                                     </div>
-                                    <div class="pre">{m.body.clone()}</div>
+                                    <div class="pre" translate="no">{m.body.clone()}</div>
                                     <div class="actions">
                                         {m.entry_id.map(|id| view! { <a href=format!("/schedule/entry/{id}")>{move || t().open_entry}</a> })}
                                         {m.unread.then(|| view! {
