@@ -107,6 +107,9 @@ test("after the first save: one page, no password in the page, advice on failure
   const popSteps = await page.getByTestId("pop3-test-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
   expect(popSteps).toEqual(["dns", "tcp", "greeting", "capabilities", "starttls", "login"]);
   await expect(page.locator('[data-testid=pop3-test-step][data-step="starttls"]')).toContainText("CN=localhost");
+  // Named as POP3's steps, not SMTP's.
+  await expect(page.locator('[data-testid=pop3-test-step][data-step="capabilities"]')).toContainText("機能の確認（CAPA）");
+  await expect(page.locator('[data-testid=pop3-test-step][data-step="login"]')).toContainText("ログイン（POP3認証）");
 
   // CRAM-MD5 on the LOGIN-only port: the verdict names the field to change.
   await page.getByTestId("smtp-protection").selectOption("none");

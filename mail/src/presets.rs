@@ -70,7 +70,7 @@ const fn ep(host: Option<&'static str>, port: u16, protection: Protection) -> Op
 pub static PRESETS: &[Preset] = &[
     Preset {
         id: "custom",
-        name: "その他 / Custom",
+        name: "その他",
         pop3: None,
         imap: None,
         smtp: None,

@@ -62,13 +62,13 @@ pub struct OAuthStatusDto {
 
 #[cfg(feature = "ssr")]
 impl OAuthStatusDto {
-    pub(crate) fn of(s: domain::oauth::grants::Status) -> Self {
+    pub(crate) fn of(s: domain::oauth::grants::Status, tz: chrono_tz::Tz) -> Self {
         OAuthStatusDto {
             server_id: s.server_id,
             signed_in_as: s.signed_in_as,
             valid_until: s
                 .access_until
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map(|t| crate::api::webmail::imp::local_time(tz, Some(t))),
             needs_reauth: s.needs_reauth,
         }
     }
@@ -104,17 +104,18 @@ impl MailServerDto {
                 .unwrap_or_default(),
             None => String::new(),
         };
-        let mut dto = Self::from_view(v, company.email.unwrap_or_default());
+        let tz = crate::api::webmail::imp::zone(&state.db).await;
+        let mut dto = Self::from_view(v, company.email.unwrap_or_default(), tz);
         dto.updated_by = updated_by;
         dto.oauth_servers = oauth_choices(&state.db).await?;
         dto.scope = scope.as_str().into();
         let owner = domain::oauth::grants::Owner::Settings(scope);
-        dto.oauth =
-            done(domain::oauth::grants::status(&state.db, owner).await)?.map(OAuthStatusDto::of);
+        dto.oauth = done(domain::oauth::grants::status(&state.db, owner).await)?
+            .map(|s| OAuthStatusDto::of(s, tz));
         Ok(dto)
     }
 
-    fn from_view(v: domain::mailserver::View, company_email: String) -> Self {
+    fn from_view(v: domain::mailserver::View, company_email: String, tz: chrono_tz::Tz) -> Self {
         let s = v.settings;
         MailServerDto {
             preset: s.preset,
@@ -137,7 +138,7 @@ impl MailServerDto {
             first_time: v.updated_at.is_none(),
             updated_at: v
                 .updated_at
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map(|t| crate::api::webmail::imp::local_time(tz, Some(t))),
             updated_by: String::new(),
             company_email,
             scope: String::new(),

@@ -126,10 +126,10 @@ pub struct AccountFormDto {
     pub smtp_user: String,
     pub smtp_password_set: bool,
     /// Where the shared settings point, shown beside their choice.
-    pub admin_pop: String,
-    pub webmail_pop: String,
-    pub admin_smtp: String,
-    pub webmail_smtp: String,
+    pub admin_pop: SharedServerDto,
+    pub webmail_pop: SharedServerDto,
+    pub admin_smtp: SharedServerDto,
+    pub webmail_smtp: SharedServerDto,
     pub is_admin: bool,
     /// 個別に設定する is a choice (not when the admin allows none).
     pub own_offered: bool,
@@ -151,8 +151,27 @@ pub struct AccountFormDto {
     pub imap_drafts: String,
     pub imap_trash: String,
     pub server_files_sent: bool,
-    pub admin_imap: String,
-    pub webmail_imap: String,
+    pub admin_imap: SharedServerDto,
+    pub webmail_imap: SharedServerDto,
+}
+
+/// A shared server beside its choice in the account form: "host:port" and
+/// the protection's code (empty when that row is not set up).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedServerDto {
+    pub at: String,
+    pub protection: String,
+}
+
+#[cfg(feature = "ssr")]
+impl SharedServerDto {
+    fn of(s: Option<domain::mailbox::servers::Server>) -> Self {
+        s.map(|s| Self {
+            at: format!("{}:{}", s.host, s.port),
+            protection: s.protection.as_str().into(),
+        })
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -402,12 +421,13 @@ pub async fn account_form(
     let state = crate::server::auth::state()?;
     let caller = require(Need::User).await?;
     let w = who(&caller);
+    let tz = imp::zone(&state.db).await;
     let oauth = match id {
         Some(id) => done(
             domain::oauth::grants::status(&state.db, domain::oauth::grants::Owner::Account(id))
                 .await,
         )?
-        .map(super::mail_server::OAuthStatusDto::of),
+        .map(|s| super::mail_server::OAuthStatusDto::of(s, tz)),
         None => None,
     };
     let (owner, input, pop_set, smtp_set) = match id {
@@ -454,10 +474,10 @@ pub async fn account_form(
         smtp_mechanism: input.smtp_mechanism,
         smtp_user: input.smtp_user,
         smtp_password_set: smtp_set,
-        admin_pop: shared.admin_pop,
-        webmail_pop: shared.webmail_pop,
-        admin_smtp: shared.admin_smtp,
-        webmail_smtp: shared.webmail_smtp,
+        admin_pop: SharedServerDto::of(shared.admin_pop),
+        webmail_pop: SharedServerDto::of(shared.webmail_pop),
+        admin_smtp: SharedServerDto::of(shared.admin_smtp),
+        webmail_smtp: SharedServerDto::of(shared.webmail_smtp),
         is_admin: w.admin,
         own_offered,
         oauth_servers: super::mail_server::oauth_choices(&state.db).await?,
@@ -477,8 +497,8 @@ pub async fn account_form(
         imap_drafts: input.imap_drafts,
         imap_trash: input.imap_trash,
         server_files_sent: input.server_files_sent,
-        admin_imap: shared.admin_imap,
-        webmail_imap: shared.webmail_imap,
+        admin_imap: SharedServerDto::of(shared.admin_imap),
+        webmail_imap: SharedServerDto::of(shared.webmail_imap),
     })
 }
 

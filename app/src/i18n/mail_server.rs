@@ -70,7 +70,20 @@ pub struct MailTexts {
 }
 
 impl MailTexts {
-    pub fn step(&self, key: &str) -> &'static str {
+    /// The name of a protection by its code (`Protection::as_str`).
+    pub fn protection(&self, code: &str) -> &'static str {
+        match code {
+            "ssl" => self.prot_ssl,
+            "starttls" => self.prot_starttls,
+            "starttls-noverify" => self.prot_starttls_noverify,
+            _ => self.prot_none,
+        }
+    }
+
+    /// A connection test's step by its key; POP3's test (`pop`) reads its
+    /// capabilities with CAPA and signs in with USER/PASS or APOP, SMTP's
+    /// with EHLO and AUTH.
+    pub fn step(&self, key: &str, pop: bool) -> &'static str {
         let ja = self.lang == crate::i18n::Lang::Ja;
         match (key, ja) {
             ("dns", _) => "DNS",
@@ -78,14 +91,18 @@ impl MailTexts {
             ("tls", _) => "TLS",
             ("greeting", true) => "グリーティング",
             ("greeting", false) => "Greeting",
-            ("capabilities", true) => "機能 (EHLO)",
+            ("capabilities", true) if pop => "機能の確認（CAPA）",
+            ("capabilities", false) if pop => "Capabilities (CAPA)",
+            ("capabilities", true) => "機能の確認（EHLO）",
             ("capabilities", false) => "Capabilities (EHLO)",
             ("starttls", _) => "STARTTLS",
             ("pop_login", true) => "POPログイン",
             ("pop_login", false) => "POP login",
-            ("token", true) => "アクセストークン (OAuth)",
+            ("token", true) => "アクセストークン（OAuth）",
             ("token", false) => "Access token (OAuth)",
-            ("login", true) => "ログイン (SMTP認証)",
+            ("login", true) if pop => "ログイン（POP3認証）",
+            ("login", false) if pop => "Login (POP3)",
+            ("login", true) => "ログイン（SMTP認証）",
             ("login", false) => "Login (SMTP AUTH)",
             ("send", true) => "送信",
             ("send", false) => "Send",

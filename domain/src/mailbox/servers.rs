@@ -24,13 +24,6 @@ pub struct Server {
     pub protection: Protection,
 }
 
-impl Server {
-    /// "host:port (protection)", as the account form describes a shared one.
-    pub fn describe(&self) -> String {
-        format!("{}:{} ({})", self.host, self.port, self.protection.as_str())
-    }
-}
-
 /// The server `acc` uses in `direction`. A shared source nobody has set up
 /// is `NotConfigured`; a stored protection that is not one Tayori knows is
 /// an error, never a silent "no TLS".
@@ -86,34 +79,29 @@ fn shared(view: &View, direction: Direction) -> Option<Server> {
     (view.updated_at.is_some() && !server.host.is_empty()).then_some(server)
 }
 
-/// The shared servers an account may use, described for the account form
-/// ("" where that row is not set up).
+/// The shared servers an account may use, shown by the account form
+/// (none where that row is not set up).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Shared {
-    pub admin_pop: String,
-    pub webmail_pop: String,
-    pub admin_smtp: String,
-    pub webmail_smtp: String,
+    pub admin_pop: Option<Server>,
+    pub webmail_pop: Option<Server>,
+    pub admin_smtp: Option<Server>,
+    pub webmail_smtp: Option<Server>,
     /// The IMAP servers of 管理者設定 and ウェブメールIMAPの設定.
-    pub admin_imap: String,
-    pub webmail_imap: String,
+    pub admin_imap: Option<Server>,
+    pub webmail_imap: Option<Server>,
 }
 
 pub async fn shared_servers(db: &DatabaseConnection) -> Result<Shared> {
     let admin = view_scoped(db, Scope::Admin).await?;
     let webmail = view_scoped(db, Scope::Webmail).await?;
-    let describe = |v: &View, d| shared(v, d).map(|s| s.describe()).unwrap_or_default();
+    let describe = |v: &View, d| shared(v, d);
     let imap = |s: crate::imap::settings::ImapServer| {
-        if s.updated_at.is_none() || s.host.is_empty() {
-            String::new()
-        } else {
-            Server {
-                host: s.host,
-                port: s.port,
-                protection: s.protection,
-            }
-            .describe()
-        }
+        (s.updated_at.is_some() && !s.host.is_empty()).then_some(Server {
+            host: s.host,
+            port: s.port,
+            protection: s.protection,
+        })
     };
     use crate::imap::settings::{Shared as Imap, server};
     Ok(Shared {

@@ -53,13 +53,14 @@ fn ImapServerForm(d: ImapServerDto) -> impl IntoView {
     let test = ServerAction::<TestImapServer>::new();
     let (err, ok) = (err_of(save.value()), ok_of(save));
     let test_err = err_of(test.value());
+    let m = lang.get_untracked().t().mail();
     let protections = [
-        ("none".to_owned(), "なし / None".to_owned()),
-        ("ssl".to_owned(), "SSL/TLS".to_owned()),
-        ("starttls".to_owned(), "STARTTLS".to_owned()),
+        ("none".to_owned(), m.prot_none.to_owned()),
+        ("ssl".to_owned(), m.prot_ssl.to_owned()),
+        ("starttls".to_owned(), m.prot_starttls.to_owned()),
         (
             "starttls-noverify".to_owned(),
-            "STARTTLS（証明書の検証なし / no verification）".to_owned(),
+            m.prot_starttls_noverify.to_owned(),
         ),
     ];
     let oauth = options_html(

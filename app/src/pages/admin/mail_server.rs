@@ -479,8 +479,10 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                 </label>
                 <FieldMsg err field="auth_user" />
                 <label>
-                    {move || m().password}
-                    " (" <span data-testid="password-state">{move || if password_set() { m().password_set } else { m().password_not_set }}</span> ")"
+                    // One line: the label is a column, so each loose piece
+                    // of text would get a line of its own.
+                    <span>{move || m().password}
+                        " (" <span data-testid="password-state">{move || if password_set() { m().password_set } else { m().password_not_set }}</span> ")"</span>
                     <input type="password" name="password" autocomplete="new-password" data-testid="password"
                         placeholder=move || if password_set() { m().password_keep_hint } else { "" }
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
@@ -689,7 +691,7 @@ impl TestRun {
                         view! {
                             <li class=if ok { "ok" } else { "fail" } data-testid=format!("{prefix}test-step") data-step=key2 data-ok=ok.to_string()>
                                 <span class="mark">{if ok { "✓" } else { "✗" }}</span>
-                                <span class="name">{move || m().step(&key)}</span>
+                                <span class="name">{move || m().step(&key, prefix == "pop3-")}</span>
                                 <span class="ms">{format!("{} ms", v["ms"].as_u64().unwrap_or_default())}</span>
                                 <span class="detail">{v["detail"].as_str().unwrap_or_default().to_owned()}</span>
                             </li>

@@ -137,7 +137,7 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
                 let quota = if d.quota_mb.is_empty() { t().unlimited.to_owned() } else { format!("{} MB", d.quota_mb) };
                 let new_href = if d.is_admin { format!("/mail/accounts/new?owner={owner}") } else { "/mail/accounts/new".to_owned() };
                 view! {
-                    <h2 data-testid="accounts-owner">{d.name.clone()} {move || t().accounts_of}</h2>
+                    <h2 data-testid="accounts-owner"><span translate="no">{d.name.clone()}</span> {move || t().accounts_of}</h2>
                     {(!d.enabled).then(|| view! { <p class="notice" data-testid="webmail-off">{move || t().webmail_off}</p> })}
                     <p class="muted" data-testid="usage">{move || t().used} ": " {crate::components::size_text(d.used_bytes)} " / " {quota.clone()}</p>
                     {if d.accounts.is_empty() {
@@ -157,9 +157,9 @@ pub fn AccountList(#[prop(into)] user_id: Signal<i32>) -> impl IntoView {
                                         let id = a.id;
                                         view! {
                                             <tr data-testid="account-row" data-name=a.name.clone()>
-                                                <td>{a.name.clone()} {a.is_default.then(|| view! { " " <span class="badge" data-testid="default-mark">{move || t().default_account}</span> })}</td>
+                                                <td><span translate="no">{a.name.clone()}</span> {a.is_default.then(|| view! { " " <span class="badge" data-testid="default-mark">{move || t().default_account}</span> })}</td>
                                                 <td>{a.email.clone()}</td>
-                                                <td>{a.server.clone()}</td>
+                                                <td translate="no">{a.server.clone()}</td>
                                                 <td>{if a.last_error.is_empty() { a.last_received.clone() } else { a.last_error.words(lang.get_untracked().t()) }}</td>
                                                 <td>
                                                     {may_edit.then(|| view! {
@@ -257,16 +257,16 @@ type Label = fn(&'static crate::i18n::webmail::WebmailTexts) -> &'static str;
 fn source_radios(
     name: &'static str,
     current: String,
-    (admin, webmail): (String, String),
-    imap: Option<(String, String)>,
+    (admin, webmail): (SharedServerDto, SharedServerDto),
+    imap: Option<(SharedServerDto, SharedServerDto)>,
     own: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().t().wm();
-    let choices: [(&'static str, Label, String); 3] = [
+    let choices: [(&'static str, Label, SharedServerDto); 3] = [
         ("admin", |t| t.src_admin, admin),
         ("webmail", |t| t.src_webmail, webmail),
-        ("own", |t| t.src_own, String::new()),
+        ("own", |t| t.src_own, SharedServerDto::default()),
     ];
     // The receiving choices of an IMAP account name its IMAP servers; the
     // form shows one set or the other by the chosen 種類 (CSS).
@@ -294,7 +294,13 @@ fn source_radios(
                         }}
                         {shows_server.then(|| {
                             let s = server.clone();
-                            let shown = move |s: &String| if s.is_empty() { t().not_set.to_owned() } else { s.clone() };
+                            // The host is the server's name, not words of the page.
+                            let shown = move |s: &SharedServerDto| if s.at.is_empty() {
+                                leptos::either::Either::Left(t().not_set)
+                            } else {
+                                let label = lang.get().t().mail().protection(&s.protection);
+                                leptos::either::Either::Right(view! { <span translate="no">{s.at.clone()}</span> " (" {label} ")" })
+                            };
                             match imap_of(value) {
                                 Some(i) => view! {
                                     " " <small class="muted pop-only">{move || shown(&s)}</small>
@@ -310,16 +316,16 @@ fn source_radios(
     }
 }
 
-fn protection_options(pop: bool) -> Vec<(String, String)> {
+fn protection_options(pop: bool, m: &crate::i18n::mail_server::MailTexts) -> Vec<(String, String)> {
     let mut v = vec![
-        ("none".to_owned(), "なし / None".to_owned()),
-        ("ssl".to_owned(), "SSL/TLS".to_owned()),
-        ("starttls".to_owned(), "STARTTLS".to_owned()),
+        ("none".to_owned(), m.prot_none.to_owned()),
+        ("ssl".to_owned(), m.prot_ssl.to_owned()),
+        ("starttls".to_owned(), m.prot_starttls.to_owned()),
     ];
     if !pop {
         v.push((
             "starttls-noverify".to_owned(),
-            "STARTTLS（証明書の検証なし / no verification）".to_owned(),
+            m.prot_starttls_noverify.to_owned(),
         ));
     }
     v
@@ -381,8 +387,8 @@ fn AccountForm(
         &f.oauth_server_id,
     );
     let signed_in = f.oauth.as_ref().is_some_and(|g| !g.needs_reauth);
-    let proto = |name: &'static str, current: &str, pop: bool, testid: &'static str| {
-        view! { <select name=name data-testid=testid inner_html=options_html(protection_options(pop), current)></select> }
+    let proto = move |name: &'static str, current: &str, pop: bool, testid: &'static str| {
+        view! { <select name=name data-testid=testid inner_html=options_html(protection_options(pop, lang.get_untracked().t().mail()), current)></select> }
     };
     let yes_no = move |name: &'static str, on: bool, testid: &'static str| {
         view! {
@@ -395,7 +401,7 @@ fn AccountForm(
     let kinds = kind_radios(&f);
     view! {
         <h1 data-testid="page-title">{title}</h1>
-        <p class="muted" data-testid="form-owner">{f.owner_name.clone()}</p>
+        <p class="muted" data-testid="form-owner" translate="no">{f.owner_name.clone()}</p>
         <ActionForm action=save attr:class="mail-form account-form" attr:data-testid="account-form">
             <input type="hidden" name="owner" value=f.owner />
             {f.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
