@@ -8,6 +8,28 @@ use crate::api::{Logout, Me, OrgDto, SetLanguage};
 use crate::error::AppError;
 use crate::i18n::use_lang;
 
+/// Marks drawn by the page itself (SVG) rather than characters that a
+/// machine without an emoji font shows as empty boxes.
+pub mod icons {
+    pub const CLIP: &str = r#"<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M11 4.5 5.6 9.9a1.4 1.4 0 0 0 2 2l5.5-5.5a2.8 2.8 0 0 0-4-4L3.4 8a4.2 4.2 0 0 0 6 6l4.1-4.1" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"/></svg>"#;
+    pub const STAR: &str = r#"<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="m8 1.3 2 4.3 4.7.5-3.5 3.2 1 4.6L8 11.5l-4.2 2.4 1-4.6L1.3 6.1 6 5.6z" fill="currentColor"/></svg>"#;
+}
+
+/// A catalogue text whose `backticked` parts are identifiers to type as
+/// they are (scopes, tenant names): those are shown as `<code>`.
+pub fn with_literals(text: &'static str) -> impl IntoView + use<> {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                Either::Left(view! { <code>{part}</code> })
+            } else {
+                Either::Right(part)
+            }
+        })
+        .collect_view()
+}
+
 /// The error of an action's last result, for field and form messages.
 pub fn err_of<T, S>(value: S) -> Signal<Option<AppError>>
 where
@@ -230,7 +252,7 @@ fn Shell(me: Me) -> impl IntoView {
                 <A href="/help" attr:data-testid="nav-help">{move || lang.get().t().menu_help}</A>
             </nav>
             <div class="app-user">
-                <span class="user-name" data-testid="user-name">{name}</span>
+                <span class="user-name" data-testid="user-name" translate="no">{name}</span>
                 <ActionForm action=set_lang attr:class="inline-form">
                     <input type="hidden" name="language" value=move || lang.get().other().code() />
                     <button type="submit" class="link-button" data-testid="lang-switch">

@@ -62,7 +62,8 @@ pub struct MailViewTexts {
     pub unread_mark: &'static str,
     pub flag_mark: &'static str,
     pub attach_mark: &'static str,
-    pub keys_help: &'static str,
+    /// The keys of the mail screen and what they do (shown as <kbd>).
+    pub keys: &'static [(&'static str, &'static str)],
     pub charset: &'static str,
     pub charset_auto: &'static str,
 }
@@ -129,7 +130,15 @@ pub static MV_JA: MailViewTexts = MailViewTexts {
     attach_mark: "添付あり",
     charset: "文字コードを指定して表示",
     charset_auto: "文字コード：自動",
-    keys_help: "j / k: 前後のメール　Enter: 開く　r: 返信　a: 全員に返信　f: 転送　Delete: 削除　/: 検索",
+    keys: &[
+        ("j / k", "前後のメール"),
+        ("Enter", "開く"),
+        ("r", "返信"),
+        ("a", "全員に返信"),
+        ("f", "転送"),
+        ("Delete", "削除"),
+        ("/", "検索"),
+    ],
 };
 
 pub static MV_EN: MailViewTexts = MailViewTexts {
@@ -194,5 +203,13 @@ pub static MV_EN: MailViewTexts = MailViewTexts {
     attach_mark: "Has attachments",
     charset: "View in another encoding",
     charset_auto: "Encoding: automatic",
-    keys_help: "j / k: next / previous  Enter: open  r: reply  a: reply all  f: forward  Delete: delete  /: search",
+    keys: &[
+        ("j / k", "next / previous"),
+        ("Enter", "open"),
+        ("r", "reply"),
+        ("a", "reply all"),
+        ("f", "forward"),
+        ("Delete", "delete"),
+        ("/", "search"),
+    ],
 };

@@ -147,7 +147,7 @@ pub static SCHED_JA: SchedTexts = SchedTexts {
     titles_hint: "1行に1つ。予定の追加画面で選べます。",
     locale: "言語及びタイムゾーン設定",
     time_zone: "タイムゾーン",
-    time_zone_hint: "スケジュールの日時と通知メールの日時はこのタイムゾーンで表示されます（例: Asia/Tokyo）。",
+    time_zone_hint: "スケジュールの日時と通知メールの日時はこのタイムゾーンで表示されます（例: `Asia/Tokyo`）。",
 };
 
 pub static SCHED_EN: SchedTexts = SchedTexts {
@@ -220,5 +220,5 @@ pub static SCHED_EN: SchedTexts = SchedTexts {
     titles_hint: "One per line; offered when adding an event.",
     locale: "Language and time zone",
     time_zone: "Time zone",
-    time_zone_hint: "Schedule times and the times in notification mail are shown in this zone (e.g. Asia/Tokyo).",
+    time_zone_hint: "Schedule times and the times in notification mail are shown in this zone (e.g. `Asia/Tokyo`).",
 };

@@ -73,7 +73,7 @@ fn ServerRow(s: OAuthServerDto) -> impl IntoView {
     let name = s.name.clone();
     view! {
         <tr data-testid="oauth-row" data-name=s.name>
-            <td><A href=format!("/admin/oauth/{}", s.id) attr:data-testid="oauth-edit">{name}</A></td>
+            <td translate="no"><A href=format!("/admin/oauth/{}", s.id) attr:data-testid="oauth-edit">{name}</A></td>
             <td>{move || kind_label(o(), &kind)}</td>
             <td><code>{s.client_id.clone()}</code></td>
             <td>
@@ -148,7 +148,7 @@ fn ServerForm(
               lines: fn(&crate::i18n::oauth::OAuthTexts) -> &'static [&'static str]| {
             view! {
                 <ol class=format!("hint guide {class}") data-testid=format!("oauth-guide-{class}")>
-                    {move || lines(o()).iter().map(|l| view! { <li>{*l}</li> }).collect_view()}
+                    {move || lines(o()).iter().map(|l| view! { <li>{crate::components::with_literals(l)}</li> }).collect_view()}
                 </ol>
             }
         };
@@ -171,7 +171,7 @@ fn ServerForm(
             <label class="only-microsoft">
                 {move || o().tenant}
                 <input type="text" name="tenant" value=s.tenant maxlength="100" data-testid="oauth-tenant" />
-                <small class="hint">{move || o().tenant_hint}</small>
+                <small class="hint">{move || crate::components::with_literals(o().tenant_hint)}</small>
             </label>
             <FieldMsg err field="tenant" />
             <label>

@@ -92,9 +92,9 @@ pub fn OutboxPage() -> impl IntoView {
                                                         {(!r.next_try.is_empty()).then(|| view! { <br /><small class="muted">{move || t().next_try} ": " {r.next_try.clone()}</small> })}
                                                     </td>
                                                     <td data-testid="outbox-recipient">{r.recipient.clone()}</td>
-                                                    <td data-testid="outbox-subject">{r.subject.clone()}</td>
+                                                    <td translate="no" data-testid="outbox-subject">{r.subject.clone()}</td>
                                                     <td>{r.attempts}</td>
-                                                    <td class="reply" data-testid="outbox-reply">{r.reply.clone()}</td>
+                                                    <td class="reply" translate="no" data-testid="outbox-reply">{r.reply.clone()}</td>
                                                     <td>{failed.then(|| view! {
                                                         <ActionForm action=resend attr:class="inline-form">
                                                             <input type="hidden" name="id" value=r.id />

@@ -43,7 +43,7 @@ pub fn ScheduleSettingsPage() -> impl IntoView {
                                     {s.zones.iter().map(|z| view! { <option value=z.clone()></option> }).collect_view()}
                                 </datalist>
                             </label>
-                            <p class="hint">{move || t().sched().time_zone_hint}</p>
+                            <p class="hint">{move || crate::components::with_literals(t().sched().time_zone_hint)}</p>
                             <FieldMsg err=z_err field="time_zone" />
                             <FormMsg err=z_err ok=z_ok />
                             <button type="submit" class="primary" data-testid="time-zone-save">{move || t().save}</button>

@@ -91,9 +91,9 @@ pub fn UsersPage() -> impl IntoView {
                                             let href = format!("/admin/users/{}", u.id);
                                             view! {
                                                 <tr data-testid="user-row" data-login-id=u.login_id.clone()>
-                                                    <td>{u.login_id.clone()}</td>
-                                                    <td data-testid="user-row-name">{u.name.clone()}</td>
-                                                    <td class="wide-only">{u.email.clone()}</td>
+                                                    <td translate="no">{u.login_id.clone()}</td>
+                                                    <td translate="no" data-testid="user-row-name">{u.name.clone()}</td>
+                                                    <td class="wide-only" translate="no">{u.email.clone()}</td>
                                                     <td class="wide-only">{orgs.with_value(|o| org_name(o, u.organisation_id))}</td>
                                                     <td>{move || if u.is_admin { t().role_admin } else { t().role_user }}</td>
                                                     <td>{move || if u.disabled { t().user_disabled } else { t().user_active }}</td>
@@ -239,7 +239,7 @@ pub fn UserEditPage() -> impl IntoView {
                     let uid = u.id.to_string();
                     let uid2 = uid.clone();
                     view! {
-                        <p class="login-id-display" data-testid="user-login-id-display">{move || t().login_id} ": " {u.login_id.clone()}</p>
+                        <p class="login-id-display" data-testid="user-login-id-display">{move || t().login_id} ": " <span translate="no">{u.login_id.clone()}</span></p>
                         <ActionForm action=update attr:class="form-grid" attr:data-testid="user-edit-form">
                             <input type="hidden" name="id" value=uid />
                             <label>

@@ -144,8 +144,8 @@ pub fn WebmailUsersPage() -> impl IntoView {
                                         view! {
                                             <tr data-testid="webmail-user" data-login=u.login_id.clone()>
                                                 <td><input type="checkbox" name="user_ids[]" value=u.user_id data-testid=format!("pick-{}", u.login_id) /></td>
-                                                <td><a href=format!("/admin/webmail/users/{}", u.user_id) data-testid="user-accounts-link">{u.name.clone()}</a></td>
-                                                <td>{u.account.clone()} {(u.accounts > 1).then(|| format!(" (+{})", u.accounts - 1))}</td>
+                                                <td translate="no"><a href=format!("/admin/webmail/users/{}", u.user_id) data-testid="user-accounts-link">{u.name.clone()}</a></td>
+                                                <td><span translate="no">{u.account.clone()}</span> {(u.accounts > 1).then(|| format!(" (+{})", u.accounts - 1))}</td>
                                                 <td>{receive}</td>
                                                 <td data-testid="webmail-use">{move || if enabled { t().in_use } else { t().not_in_use }}</td>
                                                 <td data-testid="imap-use">{move || if imap { t().in_use } else { t().not_in_use }}</td>
@@ -322,8 +322,8 @@ fn ImportForm() -> impl IntoView {
                                     view! {
                                         <tr data-testid="import-row">
                                             <td>{*line}</td>
-                                            <td>{name.clone()} " (" {login.clone()} ")"</td>
-                                            <td>{account.clone()}</td>
+                                            <td translate="no">{name.clone()} " (" {login.clone()} ")"</td>
+                                            <td translate="no">{account.clone()}</td>
                                             <td>{email.clone()}</td>
                                             <td>{move || if update { t().act_update } else { t().act_add }}</td>
                                         </tr>

@@ -132,7 +132,9 @@ pub(super) fn ListPane() -> impl IntoView {
                 {move || first().map(|h| view! { <a href=h data-go="" data-testid="first-page">{move || t().first_page}</a> })}
                 {move || next().map(|h| view! { <a href=h data-go="" data-testid="next-page">{move || t().next_page}</a> })}
             </p>
-            <p class="muted keys">{move || t().keys_help}</p>
+            <p class="muted keys">{move || t().keys.iter().map(|(key, what)| view! {
+                <span><kbd>{*key}</kbd> {*what}</span>
+            }).collect_view()}</p>
         </section>
     }
 }
@@ -168,11 +170,11 @@ fn Row(r: super::RowDto, terms: Vec<String>) -> impl IntoView {
         <tr class:unread=!r.seen class:open=move || s.is_open(id) data-testid="message-row" data-id=id>
             <td class="pick"><input type="checkbox" name="ids[]" value=id form="list-form" data-testid="pick" /></td>
             <td class="mark">
-                {r.flagged.then(|| view! { <span class="flag" title=move || t().flag_mark data-testid="flagged">"★"</span> })}
-                {r.attach.then(|| view! { <span class="clip" title=move || t().attach_mark data-testid="has-attachment">"📎"</span> })}
+                {r.flagged.then(|| view! { <span class="flag" role="img" title=move || t().flag_mark aria-label=move || t().flag_mark data-testid="flagged" inner_html=crate::components::icons::STAR></span> })}
+                {r.attach.then(|| view! { <span class="clip" role="img" title=move || t().attach_mark aria-label=move || t().attach_mark data-testid="has-attachment" inner_html=crate::components::icons::CLIP></span> })}
             </td>
-            <td class="who">{marked_view(who, &terms)}</td>
-            <td class="subject"><a href=href data-go=go data-testid="message-subject">{subject}</a></td>
+            <td class="who" translate="no">{marked_view(who, &terms)}</td>
+            <td class="subject" translate="no"><a href=href data-go=go data-testid="message-subject">{subject}</a></td>
             <td class="date">{r.date.clone()}</td>
             <td class="num">{crate::components::size_text(r.size)}</td>
         </tr>

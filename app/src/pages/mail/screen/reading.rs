@@ -213,10 +213,10 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
     };
     let line = |label: &'static str, v: Vec<String>, tid: &'static str| {
         (!v.is_empty())
-            .then(|| view! { <tr><th>{label}</th><td data-testid=tid>{v.join(", ")}</td></tr> })
+            .then(|| view! { <tr><th>{label}</th><td data-testid=tid translate="no">{v.join(", ")}</td></tr> })
     };
     view! {
-        {if top { Either::Left(view! { <h2 data-testid="message-title">{subject}</h2> }) } else { Either::Right(view! { <h4>{subject}</h4> }) }}
+        {if top { Either::Left(view! { <h2 data-testid="message-title" translate="no">{subject}</h2> }) } else { Either::Right(view! { <h4 translate="no">{subject}</h4> }) }}
         // With its <tbody> written out: the browser adds one to a bare
         // <table><tr>, and hydration must find what the server sent.
         <table class="message-head"><tbody>
@@ -225,7 +225,7 @@ fn ReadingBody(r: ReadingDto, top: bool) -> impl IntoView {
             // words that say why.
             {r.impersonated.clone().map(|(shown, real)| view! {
                 <tr class="impersonated"><th>{move || t().real_sender}</th>
-                    <td data-testid="impersonated"><strong>{real}</strong>
+                    <td data-testid="impersonated"><strong translate="no">{real}</strong>
                         <p class="warning" title=shown>{move || t().impersonated}</p></td></tr>
             })}
             {line(t().to, r.to.clone(), if top { "message-to" } else { "fwd-to" })}
@@ -247,7 +247,7 @@ fn Attachments(r: ReadingDto, id: i64) -> impl IntoView {
                     let name = if a.name.is_empty() { a.content_type.clone() } else { a.name.clone() };
                     view! {
                         <li data-testid="attachment">
-                            <a href=format!("/mail/message/{id}/attachment/{}", a.index) download=name.clone() data-testid="attachment-link">{name.clone()}</a>
+                            <a href=format!("/mail/message/{id}/attachment/{}", a.index) download=name.clone() data-testid="attachment-link" translate="no">{name.clone()}</a>
                             " " <span class="muted">{crate::components::size_text(a.size as i64)}</span>
                         </li>
                     }
