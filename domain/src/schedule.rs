@@ -32,6 +32,8 @@ pub mod calendar;
 
 pub const MAIL: &str = "mail";
 pub const MEMO: &str = "memo";
+/// メール and 伝言 together.
+pub const BOTH: &str = "both";
 pub const TITLE_MAX: u32 = 100;
 pub const PLACE_MAX: u32 = 200;
 pub const BODY_MAX: u32 = 10_000;
@@ -54,7 +56,8 @@ pub struct Input {
     /// Empty: an hour after the start.
     pub end_time: String,
     pub all_day: bool,
-    /// "mail" or "memo" (伝言)
+    /// "mail", "memo" (伝言) or "both"; the form's two boxes as a list
+    /// ("mail,memo") are read too.
     pub notify_method: String,
     /// 自分には通知しない
     pub skip_self: bool,
@@ -191,9 +194,18 @@ fn check(input: &Input, tz: Tz) -> Result<Checked> {
             }
         }
     }
-    let method = match input.notify_method.trim() {
-        MAIL | "" => MAIL,
-        MEMO => MEMO,
+    let chosen: Vec<&str> = input
+        .notify_method
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let method = match (chosen.contains(&MAIL), chosen.contains(&MEMO)) {
+        _ if chosen.contains(&BOTH) => BOTH,
+        (true, true) => BOTH,
+        (false, true) => MEMO,
+        (true, false) if chosen.iter().all(|m| *m == MAIL) => MAIL,
+        // Neither box (or a method Tayori does not know): the form asks.
         _ => {
             c.push("notify_method", Code::Required);
             MAIL
@@ -357,8 +369,8 @@ async fn notify<C: ConnectionTrait>(
         participants: &names,
         link,
     };
-    if e.notify_method == MEMO {
-        for r in recipients {
+    if e.notify_method == MEMO || e.notify_method == BOTH {
+        for r in &recipients {
             let lang = r.language.as_str();
             crate::memos::leave(
                 conn,
@@ -371,7 +383,9 @@ async fn notify<C: ConnectionTrait>(
             .await?;
             out.memos_left += 1;
         }
-        return Ok(out);
+        if e.notify_method == MEMO {
+            return Ok(out);
+        }
     }
     let s = &ctx.settings.settings;
     if !s.notify_enabled || ctx.settings.updated_at.is_none() {
@@ -779,6 +793,7 @@ mod tests {
             start_date: "2026-11-27".into(),
             start_time: "10:00".into(),
             user_ids: vec![1],
+            notify_method: MAIL.into(),
             ..Default::default()
         }
     }
@@ -804,6 +819,31 @@ mod tests {
         let c = check(&all_day, chrono_tz::Asia::Tokyo).unwrap();
         assert_eq!(c.starts_at.to_rfc3339(), "2026-11-26T15:00:00+00:00");
         assert_eq!(c.ends_at.to_rfc3339(), "2026-11-28T15:00:00+00:00");
+    }
+
+    #[test]
+    fn mail_and_memo_may_be_chosen_together_but_not_neither() {
+        let tz = chrono_tz::Asia::Tokyo;
+        for (typed, method) in [
+            ("mail", MAIL),
+            ("memo", MEMO),
+            ("mail,memo", BOTH),
+            ("both", BOTH),
+        ] {
+            let mut i = input();
+            i.notify_method = typed.into();
+            assert_eq!(
+                check(&i, tz).map(|c| c.method).ok(),
+                Some(method),
+                "{typed}"
+            );
+        }
+        let mut i = input();
+        i.notify_method = String::new();
+        assert_eq!(
+            codes(check(&i, tz)),
+            vec![("notify_method", Code::Required)]
+        );
     }
 
     #[test]

@@ -168,8 +168,10 @@ test("a refused address is shown failed with the server's reply, and a memo land
   await hydrated(page);
   await page.getByTestId("entry-title-input").fill(`伝言 ${marker}`);
   await page.getByTestId("notify-memo").check();
+  await page.getByTestId("notify-mail").uncheck();
   await page.getByTestId("entry-save").click();
   await expect(page.getByTestId("entry-saved")).toContainText("1件の伝言を送りました。");
+  await expect(page.getByTestId("entry-saved")).not.toContainText("通知メール");
   await page.goto("/memos");
   await expect(page.getByTestId("memo-count")).toBeVisible();
   const memo = page.getByTestId("memo").filter({ hasText: marker });
@@ -177,6 +179,22 @@ test("a refused address is shown failed with the server's reply, and a memo land
   await hydrated(page);
   await memo.getByTestId("memo-read").click();
   await expect(memo.getByTestId("memo-unread")).toHaveCount(0);
+
+  // メール and 伝言 together; neither is refused at the field.
+  await page.goto("/schedule/new?date=2026-12-04");
+  await hydrated(page);
+  await page.getByTestId("entry-title-input").fill(`両方 ${marker}`);
+  await page.getByTestId("notify-mail").uncheck();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("error-notify_method")).toBeVisible();
+  await expect(page.getByTestId("entry-title-input")).toHaveValue(`両方 ${marker}`);
+  await page.getByTestId("notify-mail").check();
+  await page.getByTestId("notify-memo").check();
+  await page.getByTestId("entry-save").click();
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の伝言を送りました。");
+  await expect(page.getByTestId("entry-saved")).toContainText("1件の通知メールを送信します。");
+  await page.goto("/memos");
+  await expect(page.getByTestId("memo").filter({ hasText: `両方 ${marker}` })).toHaveCount(1);
 });
 
 test.describe("without JavaScript", () => {

@@ -72,6 +72,17 @@ pub fn nums<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Er
         .collect()
 }
 
+/// The checked values of checkboxes of one name, joined by commas.
+pub fn joined<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let list = Text::deserialize(d)?.into_list();
+    Ok(list
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
 /// A yes/no: a checkbox's "on", a link's "1", or "true" from the browser's
 /// client.
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

@@ -301,6 +301,8 @@ pub struct EntryInput {
     pub end_time: String,
     #[serde(deserialize_with = "super::form::flag")]
     pub all_day: bool,
+    /// メール and / or 伝言 (`notify_method[]`).
+    #[serde(deserialize_with = "super::form::joined")]
     pub notify_method: String,
     #[serde(deserialize_with = "super::form::flag")]
     pub skip_self: bool,

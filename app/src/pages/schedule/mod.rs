@@ -408,17 +408,19 @@ fn EntryFormView(f: EntryForm) -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <FieldMsg err field="participants" />
+            // メール and 伝言 may both be chosen, as in the seed's form.
             <fieldset class="radio-group">
                 <legend>{move || t().notify_method}</legend>
                 <label class="check">
-                    <input type="radio" name="notify_method" value="mail" checked=method != "memo" data-testid="notify-mail" />
+                    <input type="checkbox" name="notify_method[]" value="mail" checked=method != "memo" data-testid="notify-mail" />
                     {move || t().by_mail}
                 </label>
                 <label class="check">
-                    <input type="radio" name="notify_method" value="memo" checked=method == "memo" data-testid="notify-memo" />
+                    <input type="checkbox" name="notify_method[]" value="memo" checked=method == "memo" || method == "both" data-testid="notify-memo" />
                     {move || t().by_memo}
                 </label>
             </fieldset>
+            <FieldMsg err field="notify_method" />
             <label class="check">
                 <input type="checkbox" name="skip_self" value="on" data-testid="skip-self" />
                 {move || t().skip_self}
