@@ -46,6 +46,9 @@ pub enum Code {
     InvalidTimeZone,
     /// Refers to settings nobody has saved yet (a shared mail server).
     NotConfigured,
+    /// Mail needs a sender address and none is set (会社情報設定's address,
+    /// or the one 通知メールの差出人 names).
+    NoSender,
     /// A CSV line has the wrong number of columns.
     ColumnCount {
         expected: u32,
@@ -118,6 +121,7 @@ impl Code {
             Code::EndBeforeStart => "end_before_start",
             Code::InvalidTimeZone => "invalid_time_zone",
             Code::NotConfigured => "not_configured",
+            Code::NoSender => "no_sender",
             Code::ColumnCount { .. } => "column_count",
             Code::TooLarge { .. } => "too_large",
             Code::QuotaFull { .. } => "quota_full",

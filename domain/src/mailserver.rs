@@ -588,7 +588,7 @@ pub async fn send_test_mail(
     let s = view.settings;
     let company = crate::company::get(db).await?;
     let from = notification_from(&s, &company, Some(("", user_email)))
-        .ok_or_else(|| Error::field("from_mode", Code::InvalidEmail))?;
+        .ok_or_else(|| Error::field("from", Code::NoSender))?;
     let charset =
         mail::compose::Charset::parse(&s.notify_charset).unwrap_or(mail::compose::Charset::Utf8);
     let tz = crate::locale::time_zone(db).await?;

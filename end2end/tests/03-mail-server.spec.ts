@@ -110,6 +110,12 @@ test("after the first save: one page, no password in the page, advice on failure
   // Named as POP3's steps, not SMTP's.
   await expect(page.locator('[data-testid=pop3-test-step][data-step="capabilities"]')).toContainText("機能の確認（CAPA）");
   await expect(page.locator('[data-testid=pop3-test-step][data-step="login"]')).toContainText("ログイン（POP3認証）");
+  // SSL/TLS on the plain port: POP3's ports in the advice, not SMTP's.
+  await page.getByTestId("pop-protection").selectOption("ssl");
+  await page.getByTestId("test-pop3").click();
+  await expect(page.getByTestId("pop3-test-advice")).toContainText("995", { timeout: 20_000 });
+  await expect(page.getByTestId("pop3-test-advice")).not.toContainText("465");
+  await page.getByTestId("pop-protection").selectOption("starttls");
 
   // CRAM-MD5 on the LOGIN-only port: the verdict names the field to change.
   await page.getByTestId("smtp-protection").selectOption("none");

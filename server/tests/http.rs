@@ -957,6 +957,32 @@ async fn saved_settings_never_return_the_password_and_send_a_test_mail() {
         .call("send_test_mail", &[("to", "not an address")], Some(&admin))
         .await;
     assert_eq!(r.json()["Invalid"][0]["field"], "to");
+    // No sender (会社情報設定 has no address yet): said at the sender, not
+    // silently nothing.
+    let company: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| {
+            if *k == "from_mode" {
+                (*k, "company")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let r = app.call("save_mail_server", &company, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call(
+            "send_test_mail",
+            &[("to", "alice@example.test")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Invalid"][0]["field"], "from", "{}", r.body);
+    assert_eq!(r.json()["Invalid"][0]["code"], "no_sender", "{}", r.body);
+    let r = app.call("save_mail_server", &pairs, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
         .call(
             "send_test_mail",

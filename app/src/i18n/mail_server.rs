@@ -110,10 +110,17 @@ impl MailTexts {
         }
     }
 
-    /// What to do about a failed connection test, naming the field.
-    pub fn advice(&self, key: &str) -> &'static str {
+    /// What to do about a failed connection test, naming the field; `pop`
+    /// for the receiving server's test (its ports are 995 and 110).
+    pub fn advice(&self, key: &str, pop: bool) -> &'static str {
         let ja = self.lang == crate::i18n::Lang::Ja;
         match (key, ja) {
+            ("wrong_port_for_protection", true) if pop => {
+                "「ポート番号」と「通信の保護」が合っていません（例: 995 は SSL/TLS、110 は STARTTLS またはなし）。"
+            }
+            ("wrong_port_for_protection", false) if pop => {
+                "“Port” does not fit “Protection” (e.g. 995 is SSL/TLS, 110 is STARTTLS or none)."
+            }
             ("dns", true) => "サーバー名が見つかりません。「サーバー名」の綴りを確認してください。",
             ("dns", false) => {
                 "The server name does not resolve. Check the spelling of “Server name”."

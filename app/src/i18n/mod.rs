@@ -288,6 +288,8 @@ impl Catalogue {
             ("invalid_time_zone", false) => {
                 "This is not a time zone name (e.g. Asia/Tokyo).".into()
             }
+            ("no_sender", true) => "送信者のメールアドレスがありません。「会社情報設定」のメールアドレスを入れるか、上の「通知メールの差出人」でアドレスを指定して保存してください。".into(),
+            ("no_sender", false) => "There is no sender address. Enter the address in Company settings, or choose one as the notification sender above and save.".into(),
             ("not_configured", true) => {
                 "そのメールサーバー設定はまだ保存されていません。先に設定するか「個別に設定する」を選んでください。".into()
             }

@@ -578,6 +578,8 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                 <button type="submit" data-testid="test-mail-send">{move || m().test_mail_send}</button>
             </ActionForm>
             <FieldMsg err=err_of(send_test.value()) field="to" />
+            // No sender: why, and where to set one.
+            <FieldMsg err=err_of(send_test.value()) field="from" />
             <FormMsg err=err_of(send_test.value()) />
             {move || send_test.value().get().and_then(Result::ok).map(|reply| view! {
                 <p class="form-ok" data-testid="test-mail-result">{move || m().test_mail_sent} " " {reply.clone()}</p>
@@ -711,7 +713,7 @@ impl TestRun {
                         {(!ok).then(|| {
                             let advice = advice.clone();
                             view! {
-                                <p data-testid=format!("{prefix}test-advice")>{move || m().advice(&advice)}</p>
+                                <p data-testid=format!("{prefix}test-advice")>{move || m().advice(&advice, prefix == "pop3-")}</p>
                                 <p class="muted">{error.clone()}</p>
                             }
                         })}
