@@ -1219,6 +1219,7 @@ async fn schedule_functions_check_the_caller_and_take_checkbox_lists(#[case] bac
                 ("start_date", "2026-02-30"),
                 ("start_time", "09:00"),
                 ("user_ids[]", &s),
+                ("notify_method[]", "mail"),
             ],
             Some(&sato_c),
         )
@@ -1930,6 +1931,7 @@ const FUNCTIONS: &[Function] = {
                 ("start_date", "2026-12-07"),
                 ("start_time", "09:00"),
                 ("user_ids[]", "ROOT"),
+                ("notify_method", "mail"),
             ],
         ),
         ("delete_schedule_entry", Owner, &[("id", "1")]),
