@@ -169,6 +169,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_source_is_every_byte_in_the_declared_or_chosen_charset() {
+        let (body, _, _) = encoding_rs::SHIFT_JIS.encode("会議のお知らせ");
+        let mut raw = b"Subject: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?=\r\n\
+Content-Type: text/plain; charset=Shift_JIS\r\n\
+Content-Transfer-Encoding: 8bit\r\n\r\n"
+            .to_vec();
+        raw.extend_from_slice(&body);
+        raw.extend_from_slice(b"\r\n\x81\r\n");
+        let own = source_text(&raw, "");
+        // Encoded words stay as written; the body reads as declared.
+        assert!(own.starts_with("Subject: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?=\r\n"));
+        assert!(own.ends_with("会議のお知らせ\r\n\\x81\r\n"), "{own}");
+        let euc = source_text(&raw, "euc-jp");
+        assert!(!euc.contains('\u{fffd}') && !euc.contains("会議"), "{euc}");
+        assert!(euc.contains("\\x"), "{euc}");
+        assert_eq!(source_text(&raw, "Shift_JIS"), own);
+    }
+
+    #[test]
     fn japanese_headers_in_any_charset() {
         let raw = b"From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <yamada@example.test>\r\n\
 Subject: =?UTF-8?B?5L6/44KK44Gu44OG44K544OI?=\r\n\
@@ -460,6 +479,35 @@ pub fn references(raw: &[u8]) -> (Option<String>, Vec<String>) {
     }
     refs.extend(id.clone());
     (id, refs)
+}
+
+/// ソースを表示: the whole message as text, read as `chosen` (one of
+/// [`CHARSETS`]) or else as the charset its text declares. Bytes that
+/// charset does not define are written `\xNN` (never replaced), so the
+/// text is the message as received, byte for byte.
+pub fn source_text(raw: &[u8], chosen: &str) -> String {
+    let cs = CHARSETS
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(chosen))
+        .and_then(|c| charset::label(c))
+        .unwrap_or_else(|| charset::sniff(raw, declared_charset(raw)));
+    charset::decode_escaped(cs, raw)
+}
+
+/// The charset the message's first text part (or the message itself)
+/// declares, when it is one we read.
+fn declared_charset(raw: &[u8]) -> Option<charset::Charset> {
+    use mail_parser::MimeHeaders;
+    let m = mail_parser::MessageParser::default().parse(raw)?;
+    let part = m
+        .text_body
+        .first()
+        .or(m.html_body.first())
+        .and_then(|&i| m.parts.get(i as usize));
+    part.and_then(|p| p.content_type())
+        .or(m.content_type())
+        .and_then(|c| c.attribute("charset"))
+        .and_then(charset::label)
 }
 
 /// The charsets 「文字コードを指定して表示」 offers.

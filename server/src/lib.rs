@@ -397,6 +397,7 @@ pub fn router(state: AppState) -> Router {
             get(mailparts::attachment),
         )
         .route("/mail/message/{id}/source", get(mailparts::source))
+        .route("/mail/message/{id}/eml", get(mailparts::eml))
         .route(
             "/mail/upload",
             post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(uploads::BODY_MAX)),

@@ -175,17 +175,25 @@ pub async fn attachment(
     res
 }
 
-/// ソースを表示: the message as stored, as text.
+/// ソースを表示: the message as received, as text: read as `?charset=`
+/// (文字コードを指定して表示) or as the charset the message declares, and
+/// every byte that charset does not define shown as `\xNN`.
 pub async fn source(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let (_, _, raw) = match owned(&state, &headers, id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    let chosen = q.get("charset").cloned().unwrap_or_default();
+    let Ok(text) =
+        tokio::task::spawn_blocking(move || mail::mime::source_text(&raw, &chosen)).await
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     let mut res = text.into_response();
     private(&mut res);
     res.headers_mut().insert(
@@ -199,9 +207,59 @@ pub async fn source(
     res
 }
 
+/// 「.emlで保存」: the message's bytes exactly as received, as a file named
+/// after its subject that any mail program opens.
+pub async fn eml(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let (_, row, raw) = match owned(&state, &headers, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut res = raw.into_response();
+    private(&mut res);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("message/rfc822"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&eml_name(&row.subject))) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// A file name from a subject: characters file systems refuse become `_`,
+/// long subjects are cut, no subject is 「message」.
+fn eml_name(subject: &str) -> String {
+    let name: String = subject
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(80)
+        .collect();
+    let name = name.trim().trim_matches('.');
+    format!("{}.eml", if name.is_empty() { "message" } else { name })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eml_files_are_named_after_the_subject() {
+        assert_eq!(eml_name("会議: 12/8 の件"), "会議_ 12_8 の件.eml");
+        assert_eq!(eml_name("  "), "message.eml");
+        assert_eq!(eml_name("..."), "message.eml");
+        assert_eq!(eml_name(&"あ".repeat(100)).chars().count(), 84);
+    }
 
     #[test]
     fn japanese_file_names_survive_the_header() {

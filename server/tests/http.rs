@@ -18,6 +18,7 @@ struct Reply {
     status: StatusCode,
     headers: http::HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -90,6 +91,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -1497,6 +1499,60 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
     assert!(r.body.starts_with("%PDF-1.4"), "{}", r.body);
     let r = get(format!("/mail/message/{m}/source"), Some(sato_c)).await;
     assert_eq!(r.status, StatusCode::OK, "{backend}");
+    assert!(
+        r.body.starts_with("From: =?UTF-8?B?5bGx55Sw?="),
+        "{}",
+        r.body
+    );
+
+    // ソースを表示 of eight-bit Shift_JIS with a byte it does not define:
+    // read as declared, or as chosen, the byte shown, never U+FFFD; the
+    // .eml is the bytes as received.
+    let mut sjis = b"Subject: =?UTF-8?B?5Lya6K2w?=\r\n\
+Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        .to_vec();
+    sjis.extend_from_slice(&encoding_rs::SHIFT_JIS.encode("会議室の予約\r\n").0);
+    sjis.extend_from_slice(b"\x81\r\n");
+    let sjis_id = domain::mailbox::store(
+        &app.db,
+        account_id,
+        domain::mailbox::INBOX,
+        vec![sjis.clone()],
+    )
+    .await
+    .unwrap()[0];
+    let r = get(format!("/mail/message/{sjis_id}/source"), Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+    assert!(
+        r.body.ends_with("会議室の予約\r\n\\x81\r\n") && !r.body.contains('\u{fffd}'),
+        "{}",
+        r.body
+    );
+    let r = get(
+        format!("/mail/message/{sjis_id}/source?charset=EUC-JP"),
+        Some(sato_c),
+    )
+    .await;
+    assert!(
+        !r.body.contains("会議室") && !r.body.contains('\u{fffd}') && r.body.contains("\\x"),
+        "{}",
+        r.body
+    );
+    let r = get(format!("/mail/message/{sjis_id}/eml"), Some(sato_c)).await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}");
+    assert_eq!(
+        r.bytes, sjis,
+        "{backend}: the .eml is the message as received"
+    );
+    assert_eq!(r.headers[header::CONTENT_TYPE], "message/rfc822");
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .ends_with("UTF-8''%E4%BC%9A%E8%AD%B0.eml"),
+        "{:?}",
+        r.headers
+    );
 
     // Moved into 下書き and opened as a draft: the editor (part of our
     // page, not the sandboxed frame) gets the HTML cleaned and without
@@ -1550,6 +1606,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
             format!("/mail/message/{m}/html"),
             format!("/mail/message/{m}/attachment/0"),
             format!("/mail/message/{m}/source"),
+            format!("/mail/message/{m}/eml"),
         ] {
             let r = get(path.clone(), Some(c)).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend} {path}");

@@ -81,6 +81,89 @@ pub fn decode(cs: Charset, bytes: &[u8], strict: bool) -> Option<String> {
     }
 }
 
+/// `bytes` read as `cs` with nothing replaced: a byte the charset does
+/// not define is written `\xNN`, so the text shows every byte received
+/// (ソースを表示). ISO-2022-JP and UTF-7 are read a line at a time: a line
+/// they cannot read keeps its ASCII and escapes the rest.
+pub fn decode_escaped(cs: Charset, bytes: &[u8]) -> String {
+    match cs {
+        Charset::Encoding(e) => escaped_encoding(e, bytes),
+        Charset::Jis | Charset::Utf7 => {
+            let mut out = String::with_capacity(bytes.len());
+            for line in bytes.split_inclusive(|b| *b == b'\n') {
+                match decode(cs, line, true) {
+                    Some(s) => out.push_str(&s),
+                    None => {
+                        for &b in line {
+                            if b < 0x80 && b != 0x1b {
+                                out.push(char::from(b));
+                            } else {
+                                escape_byte(&mut out, b);
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+fn escape_byte(out: &mut String, b: u8) {
+    use std::fmt::Write;
+    let _ = write!(out, "\\x{b:02x}");
+}
+
+fn escaped_encoding(e: &'static Encoding, bytes: &[u8]) -> String {
+    use encoding_rs::DecoderResult;
+    let mut d = e.new_decoder_without_bom_handling();
+    let mut out = String::new();
+    let mut rest = bytes;
+    loop {
+        // Room for the rest at once (or, for the few decoders that cannot
+        // say, a generous guess; a full buffer only means another turn).
+        let room = d
+            .max_utf8_buffer_length_without_replacement(rest.len())
+            .unwrap_or(rest.len() * 3 + 16);
+        out.reserve(room);
+        let (result, read) = d.decode_to_string_without_replacement(rest, &mut out, true);
+        match result {
+            DecoderResult::InputEmpty => return out,
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, after) => {
+                // The malformed bytes end `after` bytes before what was read.
+                let end = read - usize::from(after);
+                let start = end - usize::from(bad);
+                for &b in &rest[start..end] {
+                    escape_byte(&mut out, b);
+                }
+            }
+        }
+        rest = &rest[read..];
+    }
+}
+
+/// The charset to show raw bytes in when the message declares `declared`
+/// (or nothing): what it declares, else ISO-2022-JP when escape sequences
+/// are present, UTF-8 when valid, else CP932 or EUC-JP as [`guess`] picks.
+pub fn sniff(bytes: &[u8], declared: Option<Charset>) -> Charset {
+    if let Some(cs) = declared {
+        return cs;
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return if bytes.contains(&0x1b) {
+            Charset::Jis
+        } else {
+            Charset::Encoding(UTF_8)
+        };
+    }
+    let best = [SHIFT_JIS, EUC_JP]
+        .into_iter()
+        .map(|e| (japanese(&e.decode_without_bom_handling(bytes).0), e))
+        .reduce(|a, b| if b.0 > a.0 { b } else { a });
+    Charset::Encoding(best.map_or(SHIFT_JIS, |(_, e)| e))
+}
+
 /// Bytes that name no charset, read the way Japanese mail readers do:
 /// ISO-2022-JP when escape sequences are present; UTF-8 when valid;
 /// otherwise CP932 or EUC-JP, whichever reads without error and looks
@@ -354,6 +437,32 @@ mod tests {
         let b = b"\x1b$BF|K\\\x1b(B \x0e1\x0f \x1b$(D0!\x1b(B \x1b.A\x1bNi";
         assert_eq!(jis(b, true).as_deref(), Some("日本 ｱ 丂 é"));
         assert_eq!(jis(b"\x1b$B\xff", true), None);
+    }
+
+    #[test]
+    fn escaped_decoding_keeps_every_byte() {
+        let mut sjis = SHIFT_JIS.encode("お知らせ\r\n").0.into_owned();
+        sjis.extend_from_slice(b"bad \x82\r\n\xff end");
+        let shown = decode_escaped(Charset::Encoding(SHIFT_JIS), &sjis);
+        assert_eq!(shown, "お知らせ\r\nbad \\x82\r\n\\xff end");
+        // Read as UTF-8 the same bytes are all escapes, never U+FFFD.
+        let as_utf8 = decode_escaped(Charset::Encoding(UTF_8), &sjis);
+        assert!(!as_utf8.contains('\u{fffd}'), "{as_utf8}");
+        assert!(as_utf8.starts_with("\\x82\\xa8"), "{as_utf8}");
+        // ISO-2022-JP: a line it reads, and one with an eight-bit byte.
+        let jis = b"\x1b$B$*CN$i$;\x1b(B\r\nx\xe9y\r\n";
+        assert_eq!(decode_escaped(Charset::Jis, jis), "お知らせ\r\nx\\xe9y\r\n");
+    }
+
+    #[test]
+    fn undeclared_bytes_are_shown_in_the_charset_they_read_as() {
+        let (sjis, _, _) = SHIFT_JIS.encode("会議のお知らせ");
+        let (euc, _, _) = EUC_JP.encode("会議のお知らせ");
+        assert_eq!(sniff(&sjis, None), Charset::Encoding(SHIFT_JIS));
+        assert_eq!(sniff(&euc, None), Charset::Encoding(EUC_JP));
+        assert_eq!(sniff(b"\x1b$B$*\x1b(B", None), Charset::Jis);
+        assert_eq!(sniff(b"plain", None), Charset::Encoding(UTF_8));
+        assert_eq!(sniff(&sjis, Some(Charset::Jis)), Charset::Jis);
     }
 
     #[test]

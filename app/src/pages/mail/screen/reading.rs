@@ -117,17 +117,19 @@ fn Reading(m: MessageDto) -> impl IntoView {
         s.get("images") == "1" || m.images_always || s.images_always_set.get()
     });
     let cs = move || s.get("cs");
-    let frame_src = move || {
+    // The chosen charset for the frame and the source, as `?charset=`.
+    let cs_query = move || {
         let cs = cs();
-        let cs_query = if cs.is_empty() {
+        if cs.is_empty() {
             String::new()
         } else {
-            format!("&charset={}", crate::url::query_value(&cs))
-        };
-        format!(
-            "/mail/message/{id}/html?images={}{cs_query}",
-            if images.get() { "1" } else { "0" }
-        )
+            format!("?charset={}", crate::url::query_value(&cs))
+        }
+    };
+    let frame_src = move || {
+        let shown = if images.get() { "1" } else { "0" };
+        let cs = cs_query().replacen('?', "&", 1);
+        format!("/mail/message/{id}/html?images={shown}{cs}")
     };
     let remote = m.remote_images;
     let has_html = m.has_html;
@@ -156,7 +158,8 @@ fn Reading(m: MessageDto) -> impl IntoView {
                 <a href=format!("/mail/compose?account={account}&mode=reply_all&id={id}") class="button" data-testid="reply-all">{move || lang.get().t().cp().reply_all}</a>
                 <a href=format!("/mail/compose?account={account}&mode=forward&id={id}") class="button" data-testid="forward">{move || lang.get().t().cp().forward}</a>
                 <a href=format!("/mail/compose?account={account}&mode=forward_attach&id={id}") class="button" data-testid="forward-attach">{move || lang.get().t().cp().forward_attach}</a>
-                <a href=format!("/mail/message/{id}/source") target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
+                <a href=move || format!("/mail/message/{id}/source{}", cs_query()) target="_blank" rel="noopener" data-testid="show-source">{move || t().show_source}</a>
+                <a href=format!("/mail/message/{id}/eml") download="" data-testid="save-eml">{move || t().save_eml}</a>
                 <form method="get" action="/mail" class="inline-form" data-do="get">
                     <For each=keep key=|kv| kv.clone() let((k, v))>
                         <input type="hidden" name=k value=v />
