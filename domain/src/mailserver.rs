@@ -189,6 +189,46 @@ pub fn check(input: &Input, stored: Option<&Settings>) -> Result<Settings> {
     check_scoped(input, stored, Scope::Admin)
 }
 
+/// 受信メールサーバー (the wizard's step ②) as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receiving {
+    pub host: String,
+    pub port: u16,
+    pub protection: Protection,
+    pub apop: bool,
+}
+
+fn receiving_fields(c: &mut Checks, input: &Input, host_required: bool) -> Receiving {
+    let host = check_host(c, "pop_host", &input.pop_host, host_required);
+    let port = if host.is_empty() && input.pop_port.trim().is_empty() {
+        110
+    } else {
+        check_port(c, "pop_port", &input.pop_port)
+    };
+    let protection = Protection::parse(input.pop_protection.trim()).unwrap_or_else(|| {
+        c.push("pop_protection", Code::Required);
+        Protection::None
+    });
+    if protection == Protection::StartTlsNoVerify {
+        c.push("pop_protection", Code::Unsupported);
+    }
+    Receiving {
+        host,
+        port,
+        protection,
+        apop: input.pop_auth.trim() == "apop",
+    }
+}
+
+/// The receiving server's fields alone, for its 接続テスト on step ②:
+/// what the later steps hold (sending server, user ID) is not asked for.
+pub fn check_receiving(input: &Input) -> Result<Receiving> {
+    let mut c = Checks::default();
+    let r = receiving_fields(&mut c, input, true);
+    c.finish()?;
+    Ok(r)
+}
+
 /// Whether a password saved with `saved` may be used with `now`: the same
 /// user ID at the same receiving and sending servers.
 pub fn same_servers(saved: &Settings, now: &Settings) -> bool {
@@ -217,16 +257,12 @@ pub fn check_scoped(input: &Input, stored: Option<&Settings>, scope: Scope) -> R
         SmtpAuthMode::None
     });
     let pop_needed = smtp_auth == SmtpAuthMode::PopBeforeSmtp;
-    let pop_host = check_host(&mut c, "pop_host", &input.pop_host, pop_needed);
-    let pop_port = if pop_host.is_empty() && input.pop_port.trim().is_empty() {
-        110
-    } else {
-        check_port(&mut c, "pop_port", &input.pop_port)
-    };
-    let pop_protection = protection(&mut c, "pop_protection", input.pop_protection.trim());
-    if pop_protection == Protection::StartTlsNoVerify {
-        c.push("pop_protection", Code::Unsupported);
-    }
+    let Receiving {
+        host: pop_host,
+        port: pop_port,
+        protection: pop_protection,
+        ..
+    } = receiving_fields(&mut c, input, pop_needed);
     let smtp_host = check_host(&mut c, "smtp_host", &input.smtp_host, true);
     let smtp_port = check_port(&mut c, "smtp_port", &input.smtp_port);
     let smtp_protection = protection(&mut c, "smtp_protection", input.smtp_protection.trim());

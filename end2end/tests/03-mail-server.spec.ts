@@ -56,6 +56,14 @@ test("the wizard reacts to the provider, the protection and the From address", a
   await page.getByTestId("pop-host").fill("localhost");
   await page.getByTestId("pop-protection").selectOption("none");
   await page.getByTestId("pop-port").fill(port("MS_POP3_PORT"));
+  // The receiving server's test runs on step ② alone (step ③ is still
+  // empty), and advises STARTTLS, which this server offers, over なし.
+  await expect(page.getByTestId("smtp-host")).toHaveValue("");
+  await page.getByTestId("test-pop3").click();
+  await expect(page.getByTestId("pop3-test-verdict")).toHaveAttribute("data-verdict", "ok");
+  expect(await page.getByTestId("pop3-test-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step"))))
+    .toEqual(["dns", "tcp", "greeting", "capabilities"]);
+  await expect(page.getByTestId("pop3-test-recommend")).toContainText("STARTTLS");
   await page.getByTestId("wizard-next-2").click();
   await page.getByTestId("smtp-host").fill("localhost");
   await page.getByTestId("smtp-protection").selectOption("starttls");
@@ -99,17 +107,18 @@ test("after the first save: one page, no password in the page, advice on failure
   await expect(page.getByTestId("password-state")).toHaveText("設定済み");
   await expect(page.getByTestId("smtp-port")).toHaveValue(port("MS_SUBMISSION_PORT"));
 
-  // The receiving server's test: POP3 with STLS, CAPA and a login.
+  // The receiving server's test: POP3 with STLS and CAPA (it has no user
+  // of its own to log in with).
   await page.getByTestId("pop-protection").selectOption("starttls");
   await page.getByTestId("pop-port").fill(port("MS_POP3_PORT"));
   await page.getByTestId("test-pop3").click();
   await expect(page.getByTestId("pop3-test-verdict")).toHaveAttribute("data-verdict", "ok");
   const popSteps = await page.getByTestId("pop3-test-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
-  expect(popSteps).toEqual(["dns", "tcp", "greeting", "capabilities", "starttls", "login"]);
+  expect(popSteps).toEqual(["dns", "tcp", "greeting", "capabilities", "starttls"]);
+  await expect(page.getByTestId("pop3-test-recommend")).toHaveCount(0);
   await expect(page.locator('[data-testid=pop3-test-step][data-step="starttls"]')).toContainText("CN=localhost");
   // Named as POP3's steps, not SMTP's.
   await expect(page.locator('[data-testid=pop3-test-step][data-step="capabilities"]')).toContainText("機能の確認（CAPA）");
-  await expect(page.locator('[data-testid=pop3-test-step][data-step="login"]')).toContainText("ログイン（POP3認証）");
   // SSL/TLS on the plain port: POP3's ports in the advice, not SMTP's.
   await page.getByTestId("pop-protection").selectOption("ssl");
   await page.getByTestId("test-pop3").click();

@@ -863,6 +863,24 @@ async fn connection_test_streams_steps_and_advises() {
     );
     assert_eq!(verdict["offered"], serde_json::json!(["LOGIN"]));
 
+    // Sending with なし: advised to use STARTTLS where the server offers
+    // it, and not where it does not.
+    for (port, advised) in [
+        ("MS_SMTP_LOGINONLY_PORT", serde_json::json!("starttls")),
+        ("MS_SMTP_NOTLS_PORT", Value::Null),
+    ] {
+        let form = mail_form(port, "none", "login");
+        let verdict = ndjson(
+            &app.post_form("/api/mail_server/test", &form, Some(&admin))
+                .await
+                .body,
+        )
+        .pop()
+        .unwrap();
+        assert_eq!(verdict["verdict"], "ok", "{port}: {verdict}");
+        assert_eq!(verdict["recommend"], advised, "{port}: {verdict}");
+    }
+
     let form = mail_form("MS_SMTP_NOTLS_PORT", "starttls", "plain");
     let verdict = ndjson(
         &app.post_form("/api/mail_server/test", &form, Some(&admin))
@@ -916,16 +934,35 @@ async fn connection_test_streams_steps_and_advises() {
     let steps: Vec<&str> = lines.iter().filter_map(|l| l["step"].as_str()).collect();
     assert_eq!(
         steps,
-        [
-            "dns",
-            "tcp",
-            "greeting",
-            "capabilities",
-            "starttls",
-            "login"
-        ]
+        ["dns", "tcp", "greeting", "capabilities", "starttls",]
     );
     assert_eq!(lines.last().unwrap()["verdict"], "ok");
+
+    // Step ② alone: with the later steps empty or wrong the receiving
+    // server is still tested (no user of its own, so no login).
+    let mut form: Vec<(&str, String)> = mail_form("MS_SUBMISSION_PORT", "starttls", "plain")
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "smtp_host" | "smtp_port" | "auth_user" | "password"))
+        .collect();
+    form.push(("smtp_port", "99999".into()));
+    form.push(("target", "pop3".into()));
+    let r = app
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let lines = ndjson(&r.body);
+    assert_eq!(lines.last().unwrap()["verdict"], "ok", "{}", r.body);
+    assert!(!lines.iter().any(|l| l["step"] == "login"), "{}", r.body);
+    // なし where the server offers STLS: it works, and STARTTLS is advised.
+    assert_eq!(lines.last().unwrap()["recommend"], "starttls", "{}", r.body);
+    // Its own fields are still checked.
+    form.retain(|(k, _)| *k != "pop_port");
+    form.push(("pop_port", "0".into()));
+    let r = app
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["Invalid"][0]["field"], "pop_port");
 
     let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
     form.retain(|(k, _)| *k != "smtp_port");

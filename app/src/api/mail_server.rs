@@ -324,12 +324,16 @@ fn step_json(s: &mail::diag::Step) -> serde_json::Value {
 fn verdict_json(v: &domain::mailserver::connection_test::Verdict) -> serde_json::Value {
     use domain::mailserver::connection_test::Verdict;
     match v {
-        Verdict::Pop3Ok { capabilities } => {
-            serde_json::json!({ "verdict": "ok", "capabilities": capabilities })
+        Verdict::Pop3Ok {
+            capabilities,
+            recommend,
+        } => {
+            serde_json::json!({ "verdict": "ok", "capabilities": capabilities, "recommend": recommend })
         }
         Verdict::SmtpOk {
             mechanism,
             capabilities,
+            recommend,
         } => serde_json::json!({
             "verdict": "ok",
             "mechanism": mechanism,
@@ -337,6 +341,7 @@ fn verdict_json(v: &domain::mailserver::connection_test::Verdict) -> serde_json:
             "starttls": capabilities.starttls,
             "size": capabilities.size,
             "pipelining": capabilities.pipelining,
+            "recommend": recommend,
         }),
         Verdict::Failed {
             advice,

@@ -9,10 +9,10 @@ use mail::smtp::{Capabilities, SmtpError};
 use mail::tls::{TlsError, Trust};
 use sea_orm::DatabaseConnection;
 
-use super::{Input, Scope, SmtpAuthMode, check, login_for, password_for, smtp_settings, view};
+use super::{Input, Scope, SmtpAuthMode, check, check_receiving, login_for, smtp_settings, view};
 use crate::oauth::grants::{self, Owner};
 use crate::secrets::SecretBox;
-use crate::{Code, Error, Result};
+use crate::{Error, Result};
 
 /// Which server the test checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,10 +64,14 @@ struct TokenStep {
 pub enum Verdict {
     Pop3Ok {
         capabilities: Vec<String>,
+        /// An advice key for a setting that works but could be safer:
+        /// "starttls" when the server offers STARTTLS and なし is chosen.
+        recommend: Option<&'static str>,
     },
     SmtpOk {
         mechanism: Option<&'static str>,
         capabilities: Capabilities,
+        recommend: Option<&'static str>,
     },
     Failed {
         /// The advice's key in the UI's catalogue.
@@ -89,27 +93,38 @@ pub async fn prepare(
     input: &Input,
     target: Target,
 ) -> Result<Prepared> {
-    let saved = view(db).await?;
-    let settings = check(input, saved.password_set.then_some(&saved.settings))?;
+    if target == Target::Pop3 {
+        // Step ② alone: connection, protection, greeting and CAPA. The
+        // receiving server has no user of its own (accounts bring theirs;
+        // POP before SMTP logs in as part of the sending test).
+        let r = check_receiving(input)?;
+        let timeout = input
+            .timeout_secs
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|t| (1..=300).contains(t))
+            .unwrap_or(10);
+        return Ok(Prepared {
+            session: Session::Pop3(mail::pop3::PopLogin {
+                host: r.host,
+                port: r.port,
+                protection: r.protection,
+                user: String::new(),
+                auth: mail::pop3::PopAuth::password(r.apop, String::new()),
+                timeout: std::time::Duration::from_secs(timeout.into()),
+                trust: trust.clone(),
+            }),
+            token: None,
+            signed_in_as: None,
+        });
+    }
     let mut token = None;
     let mut signed_in_as = None;
-    let session = match target {
-        Target::Pop3 => {
-            if settings.pop_host.is_empty() {
-                return Err(Error::field("pop_host", Code::Required));
-            }
-            let password = password_for(db, secrets, &input.password, &settings).await?;
-            Session::Pop3(mail::pop3::PopLogin {
-                host: settings.pop_host.clone(),
-                port: settings.pop_port,
-                protection: settings.pop_protection,
-                user: settings.auth_user.clone(),
-                auth: mail::pop3::PopAuth::password(settings.pop_apop, password),
-                timeout: std::time::Duration::from_secs(settings.timeout_secs.into()),
-                trust: trust.clone(),
-            })
-        }
-        Target::Smtp if settings.smtp_auth == SmtpAuthMode::XOAuth2 => {
+    let saved = view(db).await?;
+    let settings = check(input, saved.password_set.then_some(&saved.settings))?;
+    let session = match settings.smtp_auth {
+        SmtpAuthMode::XOAuth2 => {
             let owner = Owner::Settings(Scope::Admin);
             let before = grants::status(db, owner).await?;
             match login_for(db, secrets, trust, Scope::Admin, "", &settings).await {
@@ -140,7 +155,7 @@ pub async fn prepare(
                 Err(e) => return Err(e),
             }
         }
-        Target::Smtp => {
+        _ => {
             let login =
                 login_for(db, secrets, trust, Scope::Admin, &input.password, &settings).await?;
             Session::Smtp(smtp_settings(&settings, login, trust))
@@ -151,6 +166,12 @@ pub async fn prepare(
         token,
         signed_in_as,
     })
+}
+
+/// 「なし」 where the server offers STARTTLS: it works, but the password
+/// and the mail cross the network in clear, and one choice fixes that.
+fn starttls_unused(chosen: Protection, offered: bool) -> Option<&'static str> {
+    (chosen == Protection::None && offered).then_some("starttls")
 }
 
 /// The token step's words: who it signs in as, whether it was refreshed
@@ -191,7 +212,13 @@ impl Prepared {
                 offered: Vec::new(),
             },
             Session::Pop3(login) => match mail::pop3::diagnose(&login, on_step).await {
-                Ok(capabilities) => Verdict::Pop3Ok { capabilities },
+                Ok(capabilities) => Verdict::Pop3Ok {
+                    recommend: starttls_unused(
+                        login.protection,
+                        capabilities.iter().any(|c| c.eq_ignore_ascii_case("STLS")),
+                    ),
+                    capabilities,
+                },
                 Err(e) => {
                     let (advice, field) = pop_advice(&e, login.protection);
                     Verdict::Failed {
@@ -204,6 +231,7 @@ impl Prepared {
             },
             Session::Smtp(smtp) => match mail::smtp::session(&smtp, None, on_step).await {
                 Ok(o) => Verdict::SmtpOk {
+                    recommend: starttls_unused(smtp.protection, o.capabilities.starttls),
                     mechanism: o.mechanism,
                     capabilities: o.capabilities,
                 },

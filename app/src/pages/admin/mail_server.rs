@@ -706,10 +706,12 @@ impl TestRun {
                 let advice = v["advice"].as_str().unwrap_or_default().to_owned();
                 let field = v["field"].as_str().unwrap_or_default().to_owned();
                 let error = v["error"].as_str().unwrap_or_default().to_owned();
+                let starttls = v["recommend"] == "starttls";
                 view! {
                     <div class=if ok { "verdict ok" } else { "verdict fail" } data-testid=format!("{prefix}test-verdict")
                         data-verdict=if ok { "ok" } else { "fail" } data-advice=advice.clone() data-field=field>
                         <strong>{move || if ok { m().test_ok } else { m().test_failed }}</strong>
+                        {starttls.then(|| view! { <p class="field-warning" data-testid=format!("{prefix}test-recommend")>{move || m().recommend_starttls}</p> })}
                         {(!ok).then(|| {
                             let advice = advice.clone();
                             view! {
