@@ -64,6 +64,9 @@ pub enum Code {
     /// The server or user ID changed: a stored password is never sent to a
     /// server it was not saved for, so it must be typed again.
     PasswordAgain,
+    /// サーバーに残す日数 0 deletes mail from the server right after it is
+    /// received: asked to be confirmed before it is saved.
+    ConfirmDeleteNow,
     /// A message on the server is larger than its listed size allows or
     /// than the largest message taken (in MB): receiving stopped there.
     MessageTooLarge {
@@ -126,6 +129,7 @@ impl Code {
             Code::TooLarge { .. } => "too_large",
             Code::QuotaFull { .. } => "quota_full",
             Code::PasswordAgain => "password_again",
+            Code::ConfirmDeleteNow => "confirm_delete_now",
             Code::MessageTooLarge { .. } => "message_too_large",
             Code::AnswerTooLong => "answer_too_long",
             Code::TooMany { .. } => "too_many",

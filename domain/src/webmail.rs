@@ -558,6 +558,10 @@ pub struct AccountInput {
     pub leave_on_server: bool,
     /// Empty: keep forever.
     pub leave_days: String,
+    /// 0 days confirmed: mail is deleted from the server right after it
+    /// is received.
+    #[serde(default)]
+    pub delete_now_ok: bool,
     pub send_source: String,
     pub smtp_host: String,
     pub smtp_port: String,
@@ -618,6 +622,8 @@ impl AccountInput {
             .into(),
             timeout_secs: a.timeout_secs.to_string(),
             leave_on_server: a.leave_on_server,
+            // Saved with 0 days: confirmed when it was saved.
+            delete_now_ok: a.leave_on_server && a.leave_days == Some(0),
             leave_days: a.leave_days.map(|d| d.to_string()).unwrap_or_default(),
             send_source: a.send_source.as_str().to_owned(),
             smtp_host: a.smtp_host.clone(),
@@ -877,6 +883,9 @@ pub fn check(i: &AccountInput, stored: Option<&Account>) -> Result<Valid> {
             }
         },
     };
+    if i.leave_on_server && leave_days == Some(0) && !i.delete_now_ok && i.kind != "imap" {
+        c.push("leave_days", Code::ConfirmDeleteNow);
+    }
 
     let send_source = source(&mut c, "send_source", &i.send_source);
     let (smtp_host, smtp_port, smtp_protection) = if send_source == Source::Own {

@@ -128,6 +128,26 @@ async fn the_form_reports_every_bad_field() {
     assert!(webmail::check(&shared, None).is_ok());
 }
 
+#[test]
+fn zero_days_on_the_server_must_be_confirmed() {
+    // 受信メールをサーバーに残す with 0 days deletes right after receiving.
+    let mut i = own("会社");
+    i.leave_days = "0".into();
+    assert_eq!(
+        codes(webmail::check(&i, None)),
+        vec![("leave_days", Code::ConfirmDeleteNow)]
+    );
+    i.delete_now_ok = true;
+    assert_eq!(webmail::check(&i, None).unwrap().leave_days, Some(0));
+    // Not leaving mail on the server, or leaving it for a day, asks nothing.
+    i.delete_now_ok = false;
+    i.leave_days = "1".into();
+    assert!(webmail::check(&i, None).is_ok());
+    i.leave_days = "0".into();
+    i.leave_on_server = false;
+    assert!(webmail::check(&i, None).is_ok());
+}
+
 #[rstest]
 #[case::sqlite("sqlite")]
 #[cfg_attr(feature = "servers", case::postgres("postgres"))]

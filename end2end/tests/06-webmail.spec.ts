@@ -64,6 +64,16 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   await expect(page.getByTestId("own-pop")).toBeVisible();
   await page.getByTestId("recv_source-admin").check();
   await page.getByTestId("f-log-receive-on").check();
+  // サーバーに残す日数 0 is asked about first: the mail would be deleted
+  // from the server right after receiving, as without 残す.
+  await page.getByTestId("f-leave").check();
+  await page.getByTestId("f-leave-days").fill("0");
+  await expect(page.getByTestId("f-delete-now-ok")).toHaveCount(0);
+  await page.getByTestId("f-pop-password").fill(FRANK.password);
+  await page.getByTestId("account-save").click();
+  await expect(page.getByTestId("error-leave_days")).toContainText("受信後すぐにサーバーから削除され");
+  await expect(page.getByTestId("f-leave-days")).toHaveValue("0");
+  await page.getByTestId("f-delete-now-ok").check();
   await page.getByTestId("f-pop-password").fill(FRANK.password);
   await page.getByTestId("account-save").click();
   const account = page.locator("[data-testid=account-row][data-name=会社]");

@@ -302,6 +302,12 @@ impl Catalogue {
             ("quota_full", false) => format!(
                 "The mail storage quota ({n} MB) is full: receiving stopped and the mail stays on the server."
             ),
+            ("confirm_delete_now", true) => {
+                "0日にすると、受信したメールは受信後すぐにサーバーから削除され、サーバーには残りません。よろしければ下の「受信したメールを受信後すぐにサーバーから削除する」にチェックを入れて保存してください。".into()
+            }
+            ("confirm_delete_now", false) => {
+                "With 0 days, received mail is deleted from the server right after receiving and nothing stays there. If that is what you want, tick the box below and save again.".into()
+            }
             ("password_again", true) => {
                 "サーバーまたはユーザーIDが変わったため、パスワードを入力し直してください。".into()
             }

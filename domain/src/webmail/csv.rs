@@ -552,6 +552,8 @@ fn input_of(line: usize, cells: &[String], errors: &mut Vec<LineError>) -> (Acco
         timeout_secs: cell(13),
         leave_on_server,
         leave_days: cell(15),
+        // A file that says 0 days says so on purpose.
+        delete_now_ok: true,
         send_source: choice(&cells[16], SOURCES),
         smtp_host: cell(17),
         smtp_port: cell(18),

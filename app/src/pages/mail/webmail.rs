@@ -373,6 +373,7 @@ fn AccountForm(
     let err = err_of(save.value());
     let pw_hint = move |set: bool| if set { t().f_password_keep } else { "" };
     let (pop_set, smtp_set) = (f.pop_password_set, f.smtp_password_set);
+    let delete_now_ok = f.delete_now_ok;
     let title = if f.id.is_some() {
         t().edit_account
     } else {
@@ -511,6 +512,18 @@ fn AccountForm(
                     </label>
                     <p class="hint">{move || t().f_leave_days_hint}</p>
                     <FieldMsg err field="leave_days" />
+                    // Asked for once 0 days was refused for want of it (or
+                    // kept when 0 days was saved before).
+                    {move || {
+                        let asked = err.get().and_then(|e| e.field("leave_days").cloned())
+                            .is_some_and(|e| e.code == "confirm_delete_now");
+                        (asked || delete_now_ok).then(|| view! {
+                            <label class="check confirm-now">
+                                <input type="checkbox" name="delete_now_ok" value="on" checked=delete_now_ok data-testid="f-delete-now-ok" />
+                                {move || t().f_delete_now_ok}
+                            </label>
+                        })
+                    }}
                 </div>
             </fieldset>
             <fieldset data-testid="sending">
