@@ -139,10 +139,18 @@ impl ServerCertVerifier for AcceptAnything {
 }
 
 /// Whom the mail clients trust: the public roots plus the administrator's
-/// own CA, if any. Built once at start-up (parsing the PEM and the root
-/// store is not free) and shared by every connection; cloning is cheap.
+/// own CAs, if any. Built at start-up (parsing the PEM and the root store
+/// is not free) and shared by every connection; cloning is cheap, and
+/// every clone sees [`Trust::set_added`]: the CAs added in the UI (信頼する
+/// CA証明書) take effect for the next connection of every task.
 #[derive(Clone)]
 pub struct Trust {
+    configs: Arc<std::sync::RwLock<Arc<Configs>>>,
+    /// The CA given at start-up (a file), kept under the added ones.
+    base: Option<Arc<[u8]>>,
+}
+
+struct Configs {
     verified: Arc<ClientConfig>,
     /// For 「STARTTLS（証明書の検証なし）」 only: the admin's explicit choice.
     unverified: Arc<ClientConfig>,
@@ -161,53 +169,116 @@ impl Default for Trust {
     }
 }
 
+/// A certificate as 信頼するCA証明書 lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaCertificate {
+    pub der: Vec<u8>,
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The certificates of a PEM text, each checked as a trust anchor would be
+/// (readable X.509 that the root store accepts). At least one.
+pub fn read_ca_pem(pem: &[u8]) -> Result<Vec<CaCertificate>, TlsError> {
+    let mut out = Vec::new();
+    for cert in rustls_pemfile::certs(&mut &pem[..]) {
+        let cert = cert.map_err(|e| TlsError::BadCa(e.to_string()))?;
+        let (_, parsed) = x509_parser::parse_x509_certificate(&cert)
+            .map_err(|e| TlsError::BadCa(e.to_string()))?;
+        RootCertStore::empty()
+            .add(cert.clone())
+            .map_err(|e| TlsError::BadCa(e.to_string()))?;
+        out.push(CaCertificate {
+            der: cert.to_vec(),
+            subject: parsed.subject().to_string(),
+            issuer: parsed.issuer().to_string(),
+            not_after: chrono::DateTime::from_timestamp(parsed.validity().not_after.timestamp(), 0),
+        });
+    }
+    if out.is_empty() {
+        return Err(TlsError::BadCa("no certificate in the PEM".into()));
+    }
+    Ok(out)
+}
+
+fn build(pems: &[&[u8]]) -> Result<Configs, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = || {
+        ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::BadCa(e.to_string()))
+    };
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for pem in pems {
+        for cert in read_ca_pem(pem)? {
+            roots
+                .add(CertificateDer::from(cert.der))
+                .map_err(|e| TlsError::BadCa(e.to_string()))?;
+        }
+    }
+    let verified = builder()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let unverified = builder()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider.clone())))
+        .with_no_client_auth();
+    Ok(Configs {
+        verified: Arc::new(verified),
+        unverified: Arc::new(unverified),
+    })
+}
+
 impl Trust {
     /// The public roots plus every certificate in `extra_ca_pem`.
     pub fn new(extra_ca_pem: Option<&[u8]>) -> Result<Self, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = || {
-            ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()
-                .map_err(|e| TlsError::BadCa(e.to_string()))
-        };
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(pem) = extra_ca_pem {
-            let mut added = 0;
-            for cert in rustls_pemfile::certs(&mut &pem[..]) {
-                let cert = cert.map_err(|e| TlsError::BadCa(e.to_string()))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| TlsError::BadCa(e.to_string()))?;
-                added += 1;
-            }
-            if added == 0 {
-                return Err(TlsError::BadCa("no certificate in the PEM".into()));
-            }
-        }
-        let verified = builder()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let unverified = builder()?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider.clone())))
-            .with_no_client_auth();
+        let configs = build(extra_ca_pem.as_slice())?;
         Ok(Trust {
-            verified: Arc::new(verified),
-            unverified: Arc::new(unverified),
+            configs: Arc::new(std::sync::RwLock::new(Arc::new(configs))),
+            base: extra_ca_pem.map(Arc::from),
         })
     }
 
     /// The public roots only: what a client trusts when the administrator
-    /// added no CA of their own.
+    /// added no CA of their own. Each call is a handle of its own (adding
+    /// CAs to it changes no other), sharing the one parsed root store.
     pub fn public() -> Self {
-        static PUBLIC: std::sync::OnceLock<Trust> = std::sync::OnceLock::new();
-        PUBLIC
+        static PUBLIC: std::sync::OnceLock<Arc<Configs>> = std::sync::OnceLock::new();
+        let configs = PUBLIC
             .get_or_init(|| {
                 // Without a PEM nothing can be malformed; the ring provider
                 // supports the safe default versions.
-                Trust::new(None).expect("public roots with the ring provider")
+                Arc::new(build(&[]).expect("public roots with the ring provider"))
             })
+            .clone();
+        Trust {
+            configs: Arc::new(std::sync::RwLock::new(configs)),
+            base: None,
+        }
+    }
+
+    /// Trusts the start-up CA (if any), the public roots and `added` from
+    /// the next connection on, in every clone of this handle. A PEM that
+    /// does not read changes nothing.
+    pub fn set_added(&self, added: &[Vec<u8>]) -> Result<(), TlsError> {
+        let mut pems: Vec<&[u8]> = self.base.as_deref().into_iter().collect();
+        pems.extend(added.iter().map(Vec::as_slice));
+        let configs = Arc::new(build(&pems)?);
+        // A poisoned lock only means a panic elsewhere mid-swap of an Arc:
+        // the value inside is whole either way.
+        *self
+            .configs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = configs;
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<Configs> {
+        self.configs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -219,10 +290,11 @@ impl Trust {
         host: &str,
         verify: bool,
     ) -> Result<(TlsStream<TcpStream>, TlsInfo), TlsError> {
+        let configs = self.current();
         let config = if verify {
-            self.verified.clone()
+            configs.verified.clone()
         } else {
-            self.unverified.clone()
+            configs.unverified.clone()
         };
         let name =
             ServerName::try_from(host.to_owned()).map_err(|_| TlsError::BadName(host.into()))?;

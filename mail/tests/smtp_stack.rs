@@ -286,6 +286,35 @@ async fn wrong_password_and_untrusted_certificate_are_classified() {
     );
 }
 
+#[tokio::test]
+async fn a_ca_added_later_is_trusted_by_every_clone_of_the_handle() {
+    let pem = std::fs::read(env("MS_CA_PEM")).expect("CA file");
+    let shared = Trust::public();
+    let s = SmtpSettings {
+        trust: shared.clone(),
+        ..settings(port("MS_SMTPS_PORT"), Protection::SslTls, SmtpAuth::None)
+    };
+    match smtp::session(&s, None, &mut |_| {}).await {
+        Err(SmtpError::Tls(t)) => assert!(t.is_certificate(), "{t}"),
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+    // What 信頼するCA証明書 does: the CA is added to the shared handle, and
+    // the settings' clone trusts it from its next connection on.
+    let listed = mail::tls::read_ca_pem(&pem).expect("the test CA reads");
+    assert!(!listed[0].subject.is_empty() && listed[0].not_after.is_some());
+    shared.set_added(&[pem]).expect("the CA is added");
+    smtp::session(&s, None, &mut |_| {})
+        .await
+        .expect("trusted once added");
+    // Another handle is not changed, and garbage is refused.
+    assert!(Trust::public().set_added(&[b"not a pem".to_vec()]).is_err());
+    let other = SmtpSettings {
+        trust: Trust::public(),
+        ..settings(port("MS_SMTPS_PORT"), Protection::SslTls, SmtpAuth::None)
+    };
+    assert!(smtp::session(&other, None, &mut |_| {}).await.is_err());
+}
+
 /// Records what the client sends on its way to the real server.
 async fn recording_proxy(target: u16) -> (u16, Arc<Mutex<Vec<u8>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -19,6 +19,7 @@ mod m20261207_000013_oauth;
 mod m20261207_000014_imap;
 mod m20261207_000015_imap_row_words;
 mod m20261208_000016_imap_row_words_index;
+mod m20261208_000017_trusted_certificates;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_imap::Migration),
             Box::new(m20261207_000015_imap_row_words::Migration),
             Box::new(m20261208_000016_imap_row_words_index::Migration),
+            Box::new(m20261208_000017_trusted_certificates::Migration),
         ]
     }
 }
