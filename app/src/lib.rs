@@ -194,6 +194,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/mail-server") view=MailServerPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/mail-server/imap") view=AdminImapServerPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/certificates") view=CertificatesPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/oauth") view=OAuthServersPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/oauth/new") view=OAuthServerFormPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/oauth/:id") view=OAuthServerFormPage ssr=SsrMode::Async />

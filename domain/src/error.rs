@@ -67,6 +67,8 @@ pub enum Code {
     /// サーバーに残す日数 0 deletes mail from the server right after it is
     /// received: asked to be confirmed before it is saved.
     ConfirmDeleteNow,
+    /// Not a certificate in PEM form (信頼するCA証明書).
+    InvalidCertificate,
     /// A message on the server is larger than its listed size allows or
     /// than the largest message taken (in MB): receiving stopped there.
     MessageTooLarge {
@@ -130,6 +132,7 @@ impl Code {
             Code::QuotaFull { .. } => "quota_full",
             Code::PasswordAgain => "password_again",
             Code::ConfirmDeleteNow => "confirm_delete_now",
+            Code::InvalidCertificate => "invalid_certificate",
             Code::MessageTooLarge { .. } => "message_too_large",
             Code::AnswerTooLong => "answer_too_long",
             Code::TooMany { .. } => "too_many",

@@ -72,6 +72,8 @@ pub async fn build_state(
         domain::secrets::SecretBox::load_or_create(&opts.data_dir, opts.secret_key.as_deref())?;
     let secrets = Arc::new(secrets);
     let imap = domain::imap::Pool::default();
+    // 信頼するCA証明書 from the first connection on.
+    domain::certificates::apply(&db, &opts.mail_trust).await?;
     let background = Arc::new(jobs::Jobs::new(
         db.clone(),
         secrets.clone(),
@@ -460,6 +462,37 @@ pub fn spawn_housekeeping(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idle OAuth refresh failed"),
             }
+        }
+    });
+}
+
+/// Other server processes (PostgreSQL installations run several) add and
+/// remove 信頼するCA証明書 too: each process reads the list again every
+/// minute, so a change reaches every connection within that.
+pub fn spawn_trust_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.tick().await;
+        let mut last = None;
+        loop {
+            tick.tick().await;
+            // Rebuilding the root store is not free: only when the list
+            // changed since the last look.
+            let seen = match domain::certificates::list(&state.db).await {
+                Ok(rows) => rows.into_iter().map(|r| r.fingerprint).collect::<Vec<_>>(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the trusted CA certificates failed");
+                    continue;
+                }
+            };
+            if last.as_ref() == Some(&seen) {
+                continue;
+            }
+            if let Err(e) = domain::certificates::apply(&state.db, &state.mail_trust).await {
+                tracing::warn!(error = %e, "trusting the stored CA certificates failed");
+                continue;
+            }
+            last = Some(seen);
         }
     });
 }

@@ -97,6 +97,7 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
         .await
         .map_err(|e| format!("creating the first administrator: {e}"))?;
     server::spawn_housekeeping(state.clone());
+    server::spawn_trust_refresh(state.clone());
     if sqlite {
         match domain::outbox::release_all(&state.db).await {
             Ok(n) if n > 0 => {

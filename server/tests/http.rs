@@ -12,6 +12,7 @@ use tower::ServiceExt;
 struct TestApp {
     router: Router,
     db: DatabaseConnection,
+    url: String,
 }
 
 struct Reply {
@@ -57,26 +58,51 @@ impl TestApp {
     }
 
     async fn with_site(backend: &str, secure: bool, site_root: &str) -> Self {
+        let trust = match std::env::var("MS_CA_PEM") {
+            Ok(p) => mail::tls::Trust::new(Some(&std::fs::read(p).unwrap())).unwrap(),
+            Err(_) => mail::tls::Trust::public(),
+        };
+        Self::build(backend, secure, site_root, trust).await
+    }
+
+    /// A server trusting the public roots only (no CA from a file).
+    async fn public_trust(backend: &str) -> Self {
+        Self::build(backend, false, "target/site", mail::tls::Trust::public()).await
+    }
+
+    /// Another server process on `app`'s database, trusting the public
+    /// roots and what the database lists.
+    async fn public_trust_on(app: &TestApp) -> Self {
+        Self::build_at(
+            app.url.clone(),
+            false,
+            "target/site",
+            mail::tls::Trust::public(),
+        )
+        .await
+    }
+
+    async fn build(backend: &str, secure: bool, site_root: &str, trust: mail::tls::Trust) -> Self {
+        let url = domain::testing::database_url(backend).await;
+        Self::build_at(url, secure, site_root, trust).await
+    }
+
+    async fn build_at(url: String, secure: bool, site_root: &str, trust: mail::tls::Trust) -> Self {
         let opts = server::leptos_options(site_root, "127.0.0.1:3000".parse().unwrap());
         let data_dir =
             std::env::temp_dir().join(format!("tayori_http_keys_{}", domain::testing::unique("")));
         let options = server::Options {
             secure_cookies: secure,
             data_dir,
-            mail_trust: match std::env::var("MS_CA_PEM") {
-                Ok(p) => mail::tls::Trust::new(Some(&std::fs::read(p).unwrap())).unwrap(),
-                Err(_) => mail::tls::Trust::public(),
-            },
+            mail_trust: trust,
             ..Default::default()
         };
-        let state =
-            server::build_state(&domain::testing::database_url(backend).await, opts, options)
-                .await
-                .unwrap();
+        let state = server::build_state(&url, opts, options).await.unwrap();
         let db = state.db.clone();
         TestApp {
             router: server::router(state),
             db,
+            url,
         }
     }
 
@@ -352,7 +378,10 @@ async fn non_admins_get_403_from_every_admin_function(#[case] backend: &str) {
         StatusCode::OK
     );
 
-    let admin_calls: [(&str, &[(&str, &str)]); 10] = [
+    let admin_calls: [(&str, &[(&str, &str)]); 13] = [
+        ("trusted_cas", &[]),
+        ("add_trusted_ca", &[("pem", "x")]),
+        ("remove_trusted_ca", &[("id", "1")]),
         ("create_org", &[("name", "x"), ("parent", "")]),
         ("rename_org", &[("id", "1"), ("name", "x")]),
         ("move_org", &[("id", "1"), ("parent", "")]),
@@ -972,6 +1001,89 @@ async fn connection_test_streams_steps_and_advises() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["Invalid"][0]["field"], "smtp_port");
+}
+
+#[cfg(feature = "servers")]
+#[rstest]
+#[case::sqlite("sqlite")]
+#[case::postgres("postgres")]
+#[tokio::test]
+async fn a_ca_added_in_the_ui_is_trusted_by_the_next_connection(#[case] backend: &str) {
+    let app = TestApp::public_trust(backend).await;
+    let admin = app.admin().await;
+    let form = mail_form("MS_SMTPS_PORT", "ssl", "plain");
+    let verdict = || async {
+        ndjson(
+            &app.post_form("/api/mail_server/test", &form, Some(&admin))
+                .await
+                .body,
+        )
+        .pop()
+        .unwrap()
+    };
+    // The project's CA is not a public one: untrusted, and said so.
+    let v = verdict().await;
+    assert_eq!(v["advice"], "certificate_untrusted", "{backend}: {v}");
+
+    // Not a certificate: refused at the field, nothing added.
+    let r = app
+        .call(
+            "add_trusted_ca",
+            &[("pem", "-----BEGIN CERTIFICATE-----\nnope\n")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend}: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("invalid_certificate") && r.body.contains("\"pem\""),
+        "{}",
+        r.body
+    );
+
+    // Added in the UI: the next connection trusts it, no restart.
+    let pem = std::fs::read_to_string(domain::testing::env("MS_CA_PEM")).unwrap();
+    let r = app
+        .call("add_trusted_ca", &[("pem", &pem)], Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let v = verdict().await;
+    assert_eq!(v["verdict"], "ok", "{backend}: {v}");
+    let r = app.call("trusted_cas", &[], Some(&admin)).await;
+    let list = r.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{}", r.body);
+    assert_eq!(list[0]["fingerprint"].as_str().unwrap().len(), 32 * 3 - 1);
+    // The same certificate twice is refused.
+    let r = app
+        .call("add_trusted_ca", &[("pem", &pem)], Some(&admin))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend}: {}",
+        r.body
+    );
+    assert!(r.body.contains("duplicate"), "{}", r.body);
+
+    // A second server process on the same database trusts it from start.
+    let other = TestApp::public_trust_on(&app).await;
+    let r = other
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(ndjson(&r.body).pop().unwrap()["verdict"], "ok", "{backend}");
+
+    // Removed: untrusted again.
+    let id = list[0]["id"].to_string();
+    let r = app
+        .call("remove_trusted_ca", &[("id", &id)], Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
+    let v = verdict().await;
+    assert_eq!(v["advice"], "certificate_untrusted", "{backend}: {v}");
 }
 
 #[cfg(feature = "servers")]
@@ -1997,6 +2109,9 @@ const FUNCTIONS: &[Function] = {
             &[("name", "x"), ("kind", "google")],
         ),
         ("delete_oauth_server", Admin, &[("id", "1")]),
+        ("trusted_cas", Admin, &[]),
+        ("add_trusted_ca", Admin, &[("pem", "x")]),
+        ("remove_trusted_ca", Admin, &[("id", "1")]),
         ("list_outbox", Admin, &[]),
         ("resend_outbox", Admin, &[("id", "1")]),
         ("schedule_settings", Admin, &[]),
@@ -2227,6 +2342,7 @@ async fn every_function_and_route_checks_its_caller() {
         (format!("/mail/message/{message}/html"), false),
         (format!("/mail/message/{message}/attachment/0"), false),
         (format!("/mail/message/{message}/source"), false),
+        (format!("/mail/message/{message}/eml"), false),
     ] {
         let get = |cookie: Option<&str>| {
             let mut req = Request::get(&path);

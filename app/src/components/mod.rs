@@ -329,6 +329,9 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/oauth" attr:data-testid="admin-oauth">
                 {move || lang.get().t().oauth().title}
             </A>
+            <A href="/admin/certificates" attr:data-testid="admin-certificates">
+                {move || lang.get().t().mail().ca_title}
+            </A>
             <A href="/admin/outbox" attr:data-testid="admin-outbox">
                 {move || lang.get().t().sched().outbox}
             </A>

@@ -6,6 +6,20 @@ pub struct MailTexts {
     pub lang: crate::i18n::Lang,
     pub title: &'static str,
     pub system_settings: &'static str,
+    pub ca_title: &'static str,
+    pub ca_hint: &'static str,
+    pub ca_subject: &'static str,
+    pub ca_issuer: &'static str,
+    pub ca_expires: &'static str,
+    pub ca_expired: &'static str,
+    pub ca_fingerprint: &'static str,
+    pub ca_added: &'static str,
+    pub ca_none: &'static str,
+    pub ca_pem: &'static str,
+    pub ca_pem_hint: &'static str,
+    pub ca_add: &'static str,
+    pub ca_remove: &'static str,
+    pub ca_advice_link: &'static str,
     pub step_provider: &'static str,
     pub step_receiving: &'static str,
     pub step_sending: &'static str,
@@ -160,10 +174,10 @@ impl MailTexts {
                 "The server's certificate has expired. Ask its administrator to renew it."
             }
             ("certificate_untrusted", true) => {
-                "サーバーの証明書を信頼できません。正しいサーバーか確認するか、「通信の保護」で「STARTTLS（証明書の検証なし）」を選んでください。"
+                "サーバーの証明書を信頼できません（公的な認証局の発行ではありません）。社内の認証局（プライベートCA）の証明書なら「システム設定 > 信頼するCA証明書」にその認証局の証明書を追加してください。正しいサーバーか確かめられない場合は接続しないでください。"
             }
             ("certificate_untrusted", false) => {
-                "The server's certificate is not trusted. Check the server, or choose “STARTTLS (no certificate check)” under “Protection”."
+                "The server's certificate is not trusted (no public authority issued it). If your own (private) CA issued it, add that CA's certificate under System settings > Trusted CA certificates. If you cannot confirm the server is the right one, do not connect."
             }
             ("tls_failed", true) => {
                 "暗号化の開始に失敗しました。「通信の保護」を確認してください。"
@@ -243,6 +257,20 @@ pub static MAIL_JA: MailTexts = MailTexts {
     lang: crate::i18n::Lang::Ja,
     title: "メールサーバー設定",
     system_settings: "システム設定",
+    ca_title: "信頼するCA証明書",
+    ca_hint: "社内の認証局（プライベートCA）が発行した証明書を使うメールサーバーに接続するには、その認証局の証明書をここに追加します。受信・送信・IMAP・OAuthのすべての接続で、公的な認証局に加えて信頼されます。サーバーの再起動は不要です。",
+    ca_subject: "サブジェクト",
+    ca_issuer: "発行者",
+    ca_expires: "有効期限",
+    ca_expired: "期限切れ",
+    ca_fingerprint: "SHA-256 フィンガープリント",
+    ca_added: "追加日時",
+    ca_none: "追加された証明書はありません。公的な認証局の証明書だけを信頼しています。",
+    ca_pem: "CA証明書（PEM形式）",
+    ca_pem_hint: "「-----BEGIN CERTIFICATE-----」から「-----END CERTIFICATE-----」までを貼り付けてください。中間CAを含む複数の証明書もまとめて追加できます。",
+    ca_add: "追加",
+    ca_remove: "削除",
+    ca_advice_link: "信頼するCA証明書を追加する",
     step_provider: "① プロバイダー",
     step_receiving: "② 受信メールサーバー（POP3）",
     step_sending: "③ 送信メールサーバー（SMTP）",
@@ -311,6 +339,20 @@ pub static MAIL_EN: MailTexts = MailTexts {
     lang: crate::i18n::Lang::En,
     title: "Mail server settings",
     system_settings: "System settings",
+    ca_title: "Trusted CA certificates",
+    ca_hint: "To connect to mail servers whose certificates come from your own (private) certification authority, add that authority's certificate here. Every connection — receiving, sending, IMAP and OAuth — trusts it besides the public authorities. No restart is needed.",
+    ca_subject: "Subject",
+    ca_issuer: "Issuer",
+    ca_expires: "Expires",
+    ca_expired: "expired",
+    ca_fingerprint: "SHA-256 fingerprint",
+    ca_added: "Added",
+    ca_none: "No certificate has been added: only the public authorities are trusted.",
+    ca_pem: "CA certificate (PEM)",
+    ca_pem_hint: "Paste everything from “-----BEGIN CERTIFICATE-----” to “-----END CERTIFICATE-----”. Several certificates (intermediates too) can be added at once.",
+    ca_add: "Add",
+    ca_remove: "Remove",
+    ca_advice_link: "Add a trusted CA certificate",
     step_provider: "1. Provider",
     step_receiving: "2. Incoming server (POP3)",
     step_sending: "3. Outgoing server (SMTP)",

@@ -302,6 +302,12 @@ impl Catalogue {
             ("quota_full", false) => format!(
                 "The mail storage quota ({n} MB) is full: receiving stopped and the mail stays on the server."
             ),
+            ("invalid_certificate", true) => {
+                "証明書を読み取れません。「-----BEGIN CERTIFICATE-----」から「-----END CERTIFICATE-----」までを、PEM形式のまま貼り付けてください。".into()
+            }
+            ("invalid_certificate", false) => {
+                "This is not a readable certificate. Paste everything from “-----BEGIN CERTIFICATE-----” to “-----END CERTIFICATE-----”, in PEM form.".into()
+            }
             ("confirm_delete_now", true) => {
                 "0日にすると、受信したメールは受信後すぐにサーバーから削除され、サーバーには残りません。よろしければ下の「受信したメールを受信後すぐにサーバーから削除する」にチェックを入れて保存してください。".into()
             }

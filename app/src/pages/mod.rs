@@ -12,10 +12,10 @@ mod schedule;
 
 pub use crate::components::Layout;
 pub use admin::{
-    AdminImapServerPage, AdminIndexPage, CompanyPage, ImapServerPage, MailServerPage,
-    OAuthServerFormPage, OAuthServersPage, OrgsPage, OutboxPage, ScheduleSettingsPage,
-    UserEditPage, UserNewPage, UsersPage, WebmailAdminPage, WebmailImportPage, WebmailIndexPage,
-    WebmailServerPage, WebmailUserPage, WebmailUsersPage,
+    AdminImapServerPage, AdminIndexPage, CertificatesPage, CompanyPage, ImapServerPage,
+    MailServerPage, OAuthServerFormPage, OAuthServersPage, OrgsPage, OutboxPage,
+    ScheduleSettingsPage, UserEditPage, UserNewPage, UsersPage, WebmailAdminPage,
+    WebmailImportPage, WebmailIndexPage, WebmailServerPage, WebmailUserPage, WebmailUsersPage,
 };
 pub use mail::{AccountFormPage, AccountLogPage, ComposePage, MailPage, MyAccountsPage};
 pub use portal::{HelpPage, HomePage, LoginPage, NotFoundPage, PasswordPage};

@@ -26,5 +26,6 @@ pub mod schedule_entry_orgs;
 pub mod schedule_participants;
 pub mod schedule_titles;
 pub mod sessions;
+pub mod trusted_certificates;
 pub mod users;
 pub mod webmail_settings;

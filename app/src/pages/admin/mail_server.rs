@@ -714,8 +714,12 @@ impl TestRun {
                         {starttls.then(|| view! { <p class="field-warning" data-testid=format!("{prefix}test-recommend")>{move || m().recommend_starttls}</p> })}
                         {(!ok).then(|| {
                             let advice = advice.clone();
+                            let untrusted = advice == "certificate_untrusted";
                             view! {
                                 <p data-testid=format!("{prefix}test-advice")>{move || m().advice(&advice, prefix == "pop3-")}</p>
+                                {untrusted.then(|| view! {
+                                    <p><a href="/admin/certificates" data-testid=format!("{prefix}test-ca-link")>{move || m().ca_advice_link}</a></p>
+                                })}
                                 <p class="muted">{error.clone()}</p>
                             }
                         })}

@@ -1,4 +1,5 @@
 //! 管理者設定: 運用設定 (組織管理, ユーザー管理) and 基本設定 (会社情報設定).
+mod certificates;
 mod company;
 mod imap;
 mod mail_server;
@@ -9,6 +10,7 @@ mod schedule_settings;
 mod users;
 mod webmail;
 
+pub use certificates::CertificatesPage;
 pub use company::CompanyPage;
 pub use imap::{AdminImapServerPage, ImapServerPage};
 pub use mail_server::{MailServerPage, WebmailServerPage};
