@@ -36,10 +36,10 @@ test("the admin enables webmail and adds an account; the user receives with a pr
   await page.goto("/admin/webmail/users");
   await hydrated(page);
   const row = page.locator(`[data-testid=webmail-user][data-login="${USER.login}"]`);
-  await expect(row.getByTestId("webmail-use")).toHaveText("利用しない");
+  await expect(row.getByTestId("webmail-use")).toHaveText("利用させない");
   await row.getByTestId(`pick-${USER.login}`).check();
   await page.getByTestId("enable").click();
-  await expect(row.getByTestId("webmail-use")).toHaveText("利用する");
+  await expect(row.getByTestId("webmail-use")).toHaveText("利用させる");
 
   // The user's accounts: アカウントの追加 with 管理者設定 for both servers.
   await row.getByTestId("user-accounts-link").click();

@@ -53,10 +53,10 @@ test("an IMAP account reads, marks, moves, deletes, searches and sends on the se
   await page.goto("/admin/webmail/users");
   await hydrated(page);
   const row = page.locator(`[data-testid=webmail-user][data-login="${USER.login}"]`);
-  await expect(row.getByTestId("imap-use")).toHaveText("利用しない");
+  await expect(row.getByTestId("imap-use")).toHaveText("利用させない");
   await row.getByTestId(`pick-${USER.login}`).check();
   await page.getByTestId("enable-imap").click();
-  await expect(row.getByTestId("imap-use")).toHaveText("利用する");
+  await expect(row.getByTestId("imap-use")).toHaveText("利用させる");
 
   // 管理者設定 > メールサーバー設定（IMAP）: the server of IMAP accounts
   // that receive by 管理者設定, kept apart from ウェブメールIMAP's.

@@ -101,6 +101,7 @@ test("every page fits a phone and speaks Japanese", async ({ page }, info) => {
     "/admin/mail-server",
     "/admin/mail-server/imap",
     "/admin/outbox",
+    "/admin/certificates",
     "/admin/oauth",
     "/admin/oauth/new",
     "/admin/schedule",
@@ -134,4 +135,32 @@ test("every page fits a phone and speaks Japanese", async ({ page }, info) => {
   for (const path of [...userPages, account, account && `${account}/log`, entry, message].filter((p): p is string => !!p)) {
     await visit(page, info, path);
   }
+});
+
+test("the admin menu names the pages it opens, grouped as the seed's menu", async ({ page }) => {
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin");
+  await hydrated(page);
+  const links = await page
+    .getByTestId("admin-nav")
+    .locator("a")
+    .evaluateAll((els) => els.map((a) => [a.getAttribute("href") ?? "", (a.textContent ?? "").trim()]));
+  expect(links.length).toBeGreaterThan(12);
+  for (const [href, name] of links) {
+    await page.goto(href);
+    if (href.includes("#")) {
+      // A section of a page: its own heading carries the name.
+      await expect(page.locator(`#${href.split("#")[1]}`), href).toContainText(name);
+    } else {
+      await expect(page.getByTestId("page-title"), href).toHaveText(name);
+    }
+  }
+  // 利用させる / 利用させない where the seed puts them.
+  await page.goto("/admin/webmail/users");
+  await expect(page.getByTestId("breadcrumb")).toHaveText("ウェブメール > 機能管理 > 個人アカウント設定 > アカウント設定");
+  await expect(page.getByTestId("enable")).toHaveText("利用させる");
+  await expect(page.getByTestId("disable")).toHaveText("利用させない");
+  await page.goto("/admin/webmail/server");
+  await expect(page.getByTestId("breadcrumb")).toHaveText("ウェブメール > 機能管理 > システム管理 > ウェブメールのメールサーバー設定");
 });

@@ -335,24 +335,28 @@ pub fn AdminNav() -> impl IntoView {
             <A href="/admin/outbox" attr:data-testid="admin-outbox">
                 {move || lang.get().t().sched().outbox}
             </A>
+            // As the seed's menu: ウェブメール > 機能管理, then 個人アカウント設定
+            // and システム管理 under it.
             <h2>{move || lang.get().t().wm().nav_group}</h2>
-            <A href="/admin/webmail" attr:data-testid="admin-webmail">
-                {move || lang.get().t().wm().settings}
+            <A href="/admin/webmail" exact=true attr:data-testid="admin-webmail">
+                {move || lang.get().t().wm().admin_title}
             </A>
+            <h3>{move || lang.get().t().wm().personal_accounts}</h3>
             <A href="/admin/webmail/users" attr:data-testid="admin-webmail-users">
                 {move || lang.get().t().wm().accounts_admin}
             </A>
             <A href="/admin/webmail/import" attr:data-testid="admin-webmail-import">
                 {move || lang.get().t().wm().import_export}
             </A>
+            <A href="/admin/webmail/index" attr:data-testid="admin-webmail-index">
+                {move || lang.get().t().wm().index}
+            </A>
+            <h3>{move || lang.get().t().wm().system_admin}</h3>
             <A href="/admin/webmail/server" attr:data-testid="admin-webmail-server">
                 {move || lang.get().t().wm().webmail_server}
             </A>
             <A href="/admin/webmail/imap-server" attr:data-testid="admin-webmail-imap-server">
                 {move || lang.get().t().wm().imap_server}
-            </A>
-            <A href="/admin/webmail/index" attr:data-testid="admin-webmail-index">
-                {move || lang.get().t().wm().index}
             </A>
         </nav>
     }

@@ -3,6 +3,9 @@
 
 pub struct WebmailTexts {
     pub admin_title: &'static str,
+    /// 個人アカウント設定 and システム管理: the groups under 機能管理.
+    pub personal_accounts: &'static str,
+    pub system_admin: &'static str,
     pub nav_group: &'static str,
     pub accounts_admin: &'static str,
     pub import_export: &'static str,
@@ -159,7 +162,9 @@ pub struct WebmailTexts {
 }
 
 pub static WM_JA: WebmailTexts = WebmailTexts {
-    admin_title: "ウェブメール > 機能管理",
+    admin_title: "機能管理",
+    personal_accounts: "個人アカウント設定",
+    system_admin: "システム管理",
     nav_group: "ウェブメール",
     accounts_admin: "アカウント設定",
     import_export: "アカウントのインポート／エクスポート",
@@ -200,8 +205,8 @@ pub static WM_JA: WebmailTexts = WebmailTexts {
     disable_imap: "IMAPを利用させない",
     enable: "利用させる",
     disable: "利用させない",
-    in_use: "利用する",
-    not_in_use: "利用しない",
+    in_use: "利用させる",
+    not_in_use: "利用させない",
     select_all: "すべて選択",
     never: "未受信",
     accounts_of: "のアカウント",
@@ -314,7 +319,9 @@ pub static WM_JA: WebmailTexts = WebmailTexts {
 };
 
 pub static WM_EN: WebmailTexts = WebmailTexts {
-    admin_title: "Webmail > Administration",
+    admin_title: "Administration",
+    personal_accounts: "Personal accounts",
+    system_admin: "System administration",
     nav_group: "Webmail",
     accounts_admin: "Account settings",
     import_export: "Import / export accounts",
