@@ -1,4 +1,5 @@
 import { ADMIN_NEW_PASSWORD, expect, hydrated, login, test } from "./common";
+import { readFileSync } from "node:fs";
 import { fetchAll } from "./pop3";
 
 const port = (name: string) => {
@@ -149,4 +150,30 @@ test("after the first save: one page, no password in the page, advice on failure
   await expect
     .poll(async () => (await fetchAll(Number(port("MS_POP3_PORT")), "alice@example.test", "alicepass")).some((m) => m.includes(`id ${queueId}`)), { timeout: 15_000 })
     .toBe(true);
+});
+
+test("信頼するCA証明書: the admin pastes an in-house CA, sees it listed, removes it", async ({ page }) => {
+  await login(page, "admin", ADMIN_NEW_PASSWORD);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/admin");
+  await hydrated(page);
+  await page.getByTestId("admin-certificates").click();
+  await expect(page.getByTestId("page-title")).toHaveText("信頼するCA証明書");
+  await expect(page.getByTestId("ca-none")).toBeVisible();
+  // Not a certificate: said at the field, nothing added.
+  await page.getByTestId("ca-pem").fill("-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n");
+  await page.getByTestId("ca-add").click();
+  await expect(page.getByTestId("error-pem")).toContainText("証明書を読み取れません");
+  await expect(page.getByTestId("ca-none")).toBeVisible();
+  // The mail stack's own CA, as an admin would paste it.
+  const caFile = process.env.MS_CA_PEM;
+  if (!caFile) throw new Error("MS_CA_PEM is not set: scripts/test.sh passes the mail stack's CA");
+  const pem = readFileSync(caFile, "utf8");
+  await page.getByTestId("ca-pem").fill(pem);
+  await page.getByTestId("ca-add").click();
+  await expect(page.getByTestId("ca-row")).toHaveCount(1);
+  await expect(page.getByTestId("ca-subject")).not.toBeEmpty();
+  expect(await page.locator("code.fingerprint").textContent()).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  await page.getByTestId("ca-remove").click();
+  await expect(page.getByTestId("ca-none")).toBeVisible();
 });

@@ -187,6 +187,17 @@ export async function readingSpec(page: Page, src: Source, marker: string) {
     await expect(page.getByTestId("mail-text")).not.toContainText("日本語");
     await page.getByTestId("charset-select").selectOption("Shift_JIS");
     await expect(page.getByTestId("mail-text")).toContainText("日本語");
+    // ソースを表示 reads the bytes in the chosen charset, every one of
+    // them; 「EMLファイルで保存」 is the message as received.
+    const source = page.getByTestId("show-source");
+    await expect(source).toHaveAttribute("href", /charset=Shift_JIS/);
+    const shown = await (await page.request.get((await source.getAttribute("href"))!)).text();
+    expect(shown).toContain(`Subject: mislabelled ${marker}`);
+    expect(shown).toContain("日本語");
+    expect(shown).not.toContain("\ufffd");
+    const eml = await page.request.get((await page.getByTestId("save-eml").getAttribute("href"))!);
+    expect(eml.headers()["content-type"]).toBe("message/rfc822");
+    expect((await eml.body()).includes(Buffer.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea]))).toBe(true);
 
     // Raw Shift_JIS header bytes, a body without charset and a carrier
     // pictogram read as Japanese readers show them; the impostor's real
