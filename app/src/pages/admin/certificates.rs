@@ -50,7 +50,7 @@ pub fn CertificatesPage() -> impl IntoView {
                     <textarea name="pem" rows="8" spellcheck="false" autocomplete="off" data-testid="ca-pem"
                         placeholder="-----BEGIN CERTIFICATE-----"></textarea>
                 </label>
-                <p class="hint">{move || m().ca_pem_hint}</p>
+                <p class="hint">{move || crate::components::with_literals(m().ca_pem_hint)}</p>
                 <FieldMsg err field="pem" />
                 <FormMsg err ok />
                 <button type="submit" class="primary" data-testid="ca-add">{move || m().ca_add}</button>
