@@ -12,6 +12,8 @@ use tower::ServiceExt;
 struct TestApp {
     router: Router,
     db: DatabaseConnection,
+    /// The database, for a second server process on it.
+    #[cfg_attr(not(feature = "servers"), allow(dead_code))]
     url: String,
 }
 
@@ -66,12 +68,14 @@ impl TestApp {
     }
 
     /// A server trusting the public roots only (no CA from a file).
+    #[cfg_attr(not(feature = "servers"), allow(dead_code))]
     async fn public_trust(backend: &str) -> Self {
         Self::build(backend, false, "target/site", mail::tls::Trust::public()).await
     }
 
     /// Another server process on `app`'s database, trusting the public
     /// roots and what the database lists.
+    #[cfg_attr(not(feature = "servers"), allow(dead_code))]
     async fn public_trust_on(app: &TestApp) -> Self {
         Self::build_at(
             app.url.clone(),
