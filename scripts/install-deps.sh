@@ -50,7 +50,7 @@ fi
 
 if [ "$what" = test ]; then
   apt_install dovecot-core dovecot-pop3d dovecot-imapd dovecot-lmtpd postfix postfix-sqlite \
-    sqlite3 openssl postgresql chromium fonts-ipafont-gothic ca-certificates shellcheck
+    sqlite3 openssl postgresql chromium fonts-ipafont-gothic ca-certificates shellcheck dnsmasq-base
   if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/oidc-provider ]; then
     say "npm ci in end2end (Playwright; Debian's Chromium is used, no browser download)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

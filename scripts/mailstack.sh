@@ -60,6 +60,11 @@ POPB4_MINUTES="${MS_POPB4_MINUTES:-10}"
 P_SUBMISSION=$((B + 587)); P_SMTPS=$((B + 465))
 P_POP3=$((B + 110)); P_POP3S=$((B + 995)); P_IMAP=$((B + 143)); P_IMAPS=$((B + 993))
 P_OAUTH=$((B + 80))
+# 自動設定's DNS server (dnsmasq) and its HTTPS server for autoconfig
+# documents. Autoconfig URLs have no port, so that server listens on 443 of
+# a loopback address of this stack's own (127.1.x.y from the port base).
+P_DNS=$((B + 53))
+AC_ADDR="127.1.$(( (B >> 8) & 255 )).$(( B & 255 ))"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 log() { printf '[mailstack] %s\n' "$*" >&2; }
@@ -81,6 +86,92 @@ EXT
   openssl x509 -req -in "$s/server.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" -CAcreateserial \
     -days 3650 -extfile "$s/leaf.ext" -out "$s/server.pem" 2>/dev/null
   chmod 0644 "$s"/*.pem; chmod 0640 "$s/server.key"; chgrp dovecot "$s/server.key"
+}
+
+# The autoconfig server's certificate (from the same CA) and documents: the
+# domain's own (autoconfig.ac.<domain>, wk.<domain>/.well-known) and an
+# ISPDB (ispdb.<domain>/v1.1/<domain>) for isp.<domain> and for the
+# hosting provider hosted.<domain> that customer.test's MX points to.
+write_autoconfig() {
+  local a="$D/autoconfig" s="$D/ssl"
+  mkdir -p "$a/docs"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=autoconfig.ac.$DOMAIN" -keyout "$a/server.key" -out "$a/server.csr" 2>/dev/null
+  cat > "$a/leaf.ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:autoconfig.ac.$DOMAIN,DNS:wk.$DOMAIN,DNS:ispdb.$DOMAIN
+EXT
+  openssl x509 -req -in "$a/server.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$a/leaf.ext" -out "$a/server.pem" 2>/dev/null
+  local doc
+  doc=$(cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="$DOMAIN">
+    <domain>$DOMAIN</domain>
+    <incomingServer type="imap">
+      <hostname>mail.$DOMAIN</hostname><port>$P_IMAPS</port><socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <incomingServer type="pop3">
+      <hostname>mail.$DOMAIN</hostname><port>$P_POP3S</port><socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>mail.$DOMAIN</hostname><port>$P_SUBMISSION</port><socketType>STARTTLS</socketType>
+      <authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+XML
+)
+  local f
+  for f in "autoconfig.ac.$DOMAIN/mail/config-v1.1.xml" \
+    "wk.$DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml" \
+    "ispdb.$DOMAIN/v1.1/isp.$DOMAIN" "ispdb.$DOMAIN/v1.1/hosted.$DOMAIN"; do
+    printf '%s\n' "$doc" > "$a/docs/$(printf '%s' "$f" | sed 's/[^A-Za-z0-9.-]/_/g')"
+  done
+  chmod -R a+rX "$a"
+}
+
+# The test DNS: every name under the domain is this machine, the
+# autoconfig hosts are the autoconfig server, dead.test is an address
+# that answers nothing (TEST-NET-1); MX records for preset-by-MX and
+# ISPDB-by-MX; SRV records, and "." (not offered) for nopop's POP3.
+write_dnsmasq() {
+  cat > "$D/etc/dnsmasq.conf" <<CONF
+port=$P_DNS
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+user=root
+keep-in-foreground
+log-queries
+address=/autoconfig.ac.$DOMAIN/$AC_ADDR
+address=/wk.$DOMAIN/$AC_ADDR
+address=/ispdb.$DOMAIN/$AC_ADDR
+address=/$DOMAIN/127.0.0.1
+address=/dead.test/192.0.2.1
+mx-host=m365.test,m365-test.mail.protection.outlook.com,10
+mx-host=customer.test,mx1.hosted.$DOMAIN,10
+srv-host=_imaps._tcp.srv.$DOMAIN,mail.$DOMAIN,$P_IMAPS,0,0
+srv-host=_pop3s._tcp.srv.$DOMAIN,mail.$DOMAIN,$P_POP3S,0,0
+srv-host=_submission._tcp.srv.$DOMAIN,mail.$DOMAIN,$P_SUBMISSION,0,0
+srv-host=_imaps._tcp.nopop.$DOMAIN,mail.$DOMAIN,$P_IMAPS,0,0
+srv-host=_pop3s._tcp.nopop.$DOMAIN
+srv-host=_pop3._tcp.nopop.$DOMAIN
+CONF
+}
+
+start_discovery_servers() {
+  setsid /usr/sbin/dnsmasq -C "$D/etc/dnsmasq.conf" </dev/null >>"$D/log/dnsmasq.log" 2>&1 &
+  echo $! > "$D/run/dnsmasq.pid"
+  AUTOCONFIG_DIR="$D/autoconfig" AUTOCONFIG_ADDR="$AC_ADDR" AUTOCONFIG_PORT=443 \
+    setsid node "$ROOT/end2end/autoconfig/server.mjs" </dev/null >>"$D/log/autoconfig.log" 2>&1 &
+  echo $! > "$D/run/autoconfig.pid"
 }
 
 write_users() {
@@ -389,6 +480,18 @@ wait_ports() {
   done
 }
 
+wait_addr_port() {
+  local deadline=$(( $(date +%s) + 20 ))
+  until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log "$1:$2 did not open; logs follow"
+      tail -n 30 "$D"/log/*.log >&2 || true
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
 # A port something else already listens on would make wait_ports pass with
 # that process answering (a stale authorization server with an old client
 # secret, another stack on the same base).
@@ -408,7 +511,8 @@ pid_alive() {
 
 stop() {
   local pids=() f pid
-  for f in "$D/run/dovecot/master.pid" "$D/run/dovecot-lo/master.pid" "$D/spool/pid/master.pid" "$D/run/authserver.pid"; do
+  for f in "$D/run/dovecot/master.pid" "$D/run/dovecot-lo/master.pid" "$D/spool/pid/master.pid" "$D/run/authserver.pid" \
+    "$D/run/dnsmasq.pid" "$D/run/autoconfig.pid"; do
     [ -r "$f" ] || continue
     pid=$(tr -d ' \n' < "$f")
     [ -n "$pid" ] && pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
@@ -424,12 +528,12 @@ stop() {
 }
 
 start() {
-  for bin in /usr/sbin/dovecot /usr/sbin/postfix openssl; do
+  for bin in /usr/sbin/dovecot /usr/sbin/postfix /usr/sbin/dnsmasq openssl node; do
     command -v "$bin" >/dev/null || { log "missing $bin: run scripts/install-deps.sh test"; exit 1; }
   done
   [ "$(id -u)" = 0 ] || { log "must run as root (Postfix's master starts as root)"; exit 1; }
   local t0; t0=$(date +%s%N)
-  ports_free "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH" || exit 1
+  ports_free "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH" "$P_DNS" || exit 1
   chmod 0755 "$D"
   mkdir -p "$D"/{etc,log,run,state,state-lo,spool,data,mail,postfix}
   chown postfix:postfix "$D/data"
@@ -438,12 +542,15 @@ start() {
   OAUTH_CLIENT_ID=tayori OAUTH_CLIENT_SECRET=$(openssl rand -hex 16)
   OAUTH_MAILSERVER_ID=dovecot OAUTH_MAILSERVER_SECRET=$(openssl rand -hex 16)
   write_certs
+  write_autoconfig
+  write_dnsmasq
   write_users
   write_popb4
   write_dovecot
   write_postfix
   trap 'log "start failed; stopping what started"; stop' ERR
   start_authserver
+  start_discovery_servers
   /usr/sbin/dovecot -c "$D/etc/dovecot.conf" </dev/null >>"$D/log/start.log" 2>&1
   /usr/sbin/dovecot -c "$D/etc/dovecot-loginonly.conf" </dev/null >>"$D/log/start.log" 2>&1
   # Postfix's smtpd dies without Dovecot's SASL socket: wait for it first.
@@ -453,7 +560,8 @@ start() {
     sleep 0.05
   done
   /usr/sbin/postfix -c "$D/postfix" start </dev/null >>"$D/log/start.log" 2>&1
-  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH"
+  wait_ports "$P_SMTP" "$P_LOGINONLY" "$P_POPB4" "$P_NOTLS" "$P_SUBMISSION" "$P_SMTPS" "$P_POP3" "$P_POP3S" "$P_IMAP" "$P_IMAPS" "$P_OAUTH" "$P_DNS"
+  wait_addr_port "$AC_ADDR" 443
   trap - ERR
   {
     echo "export MAILSTACK_DIR='$D'"
@@ -466,6 +574,7 @@ start() {
     echo "export MS_CA_PEM='$D/ssl/ca.pem'"
     echo "export MS_OAUTH_ISSUER=http://127.0.0.1:$P_OAUTH MS_OAUTH_CLIENT_ID=$OAUTH_CLIENT_ID MS_OAUTH_CLIENT_SECRET=$OAUTH_CLIENT_SECRET"
     echo "export MS_OAUTH_CONSENT='$ROOT/end2end/authserver/consent.mjs'"
+    echo "export MS_DNS=127.0.0.1:$P_DNS MS_AUTOCONFIG_ADDR=$AC_ADDR"
     printf "export MS_USERS=%q\n" "$USERS"
   } > "$D/env.sh"
   log "up in $(( ($(date +%s%N) - t0) / 1000000 )) ms (ports $B+…); env: $D/env.sh"

@@ -16,9 +16,15 @@ pub mod marks;
 pub mod presets;
 
 #[cfg(feature = "net")]
+pub mod autoconfig;
+#[cfg(feature = "net")]
 pub mod compose;
 #[cfg(feature = "net")]
 pub mod diag;
+#[cfg(feature = "net")]
+pub mod discover;
+#[cfg(feature = "net")]
+pub mod dns;
 #[cfg(feature = "net")]
 pub mod html;
 #[cfg(feature = "net")]

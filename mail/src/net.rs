@@ -88,18 +88,20 @@ pub async fn connect(
     timeout: Duration,
     report: &mut Report<'_>,
 ) -> Result<TcpStream, NetError> {
-    let addrs = match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
-        Ok(Ok(a)) => a.collect::<Vec<_>>(),
-        Ok(Err(e)) => {
-            report(StepKind::Dns, false, e.to_string());
-            return Err(NetError::Dns {
-                host: host.to_owned(),
-                source: e,
-            });
-        }
-        Err(_) => {
+    // The process's resolver: the system's, or the DNS servers named
+    // for it (`crate::dns`).
+    let addrs = match crate::dns::addresses(host, port, timeout).await {
+        Ok(a) => a,
+        Err(crate::dns::DnsError::Timeout(_)) => {
             report(StepKind::Dns, false, "timeout".into());
             return Err(NetError::Timeout(timeout, "DNS"));
+        }
+        Err(crate::dns::DnsError::Failed(e)) => {
+            report(StepKind::Dns, false, e.clone());
+            return Err(NetError::Dns {
+                host: host.to_owned(),
+                source: std::io::Error::other(e),
+            });
         }
     };
     let listed = addrs.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>();

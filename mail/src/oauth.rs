@@ -102,6 +102,29 @@ impl Http {
     /// Sends one request and reads the whole answer.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let url = check_endpoint(&request.uri().to_string())?;
+        self.exchange(url, request).await
+    }
+
+    /// GETs `url`: https always, plain http only with `plain_ok` (the
+    /// administrator allowed it for 自動設定).
+    pub async fn get(&self, url: &str, plain_ok: bool) -> Result<HttpResponse, HttpError> {
+        let parsed = url::Url::parse(url.trim()).map_err(|_| HttpError::Url(url.to_owned()))?;
+        let checked = match parsed.scheme() {
+            "http" if plain_ok => parsed,
+            _ => check_endpoint(url)?,
+        };
+        let request = http::Request::get(checked.as_str())
+            .header(http::header::ACCEPT, "application/xml, text/xml")
+            .body(Vec::new())
+            .map_err(|e| HttpError::Http(e.to_string()))?;
+        self.exchange(checked, request).await
+    }
+
+    async fn exchange(
+        &self,
+        url: url::Url,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, HttpError> {
         let host = url
             .host_str()
             .ok_or_else(|| HttpError::Url(url.to_string()))?

@@ -56,6 +56,12 @@ pub struct Preset {
     pub files_sent: bool,
     /// Where the host comes from, in Japanese and English.
     pub host_hint: (&'static str, &'static str),
+    /// Mail domains that are this provider's own (自動設定 by domain).
+    pub domains: &'static [&'static str],
+    /// The provider's mail exchangers end so (自動設定 by MX): a company
+    /// domain whose MX is one of these uses this provider; a preset whose
+    /// hosts vary per contract takes the MX host as its server.
+    pub mx_suffixes: &'static [&'static str],
     pub source: &'static str,
 }
 
@@ -83,6 +89,8 @@ pub static PRESETS: &[Preset] = &[
             "メールサーバーの管理者に確認してください。",
             "Ask your mail server's administrator.",
         ),
+        domains: &[],
+        mx_suffixes: &[],
         source: "—",
     },
     Preset {
@@ -100,6 +108,8 @@ pub static PRESETS: &[Preset] = &[
             "アクセスURLのホスト名（https://example.cybermail.jp → example.cybermail.jp）",
             "The host of your access URL (https://example.cybermail.jp → example.cybermail.jp)",
         ),
+        domains: &[],
+        mx_suffixes: &["cybermail.jp"],
         source: "seed",
     },
     Preset {
@@ -117,6 +127,8 @@ pub static PRESETS: &[Preset] = &[
             "管理画面に表示される予備ドメイン",
             "The spare domain (予備ドメイン) shown in the admin console",
         ),
+        domains: &[],
+        mx_suffixes: &[],
         source: "seed; web.arena.ne.jp suite2 manual",
     },
     Preset {
@@ -131,6 +143,8 @@ pub static PRESETS: &[Preset] = &[
         xoauth2_required: true,
         files_sent: true,
         host_hint: ("固定", "Fixed"),
+        domains: &[],
+        mx_suffixes: &["mail.protection.outlook.com"],
         source: "seed; ISPDB office365.com",
     },
     Preset {
@@ -145,6 +159,8 @@ pub static PRESETS: &[Preset] = &[
         xoauth2_required: false,
         files_sent: true,
         host_hint: ("固定", "Fixed"),
+        domains: &["gmail.com", "googlemail.com"],
+        mx_suffixes: &["google.com", "googlemail.com"],
         source: "ISPDB googlemail.com",
     },
     Preset {
@@ -162,6 +178,8 @@ pub static PRESETS: &[Preset] = &[
             "契約ごとの svNNN.xserver.jp",
             "Your contract's svNNN.xserver.jp",
         ),
+        domains: &[],
+        mx_suffixes: &["xserver.jp"],
         source: "provider manual",
     },
     Preset {
@@ -179,9 +197,27 @@ pub static PRESETS: &[Preset] = &[
             "pop.<ドメイン名> / smtp.<ドメイン名>",
             "pop.<your domain> / smtp.<your domain>",
         ),
+        domains: &[],
+        mx_suffixes: &[],
         source: "help.onamae.com",
     },
 ];
+
+/// The preset whose MX suffix `mx_host` ends with (at a label boundary).
+pub fn by_mx(mx_host: &str) -> Option<&'static Preset> {
+    let host = mx_host.trim().trim_end_matches('.').to_ascii_lowercase();
+    PRESETS.iter().find(|p| {
+        p.mx_suffixes
+            .iter()
+            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+    })
+}
+
+/// The preset whose own mail domain `domain` is.
+pub fn by_domain(domain: &str) -> Option<&'static Preset> {
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    PRESETS.iter().find(|p| p.domains.contains(&d.as_str()))
+}
 
 pub fn preset(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
@@ -249,6 +285,22 @@ pub fn host_from_input(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presets_are_found_by_domain_and_by_mail_exchanger() {
+        let id = |p: Option<&Preset>| p.map(|p| p.id);
+        assert_eq!(
+            id(by_mx("example-co-jp.mail.protection.outlook.com.")),
+            Some("microsoft365")
+        );
+        assert_eq!(id(by_mx("ASPMX.L.GOOGLE.COM")), Some("google"));
+        assert_eq!(id(by_mx("sv1234.xserver.jp")), Some("xserver"));
+        // Only at a label boundary: not a look-alike domain.
+        assert_eq!(id(by_mx("mx.notxserver.jp")), None);
+        assert_eq!(id(by_mx("mx.example.co.jp")), None);
+        assert_eq!(id(by_domain("Gmail.com")), Some("google"));
+        assert_eq!(id(by_domain("example.co.jp")), None);
+    }
 
     #[test]
     fn microsoft_and_google_file_sent_mail_themselves() {
