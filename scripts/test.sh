@@ -72,7 +72,7 @@ cargo build --workspace --exclude frontend --all-targets --features "$SERVER_TES
 # is tested in server/tests/crash.rs).
 start_server() {
   TAYORI_RECEIVE_INTERVAL=0 TAYORI_DATA_DIR="$WORK/data" TAYORI_LISTEN="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$ROOT/target/site" \
-    TAYORI_MAIL_CA_FILE="$MS_CA_PEM" \
+    TAYORI_MAIL_CA_FILE="$MS_CA_PEM" TAYORI_DNS_SERVERS="$MS_DNS" \
     RUST_LOG=info,sqlx=warn "$ROOT/target/debug/tayori" >>"$WORK/server-$1.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do

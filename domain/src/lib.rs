@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod autoconfig;
 pub mod certificates;
 pub mod company;
 pub mod db;

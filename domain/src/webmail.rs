@@ -44,6 +44,10 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     /// Users may send from an address other than their own.
     pub from_any: bool,
+    /// 自動設定: the ISPDB-style database's base URL (empty: not asked).
+    pub autoconfig_ispdb: String,
+    /// 自動設定: autoconfig documents over plain http too.
+    pub autoconfig_http: bool,
 }
 
 /// ウェブメール設定 as the form sends it.
@@ -57,6 +61,8 @@ pub struct SettingsInput {
     /// Patterns separated by lines, spaces or commas.
     pub allowed_hosts: String,
     pub from_any: bool,
+    pub autoconfig_ispdb: String,
+    pub autoconfig_http: bool,
 }
 
 /// Host patterns a form may list.
@@ -115,6 +121,8 @@ impl Default for Settings {
             own_servers: OwnServers::Listed,
             allowed_hosts: Vec::new(),
             from_any: false,
+            autoconfig_ispdb: String::new(),
+            autoconfig_http: false,
         }
     }
 }
@@ -134,6 +142,8 @@ pub async fn settings(db: &DatabaseConnection) -> Result<Settings> {
             own_servers: m.own_servers,
             allowed_hosts: m.allowed_hosts.lines().map(str::to_owned).collect(),
             from_any: m.from_any,
+            autoconfig_ispdb: m.autoconfig_ispdb,
+            autoconfig_http: m.autoconfig_http,
         },
         None => Settings::default(),
     })
@@ -257,6 +267,19 @@ pub async fn save_settings(
             20
         }
     };
+    // An ISPDB over https (or http when plain http is allowed); empty: off.
+    let ispdb = input.autoconfig_ispdb.trim().to_owned();
+    if !ispdb.is_empty() {
+        match url::Url::parse(&ispdb) {
+            Ok(u) if u.scheme() == "https" && u.host_str().is_some() => {}
+            Ok(u) if u.scheme() == "http" && u.host_str().is_some() => {
+                if !input.autoconfig_http {
+                    c.push("autoconfig_ispdb", Code::HttpsRequired);
+                }
+            }
+            _ => c.push("autoconfig_ispdb", Code::InvalidUrl),
+        }
+    }
     c.finish()?;
     let txn = crate::db::write(db).await?;
     let am = settings::ActiveModel {
@@ -267,6 +290,8 @@ pub async fn save_settings(
         own_servers: Set(own_servers),
         allowed_hosts: Set(allowed_hosts.join("\n")),
         from_any: Set(input.from_any),
+        autoconfig_ispdb: Set(ispdb.clone()),
+        autoconfig_http: Set(input.autoconfig_http),
         updated_at: Set(chrono::Utc::now()),
     };
     if settings::Entity::find_by_id(1).one(&txn).await?.is_some() {
@@ -281,10 +306,11 @@ pub async fn save_settings(
         "webmail_settings",
         &format!(
             "allow_user_edit={allow_user_edit} interval_min={interval} attachment_max_mb={max_mb} \
-             own_servers={} allowed_hosts={} from_any={}",
+             own_servers={} allowed_hosts={} from_any={} autoconfig_ispdb={ispdb} autoconfig_http={}",
             own_servers.as_str(),
             allowed_hosts.join(","),
-            input.from_any
+            input.from_any,
+            input.autoconfig_http
         ),
     )
     .await?;
@@ -296,6 +322,8 @@ pub async fn save_settings(
         own_servers,
         allowed_hosts,
         from_any: input.from_any,
+        autoconfig_ispdb: ispdb,
+        autoconfig_http: input.autoconfig_http,
     })
 }
 

@@ -28,6 +28,7 @@ fn policy(own_servers: &str, allowed_hosts: &str, from_any: bool) -> webmail::Se
         own_servers: own_servers.into(),
         allowed_hosts: allowed_hosts.into(),
         from_any,
+        ..Default::default()
     }
 }
 
@@ -324,6 +325,8 @@ async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
                     own_servers: "some".into(),
                     allowed_hosts: "pop.example.test bad_host!".into(),
                     from_any: false,
+                    autoconfig_ispdb: "ftp://ispdb.example".into(),
+                    autoconfig_http: false,
                 },
             )
             .await
@@ -332,9 +335,33 @@ async fn accounts_keep_rules_on_both_databases(#[case] backend: &str) {
             ("own_servers", Code::Required),
             ("allowed_hosts", Code::InvalidHost),
             ("receive_interval_min", Code::Range { min: 1, max: 1440 }),
-            ("attachment_max_mb", Code::Range { min: 1, max: 100 })
+            ("attachment_max_mb", Code::Range { min: 1, max: 100 }),
+            ("autoconfig_ispdb", Code::InvalidUrl),
         ]
     );
+    // An ISPDB over plain http only when plain http is allowed.
+    let mut ispdb = policy("listed", "", false);
+    ispdb.autoconfig_ispdb = "http://ispdb.intranet.test/v1.1/".into();
+    assert_eq!(
+        codes(webmail::save_settings(&db, &sys, &ispdb).await),
+        vec![("autoconfig_ispdb", Code::HttpsRequired)]
+    );
+    ispdb.autoconfig_http = true;
+    let saved = webmail::save_settings(&db, &sys, &ispdb).await.unwrap();
+    assert_eq!(saved.autoconfig_ispdb, "http://ispdb.intranet.test/v1.1/");
+    assert!(webmail::settings(&db).await.unwrap().autoconfig_http);
+    webmail::save_settings(
+        &db,
+        &sys,
+        &webmail::SettingsInput {
+            allow_user_edit: false,
+            receive_interval_min: "10".into(),
+            attachment_max_mb: "30".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let kept = webmail::settings(&db).await.unwrap();
     assert_eq!(
         (kept.receive_interval_min, kept.attachment_max_mb),

@@ -20,6 +20,7 @@ mod m20261207_000014_imap;
 mod m20261207_000015_imap_row_words;
 mod m20261208_000016_imap_row_words_index;
 mod m20261208_000017_trusted_certificates;
+mod m20261208_000018_autoconfig;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_imap_row_words::Migration),
             Box::new(m20261208_000016_imap_row_words_index::Migration),
             Box::new(m20261208_000017_trusted_certificates::Migration),
+            Box::new(m20261208_000018_autoconfig::Migration),
         ]
     }
 }

@@ -74,6 +74,11 @@ pub struct ServeArgs {
     /// A PEM file with an in-house CA to trust for mail servers.
     #[arg(long, env = "TAYORI_MAIL_CA_FILE")]
     pub mail_ca_file: Option<PathBuf>,
+
+    /// DNS servers for mail connections and 自動設定 (`192.0.2.53`,
+    /// `127.0.0.1:5353`, comma-separated); empty: the system's resolver.
+    #[arg(long, env = "TAYORI_DNS_SERVERS", default_value = "")]
+    pub dns_servers: String,
 }
 
 /// `tayori` with no subcommand serves, still reading the environment.

@@ -58,6 +58,11 @@ async fn serve(db_url: &str, data_dir: std::path::PathBuf, args: ServeArgs) -> R
     // Read and checked once: a bad CA file stops the start with its name
     // instead of failing every connection later.
     mail::pop3::set_message_max(args.max_message_mb << 20);
+    let dns = mail::dns::parse_servers(&args.dns_servers)
+        .map_err(|e| format!("TAYORI_DNS_SERVERS: {e}"))?;
+    if !dns.is_empty() {
+        mail::dns::use_servers(dns);
+    }
     let mail_trust = match &args.mail_ca_file {
         Some(path) => {
             let pem = std::fs::read(path)

@@ -92,6 +92,14 @@ impl TestApp {
     }
 
     async fn build_at(url: String, secure: bool, site_root: &str, trust: mail::tls::Trust) -> Self {
+        // Names resolve as the test stack's DNS says (自動設定's domains),
+        // as a server started with TAYORI_DNS_SERVERS does.
+        static DNS: std::sync::Once = std::sync::Once::new();
+        DNS.call_once(|| {
+            if let Ok(s) = std::env::var("MS_DNS") {
+                mail::dns::use_servers(mail::dns::parse_servers(&s).unwrap());
+            }
+        });
         let opts = server::leptos_options(site_root, "127.0.0.1:3000".parse().unwrap());
         let data_dir =
             std::env::temp_dir().join(format!("tayori_http_keys_{}", domain::testing::unique("")));
@@ -1088,6 +1096,83 @@ async fn a_ca_added_in_the_ui_is_trusted_by_the_next_connection(#[case] backend:
     assert_eq!(r.status, StatusCode::OK, "{backend}: {}", r.body);
     let v = verdict().await;
     assert_eq!(v["advice"], "certificate_untrusted", "{backend}: {v}");
+}
+
+#[cfg(feature = "servers")]
+#[tokio::test]
+async fn autoconfig_streams_each_source_and_proposes_settings_that_connect() {
+    let app = TestApp::new("sqlite", false).await;
+    let admin = app.admin().await;
+    let ask = |address: &str| {
+        vec![
+            ("autoconfig_address", address.to_owned()),
+            ("autoconfig_scope", "admin".to_owned()),
+        ]
+    };
+    assert_eq!(
+        app.post_form("/api/autoconfig", &ask("bob@srv.example.test"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .post_form("/api/autoconfig", &ask("bob@"), Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Invalid"][0]["field"], "autoconfig_address");
+
+    let r = app
+        .post_form(
+            "/api/autoconfig",
+            &ask("bob@srv.example.test"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let lines = ndjson(&r.body);
+    let steps: Vec<(&str, bool)> = lines
+        .iter()
+        .filter_map(|l| Some((l["step"].as_str()?, l["ok"].as_bool()?)))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("preset", false),
+            ("autoconfig", false),
+            ("ispdb", false),
+            ("srv", true)
+        ],
+        "{}",
+        r.body
+    );
+    assert_eq!(lines[2]["skipped"], true, "no ISPDB is named");
+    let found = &lines.last().unwrap()["found"];
+    assert_eq!(found["source"], "srv");
+    assert_eq!(found["pop3"]["host"], "mail.example.test");
+    assert_eq!(found["confirm_hosts"], false);
+
+    // What it proposes passes the connection test.
+    let mut form = mail_form("MS_SUBMISSION_PORT", "starttls", "plain");
+    form.retain(|(k, _)| !matches!(*k, "pop_host" | "pop_port" | "pop_protection"));
+    form.push((
+        "pop_host",
+        found["pop3"]["host"].as_str().unwrap().to_owned(),
+    ));
+    form.push(("pop_port", found["pop3"]["port"].to_string()));
+    form.push((
+        "pop_protection",
+        found["pop3"]["protection"].as_str().unwrap().to_owned(),
+    ));
+    form.push(("target", "pop3".into()));
+    let r = app
+        .post_form("/api/mail_server/test", &form, Some(&admin))
+        .await;
+    assert_eq!(
+        ndjson(&r.body).pop().unwrap()["verdict"],
+        "ok",
+        "{}",
+        r.body
+    );
 }
 
 #[cfg(feature = "servers")]
@@ -2105,6 +2190,7 @@ const FUNCTIONS: &[Function] = {
         ("save_mail_server", Admin, &[]),
         ("send_test_mail", Admin, &[("to", "a@example.test")]),
         ("mail_server/test", Admin, &[]),
+        ("autoconfig", Admin, &[]),
         ("list_oauth_servers", Admin, &[]),
         ("get_oauth_server", Admin, &[("id", "1")]),
         (

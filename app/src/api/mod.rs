@@ -100,6 +100,7 @@ fn role(v: &str) -> Option<domain::users::Role> {
     domain::users::Role::parse(v.trim())
 }
 
+pub mod autoconfig;
 pub mod certificates;
 pub mod codec;
 mod company;

@@ -186,6 +186,9 @@ pub struct WebmailSettingsDto {
     /// One pattern per line.
     pub allowed_hosts: String,
     pub from_any: bool,
+    /// 自動設定's ISPDB base URL (empty: not asked).
+    pub autoconfig_ispdb: String,
+    pub autoconfig_http: bool,
 }
 
 /// 受信: how far the account's receive is.
@@ -670,6 +673,8 @@ fn settings_dto(s: domain::webmail::Settings) -> WebmailSettingsDto {
         own_servers: s.own_servers.as_str().to_owned(),
         allowed_hosts: s.allowed_hosts.join("\n"),
         from_any: s.from_any,
+        autoconfig_ispdb: s.autoconfig_ispdb,
+        autoconfig_http: s.autoconfig_http,
     }
 }
 
@@ -681,6 +686,8 @@ pub async fn save_webmail_settings(
     #[server(default)] own_servers: String,
     #[server(default)] allowed_hosts: String,
     #[server(default)] from_any: Option<String>,
+    #[server(default)] autoconfig_ispdb: String,
+    #[server(default)] autoconfig_http: Option<String>,
 ) -> Result<WebmailSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
@@ -691,6 +698,8 @@ pub async fn save_webmail_settings(
         own_servers,
         allowed_hosts,
         from_any: is_on(&from_any),
+        autoconfig_ispdb,
+        autoconfig_http: is_on(&autoconfig_http),
     };
     let s = done(domain::webmail::save_settings(&state.db, &caller.actor(), &input).await)?;
     Ok(settings_dto(s))

@@ -6,6 +6,16 @@ pub struct MailTexts {
     pub lang: crate::i18n::Lang,
     pub title: &'static str,
     pub system_settings: &'static str,
+    pub ac_title: &'static str,
+    pub ac_address: &'static str,
+    pub ac_run: &'static str,
+    pub ac_running: &'static str,
+    pub ac_not_found: &'static str,
+    pub ac_found: &'static str,
+    pub ac_confirm: &'static str,
+    pub ac_confirmed: &'static str,
+    pub ac_not_offered: &'static str,
+    pub ac_skipped: &'static str,
     pub ca_title: &'static str,
     pub ca_hint: &'static str,
     pub ca_subject: &'static str,
@@ -86,6 +96,23 @@ pub struct MailTexts {
 }
 
 impl MailTexts {
+    /// 自動設定's source by its key (`discover::Source::as_str`).
+    pub fn ac_source(&self, key: &str) -> &'static str {
+        let ja = self.lang == crate::i18n::Lang::Ja;
+        match (key, ja) {
+            ("preset", true) => "便りのプロバイダー設定（ドメイン・MX）",
+            ("preset", false) => "Tayori's provider presets (domain, MX)",
+            ("autoconfig", true) => "ドメインの自動設定ファイル（autoconfig）",
+            ("autoconfig", false) => "The domain's autoconfig document",
+            ("ispdb", true) => "設定データベース（ISPDB）",
+            ("ispdb", false) => "Settings database (ISPDB)",
+            ("srv", true) => "DNSのSRVレコード",
+            ("srv", false) => "DNS SRV records",
+            (_, true) => "サーバーへの問い合わせ（ポートの確認）",
+            (_, false) => "Asking the servers (probing ports)",
+        }
+    }
+
     /// The name of a protection by its code (`Protection::as_str`).
     pub fn protection(&self, code: &str) -> &'static str {
         match code {
@@ -257,6 +284,16 @@ pub static MAIL_JA: MailTexts = MailTexts {
     lang: crate::i18n::Lang::Ja,
     title: "メールサーバー設定",
     system_settings: "システム設定",
+    ac_title: "メールアドレスから設定",
+    ac_address: "メールアドレス",
+    ac_run: "調べる",
+    ac_running: "調べています…",
+    ac_not_found: "設定が見つかりませんでした。メールサーバーの情報を入力してください。",
+    ac_found: "見つかった設定をフォームに入れました。接続テストで確かめてから保存してください。",
+    ac_confirm: "これらのホスト名は第三者（設定データベース）の情報です。正しいホストか確かめてから、パスワードを使う接続テストや保存をしてください。",
+    ac_confirmed: "ホスト名を確認しました",
+    ac_not_offered: "このドメインは次のサービスを提供していません",
+    ac_skipped: "設定されていないため使いません",
     ca_title: "信頼するCA証明書",
     ca_hint: "社内の認証局（プライベートCA）が発行した証明書を使うメールサーバーに接続するには、その認証局の証明書をここに追加します。受信・送信・IMAP・OAuthのすべての接続で、公的な認証局に加えて信頼されます。サーバーの再起動は不要です。",
     ca_subject: "サブジェクト",
@@ -339,6 +376,16 @@ pub static MAIL_EN: MailTexts = MailTexts {
     lang: crate::i18n::Lang::En,
     title: "Mail server settings",
     system_settings: "System settings",
+    ac_title: "Set up from a mail address",
+    ac_address: "Mail address",
+    ac_run: "Look up",
+    ac_running: "Looking up…",
+    ac_not_found: "No settings were found. Enter the mail server's details.",
+    ac_found: "The settings found are in the form. Check them with the connection test, then save.",
+    ac_confirm: "These host names come from a third party (a settings database). Make sure they are the right hosts before a connection test or save sends the password there.",
+    ac_confirmed: "I have checked the host names",
+    ac_not_offered: "The domain does not offer",
+    ac_skipped: "not set up, not used",
     ca_title: "Trusted CA certificates",
     ca_hint: "To connect to mail servers whose certificates come from your own (private) certification authority, add that authority's certificate here. Every connection — receiving, sending, IMAP and OAuth — trusts it besides the public authorities. No restart is needed.",
     ca_subject: "Subject",

@@ -16,6 +16,10 @@ pub struct Model {
     /// empty: the hosts of the two shared server settings.
     pub allowed_hosts: String,
     pub from_any: bool,
+    /// 自動設定's ISPDB base URL; empty: not asked.
+    pub autoconfig_ispdb: String,
+    /// Autoconfig documents may come over plain http.
+    pub autoconfig_http: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

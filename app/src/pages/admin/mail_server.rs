@@ -202,6 +202,39 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
         }
     });
 
+    // 自動設定: what it finds goes into the fields, as a preset's values do.
+    let lookup = super::autoconfig::Lookup::new();
+    let held = Signal::derive(move || lookup.holds_password());
+    let ac_scope: &'static str = if webmail { "webmail" } else { "admin" };
+    let fill = move |f: &serde_json::Value| {
+        if let Some(id) = f["preset"].as_str() {
+            apply_preset(id.to_owned());
+        }
+        for (key, host, field) in [("pop3", pop_host, pop), ("smtp", smtp_host, smtp)] {
+            let s = &f[key];
+            if let (Some(h), Some(port)) = (s["host"].as_str(), s["port"].as_u64()) {
+                host.set(h.to_owned());
+                // The port found is kept as found, whatever the protection.
+                field.typed.set(true);
+                field
+                    .protection
+                    .set(s["protection"].as_str().unwrap_or("none").to_owned());
+                field.port.set(port.to_string());
+            }
+        }
+        if f["smtp"]["oauth"] == true {
+            if let Some(c) = oauth_servers.get_value().first() {
+                oauth_server.set(c.id.to_string());
+                smtp_auth.set("xoauth2".into());
+            }
+        }
+        if auth_user.get_untracked().is_empty() {
+            if let Some(u) = f["username"].as_str().filter(|u| !u.is_empty()) {
+                auth_user.set(u.to_owned());
+            }
+        }
+    };
+
     // Connection tests: one for each server, each with its own results.
     let smtp_test = TestRun::new();
     let pop_test = TestRun::new();
@@ -384,6 +417,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                     {move || m().host_hint} ": "
                     {move || { let p = current_preset(); if lang.get() == crate::i18n::Lang::Ja { p.host_hint.0 } else { p.host_hint.1 } }}
                 </p>
+                {lookup.view(form_ref, ac_scope, fill)}
                 {nav(1)}
             </fieldset>
 
@@ -404,7 +438,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                     </select>
                 </label>
                 <div class="actions">
-                    {pop_test.button(form_ref, "pop3", "test-pop3")}
+                    {pop_test.button(form_ref, "pop3", "test-pop3", held)}
                 </div>
                 {pop_test.results("pop3-")}
                 {nav(2)}
@@ -558,8 +592,8 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
             <fieldset class=section_class(5) data-testid="section-test">
                 <legend>{move || m().step_test}</legend>
                 <div class="actions">
-                    {smtp_test.button(form_ref, "smtp", "test-connection")}
-                    <button type="submit" class="primary" data-testid="save">{move || m().save_settings}</button>
+                    {smtp_test.button(form_ref, "smtp", "test-connection", held)}
+                    <button type="submit" class="primary" data-testid="save" disabled=move || held.get()>{move || m().save_settings}</button>
                 </div>
                 {smtp_test.results("")}
                 <FormMsg err ok=save_ok />
@@ -664,12 +698,14 @@ impl TestRun {
         form_ref: NodeRef<Form>,
         target: &'static str,
         testid: &'static str,
+        // Third-party hosts not yet confirmed: no password goes out.
+        held: Signal<bool>,
     ) -> impl IntoView {
         let lang = use_lang();
         let m = move || lang.get().t().mail();
         view! {
             <button type="submit" formaction=TEST_URL name="target" value=target data-testid=testid
-                disabled=move || self.testing.get()
+                disabled=move || self.testing.get() || held.get()
                 on:click=move |ev: leptos::ev::MouseEvent| {
                     ev.prevent_default();
                     self.start(form_ref, target);

@@ -72,6 +72,19 @@ pub fn WebmailAdminPage() -> impl IntoView {
                                 <input type="checkbox" name="from_any" value="on" checked=s.from_any data-testid="from-any" />
                                 {move || t().from_any}
                             </label>
+                            <fieldset data-testid="autoconfig-settings">
+                                <legend>{move || t().ac_settings}</legend>
+                                <label>
+                                    {move || t().ac_ispdb}
+                                    <input type="url" name="autoconfig_ispdb" value=s.autoconfig_ispdb.clone() data-testid="autoconfig-ispdb" />
+                                </label>
+                                <p class="hint">{move || crate::components::with_literals(t().ac_ispdb_hint)}</p>
+                                <FieldMsg err field="autoconfig_ispdb" />
+                                <label class="check">
+                                    <input type="checkbox" name="autoconfig_http" value="on" checked=s.autoconfig_http data-testid="autoconfig-http" />
+                                    {move || t().ac_http}
+                                </label>
+                            </fieldset>
                             <FormMsg err ok />
                             <button type="submit" class="primary" data-testid="webmail-settings-save">{move || t().save}</button>
                         </ActionForm>
