@@ -678,29 +678,43 @@ fn settings_dto(s: domain::webmail::Settings) -> WebmailSettingsDto {
     }
 }
 
+/// ウェブメール設定 as posted: checkboxes are present ("on") or absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebmailSettingsForm {
+    pub allow_user_edit: Option<String>,
+    pub receive_interval_min: String,
+    pub attachment_max_mb: String,
+    pub own_servers: String,
+    pub allowed_hosts: String,
+    pub from_any: Option<String>,
+    pub autoconfig_ispdb: String,
+    pub autoconfig_http: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<WebmailSettingsForm> for domain::webmail::SettingsInput {
+    fn from(f: WebmailSettingsForm) -> Self {
+        domain::webmail::SettingsInput {
+            allow_user_edit: is_on(&f.allow_user_edit),
+            receive_interval_min: f.receive_interval_min,
+            attachment_max_mb: f.attachment_max_mb,
+            own_servers: f.own_servers,
+            allowed_hosts: f.allowed_hosts,
+            from_any: is_on(&f.from_any),
+            autoconfig_ispdb: f.autoconfig_ispdb,
+            autoconfig_http: is_on(&f.autoconfig_http),
+        }
+    }
+}
+
 #[server(prefix = "/api", endpoint = "save_webmail_settings", output = crate::api::codec::Json)]
 pub async fn save_webmail_settings(
-    #[server(default)] allow_user_edit: Option<String>,
-    #[server(default)] receive_interval_min: String,
-    #[server(default)] attachment_max_mb: String,
-    #[server(default)] own_servers: String,
-    #[server(default)] allowed_hosts: String,
-    #[server(default)] from_any: Option<String>,
-    #[server(default)] autoconfig_ispdb: String,
-    #[server(default)] autoconfig_http: Option<String>,
+    #[server(flatten)] form: WebmailSettingsForm,
 ) -> Result<WebmailSettingsDto, AppError> {
     let state = crate::server::auth::state()?;
     let caller = require(Need::Admin).await?;
-    let input = domain::webmail::SettingsInput {
-        allow_user_edit: is_on(&allow_user_edit),
-        receive_interval_min,
-        attachment_max_mb,
-        own_servers,
-        allowed_hosts,
-        from_any: is_on(&from_any),
-        autoconfig_ispdb,
-        autoconfig_http: is_on(&autoconfig_http),
-    };
+    let input = domain::webmail::SettingsInput::from(form);
     let s = done(domain::webmail::save_settings(&state.db, &caller.actor(), &input).await)?;
     Ok(settings_dto(s))
 }

@@ -222,16 +222,19 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                 field.port.set(port.to_string());
             }
         }
-        if f["smtp"]["oauth"] == true {
-            if let Some(c) = oauth_servers.get_value().first() {
-                oauth_server.set(c.id.to_string());
-                smtp_auth.set("xoauth2".into());
-            }
+        if let Some(c) = oauth_servers
+            .get_value()
+            .first()
+            .filter(|_| f["smtp"]["oauth"] == true)
+        {
+            oauth_server.set(c.id.to_string());
+            smtp_auth.set("xoauth2".into());
         }
-        if auth_user.get_untracked().is_empty() {
-            if let Some(u) = f["username"].as_str().filter(|u| !u.is_empty()) {
-                auth_user.set(u.to_owned());
-            }
+        if let Some(u) = f["username"]
+            .as_str()
+            .filter(|u| !u.is_empty() && auth_user.get_untracked().is_empty())
+        {
+            auth_user.set(u.to_owned());
         }
     };
 
