@@ -15,7 +15,7 @@ const WIDTHS = [1366, 390];
 const ALLOWED = new Set(
   `SMTP POP POP3 IMAP IMAP4 TLS SSL STARTTLS OAuth OAuth2 XOAUTH2 CRAM-MD5 PLAIN LOGIN EHLO CAPA
    DNS TCP MX SRV HTTP HTTPS URL ID IDs CSV HTML UTF-8 ISO-2022-JP Shift_JIS EUC-JP UTF CA PEM
-   SASL OAUTHBEARER PKCE S256 URI API OpenID Connect JIS JavaScript EML
+   SASL OAUTHBEARER PKCE S256 URI API OpenID Connect JIS JavaScript EML ISPDB
    Tayori Microsoft Google Workspace Gmail Entra Exchange Graph Web Xserver WebARENA CYBERMAIL Σ
    Outlook Thunderbird KB MB GB TB B Cc CC Bcc BCC Re Fw Fwd APOP English`.split(/\s+/),
 );

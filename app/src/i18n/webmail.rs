@@ -173,7 +173,7 @@ pub static WM_JA: WebmailTexts = WebmailTexts {
     ac_settings: "自動設定（メールアドレスから設定）",
     ac_ispdb: "設定データベース（ISPDB）のURL",
     ac_ispdb_hint: "空欄なら使いません（社内ネットワークからはインターネット上のデータベースに届かないため）。例: `https://autoconfig.thunderbird.net/v1.1/`",
-    ac_http: "暗号化されていない http でも自動設定ファイルを読む（社内のサーバーのみの場合）",
+    ac_http: "暗号化されていない HTTP でも自動設定ファイルを読む（社内のサーバーのみの場合）",
     accounts_admin: "アカウント設定",
     import_export: "アカウントのインポート／エクスポート",
     webmail_server: "ウェブメールのメールサーバー設定",
