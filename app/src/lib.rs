@@ -96,7 +96,10 @@ pub fn area_of(path: &str) -> &'static str {
         path.strip_prefix(p)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    if under("/admin") {
+    // The account form's 自動設定 is the server settings forms' own
+    // (its log stays a core page).
+    let account_form = path.starts_with("/mail/accounts/") && !path.ends_with("/log");
+    if under("/admin") || account_form {
         "admin"
     } else if under("/mail/compose") {
         "compose"

@@ -3,7 +3,7 @@
 // records, runs the connection test against the project's Dovecot and
 // saves. Hosts from the settings database (ISPDB) must be confirmed before
 // anything can send a password to them.
-import { test, expect, hydrated, login, ADMIN_NEW_PASSWORD } from "./common";
+import { test, expect, hydrated, login, ADMIN_NEW_PASSWORD, USER } from "./common";
 
 const port = (name: string) => {
   const v = process.env[name];
@@ -80,4 +80,21 @@ test("hosts from the settings database wait for the admin's confirmation", async
   await page.getByTestId("autoconfig-address").fill("bob@");
   await page.getByTestId("autoconfig-run").click();
   await expect(page.getByTestId("error-autoconfig_address")).toBeVisible();
+});
+
+test("a user's account form is filled from the address, as 個別に設定する", async ({ page }) => {
+  await login(page, USER.login, USER.newPassword);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await page.goto("/mail/accounts/new");
+  await hydrated(page);
+  await page.getByTestId("autoconfig-address").fill("yamada@srv.example.test");
+  await page.getByTestId("autoconfig-run").click();
+  await expect(page.getByTestId("autoconfig-found")).toHaveAttribute("data-source", "srv", { timeout: 30_000 });
+  await expect(page.getByTestId("recv_source-own")).toBeChecked();
+  await expect(page.getByTestId("f-pop-host")).toHaveValue("mail.example.test");
+  await expect(page.getByTestId("f-pop-port")).toHaveValue(port("MS_POP3S_PORT"));
+  await expect(page.getByTestId("send_source-own")).toBeChecked();
+  await expect(page.getByTestId("f-smtp-host")).toHaveValue("mail.example.test");
+  await expect(page.getByTestId("f-smtp-port")).toHaveValue(port("MS_SUBMISSION_PORT"));
+  await expect(page.getByTestId("f-pop-user")).toHaveValue("yamada@srv.example.test");
 });

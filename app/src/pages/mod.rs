@@ -5,7 +5,7 @@
 //! (`#[cfg_attr(island_<area>, island)]`, set by app/build.rs, areas as in
 //! `crate::area_of`): in another area's bundle it is a plain component that
 //! nothing calls, so the linker leaves it out.
-mod admin;
+pub(crate) mod admin;
 pub mod mail;
 mod portal;
 mod schedule;

@@ -3,7 +3,6 @@
 //! the streamed `api::autoconfig`), and what was found, handed to the form
 //! to fill its fields. Hosts a third party named wait for the
 //! administrator's confirmation before the form tests or saves.
-use leptos::html::Form;
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -11,7 +10,7 @@ use crate::error::AppError;
 use crate::i18n::use_lang;
 
 #[derive(Clone, Copy)]
-pub(super) struct Lookup {
+pub(crate) struct Lookup {
     steps: RwSignal<Vec<Value>>,
     found: RwSignal<Option<Value>>,
     done: RwSignal<bool>,
@@ -21,7 +20,7 @@ pub(super) struct Lookup {
 }
 
 impl Lookup {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Lookup {
             steps: RwSignal::new(Vec::new()),
             found: RwSignal::new(None),
@@ -33,24 +32,29 @@ impl Lookup {
     }
 
     /// The refusal of the address, for the form's field messages.
-    pub(super) fn err(self) -> Signal<Option<AppError>> {
+    pub(crate) fn err(self) -> Signal<Option<AppError>> {
         self.err.into()
     }
 
     /// Third-party hosts are in the form and not yet confirmed: nothing
     /// may send a password to them.
-    pub(super) fn holds_password(self) -> bool {
+    pub(crate) fn holds_password(self) -> bool {
         self.found.get().is_some_and(|f| f["confirm_hosts"] == true) && !self.confirmed.get()
     }
 
-    fn start(self, form_ref: NodeRef<Form>, scope: &'static str, fill: impl Fn(&Value) + 'static) {
+    fn start(
+        self,
+        form: impl Fn() -> Option<leptos::web_sys::HtmlFormElement>,
+        scope: &'static str,
+        fill: impl Fn(&Value) + 'static,
+    ) {
         self.steps.set(Vec::new());
         self.found.set(None);
         self.done.set(false);
         self.err.set(None);
         self.confirmed.set(false);
         #[cfg(feature = "hydrate")]
-        if let Some(form) = form_ref.get() {
+        if let Some(form) = form() {
             self.running.set(true);
             leptos::task::spawn_local(async move {
                 let extra = [("autoconfig_scope", scope)];
@@ -76,12 +80,12 @@ impl Lookup {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (form_ref, scope, fill);
+        let _ = (form, scope, fill);
     }
 
-    pub(super) fn view(
+    pub(crate) fn view(
         self,
-        form_ref: NodeRef<Form>,
+        form: impl Fn() -> Option<leptos::web_sys::HtmlFormElement> + Copy + Send + Sync + 'static,
         scope: &'static str,
         fill: impl Fn(&Value) + Copy + Send + Sync + 'static,
     ) -> impl IntoView {
@@ -95,7 +99,7 @@ impl Lookup {
                         <input type="email" name="autoconfig_address" autocomplete="off" data-testid="autoconfig-address" />
                     </label>
                     <button type="button" data-testid="autoconfig-run" disabled=move || self.running.get()
-                        on:click=move |_| self.start(form_ref, scope, fill)>
+                        on:click=move |_| self.start(form, scope, fill)>
                         {move || if self.running.get() { m().ac_running } else { m().ac_run }}
                     </button>
                 </div>

@@ -420,7 +420,7 @@ fn MailServerForm(dto: MailServerDto, oauth_result: String) -> impl IntoView {
                     {move || m().host_hint} ": "
                     {move || { let p = current_preset(); if lang.get() == crate::i18n::Lang::Ja { p.host_hint.0 } else { p.host_hint.1 } }}
                 </p>
-                {lookup.view(form_ref, ac_scope, fill)}
+                {lookup.view(move || form_ref.get(), ac_scope, fill)}
                 {nav(1)}
             </fieldset>
 

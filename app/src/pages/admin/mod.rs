@@ -1,5 +1,5 @@
 //! 管理者設定: 運用設定 (組織管理, ユーザー管理) and 基本設定 (会社情報設定).
-mod autoconfig;
+pub(crate) mod autoconfig;
 mod certificates;
 mod company;
 mod imap;

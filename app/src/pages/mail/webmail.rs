@@ -424,6 +424,7 @@ fn AccountForm(
             </fieldset>
             <fieldset data-testid="receiving">
                 <legend>{move || t().f_receiving}</legend>
+                {f.own_offered.then(|| view! { <super::lookup::AccountLookup /> })}
                 {kinds}
                 <FieldMsg err field="kind" />
                 {source_radios("recv_source", f.recv_source.clone(), (f.admin_pop.clone(), f.webmail_pop.clone()), Some((f.admin_imap.clone(), f.webmail_imap.clone())), f.own_offered)}
