@@ -87,6 +87,8 @@ test("a user's account form is filled from the address, as 個別に設定する
   await expect(page.getByTestId("welcome")).toBeVisible();
   await page.goto("/mail/accounts/new");
   await hydrated(page);
+  // An empty user ID is filled from the source; a typed one is kept.
+  await page.getByTestId("f-pop-user").fill("");
   await page.getByTestId("autoconfig-address").fill("yamada@srv.example.test");
   await page.getByTestId("autoconfig-run").click();
   await expect(page.getByTestId("autoconfig-found")).toHaveAttribute("data-source", "srv", { timeout: 30_000 });
