@@ -471,15 +471,21 @@ pub fn spawn_housekeeping(state: AppState) {
 /// minute, so a change reaches every connection within that.
 pub fn spawn_trust_refresh(state: AppState) {
     tokio::spawn(async move {
+        let fingerprints = || async {
+            domain::certificates::list(&state.db)
+                .await
+                .map(|rows| rows.into_iter().map(|r| r.fingerprint).collect::<Vec<_>>())
+        };
+        // `build_state` applied the list as it is now.
+        let mut last = fingerprints().await.ok();
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         tick.tick().await;
-        let mut last = None;
         loop {
             tick.tick().await;
             // Rebuilding the root store is not free: only when the list
             // changed since the last look.
-            let seen = match domain::certificates::list(&state.db).await {
-                Ok(rows) => rows.into_iter().map(|r| r.fingerprint).collect::<Vec<_>>(),
+            let seen = match fingerprints().await {
+                Ok(seen) => seen,
                 Err(e) => {
                     tracing::warn!(error = %e, "reading the trusted CA certificates failed");
                     continue;

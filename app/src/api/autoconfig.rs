@@ -38,22 +38,14 @@ pub async fn autoconfig(
         require(Need::Admin).await?;
     }
     let address = done(domain::autoconfig::check_address(&autoconfig_address))?;
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        use http::{HeaderValue, StatusCode, header};
-        opts.set_status(StatusCode::OK);
-        opts.insert_header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
-        );
-        opts.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    crate::server::ndjson::answer();
     // Unbounded is bounded here: one line per source (five) and the result.
     let (tx, rx) = futures::channel::mpsc::unbounded::<String>();
     tokio::spawn(async move {
         let steps = tx.clone();
         let found =
             domain::autoconfig::run(&state.db, &state.mail_trust, &address, &mut move |s| {
-                let _ = steps.unbounded_send(line(&serde_json::json!({
+                let _ = steps.unbounded_send(crate::server::ndjson::line(&serde_json::json!({
                     "step": s.source.as_str(),
                     "ok": s.ok,
                     "skipped": s.skipped,
@@ -66,7 +58,7 @@ pub async fn autoconfig(
             Ok(p) => serde_json::json!({ "found": p.as_ref().map(proposal_json) }),
             Err(e) => serde_json::json!({ "error": e.to_string() }),
         };
-        let _ = tx.unbounded_send(line(&last));
+        let _ = tx.unbounded_send(crate::server::ndjson::line(&last));
     });
     Ok(leptos::server_fn::codec::TextStream::new(rx.map(Ok)))
 }
@@ -91,11 +83,4 @@ fn proposal_json(p: &domain::autoconfig::Proposal) -> serde_json::Value {
         "not_offered": p.not_offered,
         "confirm_hosts": p.confirm_hosts,
     })
-}
-
-#[cfg(feature = "ssr")]
-fn line(v: &serde_json::Value) -> String {
-    let mut s = v.to_string();
-    s.push('\n');
-    s
 }

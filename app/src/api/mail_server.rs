@@ -282,17 +282,7 @@ pub async fn connection_test(
         )
         .await,
     )?;
-    // A line-delimited answer, also for a plain form post (without
-    // JavaScript), which would otherwise be redirected back to the form.
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        use http::{HeaderValue, StatusCode, header};
-        opts.set_status(StatusCode::OK);
-        opts.insert_header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
-        );
-        opts.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    crate::server::ndjson::answer();
     // Unbounded is bounded here: one line per step of one session (at most
     // a dozen) and the verdict, each from a client whose reads are bounded.
     let (tx, rx) = futures::channel::mpsc::unbounded::<String>();
@@ -300,10 +290,10 @@ pub async fn connection_test(
         let steps = tx.clone();
         let verdict = test
             .run(&mut move |s| {
-                let _ = steps.unbounded_send(line(&step_json(&s)));
+                let _ = steps.unbounded_send(crate::server::ndjson::line(&step_json(&s)));
             })
             .await;
-        let _ = tx.unbounded_send(line(&verdict_json(&verdict)));
+        let _ = tx.unbounded_send(crate::server::ndjson::line(&verdict_json(&verdict)));
     });
     Ok(leptos::server_fn::codec::TextStream::new(rx.map(Ok)))
 }
@@ -356,11 +346,4 @@ fn verdict_json(v: &domain::mailserver::connection_test::Verdict) -> serde_json:
             "offered": offered,
         }),
     }
-}
-
-#[cfg(feature = "ssr")]
-fn line(v: &serde_json::Value) -> String {
-    let mut s = v.to_string();
-    s.push('\n');
-    s
 }
